@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// npm run bench:ingest -- MBOX[.gz] [--with-public-inbox]
+// Ingests MBOX into a fresh store with the real CLI and prints messages/s, peak RSS and store size,
+// as ratios against public-inbox 1.9 on the same data (measured live with --with-public-inbox,
+// otherwise the figures measured on this machine for the virtualization archive).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const source = args.find((a) => !a.startsWith('--'));
+if (!source) {
+  console.error('usage: npm run bench:ingest -- MBOX[.gz] [--with-public-inbox]');
+  process.exit(2);
+}
+
+/** public-inbox-index 1.9 on the virtualization archive, on this 2-core machine (issue 2). */
+const PUBLIC_INBOX_VIRTUALIZATION = { seconds: 207, messages: 27549, rssMB: 108, storeMB: 742 };
+
+function duBytes(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((n, f) => n + duBytes(join(path, f)), 0);
+}
+
+/** Run a command, sampling the peak resident memory of it and its children from /proc. */
+function measured(cmd, argv, env = process.env) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    let peak = 0;
+    const sample = () => {
+      for (const pid of [child.pid, ...childrenOf(child.pid)]) {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+          if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+        } catch { /* exited */ }
+      }
+    };
+    const timer = setInterval(sample, 50);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) return reject(new Error(`${cmd} exited ${code}`));
+      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRss: peak, stdout: out });
+    });
+  });
+}
+
+function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const data = mkdtempSync(join(tmpdir(), 'lk-bench-'));
+const run = await measured(process.execPath, [join(root, 'bin/lorekeeper.js'), 'ingest', '--data', data, '--inbox', 'bench', '--json', source]);
+const summary = JSON.parse(run.stdout.trim());
+const storeBytes = duBytes(data);
+const ours = {
+  messages: summary.read,
+  seconds: summary.seconds,
+  perSecond: summary.read / summary.seconds,
+  rssMB: run.peakRss / 2 ** 20,
+  storeMB: storeBytes / 2 ** 20,
+};
+
+let pi = PUBLIC_INBOX_VIRTUALIZATION;
+let piNote = 'public-inbox figures: measured on this machine for virtualization.mbox.gz (pass --with-public-inbox to measure now)';
+if (args.includes('--with-public-inbox')) {
+  const work = mkdtempSync(join(tmpdir(), 'lk-bench-pi-'));
+  const tool = join(root, '..', 'shared', 'tools', 'pi-reference');
+  const r = await measured('bash', [tool, source, 'bench', '18089'], { ...process.env, PI_WORK: work });
+  const log = readFileSync(join(work, 'bench.index.log'), 'utf8');
+  spawnSync('bash', ['-c', `kill $(cat ${join(work, 'httpd-18089.pid')}) 2>/dev/null`]);
+  pi = { seconds: r.seconds, messages: summary.read, rssMB: r.peakRss / 2 ** 20, storeMB: duBytes(join(work, 'bench')) / 2 ** 20 };
+  piNote = `public-inbox figures: measured now (git import + public-inbox-index, ${log.split('\n').length} log lines)`;
+  rmSync(work, { recursive: true, force: true });
+}
+
+const row = (name, a, b, unit, better) =>
+  `${name.padEnd(18)} ${a.toFixed(1).padStart(10)} ${unit.padEnd(6)} ${b.toFixed(1).padStart(10)} ${unit.padEnd(6)} ${better}`;
+console.log(`lorekeeper ingest of ${source}: ${summary.read} read, ${summary.added} added, ${summary.duplicates} duplicates, ${summary.quarantined} quarantined`);
+console.log(`${''.padEnd(18)} ${'lorekeeper'.padStart(17)} ${'public-inbox'.padStart(17)}`);
+console.log(row('messages/s', ours.perSecond, pi.messages / pi.seconds, 'msg/s', `${(ours.perSecond / (pi.messages / pi.seconds)).toFixed(1)}x faster`));
+console.log(row('wall time', ours.seconds, pi.seconds, 's', ''));
+console.log(row('peak RSS', ours.rssMB, pi.rssMB, 'MiB', `${(ours.rssMB / pi.rssMB).toFixed(2)}x`));
+console.log(row('store size', ours.storeMB, pi.storeMB, 'MiB', `${(ours.storeMB / pi.storeMB * 100).toFixed(0)}% of public-inbox`));
+console.log(piNote);
+rmSync(data, { recursive: true, force: true });

@@ -1,0 +1,52 @@
+// `lorekeeper <command>`: dispatches to the command modules; usage errors exit 2, failures 1.
+import { ingestCommand } from './ingest-command.js';
+import { digestCommand } from './digest-command.js';
+import { UsageError } from './args.js';
+
+const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patch series
+
+Usage:
+  lorekeeper ingest --data DIR --inbox NAME [--address ADDR] [--description TEXT]
+                    [--format mboxrd|mboxo] [--jobs N] [--json] SOURCE...
+      Add mail to an inbox (created on first use). SOURCE is an mbox file (plain or .gz),
+      a Maildir, a single message file, or - for one message on standard input.
+
+  lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080]
+      Serve every inbox of DIR over HTTP.
+
+  lorekeeper digest --data DIR
+      Print a digest of everything DIR's store holds (equal digests: equal archives).
+
+  lorekeeper --help
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(HELP);
+        return 0;
+      case 'ingest':
+        return await ingestCommand(rest);
+      case 'digest':
+        return await digestCommand(rest);
+      case 'serve': {
+        const { serveCommand } = await import('./serve-command.js');
+        return await serveCommand(rest);
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`lorekeeper: ${err.message}\nTry 'lorekeeper --help'.\n`);
+      return 2;
+    }
+    process.stderr.write(`lorekeeper: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

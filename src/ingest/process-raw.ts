@@ -1,0 +1,26 @@
+// The unit of parallel work: one raw message to an analyzed, compressed record or a quarantine record.
+import { createHash } from 'node:crypto';
+import { analyzeMessage, NotMailError, type AnalyzedMessage } from '../mail/analyze.js';
+import { compressRaw } from '../store/raw-codec.js';
+
+export type Processed =
+  | { ok: true; message: AnalyzedMessage; rawData: Buffer }
+  | { ok: false; sha256: Buffer; size: number; mid: string; reason: string; rawData: Buffer };
+
+/** A Message-ID for a message we could not analyze: the first one written, else one from its digest. */
+function fallbackMid(raw: Buffer, sha256: Buffer): string {
+  const m = /^Message-ID:[ \t]*<([^>\r\n]{1,244})>/im.exec(raw.subarray(0, 65536).toString('latin1'));
+  return m ? Buffer.from(m[1], 'latin1').toString('utf8') : `quarantine.${sha256.toString('hex').slice(0, 32)}@z`;
+}
+
+export function processRaw(raw: Buffer): Processed {
+  const rawData = compressRaw(raw);
+  let reason: string;
+  try {
+    return { ok: true, message: analyzeMessage(raw), rawData };
+  } catch (err) {
+    reason = err instanceof NotMailError ? err.message : `analysis failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const sha256 = createHash('sha256').update(raw).digest();
+  return { ok: false, sha256, size: raw.length, mid: fallbackMid(raw, sha256), reason, rawData };
+}

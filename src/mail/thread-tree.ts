@@ -1,0 +1,116 @@
+// The display tree of a thread, as public-inbox's SearchThread builds it (jwz without subject
+// grouping): link each message's References chain pairwise, never making a loop; ghosts stand in
+// for messages we do not have and are shown only when they have replies.
+
+export interface ThreadMessage {
+  mid: string;
+  /** Threading references, oldest first. */
+  refs: string[];
+  /** Sent time, for ordering. */
+  ds: number;
+}
+
+export interface TreeNode<M extends ThreadMessage> {
+  mid: string;
+  /** Undefined for a ghost: a referenced message that is not in the set. */
+  msg?: M;
+  parent?: TreeNode<M>;
+  children: TreeNode<M>[];
+}
+
+function node<M extends ThreadMessage>(mid: string, msg?: M): TreeNode<M> {
+  return { mid, msg, children: [] };
+}
+
+/** Is `ancestor` on the parent chain of `n` (or `n` itself)? Loop-safe. */
+function isAncestor<M extends ThreadMessage>(ancestor: TreeNode<M>, n: TreeNode<M> | undefined): boolean {
+  const seen = new Set<TreeNode<M>>();
+  for (let cur = n; cur; cur = cur.parent) {
+    if (cur === ancestor || seen.has(cur)) return true;
+    seen.add(cur);
+  }
+  return false;
+}
+
+function adopt<M extends ThreadMessage>(parent: TreeNode<M>, child: TreeNode<M>): void {
+  if (child.parent) child.parent.children = child.parent.children.filter((c) => c !== child);
+  parent.children.push(child);
+  child.parent = parent;
+}
+
+/** Sent time of the first real message found breadth-first below (and including) a node. */
+function topmostDs<M extends ThreadMessage>(n: TreeNode<M>): number {
+  const queue = [n];
+  for (let i = 0; i < queue.length; i++) {
+    if (queue[i].msg) return queue[i].msg!.ds;
+    queue.push(...queue[i].children);
+  }
+  return 0;
+}
+
+const byTopmost = <M extends ThreadMessage>(a: TreeNode<M>, b: TreeNode<M>) => topmostDs(a) - topmostDs(b);
+
+/**
+ * Build the display tree. `resolveGhost` may supply a message for a ghost that exists outside
+ * the set (public-inbox shows such a root, e.g. another thread's cover letter, as real).
+ */
+export function buildThreadTree<M extends ThreadMessage>(
+  messages: M[],
+  resolveGhost?: (mid: string) => M | undefined,
+): TreeNode<M>[] {
+  const table = new Map<string, TreeNode<M>>();
+  const copies: M[] = [];
+  const kids: M[] = [];
+  for (const m of [...messages].sort((a, b) => a.ds - b.ds)) {
+    if (table.has(m.mid)) copies.push(m);
+    else {
+      table.set(m.mid, node(m.mid, m));
+      kids.push(m);
+    }
+  }
+  for (const m of kids) {
+    let prev: TreeNode<M> | undefined;
+    for (const ref of m.refs) {
+      let cont = table.get(ref);
+      if (!cont) table.set(ref, (cont = node<M>(ref)));
+      if (prev && !cont.parent && !isAncestor(cont, prev)) adopt(prev, cont);
+      prev = cont;
+    }
+    const self = table.get(m.mid)!;
+    if (prev && !isAncestor(self, prev)) adopt(prev, self);
+  }
+  const visible = (n: TreeNode<M>): boolean => {
+    if (n.msg) return true;
+    const found = resolveGhost?.(n.mid);
+    if (found) n.msg = found;
+    return !!found || n.children.length > 0;
+  };
+  const roots = [...table.values()].filter((n) => !n.parent && visible(n)).sort(byTopmost);
+  const seen = new Set<TreeNode<M>>();
+  const queue = [...roots];
+  for (let i = 0; i < queue.length; i++) {
+    const cur = queue[i];
+    seen.add(cur);
+    cur.children = cur.children.filter((c) => !seen.has(c) && visible(c));
+    if (cur.children.length > 1) cur.children.sort(byTopmost);
+    queue.push(...cur.children);
+  }
+  // further messages with an id already seen become first children of the first (imposters)
+  for (const c of copies) {
+    const first = table.get(c.mid)!;
+    const copy = node(c.mid, c);
+    copy.parent = first;
+    first.children.unshift(copy);
+  }
+  return roots;
+}
+
+/** Depth-first walk (iterative: 3,000-deep chains must not overflow the stack). */
+export function walkTree<M extends ThreadMessage>(roots: TreeNode<M>[], visit: (n: TreeNode<M>, depth: number) => void): void {
+  const stack: [TreeNode<M>, number][] = roots.map((r) => [r, 0] as [TreeNode<M>, number]).reverse();
+  while (stack.length) {
+    const [n, depth] = stack.pop()!;
+    visit(n, depth);
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push([n.children[i], depth + 1]);
+  }
+}

@@ -1,0 +1,37 @@
+// The only better-sqlite3 import: opens the store file with the pragmas both readers and the writer rely on.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { applySchema } from './schema.js';
+
+export type Db = Database.Database;
+export type Statement = Database.Statement;
+
+/** One SQLite file per data directory holds every inbox. */
+export const STORE_FILE = 'lorekeeper.sqlite3';
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** Page cache size in MiB (the ingest wants more than a web worker). */
+  cacheMiB?: number;
+}
+
+export function storePath(dataDir: string): string {
+  return join(dataDir, STORE_FILE);
+}
+
+export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
+  if (!opts.readonly) mkdirSync(dataDir, { recursive: true });
+  const db = new Database(storePath(dataDir), { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+  // WAL: readers never block the ingest and see only committed batches; NORMAL is durable
+  // against a killed process (only an OS crash can lose the last commits).
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+  }
+  db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
+  db.pragma('temp_store = MEMORY');
+  db.pragma('busy_timeout = 10000');
+  if (!opts.readonly) applySchema(db);
+  return db;
+}

@@ -1,0 +1,113 @@
+// The store's tables, one comment per column. Versioned with PRAGMA user_version.
+import type Database from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS inbox (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,         -- URL path segment, [\\w-][\\w.-]*
+  address TEXT,                      -- list posting address: replies' last resort, Atom feed id
+  description TEXT                   -- shown atop every page
+);
+
+CREATE TABLE IF NOT EXISTS blob (
+  id INTEGER PRIMARY KEY,
+  sha256 BLOB NOT NULL UNIQUE,       -- of the raw bytes: identical copies (cross-posts) share one blob
+  size INTEGER NOT NULL,             -- raw length in bytes
+  codec INTEGER NOT NULL,            -- how data is encoded (raw-codec.ts)
+  data BLOB NOT NULL                 -- the raw message, compressed
+);
+
+-- public-inbox's "over" table: one row per stored message (num > 0) or ghost (num < 0)
+CREATE TABLE IF NOT EXISTS msg (
+  num INTEGER PRIMARY KEY,           -- article number: arrival order; negative for ghosts (referenced, not held)
+  inbox_id INTEGER,                  -- NULL for ghosts
+  tid INTEGER NOT NULL,              -- thread id (References/In-Reply-To graph, merged on arrival)
+  sid INTEGER,                       -- subject.id of the normalised subject: loose thread matches
+  ts INTEGER NOT NULL DEFAULT 0,     -- arrival time (first Received:, else Date:), Unix seconds
+  ds INTEGER NOT NULL DEFAULT 0,     -- sent time (Date:, else Received:), Unix seconds
+  blob_id INTEGER,                   -- blob.id of the raw bytes
+  mid TEXT,                          -- primary Message-ID (generated @z id when the mail had none)
+  chash BLOB,                        -- public-inbox content hash: same mid + same chash = duplicate
+  subject TEXT,                      -- decoded Subject (all instances, ', '-joined)
+  from_names TEXT,                   -- display names of From (local parts where unnamed)
+  from_addr TEXT,                    -- first From address
+  refs TEXT,                         -- ids to thread by, newline-separated, oldest first
+  doc BLOB,                          -- reading model (message-doc.ts), deflated
+  quarantine TEXT,                   -- why the message could not be analyzed; NULL when fine
+  has_diff INTEGER NOT NULL DEFAULT 0,
+  patch_version REAL,                -- vN (5.1 for partial rerolls) from [PATCH vN M/T]; NULL if not a patch
+  patch_counter INTEGER,             -- M: 0 for a cover letter
+  patch_total INTEGER,               -- T
+  patch_flags INTEGER                -- 1 RFC, 2 RESEND, 4 reply
+);
+CREATE INDEX IF NOT EXISTS msg_tid ON msg (tid);
+CREATE INDEX IF NOT EXISTS msg_sid ON msg (sid);
+CREATE INDEX IF NOT EXISTS msg_inbox_ts ON msg (inbox_id, ts);
+CREATE INDEX IF NOT EXISTS msg_ds ON msg (ds);
+
+CREATE TABLE IF NOT EXISTS msgid (
+  id INTEGER PRIMARY KEY,
+  mid TEXT NOT NULL UNIQUE           -- a Message-ID, held or ghost
+);
+CREATE TABLE IF NOT EXISTS id2num (
+  id INTEGER NOT NULL,               -- msgid.id
+  num INTEGER NOT NULL,              -- msg.num: every Message-ID and X-Alt-Message-ID of a message maps to it
+  PRIMARY KEY (id, num)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS id2num_num ON id2num (num);
+
+CREATE TABLE IF NOT EXISTS subject (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE           -- subjectKey() of the normalised subject
+);
+
+CREATE TABLE IF NOT EXISTS counter (
+  key TEXT PRIMARY KEY,              -- 'thread' (last tid) or 'ghost' (last, negative, ghost num)
+  val INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counter (key, val) VALUES ('thread', 0), ('ghost', 0);
+
+CREATE TABLE IF NOT EXISTS blob_oid (
+  num INTEGER NOT NULL,              -- msg.num
+  post INTEGER NOT NULL,             -- 0: pre-image (index a..), 1: post-image (index ..b)
+  oid TEXT NOT NULL                  -- abbreviated git blob id from a diff's index line
+);
+CREATE INDEX IF NOT EXISTS blob_oid_oid ON blob_oid (oid);
+CREATE INDEX IF NOT EXISTS blob_oid_num ON blob_oid (num);
+
+CREATE TABLE IF NOT EXISTS patchid (
+  num INTEGER NOT NULL,              -- msg.num
+  patchid TEXT NOT NULL              -- git patch-id --stable of a diff in the message
+);
+CREATE INDEX IF NOT EXISTS patchid_patchid ON patchid (patchid);
+CREATE INDEX IF NOT EXISTS patchid_num ON patchid (num);
+
+CREATE TABLE IF NOT EXISTS list_id (
+  num INTEGER NOT NULL,              -- msg.num
+  lid TEXT NOT NULL                  -- List-Id inside <>, lower-cased (lid:)
+);
+CREATE INDEX IF NOT EXISTS list_id_lid ON list_id (lid);
+
+-- full text, rowid = msg.num; columns are public-inbox's search prefixes. Contentless: the text
+-- lives in the raw blobs, the index only points at messages.
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+  s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l,
+  content = '', tokenize = 'porter unicode61 tokenchars ''_'''
+);
+-- merging segments 8 at a time instead of 4 makes bulk ingest ~15% cheaper for the same query speed
+INSERT INTO fts (fts, rank) VALUES ('automerge', 8);
+`;
+
+export function applySchema(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`store schema ${version} is newer than this lorekeeper (${SCHEMA_VERSION}); upgrade lorekeeper`);
+  }
+  if (version === SCHEMA_VERSION) return;
+  db.exec('BEGIN');
+  db.exec(DDL);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  db.exec('COMMIT');
+}

@@ -1,0 +1,107 @@
+// Thread ids as public-inbox's OverIdx assigns them: ghosts for referenced ids we do not hold,
+// threads merged when a ghost is vivified or a message links two threads. Iterative, so loops
+// and 3,000-deep chains cost no stack.
+import type { Db, Statement } from './open-database.js';
+
+export class ThreadLinker {
+  private readonly st: Record<string, Statement>;
+
+  constructor(db: Db) {
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      counterBump: p('UPDATE counter SET val = val + ? WHERE key = ? RETURNING val'),
+      midId: p('SELECT id FROM msgid WHERE mid = ?'),
+      midInsert: p('INSERT INTO msgid (mid) VALUES (?)'),
+      numsByMid: p('SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? ORDER BY x.num'),
+      tidOf: p('SELECT tid FROM msg WHERE num = ?'),
+      merge: p('UPDATE msg SET tid = ? WHERE tid = ?'),
+      ghostInsert: p('INSERT INTO msg (num, tid) VALUES (?, ?)'),
+      delMsg: p('DELETE FROM msg WHERE num = ?'),
+      delIds: p('DELETE FROM id2num WHERE num = ?'),
+      mapId: p('INSERT OR IGNORE INTO id2num (id, num) VALUES (?, ?)'),
+      subjectId: p('SELECT id FROM subject WHERE key = ?'),
+      subjectInsert: p('INSERT INTO subject (key) VALUES (?)'),
+    };
+  }
+
+  newThread(): number {
+    return (this.st.counterBump.get(1, 'thread') as { val: number }).val;
+  }
+
+  private midId(mid: string): number {
+    const row = this.st.midId.get(mid) as { id: number } | undefined;
+    return row ? row.id : Number(this.st.midInsert.run(mid).lastInsertRowid);
+  }
+
+  subjectId(key: string | null): number | null {
+    if (key === null) return null;
+    const row = this.st.subjectId.get(key) as { id: number } | undefined;
+    return row ? row.id : Number(this.st.subjectInsert.run(key).lastInsertRowid);
+  }
+
+  /** Map every id of a stored message to its number. */
+  mapIds(mids: string[], num: number): void {
+    for (const mid of mids) this.st.mapId.run(this.midId(mid), num);
+  }
+
+  private merge(winner: number, loser: number): void {
+    if (winner !== loser) this.st.merge.run(winner, loser);
+  }
+
+  /** Rows holding this id (ghosts first, as their numbers are negative), each with its current tid. */
+  private *rows(mid: string): Generator<{ num: number; tid: number }> {
+    const nums = (this.st.numsByMid.all(mid) as { num: number }[]).map((r) => r.num);
+    for (const num of nums) {
+      const row = this.st.tidOf.get(num) as { tid: number } | undefined;
+      if (row) yield { num, tid: row.tid };
+    }
+  }
+
+  /** The thread of a referenced id, merging every copy's thread into the first; a new ghost if unknown. */
+  private resolve(mid: string): number {
+    let tid: number | undefined;
+    for (const row of this.rows(mid)) {
+      if (tid === undefined) tid = row.tid;
+      else this.merge(tid, row.tid);
+    }
+    if (tid !== undefined) return tid;
+    const ghostNum = -(this.st.counterBump.get(1, 'ghost') as { val: number }).val;
+    tid = this.newThread();
+    this.st.ghostInsert.run(ghostNum, tid);
+    this.st.mapId.run(this.midId(mid), ghostNum);
+    return tid;
+  }
+
+  /** The first reference decides the thread; every later one is merged into it (link_refs). */
+  private linkRefs(refs: string[], oldTid: number | undefined): number {
+    if (!refs.length) return oldTid ?? this.newThread();
+    const tid = this.resolve(refs[0]);
+    if (oldTid !== undefined) this.merge(tid, oldTid);
+    for (let i = 1; i < refs.length; i++) this.merge(tid, this.resolve(refs[i]));
+    return tid;
+  }
+
+  /**
+   * The thread for a new message (add_over): join the threads of earlier copies of its ids,
+   * vivify ghosts waiting for it, then link its references.
+   */
+  assign(mids: string[], refs: string[]): number {
+    let oldTid: number | undefined;
+    let vivified = 0;
+    for (const mid of mids) {
+      for (const row of this.rows(mid)) {
+        if (row.num > 0) {
+          oldTid ??= row.tid;
+          this.merge(oldTid, row.tid);
+        } else {
+          oldTid ??= row.tid;
+          oldTid = this.linkRefs(refs, oldTid);
+          this.st.delMsg.run(row.num);
+          this.st.delIds.run(row.num);
+          vivified++;
+        }
+      }
+    }
+    return vivified ? (oldTid as number) : this.linkRefs(refs, oldTid);
+  }
+}

@@ -1,0 +1,146 @@
+// The write side of the store: inboxes, blobs, messages, thread links and the full-text index.
+import type { Db, Statement } from './open-database.js';
+import { RAW_CODEC } from './raw-codec.js';
+import { ThreadLinker } from './thread-linker.js';
+import type { AnalyzedMessage, FtsFields } from '../mail/analyze.js';
+
+export interface Inbox {
+  id: number;
+  name: string;
+  address: string | null;
+  description: string | null;
+}
+
+/** An inbox name is a URL path segment, as public-inbox allows it. */
+export const INBOX_NAME = /^[\w-][\w.-]*$/;
+
+export type AddOutcome = 'added' | 'duplicate';
+
+export interface Quarantined {
+  sha256: Buffer;
+  size: number;
+  /** Best-effort Message-ID so /MID/raw still finds it; generated from the digest otherwise. */
+  mid: string;
+  reason: string;
+}
+
+const PATCH_FLAG_RFC = 1;
+const PATCH_FLAG_RESEND = 2;
+const PATCH_FLAG_REPLY = 4;
+
+export class StoreWriter {
+  private readonly db: Db;
+  private readonly threads: ThreadLinker;
+  private readonly st: Record<string, Statement>;
+  /**
+   * Full-text rows wait for the commit: FTS5 flushes its pending terms to disk at every statement
+   * savepoint, and the thread linker's multi-row updates open one per message otherwise.
+   */
+  private pendingFts: (FtsFields & { num: number })[] = [];
+
+  constructor(db: Db) {
+    this.db = db;
+    this.threads = new ThreadLinker(db);
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
+      inboxInsert: p('INSERT INTO inbox (name, address, description) VALUES (?, ?, ?)'),
+      inboxUpdate: p('UPDATE inbox SET address = coalesce(?, address), description = coalesce(?, description) WHERE id = ?'),
+      sameContent: p(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                      WHERE i.mid = ? AND m.inbox_id = ? AND m.chash = ? LIMIT 1`),
+      sameQuarantined: p(`SELECT 1 FROM msg m JOIN blob b ON b.id = m.blob_id
+                          WHERE b.sha256 = ? AND m.inbox_id = ? AND m.quarantine IS NOT NULL LIMIT 1`),
+      blobId: p('SELECT id FROM blob WHERE sha256 = ?'),
+      blobInsert: p('INSERT INTO blob (sha256, size, codec, data) VALUES (?, ?, ?, ?)'),
+      nextNum: p('SELECT coalesce(max(num), 0) + 1 AS n FROM msg'),
+      msgInsert: p(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
+                      refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags)
+                    VALUES (@num, @inbox, @tid, @sid, @ts, @ds, @blob, @mid, @chash, @subject, @fromNames, @fromAddr,
+                      @refs, @doc, @quarantine, @hasDiff, @pv, @pc, @pt, @pf)`),
+      ftsInsert: p(`INSERT INTO fts (rowid, s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l)
+                    VALUES (@num, @s, @f, @t, @c, @nq, @q, @n, @dfn, @dfa, @dfb, @dfhh, @dfctx, @m, @l)`),
+      oidInsert: p('INSERT INTO blob_oid (num, post, oid) VALUES (?, ?, ?)'),
+      patchIdInsert: p('INSERT INTO patchid (num, patchid) VALUES (?, ?)'),
+      listIdInsert: p('INSERT INTO list_id (num, lid) VALUES (?, ?)'),
+    };
+  }
+
+  /** Find or create an inbox; a given address or description replaces the stored one. */
+  ensureInbox(name: string, address?: string, description?: string): Inbox {
+    if (!INBOX_NAME.test(name)) throw new Error(`invalid inbox name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
+    const found = this.st.inboxByName.get(name) as Inbox | undefined;
+    if (found) {
+      if (address !== undefined || description !== undefined) {
+        this.st.inboxUpdate.run(address ?? null, description ?? null, found.id);
+        return this.st.inboxByName.get(name) as Inbox;
+      }
+      return found;
+    }
+    this.st.inboxInsert.run(name, address ?? null, description ?? null);
+    return this.st.inboxByName.get(name) as Inbox;
+  }
+
+  begin(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+  }
+
+  commit(): void {
+    for (const row of this.pendingFts) this.st.ftsInsert.run(row);
+    this.pendingFts = [];
+    this.db.exec('COMMIT');
+  }
+
+  rollback(): void {
+    this.pendingFts = [];
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+  }
+
+  private blobFor(sha256: Buffer, size: number, data: Buffer): number {
+    const row = this.st.blobId.get(sha256) as { id: number } | undefined;
+    if (row) return row.id;
+    return Number(this.st.blobInsert.run(sha256, size, RAW_CODEC, data).lastInsertRowid);
+  }
+
+  private nextNum(): number {
+    return (this.st.nextNum.get() as { n: number }).n;
+  }
+
+  /** Store an analyzed message unless the inbox already holds a copy with the same id and content. */
+  add(inboxId: number, m: AnalyzedMessage, rawData: Buffer): AddOutcome {
+    for (const mid of m.mids) {
+      if (this.st.sameContent.get(mid, inboxId, m.contentHash)) return 'duplicate';
+    }
+    const blob = this.blobFor(m.sha256, m.size, rawData);
+    const num = this.nextNum();
+    const tid = this.threads.assign(m.mids, m.refs);
+    const p = m.patch;
+    this.st.msgInsert.run({
+      num, inbox: inboxId, tid, sid: this.threads.subjectId(m.subjectKey), ts: m.ts, ds: m.ds, blob,
+      mid: m.mids[0], chash: m.contentHash, subject: m.subject, fromNames: m.fromNames, fromAddr: m.fromAddr,
+      refs: m.refs.join('\n'), doc: m.doc, quarantine: null, hasDiff: m.hasDiff ? 1 : 0,
+      pv: p.isPatch ? p.version : null, pc: p.isPatch ? p.counter : null, pt: p.isPatch ? p.total : null,
+      pf: (p.rfc ? PATCH_FLAG_RFC : 0) | (p.resend ? PATCH_FLAG_RESEND : 0) | (p.reply ? PATCH_FLAG_REPLY : 0),
+    });
+    this.threads.mapIds(m.mids, num);
+    this.pendingFts.push({ num, ...m.fts });
+    for (const oid of m.blobPre) this.st.oidInsert.run(num, 0, oid);
+    for (const oid of m.blobPost) this.st.oidInsert.run(num, 1, oid);
+    for (const id of new Set(m.patchIds)) this.st.patchIdInsert.run(num, id);
+    if (m.listId) this.st.listIdInsert.run(num, m.listId);
+    return 'added';
+  }
+
+  /** Keep a message we could not analyze: raw bytes and the reason, outside threads and search. */
+  quarantine(inboxId: number, q: Quarantined, rawData: Buffer): AddOutcome {
+    if (this.st.sameQuarantined.get(q.sha256, inboxId)) return 'duplicate';
+    const blob = this.blobFor(q.sha256, q.size, rawData);
+    const num = this.nextNum();
+    this.st.msgInsert.run({
+      num, inbox: inboxId, tid: this.threads.newThread(), sid: null, ts: 0, ds: 0, blob, mid: q.mid, chash: null,
+      subject: '', fromNames: '', fromAddr: '', refs: '', doc: null, quarantine: q.reason, hasDiff: 0,
+      pv: null, pc: null, pt: null, pf: 0,
+    });
+    this.threads.mapIds([q.mid], num);
+    return 'added';
+  }
+}

@@ -1,0 +1,24 @@
+// Running the real command line, as users and mail servers do.
+import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import { CLI } from './paths.js';
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], input?: Buffer | string): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, maxBuffer: 64 << 20 });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+export function startCli(args: string[]): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The one JSON line `ingest --json` prints. */
+export function jsonSummary(r: CliResult): { read: number; added: number; duplicates: number; quarantined: number; seconds: number } {
+  if (r.status !== 0) throw new Error(`lorekeeper exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim());
+}
