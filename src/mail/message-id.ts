@@ -9,7 +9,7 @@ export const MAX_MID_SIZE = 244;
 const MID_EXTRACT = /<([^>]+)>/g;
 
 /** Every `<id>` in each value; a value without brackets contributes itself whole (MID.pm extract_mids). */
-function extractIds(values: string[]): string[] {
+export function extractIds(values: string[]): string[] {
   const ids: string[] = [];
   for (const value of values) {
     const found = [...value.matchAll(MID_EXTRACT)].map((m) => m[1]);
@@ -20,7 +20,7 @@ function extractIds(values: string[]): string[] {
 }
 
 /** Strip CR/LF/TAB, cap at MAX_MID_SIZE, drop repeats (and anything in `seen`), keeping order. */
-function uniqIds(ids: string[], seen = new Set<string>()): string[] {
+export function uniqIds(ids: string[], seen = new Set<string>()): string[] {
   const out: string[] = [];
   for (let id of ids) {
     id = id.replace(/[\n\t\r]/g, '');

@@ -9,6 +9,9 @@ export interface InboxRow {
   description: string | null;
 }
 
+/** Which messages a page sees: one inbox, or every inbox at once (the /all/ index). */
+export type Scope = { inboxId: number } | 'all';
+
 /** What threads, indexes and feeds need of a message without opening its raw bytes. */
 export interface MessageRow {
   num: number;
@@ -24,15 +27,43 @@ export interface MessageRow {
   /** Threading references, oldest first. */
   refs: string[];
   quarantine: string | null;
+  /** Content hash: equal for copies that differ only in trace headers. */
+  chash: Buffer | null;
 }
 
-const MESSAGE_COLUMNS =
-  'num, inbox_id AS inboxId, tid, sid, ts, ds, mid, subject, from_names AS fromNames, from_addr AS fromAddr, refs, quarantine';
+export interface Thread {
+  /** Messages in the thread (strict and loose), even beyond the page limit. */
+  count: number;
+  /** Strict matches by date, then the newest loose matches by date, up to THREAD_PAGE_LIMIT. */
+  members: MessageRow[];
+}
+
+/** public-inbox's thread window: pages show at most this many messages of a thread. */
+export const THREAD_PAGE_LIMIT = 1000;
+
+const COLUMNS =
+  'num, inbox_id AS inboxId, tid, sid, ts, ds, mid, subject, from_names AS fromNames, from_addr AS fromAddr, refs, quarantine, chash';
+/** Real, analyzed messages of the scope: `@scope` is the inbox id, NULL for every inbox. */
+const IN_SCOPE = 'num > 0 AND quarantine IS NULL AND (@scope IS NULL OR inbox_id = @scope)';
 
 type RawRow = Omit<MessageRow, 'refs'> & { refs: string | null };
 
 function toMessage(r: RawRow): MessageRow {
   return { ...r, refs: r.refs ? r.refs.split('\n') : [] };
+}
+
+const scopeId = (scope: Scope) => (scope === 'all' ? null : scope.inboxId);
+
+/** Across inboxes, a cross-posted message arrives once per list: keep its first copy. */
+function firstCopies(rows: MessageRow[], scope: Scope): MessageRow[] {
+  if (scope !== 'all') return rows;
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const key = r.mid + '\0' + (r.chash?.toString('hex') ?? '');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export class StoreReader {
@@ -43,16 +74,28 @@ export class StoreReader {
     this.st = {
       inboxes: p('SELECT id, name, address, description FROM inbox ORDER BY name'),
       inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
-      numsByMid: p(`SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
-                    WHERE i.mid = ? AND x.num > 0 AND (? IS NULL OR m.inbox_id = ?) ORDER BY x.num`),
-      message: p(`SELECT ${MESSAGE_COLUMNS} FROM msg WHERE num = ?`),
+      numsByMid: p(`SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
+                    WHERE i.mid = @mid AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope) ORDER BY x.num`),
+      midPrefix: p(`SELECT DISTINCT i.mid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
+                    WHERE i.mid >= @from AND i.mid < @to AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
+                    ORDER BY i.mid LIMIT @limit`),
+      midWords: p(`SELECT DISTINCT msg.mid FROM fts JOIN msg ON msg.num = fts.rowid
+                   WHERE fts MATCH @match AND msg.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope) LIMIT @limit`),
+      message: p(`SELECT ${COLUMNS} FROM msg WHERE num = ?`),
       raw: p('SELECT b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.num = ?'),
       doc: p('SELECT doc FROM msg WHERE num = ?'),
-      threadMembers: p(`SELECT ${MESSAGE_COLUMNS} FROM msg
-                        WHERE (tid = ? OR sid = ?) AND num > 0 AND inbox_id = ? AND quarantine IS NULL ORDER BY num`),
+      threadCount: p(`SELECT count(*) FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE}`).pluck(),
+      strict: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY ds, num LIMIT @limit`),
+      loose: p(`SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`),
+      threadByNum: p(`SELECT ${COLUMNS} FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE} ORDER BY num`),
+      strictByNum: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY num`),
       ghosts: p('SELECT i.mid FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid i ON i.id = x.id WHERE m.tid = ? AND m.num < 0'),
-      count: p('SELECT count(*) AS n FROM msg WHERE inbox_id = ? AND num > 0'),
-      generation: p('SELECT coalesce(max(num), 0) AS g FROM msg'),
+      count: p(`SELECT count(*) FROM msg WHERE ${IN_SCOPE}`).pluck(),
+      recentBefore: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts <= @ts ORDER BY ts DESC, num DESC LIMIT @limit`),
+      recentAfter: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`),
+      numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
+      newestTs: p(`SELECT max(ts) FROM msg WHERE ${IN_SCOPE}`).pluck(),
+      generation: p('SELECT coalesce(max(num), 0) FROM msg').pluck(),
     };
   }
 
@@ -64,14 +107,33 @@ export class StoreReader {
     return this.st.inboxByName.get(name) as InboxRow | undefined;
   }
 
-  /** Article numbers holding this Message-ID, oldest first; all inboxes when inboxId is null. */
-  numsByMid(mid: string, inboxId: number | null = null): number[] {
-    return (this.st.numsByMid.all(mid, inboxId, inboxId) as { num: number }[]).map((r) => r.num);
+  /** Article numbers holding this Message-ID in the scope, oldest first. */
+  numsByMid(mid: string, scope: Scope = 'all'): number[] {
+    return (this.st.numsByMid.all({ scope: scopeId(scope), mid }) as { num: number }[]).map((r) => r.num);
+  }
+
+  /** Message-IDs in the scope starting with `prefix` (for "partial match" suggestions). */
+  midsWithPrefix(prefix: string, scope: Scope, limit: number): string[] {
+    const end = prefix + '\uffff';
+    return (this.st.midPrefix.all({ scope: scopeId(scope), from: prefix, to: end, limit }) as { mid: string }[]).map((r) => r.mid);
+  }
+
+  /** Message-IDs in the scope containing all these words (`m:` search); the last may be a prefix. */
+  midsWithWords(words: string[], lastIsPrefix: boolean, scope: Scope, limit: number): string[] {
+    if (!words.length) return [];
+    const terms = words.map((w, i) => `"${w.replace(/"/g, '""')}"${lastIsPrefix && i === words.length - 1 ? '*' : ''}`);
+    return (this.st.midWords.all({ match: `m : (${terms.join(' ')})`, scope: scopeId(scope), limit }) as { mid: string }[]).map((r) => r.mid);
   }
 
   message(num: number): MessageRow | undefined {
     const r = this.st.message.get(num) as RawRow | undefined;
     return r && toMessage(r);
+  }
+
+  /** The first message with this id in the scope: how a ghost in a thread view becomes real. */
+  messageByMid(mid: string, scope: Scope): MessageRow | undefined {
+    const num = this.numsByMid(mid, scope)[0];
+    return num === undefined ? undefined : this.message(num);
   }
 
   /** The exact bytes the message arrived as. */
@@ -84,9 +146,22 @@ export class StoreReader {
     return (this.st.doc.get(num) as { doc: Buffer | null } | undefined)?.doc ?? undefined;
   }
 
-  /** A thread's messages in one inbox: its tid plus loose same-subject matches, in arrival order. */
-  threadMembers(tid: number, sid: number | null, inboxId: number): MessageRow[] {
-    return (this.st.threadMembers.all(tid, sid, inboxId) as RawRow[]).map(toMessage);
+  /** The thread of a message for pages (Over::get_thread): strict matches first, loose ones to fill. */
+  thread(m: MessageRow, scope: Scope): Thread {
+    const id = scopeId(scope);
+    const count = this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) as number;
+    const strict = (this.st.strict.all({ scope: id, tid: m.tid, limit: THREAD_PAGE_LIMIT }) as RawRow[]).map(toMessage);
+    const room = THREAD_PAGE_LIMIT - strict.length;
+    const loose = room > 0 && m.sid !== null ? (this.st.loose.all({ scope: id, sid: m.sid, tid: m.tid, limit: room }) as RawRow[]).map(toMessage) : [];
+    const members = firstCopies([...strict, ...loose], scope);
+    return { count: scope === 'all' ? members.length + Math.max(0, count - strict.length - loose.length) : count, members };
+  }
+
+  /** The whole thread in arrival order, for mbox downloads: strict, or strict plus loose matches. */
+  threadInArrivalOrder(m: MessageRow, scope: Scope, loose: boolean): MessageRow[] {
+    const id = scopeId(scope);
+    const rows = loose ? this.st.threadByNum.all({ scope: id, tid: m.tid, sid: m.sid }) : this.st.strictByNum.all({ scope: id, tid: m.tid });
+    return firstCopies((rows as RawRow[]).map(toMessage), scope);
   }
 
   /** Message-IDs referenced in a thread that no inbox holds. */
@@ -94,12 +169,31 @@ export class StoreReader {
     return (this.st.ghosts.all(tid) as { mid: string }[]).map((r) => r.mid);
   }
 
-  messageCount(inboxId: number): number {
-    return (this.st.count.get(inboxId) as { n: number }).n;
+  messageCount(scope: Scope): number {
+    return this.st.count.get({ scope: scopeId(scope) }) as number;
+  }
+
+  /** Newest messages by arrival: `limit` at or before `before` (newest first). */
+  recentBefore(scope: Scope, before: number, limit: number): MessageRow[] {
+    return firstCopies((this.st.recentBefore.all({ scope: scopeId(scope), ts: before, limit }) as RawRow[]).map(toMessage), scope);
+  }
+
+  /** Oldest messages by arrival at or after `after` (oldest first). */
+  recentAfter(scope: Scope, after: number, limit: number): MessageRow[] {
+    return firstCopies((this.st.recentAfter.all({ scope: scopeId(scope), ts: after, limit }) as RawRow[]).map(toMessage), scope);
+  }
+
+  /** Article numbers after `after`, in order: for walking a whole inbox in batches. */
+  numsAfter(scope: Scope, after: number, limit: number): number[] {
+    return this.st.numsAfter.all({ scope: scopeId(scope), after, limit }) as number[];
+  }
+
+  newestTs(scope: Scope): number | null {
+    return this.st.newestTs.get({ scope: scopeId(scope) }) as number | null;
   }
 
   /** Grows with every stored message: pages cached under an older generation are stale. */
   generation(): number {
-    return (this.st.generation.get() as { g: number }).g;
+    return this.st.generation.get() as number;
   }
 }

@@ -29,7 +29,7 @@ describe('the whole virtualization list (27,573 real messages)', () => {
     expect(summary.quarantined).toBe(0);
     // the archive holds 7 copies identical to an earlier one under the same Message-ID
     expect(summary.duplicates).toBe(7);
-    expect(reader.messageCount(reader.inbox('virtualization')!.id)).toBe(summary.added);
+    expect(reader.messageCount({ inboxId: reader.inbox("virtualization")!.id })).toBe(summary.added);
   });
 
   it('gives back a sample of messages byte for byte', () => {

@@ -18,8 +18,8 @@ interface ExpectedRow {
 /** The thread overview rows, depth-first, as public-inbox prints them. */
 function overview(reader: StoreReader, inboxName: string, mid: string): ExpectedRow[] {
   const inbox = reader.inbox(inboxName)!;
-  const first = reader.message(reader.numsByMid(mid, inbox.id)[0])!;
-  const members = reader.threadMembers(first.tid, first.sid, inbox.id);
+  const first = reader.message(reader.numsByMid(mid, { inboxId: inbox.id })[0])!;
+  const members = reader.thread(first, { inboxId: inbox.id }).members;
   const rows: ExpectedRow[] = [];
   walkTree(buildThreadTree(members), (n) => rows.push({ mid: n.mid, parent: n.parent?.mid ?? null, ghost: !n.msg }));
   return rows;
@@ -41,7 +41,7 @@ describe('ingesting the fixture inboxes', () => {
     const iommu = reader.inbox('iommu')!;
     const tids = new Set(readMbox(fixture('vfio-vsva-v7.thread.mbox')).map((raw) => {
       const mid = /^Message-I[Dd]:\s*<([^>]+)>/m.exec(raw.toString())![1];
-      return reader.message(reader.numsByMid(mid, iommu.id)[0])!.tid;
+      return reader.message(reader.numsByMid(mid, { inboxId: iommu.id })[0])!.tid;
     }));
     expect(tids.size).toBe(1);
   });
@@ -65,7 +65,7 @@ describe('ingesting the fixture inboxes', () => {
     const iommu = reader.inbox('iommu')!;
     for (const raw of readMbox(fixture('vfio-vsva-v7.thread.mbox'))) {
       const mid = /^Message-I[Dd]:\s*<([^>]+)>/m.exec(raw.toString())![1];
-      const stored = reader.numsByMid(mid, iommu.id).map((n) => reader.raw(n)!);
+      const stored = reader.numsByMid(mid, { inboxId: iommu.id }).map((n) => reader.raw(n)!);
       expect(stored.some((s) => s.equals(raw))).toBe(true);
     }
   });

@@ -1,0 +1,78 @@
+// Reply instructions: who a reply goes to (public-inbox's Reply.pm), the `git send-email` arguments
+// with every one of them quoted so a pasted command line can never run anything, and the mailto link.
+import { emails } from './addresses.js';
+import { midEscape } from './message-id.js';
+
+export interface ReplyHeaders {
+  /** First instance of each header, decoded; undefined when absent. */
+  from?: string;
+  to?: string;
+  cc?: string;
+  replyTo?: string;
+  subject?: string;
+  /** The first Message-ID header as written, brackets included. */
+  messageIdRaw?: string;
+}
+
+export interface Reply {
+  inReplyTo: string;
+  to: string;
+  cc: string[];
+  subject: string;
+  /** `git send-email` arguments, each already safe for a POSIX shell. */
+  args: string[];
+  mailto: string;
+}
+
+/**
+ * Quote for a POSIX shell unless the value is plainly safe, as public-inbox's squote_maybe does,
+ * but applied to every argument (public-inbox leaves --to/--cc bare, so `"$(cmd)"@host` would run).
+ */
+export function shellQuote(value: string): string {
+  // control characters cannot be pasted faithfully; a newline would also end the command
+  const v = value.replace(/[\x00-\x1f\x7f]/g, ' ');
+  if (/^[\w@./,%+-]+$/.test(v)) return v;
+  return `'${v.replace(/['!]/g, "'\\$&'")}'`;
+}
+
+/** Percent-encoding of URI::Escape's uri_escape_utf8 with its default unsafe set. */
+function uriEscape(s: string, safe: RegExp): string {
+  let out = '';
+  for (const ch of s) {
+    if (ch.length === 1 && safe.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+const URI_SAFE = /[A-Za-z0-9\-_.!~*'()]/;
+const MAILTO_TO_SAFE = /[A-Za-z0-9\-._~@]/;
+
+/**
+ * Everyone on From, To, Cc and Reply-To (first instance of each) is addressed: the first address,
+ * lower-cased, is --to; the rest are --cc, sorted bytewise, each spelled as first seen. With
+ * nobody at all, the list's own address.
+ */
+export function computeReply(h: ReplyHeaders, listAddress: string | null): Reply {
+  let to: string | undefined;
+  const cc = new Map<string, string>();
+  const add = (address: string) => {
+    const key = address.toLowerCase();
+    if (!cc.has(key)) cc.set(key, address);
+    to ??= key;
+  };
+  for (const v of [h.from, h.to, h.cc, h.replyTo]) if (v) for (const a of emails(v)) add(a);
+  if (to === undefined && listAddress) add(listAddress);
+  if (to !== undefined) cc.delete(to);
+  const ccList = [...cc.values()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rawMid = h.messageIdRaw ?? '';
+  const inReplyTo = /<([^>]+)>/.exec(rawMid)?.[1] ?? rawMid;
+  const subj = h.subject ?? '';
+  const subject = /\bRe:/i.test(subj) ? subj : `Re: ${subj}`;
+  const args = [`--in-reply-to=${shellQuote(inReplyTo)}`];
+  if (to !== undefined) args.push(`--to=${shellQuote(to)}`);
+  for (const c of ccList) args.push(`--cc=${shellQuote(c)}`);
+  args.push(`--subject=${shellQuote(subject)}`);
+  const ccParam = ccList.length ? `&Cc=${uriEscape(ccList.join(','), URI_SAFE)}` : '';
+  const mailto = `mailto:${uriEscape(to ?? '', MAILTO_TO_SAFE)}?In-Reply-To=${midEscape(rawMid)}${ccParam}&Subject=${uriEscape(subject, URI_SAFE)}`;
+  return { inReplyTo, to: to ?? '', cc: ccList, subject, args, mailto };
+}

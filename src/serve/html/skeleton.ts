@@ -1,0 +1,136 @@
+// The thread overview ("skeleton") as public-inbox draws it: one row per message, indented by
+// depth, repeated subject words elided, ghosts as [not found], the page's message in bold.
+import { buildThreadTree, walkTree, type TreeNode } from '../../mail/thread-tree.js';
+import { normalizeSubject } from '../../mail/subject.js';
+import { midAnchor, midEscape } from '../../mail/message-id.js';
+import type { MessageRow } from '../../store/reader.js';
+import { asciiHtml } from './escape.js';
+import { fmtTs } from './dates.js';
+
+export type Node = TreeNode<MessageRow>;
+
+export interface ThreadLayout {
+  roots: Node[];
+  /** The requested message was not under the first root: strict and loose matches are split. */
+  looseNote: boolean;
+}
+
+/**
+ * Roots of a thread for display (View::thread_results): when several roots exist (loose
+ * subject matches), the one holding the requested message comes first, the rest newest first.
+ */
+export function layoutThread(members: MessageRow[], current: string | undefined, resolveGhost: (mid: string) => MessageRow | undefined): ThreadLayout {
+  // SearchThread sorts by date; ties keep get_thread's order (strict, then loose newest first)
+  const roots = buildThreadTree(members, resolveGhost);
+  if (current === undefined || roots.length < 2) return { roots, looseNote: false };
+  const idx = roots.findIndex((r) => {
+    let found = false;
+    walkTree([r], (n) => {
+      if (n.mid === current) found = true;
+    });
+    return found;
+  });
+  if (idx <= 0) return { roots, looseNote: false };
+  const [tip] = roots.splice(idx, 1);
+  return { roots: [tip, ...roots.reverse()], looseNote: true };
+}
+
+/** A subject's words after normalisation; none for an empty subject. */
+export function subjectWords(subject: string): string[] {
+  const s = normalizeSubject(subject);
+  return s === '' ? [] : s.split(' ');
+}
+
+export const indentFor = (level: number) => (level ? '  '.repeat(level - 1) : '');
+export const childPrefix = (level: number) => (level ? '` ' : '');
+
+/**
+ * Drop the trailing words a subject shares with the previous row's (View::dedupe_subject):
+ * `omit` is the marker to print when words were dropped, unless it was only one word.
+ */
+export function dedupeSubject(prev: readonly string[], subject: readonly string[], marker: string): { words: string[]; omit: string } {
+  const p = [...prev];
+  const s = [...subject];
+  const popped: string[] = [];
+  while (p.length && s.length && s[s.length - 1] === p[p.length - 1]) {
+    p.pop();
+    popped.unshift(s.pop()!);
+  }
+  if (s.length && /^re:\s*/i.test(s[s.length - 1])) s.pop();
+  if (popped.length === 1) return { words: [...s, ...popped], omit: '' };
+  return { words: s, omit: popped.length ? marker : '' };
+}
+
+export function looseNote(count: number, limit: number): string {
+  let s = '  -- strict thread matches above, loose matches on Subject: below --\n';
+  if (count > limit) s += `  -- use mbox.gz link to download all ${count} messages --\n`;
+  return s;
+}
+
+export interface SkeletonOptions {
+  /** The page's own message: printed in bold as `[this message]`; next/prev are found around it. */
+  current?: string;
+  /** Subject of the page's message; the first row's subject is elided against it. */
+  currentSubject?: string;
+  /** Prefix of links to other messages ('../' on a message page). */
+  upfx: string;
+  /** Thread pages: rows link to the messages on the page (#m...) and carry ids (r...). */
+  anchors?: boolean;
+  /** Text for the strict/loose divider, when the layout has one. */
+  note?: string;
+}
+
+export interface Skeleton {
+  html: string;
+  /** Next and previous message in overview order, around `current`. */
+  next?: string;
+  prev?: string;
+  /** Each message's row, for the mini-overviews of thread pages. */
+  rows: Map<string, string>;
+}
+
+/** Draw the overview rows (View::skel_dump for every node, depth first). */
+export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Skeleton {
+  let html = '';
+  const rows = new Map<string, string>();
+  let cur = opts.current;
+  let prevSubj = opts.currentSubject !== undefined ? subjectWords(opts.currentSubject || '(no subject)') : [];
+  let next: string | undefined;
+  let prev: string | undefined;
+  let rootsSeen = 0;
+  walkTree(layout.roots, (n, level) => {
+    const indent = indentFor(level) + childPrefix(level);
+    if (!n.msg) {
+      const href = `${opts.upfx}${asciiHtml(midEscape(n.mid))}/`;
+      const d = `     [not found] ${indent}`;
+      if (opts.anchors) {
+        const id = midAnchor(n.mid);
+        rows.set(n.mid, `${d}&lt;<a\nhref=#r${id}>${asciiHtml(n.mid)}</a>&gt;\n`);
+        html += `${d}&lt;<a\nhref="${href}"\nid=r${id}>${asciiHtml(n.mid)}</a>&gt;\n`;
+      } else html += `${d}&lt;<a\nhref="${href}">${asciiHtml(n.mid)}</a>&gt;\n`;
+      return;
+    }
+    if (level === 0 && rootsSeen++ && layout.looseNote && opts.note) html += opts.note;
+    const m = n.msg;
+    const from = asciiHtml(m.fromNames);
+    const d = `${fmtTs(m.ds)} ${indent}`;
+    if (cur !== undefined) {
+      if (cur === m.mid) {
+        cur = undefined;
+        html += `<b>${d}<a\nid=r\nhref="#t">${from} [this message]</a></b>\n`;
+        return;
+      }
+      prev = m.mid;
+    } else next ??= m.mid;
+    const subj = subjectWords(m.subject);
+    const { words, omit } = dedupeSubject(prevSubj, subj, '&#34; ');
+    prevSubj = subj;
+    const end = words.length ? `${asciiHtml(words.join(' '))}</a> ${omit}${from}\n` : `${from}</a>\n`;
+    if (opts.anchors) {
+      const id = midAnchor(m.mid);
+      rows.set(m.mid, `${d}<a\nhref="#m${id}">${end}`);
+      html += `${d}<a\nhref="#m${id}"\nid=r${id}>${end}`;
+    } else html += `${d}<a\nhref="${opts.upfx}${asciiHtml(midEscape(m.mid))}/">${end}`;
+  });
+  return { html, next, prev, rows };
+}

@@ -1,0 +1,31 @@
+// What route handlers return: a complete response the app sends, caches and compresses.
+import type { Readable } from 'node:stream';
+
+export interface Page {
+  status: number;
+  /** Content-Type header value. */
+  type: string;
+  /** A stream for downloads too big to hold (never cached). */
+  body: string | Buffer | Readable;
+  headers?: Record<string, string>;
+  /** Keep for later requests until the store changes (GET 200s and redirects by default). */
+  cache?: boolean;
+}
+
+export const HTML = 'text/html; charset=UTF-8';
+export const TEXT = 'text/plain; charset=UTF-8';
+
+export function html(body: string, status = 200): Page {
+  return { status, type: HTML, body };
+}
+
+/** Plain errors as public-inbox sends them: the status text, no newline. */
+export function plain(status: number, body: string, headers?: Record<string, string>): Page {
+  return { status, type: TEXT, body, headers, cache: status < 500 };
+}
+
+export function redirect(status: 301 | 302, location: string): Page {
+  return { status, type: TEXT, body: `Redirecting to ${location}\n`, headers: { Location: location } };
+}
+
+export const notFound = (): Page => plain(404, 'Not Found');

@@ -1,0 +1,79 @@
+// Inbox-wide URLs: /NAME/ (topics), new.atom, description, _/text/..., the stylesheet and all.mbox.gz.
+import { route, INBOX, type RequestContext } from '../router.js';
+import { html, plain, redirect, type Page } from '../response.js';
+import { indexPage, recentWindow } from '../views/index-page.js';
+import { atomFeed } from '../views/atom-feed.js';
+import { textPage, textOf, TEXT_KEYS, type TextKey } from '../views/text-pages.js';
+import { mboxGzStream, STREAM_BATCH } from '../mbox-download.js';
+import { staticFile } from '../templates.js';
+import { asciiHtml } from '../html/escape.js';
+import type { InboxView } from '../site.js';
+
+/** Feeds carry the newest 25 messages (public-inbox's feedmax). */
+const FEED_MAX = 25;
+
+const CSS = staticFile('lorekeeper.css');
+
+export function stylesheet(): Page {
+  return { status: 200, type: 'text/css', body: CSS, headers: { 'Cache-Control': 'public, max-age=31536000' } };
+}
+
+/** Absolute URL of an inbox, escaped for HTML: feeds and redirects need it. */
+export function inboxBase(ctx: RequestContext, ib: InboxView): string {
+  return asciiHtml(`${ctx.origin}/${ib.name}/`);
+}
+
+route(/^\/_\/lorekeeper\.css$/, () => stylesheet());
+
+route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
+  if (!ctx.site.inbox(m[1])) return undefined;
+  const qs = ctx.rawQuery ? `?${ctx.rawQuery}` : '';
+  return redirect(301, `${ctx.origin}/${m[1]}/${qs}`);
+});
+
+route(new RegExp(`^/${INBOX}/(?:index\\.html)?$`), (ctx, m) => {
+  const ib = ctx.site.inbox(m[1]);
+  if (!ib) return undefined;
+  if (ctx.method === 'POST') return plain(404, 'Not Found');
+  const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
+  return html(page.html, page.status);
+}, { post: true });
+
+route(new RegExp(`^/${INBOX}/(?:atom\\.xml|new\\.atom)$`), (ctx, m) => {
+  const ib = ctx.site.inbox(m[1]);
+  if (!ib) return undefined;
+  const { messages } = recentWindow(ctx.site, ib, ctx.query.get('t') ?? '', FEED_MAX);
+  const feed = atomFeed(ctx.site, { inbox: ib, base: inboxBase(ctx, ib), feed: { kind: 'inbox' }, messages, updated: ctx.site.reader.newestTs(ib.scope) ?? 0 });
+  return feed === undefined ? plain(404, 'No feed found for thread\n') : { status: 200, type: 'application/atom+xml', body: feed };
+});
+
+route(new RegExp(`^/${INBOX}/description$`), (ctx, m) => {
+  const ib = ctx.site.inbox(m[1]);
+  return ib && plain(200, ib.description + '\n');
+});
+
+route(new RegExp(`^/${INBOX}/_/lorekeeper\\.css$`), (ctx, m) => (ctx.site.inbox(m[1]) ? stylesheet() : undefined));
+
+route(new RegExp(`^/${INBOX}/_/text(?:/(.*))?$`), (ctx, m) => {
+  const ib = ctx.site.inbox(m[1]);
+  if (!ib) return undefined;
+  const rest = m[2];
+  if (rest === undefined || rest === '' || rest === 'help') return redirect(302, `${ctx.origin}/${ib.name}/_/text/help/`);
+  const k = /^([a-z]+)\/(raw)?$/.exec(rest);
+  if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1])) return html(`<pre>404 Not Found (${asciiHtml(rest)})</pre>`, 404);
+  const key = k[1] as TextKey;
+  const base = `${ctx.origin}/${ib.name}/`;
+  return k[2] ? plain(200, textOf(key, ib, base)) : html(textPage(key, ib, base));
+});
+
+route(new RegExp(`^/${INBOX}/all\\.mbox\\.gz$`), (ctx, m) => {
+  const ib = ctx.site.inbox(m[1]);
+  if (!ib) return undefined;
+  const reader = ctx.site.reader;
+  return mboxGzStream(reader, function* () {
+    for (let after = 0, batch = reader.numsAfter(ib.scope, 0, STREAM_BATCH); batch.length; batch = reader.numsAfter(ib.scope, after, STREAM_BATCH)) {
+      after = batch[batch.length - 1];
+      yield batch;
+    }
+  }, 'all');
+});

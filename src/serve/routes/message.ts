@@ -1,0 +1,86 @@
+// /NAME/MID/, /NAME/MID/raw, /NAME/MID/IDX-FILENAME and /NAME/MID/d/: a message, its exact bytes,
+// its attachments, and the differences between copies sharing its Message-ID.
+import { route, INBOX, MID, target, type RequestContext } from '../router.js';
+import { html, notFound, plain, type Page } from '../response.js';
+import { messagePage, copiesOf } from '../views/message-page.js';
+import { duplicatesPage } from '../views/duplicates-page.js';
+import { notFoundPage } from '../views/not-found-page.js';
+import { toMboxrd } from '../../mail/mboxrd.js';
+import { MimeEntity, eachPart } from '../../mail/mime.js';
+import { decodeTransfer, decodeWords } from '../../mail/codec.js';
+import { HeaderBlock, splitHeaderBody } from '../../mail/headers.js';
+
+/** A header value reduced to a safe download file name (Hval::to_filename). */
+export function toFilename(s: string): string | undefined {
+  const first = s.split('\n')[0];
+  const out = first.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/\.+/g, '.').replace(/[.-]+$/, '').replace(/^[.-]+/, '');
+  return out === '' ? undefined : out;
+}
+
+/** A charset parameter fit to repeat in a response header. */
+function safeCharset(contentType: string | undefined): string | undefined {
+  const cs = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  return cs && /^[A-Za-z0-9_-]+$/.test(cs) ? cs : undefined;
+}
+
+/** Every copy of the Message-ID in public-inbox's mboxrd, as text (Mbox::emit_raw). */
+export function rawPage(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
+  const t = target(ctx, inboxName, midRaw);
+  if (!t) return undefined;
+  const nums = ctx.site.reader.numsByMid(t.mid, t.inbox.scope);
+  const raws = nums.map((n) => ctx.site.reader.raw(n)).filter((r): r is Buffer => !!r);
+  if (!raws.length) return notFound();
+  const header = HeaderBlock.parse(splitHeaderBody(raws[0]).header);
+  const subject = (decodeWords(header.first('subject') ?? '')).replace(/^re:\s+/i, '');
+  const cs = safeCharset(header.first('content-type')) ?? 'UTF-8';
+  return {
+    status: 200,
+    type: `text/plain; charset=${cs}`,
+    body: Buffer.concat(raws.map(toMboxrd)),
+    headers: { 'Content-Disposition': `inline; filename=${toFilename(subject) ?? 'no-subject'}.txt` },
+  };
+}
+
+/** One MIME part, decoded (WwwAttach): text as text/plain, the rest as a download. */
+function attachmentPage(ctx: RequestContext, inboxName: string, midRaw: string, idx: string): Page | undefined {
+  const t = target(ctx, inboxName, midRaw);
+  if (!t) return undefined;
+  const num = ctx.site.reader.numsByMid(t.mid, t.inbox.scope)[0];
+  const raw = num === undefined ? undefined : ctx.site.reader.raw(num);
+  const visit = raw && eachPart(MimeEntity.parse(raw)).find((v) => v.idx === idx);
+  if (!visit || visit.entity.body === undefined) return plain(404, 'Not found\n');
+  const part = visit.entity;
+  const body = decodeTransfer(part.body!, part.header.first('content-transfer-encoding'));
+  const fn = toFilename(part.contentType.params.name ?? '') ?? 'attachment';
+  if (part.contentType.value.startsWith('text/')) {
+    const cs = safeCharset(part.contentTypeHeader);
+    return { status: 200, type: `text/plain${cs ? `; charset=${cs}` : ''}`, body, headers: { 'Content-Disposition': `inline; filename=${fn}` } };
+  }
+  // binary parts only for our own pages, curl and wget: others get a button (public-inbox's deep-linking rule)
+  const referer = ctx.referer.toLowerCase();
+  if (ctx.method !== 'POST' && referer !== '' && !referer.startsWith(ctx.origin.toLowerCase() + '/')) {
+    return html('<html><head><title>download\nattachment</title><body><pre>Deep-linking prevented</pre><form\nmethod=post\naction=""><input type=submit value="Download attachment"\n/></form></body></html>', 403);
+  }
+  return { status: 200, type: 'application/octet-stream', body, headers: { 'Content-Disposition': `attachment; filename=${fn}` }, cache: ctx.method !== 'POST' };
+}
+
+route(new RegExp(`^/${INBOX}/${MID}/raw$`), (ctx, m) => rawPage(ctx, m[1], m[2]));
+
+export function showMessage(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
+  const t = target(ctx, inboxName, midRaw);
+  if (!t) return undefined;
+  const page = messagePage(ctx.site, t.inbox, t.mid);
+  return page !== undefined ? html(page) : notFoundPage(ctx, t);
+}
+
+route(new RegExp(`^/${INBOX}/${MID}/(?:f/)?$`), (ctx, m) => showMessage(ctx, m[1], m[2]));
+
+route(new RegExp(`^/${INBOX}/${MID}/d/$`), (ctx, m) => {
+  const t = target(ctx, m[1], m[2]);
+  if (!t) return undefined;
+  const copies = copiesOf(ctx.site, t.inbox, t.mid);
+  return copies.length ? html(duplicatesPage(t.inbox, copies)) : notFoundPage(ctx, t);
+});
+
+route(new RegExp(`^/${INBOX}/${MID}/([0-9][0-9.]*)-([a-zA-Z0-9][a-zA-Z0-9_.-]+[a-zA-Z0-9])$`),
+  (ctx, m) => attachmentPage(ctx, m[1], m[2], m[3]), { post: true });

@@ -1,0 +1,43 @@
+// /NAME/MID/t/, /T/, t.mbox.gz and t.atom: a thread as pages, as an mbox, as a feed.
+import { route, INBOX, MID, target, type RequestContext } from '../router.js';
+import { html, plain, type Page } from '../response.js';
+import { threadPage } from '../views/thread-page.js';
+import { notFoundPage } from '../views/not-found-page.js';
+import { atomFeed } from '../views/atom-feed.js';
+import { mboxGz } from '../mbox-download.js';
+import { toFilename } from './message.js';
+import { inboxBase } from './inbox.js';
+
+export function showThread(ctx: RequestContext, inboxName: string, midRaw: string, flat: boolean): Page | undefined {
+  const t = target(ctx, inboxName, midRaw);
+  if (!t) return undefined;
+  const page = threadPage(ctx.site, t.inbox, t.mid, { flat });
+  return page !== undefined ? html(page) : notFoundPage(ctx, t);
+}
+
+/** t.mbox is gzipped too, as in public-inbox. */
+export function threadMbox(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
+  const t = target(ctx, inboxName, midRaw);
+  if (!t) return undefined;
+  const reader = ctx.site.reader;
+  const first = reader.messageByMid(t.mid, t.inbox.scope);
+  if (!first) return plain(404, '');
+  const members = reader.threadInArrivalOrder(first, t.inbox.scope, true);
+  return mboxGz(reader, members.map((r) => r.num), toFilename(members[0].subject) ?? 'no-subject');
+}
+
+export function threadAtom(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
+  const t = target(ctx, inboxName, midRaw);
+  if (!t) return undefined;
+  const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
+  const messages = first ? ctx.site.reader.thread(first, t.inbox.scope).members.slice().sort((a, b) => a.ds - b.ds) : [];
+  const feed = atomFeed(ctx.site, {
+    inbox: t.inbox, base: inboxBase(ctx, t.inbox), feed: { kind: 'thread', mid: t.mid }, messages,
+    updated: ctx.site.reader.newestTs(t.inbox.scope) ?? 0,
+  });
+  return feed === undefined ? plain(404, 'No feed found for thread\n') : { status: 200, type: 'application/atom+xml', body: feed };
+}
+
+route(new RegExp(`^/${INBOX}/${MID}/([tT])/$`), (ctx, m) => showThread(ctx, m[1], m[2], m[3] === 'T'));
+route(new RegExp(`^/${INBOX}/${MID}/t\\.mbox(?:\\.gz)?$`), (ctx, m) => threadMbox(ctx, m[1], m[2]));
+route(new RegExp(`^/${INBOX}/${MID}/t\\.atom$`), (ctx, m) => threadAtom(ctx, m[1], m[2]));
