@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { StoreReader } from '../store/reader.js';
+import { SearchIndex } from '../store/search-index.js';
 import { Site } from './site.js';
 import { dispatch, type RequestContext } from './router.js';
 import { parseQuery } from './query.js';
@@ -17,6 +18,7 @@ import './routes/listing.js';
 import './routes/inbox.js';
 import './routes/message.js';
 import './routes/thread.js';
+import './routes/search.js';
 import './routes/redirects.js';
 
 /** Longer request targets are refused (414): no Message-ID URL comes near this. */
@@ -75,7 +77,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   openDatabase(opts.dataDir).close();
   const db = openDatabase(opts.dataDir, { readonly: true });
   const reader = new StoreReader(db);
-  const site = new Site(reader);
+  const site = new Site(reader, new SearchIndex(db));
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);
 
   const fastify = Fastify({

@@ -47,14 +47,20 @@ export function route(re: RegExp, handler: Handler, opts: { post?: boolean } = {
 
 export type Dispatch = { kind: 'page'; page: Page | undefined } | { kind: 'method-not-allowed' };
 
+/** The first route that matches and answers; a handler returning undefined passes to the next. */
 export async function dispatch(ctx: RequestContext): Promise<Dispatch> {
+  let refused = false;
   for (const r of routes) {
     const m = r.re.exec(ctx.path);
     if (!m) continue;
-    if (ctx.method === 'POST' && !r.post) return { kind: 'method-not-allowed' };
-    return { kind: 'page', page: await r.handler(ctx, m) };
+    if (ctx.method === 'POST' && !r.post) {
+      refused = true;
+      continue;
+    }
+    const page = await r.handler(ctx, m);
+    if (page) return { kind: 'page', page };
   }
-  return { kind: 'page', page: undefined };
+  return refused ? { kind: 'method-not-allowed' } : { kind: 'page', page: undefined };
 }
 
 /** `[\w-][\w.-]*`: an inbox name in a URL. */

@@ -1,5 +1,6 @@
 // What every page handler shares: the store reader and how an inbox name in a URL maps to a scope.
 import type { StoreReader, Scope, InboxRow } from '../store/reader.js';
+import type { SearchIndex } from '../store/search-index.js';
 
 /** The name under which every inbox is served at once, like public-inbox's extindex. */
 export const ALL = 'all';
@@ -16,9 +17,11 @@ export interface InboxView {
 
 export class Site {
   readonly reader: StoreReader;
+  readonly search: SearchIndex;
 
-  constructor(reader: StoreReader) {
+  constructor(reader: StoreReader, search: SearchIndex) {
     this.reader = reader;
+    this.search = search;
   }
 
   inbox(name: string): InboxView | undefined {

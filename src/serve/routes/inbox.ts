@@ -7,6 +7,7 @@ import { textPage, textOf, TEXT_KEYS, type TextKey } from '../views/text-pages.j
 import { mboxGzStream, STREAM_BATCH } from '../mbox-download.js';
 import { staticFile } from '../templates.js';
 import { asciiHtml } from '../html/escape.js';
+import { searchInbox } from './search.js';
 import type { InboxView } from '../site.js';
 
 /** Feeds carry the newest 25 messages (public-inbox's feedmax). */
@@ -34,6 +35,7 @@ route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
 route(new RegExp(`^/${INBOX}/(?:index\\.html)?$`), (ctx, m) => {
   const ib = ctx.site.inbox(m[1]);
   if (!ib) return undefined;
+  if (ctx.query.has('q')) return searchInbox(ctx, ib);
   if (ctx.method === 'POST') return plain(404, 'Not Found');
   const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
   return html(page.html, page.status);

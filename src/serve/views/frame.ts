@@ -12,6 +12,8 @@ export interface Frame {
   cssHref: string;
   formAction: string;
   queryValueHtml: string;
+  /** Hidden inputs the search form carries on results pages. */
+  extraFormHtml: string;
   allInboxes: boolean;
 }
 
@@ -39,6 +41,7 @@ export function frame(ib: InboxView, upfx: string, opts: FrameOptions = {}): Fra
     cssHref: `${upfx}_/lorekeeper.css`,
     formAction: upfx || './',
     queryValueHtml: opts.query ? `\nvalue="${asciiHtml(opts.query)}"` : '',
+    extraFormHtml: '',
     allInboxes: ib.all,
   };
 }

@@ -4,17 +4,12 @@ import { render } from '../templates.js';
 import { frame } from './frame.js';
 import { asciiHtml } from '../html/escape.js';
 import { fmtTs, ts2str } from '../html/dates.js';
-import { renderBody } from '../html/body-html.js';
-import { foldAddresses } from '../html/message-headers.js';
 import { layoutThread, renderSkeleton, looseNote, indentFor, childPrefix, type Node } from '../html/skeleton.js';
 import { walkTree } from '../../mail/thread-tree.js';
 import { midAnchor, midEscape } from '../../mail/message-id.js';
-import { names } from '../../mail/addresses.js';
 import { THREAD_PAGE_LIMIT, type MessageRow } from '../../store/reader.js';
-import { loadMessage } from './message-page.js';
+import { messageEntry } from './message-entry.js';
 import type { InboxView, Site } from '../site.js';
-
-const COLS = 72;
 
 interface Placed {
   node: Node;
@@ -69,15 +64,6 @@ function miniOverview(p: Placed, placed: Map<string, Placed>, rows: Map<string, 
   return out + `${pad}<a\nhref=#r${id}>${nrToS(nrS, 'sibling', 'siblings')}, ${nrToS(children.length, 'reply', 'replies')}; ${sNr}</a>\n`;
 }
 
-/** Names only, as thread pages show recipients: To and Cc on one line unless that is too long. */
-function recipients(h: { to?: string[]; cc?: string[] }): string {
-  const to = foldAddresses(asciiHtml(names((h.to ?? []).join(',')).join(', ')));
-  const cc = foldAddresses(asciiHtml(names((h.cc ?? []).join(',')).join(', ')));
-  if (to.length + cc.length > COLS) return (to ? `  To: ${to}\n` : '') + (cc ? `  Cc: ${cc}\n` : '');
-  if (to) return `  To: ${to}${cc ? `; <b>+Cc:</b> ${cc}` : ''}\n`;
-  return cc ? `  Cc: ${cc}\n` : '\n';
-}
-
 export interface ThreadPageOptions {
   flat: boolean;
 }
@@ -103,22 +89,15 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
   const rootAnchor = 'm' + midAnchor(mid);
 
   const entry = (m: MessageRow, p: Placed | undefined) => {
-    const loaded = loadMessage(site, m.num);
-    if (!loaded) return '';
-    const id = midAnchor(m.mid);
     const mhref = `../../${asciiHtml(midEscape(m.mid))}/`;
-    let subj = `<b>${asciiHtml(m.subject || '(no subject)')}</b>`;
-    if (rootAnchor === 'm' + id) subj = `<u\nid=u>${subj}</u>`;
-    let out = `<a\nhref=#e${id}\nid=m${id}>*</a> ${subj}\n`;
-    if (p) out += miniOverview(p, placed, skel.rows, sNr);
-    out += `From: ${asciiHtml(names((loaded.doc.h.from ?? []).join(',')).join(', '))} @ ${fmtTs(m.ds)} UTC (<a\nhref="${mhref}">permalink</a> / <a\nhref="${mhref}raw">raw</a>)\n`;
-    out += recipients(loaded.doc.h) + '\n';
-    out += renderBody(loaded.doc.parts, loaded.raw, mhref);
     const flat = opts.flat ? '<b>flat</b>' : 'flat';
     const nested = opts.flat ? 'nested' : '<b>nested</b>';
-    out += `\n<a\nhref=#m${id}\nid=e${id}>^</a> <a\nhref="${mhref}">permalink</a> <a\nhref="${mhref}raw">raw</a> <a\nhref="${mhref}#R">reply</a>`;
-    out += `\t[<a\nhref="${mhref}T/#u">${flat}</a>|<a\nhref="${mhref}t/#u">${nested}</a>] <a\nhref=#r${id}>${sNr}</a>`;
-    return out;
+    return messageEntry(site, m, {
+      upfx: '../../',
+      underline: rootAnchor === 'm' + midAnchor(m.mid),
+      overviewHtml: p ? miniOverview(p, placed, skel.rows, sNr) : '',
+      footerHtml: `\t[<a\nhref="${mhref}T/#u">${flat}</a>|<a\nhref="${mhref}t/#u">${nested}</a>] <a\nhref=#r${midAnchor(m.mid)}>${sNr}</a>`,
+    });
   };
 
   let messagesHtml = '';

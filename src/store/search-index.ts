@@ -1,0 +1,223 @@
+// Runs parsed queries (search/query.ts) against the store: full-text terms become one FTS5 MATCH
+// where they can, exact ids and date ranges become SQL on the side tables; results come in
+// public-inbox's orders (arrival time, relevance, or newest article first for downloads).
+import type { Db } from './open-database.js';
+import type { QueryNode } from '../search/query.js';
+import { type MessageRow, type Scope } from './reader.js';
+
+/** BM25 weight per FTS column (schema order s f t c nq q n dfn dfa dfb dfhh dfctx m l):
+ *  subjects and senders count most, quoted text least (public-inbox indexes quotes at weight 0). */
+const BM25_WEIGHTS = [4, 2, 1, 1, 1, 0.2, 1, 1, 1, 1, 1, 1, 1, 1];
+
+const ROW_COLUMNS =
+  'msg.num AS num, msg.inbox_id AS inboxId, msg.tid AS tid, msg.sid AS sid, msg.ts AS ts, msg.ds AS ds, msg.mid AS mid, ' +
+  'msg.subject AS subject, msg.from_names AS fromNames, msg.from_addr AS fromAddr, msg.refs AS refs, msg.quarantine AS quarantine, msg.chash AS chash';
+
+interface Compiled {
+  /** An FTS5 MATCH expression, when the (sub)query is all full text. */
+  match?: string;
+  /** An SQL condition on `msg`, for everything else. */
+  where?: string;
+}
+
+class Compiler {
+  readonly params: Record<string, unknown> = {};
+  private n = 0;
+
+  param(v: unknown): string {
+    const name = `p${this.n++}`;
+    this.params[name] = v;
+    return `@${name}`;
+  }
+
+  /** An FTS5 expression as an SQL condition. */
+  private ftsWhere(match: string): string {
+    return `msg.num IN (SELECT rowid FROM fts WHERE fts MATCH ${this.param(match)})`;
+  }
+
+  asWhere(c: Compiled): string {
+    const parts: string[] = [];
+    if (c.match) parts.push(this.ftsWhere(c.match));
+    if (c.where) parts.push(c.where);
+    return parts.length > 1 ? `(${parts.join(' AND ')})` : parts[0];
+  }
+
+  compile(node: QueryNode): Compiled {
+    switch (node.kind) {
+      case 'text': {
+        const phrase = `"${node.text.replace(/"/g, '""')}"${node.wildcard ? '*' : ''}`;
+        return { match: `{${node.columns.join(' ')}} : ${phrase}` };
+      }
+      case 'exact':
+        return { where: this.exact(node.field, node.value) };
+      case 'range': {
+        const col = `msg.${node.field}`;
+        const conds: string[] = [];
+        if (node.from !== undefined) conds.push(`${col} >= ${this.param(node.from)}`);
+        if (node.to !== undefined) conds.push(`${col} <= ${this.param(node.to)}`);
+        return { where: conds.length ? `(${conds.join(' AND ')})` : '1' };
+      }
+      case 'not':
+        return { where: `NOT ${this.asWhere(this.compile(node.item))}` };
+      case 'or': {
+        const items = node.items.map((i) => this.compile(i));
+        if (items.every((i) => i.match && !i.where)) return { match: `(${items.map((i) => i.match).join(' OR ')})` };
+        return { where: `(${items.map((i) => this.asWhere(i)).join(' OR ')})` };
+      }
+      case 'and': {
+        // full-text terms, wanted and unwanted, go into one MATCH; the rest becomes SQL beside it
+        const pos: string[] = [];
+        const neg: string[] = [];
+        const sql: string[] = [];
+        for (const item of node.items) {
+          const inner = item.kind === 'not' ? item.item : item;
+          const c = this.compile(inner);
+          const pure = c.match && !c.where;
+          if (item.kind === 'not') {
+            if (pure) neg.push(c.match!);
+            else sql.push(`NOT ${this.asWhere(c)}`);
+          } else if (pure) pos.push(c.match!);
+          else sql.push(this.asWhere(c));
+        }
+        let match: string | undefined;
+        if (pos.length) match = `(${pos.join(' AND ')})` + neg.map((m) => ` NOT ${m}`).join('');
+        else for (const m of neg) sql.push(`NOT ${this.ftsWhere(m)}`);
+        return { match, where: sql.length ? sql.join(' AND ') : undefined };
+      }
+    }
+  }
+
+  private exact(field: string, value: string): string {
+    const v = this.param(value);
+    switch (field) {
+      case 'mid':
+        return `msg.num IN (SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ${v})`;
+      case 'lid':
+        return `msg.num IN (SELECT num FROM list_id WHERE lid = ${v})`;
+      case 'patchid':
+        return `msg.num IN (SELECT num FROM patchid WHERE patchid = ${v})`;
+      default: {
+        // abbreviated blob ids match every stored id they begin (public-inbox indexes all prefixes)
+        const hi = this.param(value + '\u007f');
+        const post = field === 'dfpre' ? ' AND post = 0' : field === 'dfpost' ? ' AND post = 1' : '';
+        return `msg.num IN (SELECT num FROM blob_oid WHERE oid >= ${v} AND oid < ${hi}${post})`;
+      }
+    }
+  }
+}
+
+export interface SearchOptions {
+  scope: Scope;
+  /** Only messages of this thread (POST /NAME/MID/?x=m). */
+  tid?: number;
+  relevance?: boolean;
+  /** Oldest first instead of newest first. */
+  ascending?: boolean;
+  /** One result per thread. */
+  collapse?: boolean;
+  offset: number;
+  limit: number;
+}
+
+export interface SearchHit {
+  row: MessageRow;
+  /** Relevance as public-inbox prints it, 0..99, when ordering by relevance. */
+  percent?: number;
+}
+
+type RawRow = Omit<MessageRow, 'refs'> & { refs: string | null; score?: number };
+
+/** FROM and WHERE of a query, with the scope and thread restrictions. */
+interface Plan {
+  from: string;
+  where: string;
+  params: Record<string, unknown>;
+  /** The FTS5 expression driving the query, if full text drives it. */
+  match?: string;
+}
+
+function plan(tree: QueryNode, scope: Scope, tid?: number): Plan {
+  const c = new Compiler();
+  const compiled = c.compile(tree);
+  const conds = ['msg.num > 0', 'msg.quarantine IS NULL'];
+  if (scope !== 'all') conds.push(`msg.inbox_id = ${c.param(scope.inboxId)}`);
+  if (tid !== undefined) conds.push(`msg.tid = ${c.param(tid)}`);
+  if (compiled.match) {
+    conds.unshift(`fts MATCH ${c.param(compiled.match)}`);
+    if (compiled.where) conds.push(compiled.where);
+    return { from: 'fts JOIN msg ON msg.num = fts.rowid', where: conds.join(' AND '), params: c.params, match: compiled.match };
+  }
+  conds.push(compiled.where!);
+  return { from: 'msg', where: conds.join(' AND '), params: c.params };
+}
+
+export class SearchIndex {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** One page of results and how many there are in all. Throws on FTS syntax the parser let through. */
+  search(tree: QueryNode, o: SearchOptions): { hits: SearchHit[]; total: number } {
+    const p = plan(tree, o.scope, o.tid);
+    const relevance = !!o.relevance && p.match !== undefined;
+    const score = relevance ? `, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score` : '';
+    const dir = o.ascending ? 'ASC' : 'DESC';
+    const order = relevance ? `score ${o.ascending ? 'DESC' : 'ASC'}, msg.ts ${dir}` : `msg.ts ${dir}, msg.num ${dir}`;
+    let sql: string;
+    let countSql: string;
+    if (o.collapse) {
+      const inner = `SELECT ${ROW_COLUMNS}${score}, row_number() OVER (PARTITION BY msg.tid ORDER BY ${order}) AS rn FROM ${p.from} WHERE ${p.where}`;
+      sql = `SELECT * FROM (${inner}) WHERE rn = 1 ORDER BY ${relevance ? `score ${o.ascending ? 'DESC' : 'ASC'}` : `ts ${dir}, num ${dir}`} LIMIT @limit OFFSET @offset`;
+      countSql = `SELECT count(DISTINCT msg.tid) FROM ${p.from} WHERE ${p.where}`;
+    } else {
+      sql = `SELECT ${ROW_COLUMNS}${score} FROM ${p.from} WHERE ${p.where} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
+      countSql = `SELECT count(*) FROM ${p.from} WHERE ${p.where}`;
+    }
+    const rows = this.db.prepare(sql).all({ ...p.params, limit: o.limit, offset: o.offset }) as RawRow[];
+    const total = this.db.prepare(countSql).pluck().get(p.params) as number;
+    const scores = relevance ? new Map(rows.map((r) => [r.num, r.score!])) : this.scores(p, rows.map((r) => r.num));
+    // bm25 scores are negative, the best lowest: print them relative to the page's best, as percentages
+    const best = Math.min(0, ...scores.values());
+    const hits = rows.map((r): SearchHit => {
+      const { score: _s, ...rest } = r;
+      const s = scores.get(r.num);
+      const percent = s === undefined || best === 0 ? 99 : Math.max(1, Math.min(99, Math.round((s / best) * 99)));
+      return { row: { ...rest, refs: rest.refs ? rest.refs.split('\n') : [] }, percent };
+    });
+    return { hits, total };
+  }
+
+  /** Relevance of a page of date-ordered results, for the percentages public-inbox prints. */
+  private scores(p: Plan, nums: number[]): Map<number, number> {
+    if (p.match === undefined || !nums.length) return new Map();
+    const rows = this.db
+      .prepare(`SELECT rowid AS num, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM fts WHERE fts MATCH @m AND rowid IN (${nums.map(Number).join(',')})`)
+      .all({ m: p.match }) as { num: number; score: number }[];
+    return new Map(rows.map((r) => [r.num, r.score]));
+  }
+
+  /** Every match, newest article first: what public-inbox's search mbox holds. */
+  allNums(tree: QueryNode, scope: Scope, tid?: number): number[] {
+    const p = plan(tree, scope, tid);
+    return this.db.prepare(`SELECT msg.num FROM ${p.from} WHERE ${p.where} ORDER BY msg.num DESC`).pluck().all(p.params) as number[];
+  }
+
+  /** The whole (strict) threads of these matches: threads by newest match, messages in arrival order. */
+  expandThreads(nums: number[], scope: Scope): number[] {
+    const tidOf = this.db.prepare('SELECT tid FROM msg WHERE num = ?').pluck();
+    const members = this.db
+      .prepare('SELECT num FROM msg WHERE tid = @tid AND num > 0 AND quarantine IS NULL AND (@scope IS NULL OR inbox_id = @scope) ORDER BY num')
+      .pluck();
+    const seen = new Set<number>();
+    const out: number[] = [];
+    for (const n of nums) {
+      const tid = tidOf.get(n) as number;
+      if (seen.has(tid)) continue;
+      seen.add(tid);
+      out.push(...(members.all({ tid, scope: scope === 'all' ? null : scope.inboxId }) as number[]));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,398 @@
+// A real browser on our pages: Debian's chromium driven by playwright-core, with every request the
+// page makes and every sign of script execution recorded, so tests can say "nothing ran, nothing
+// left the server" about what a reader's browser would really do.
+import { existsSync } from 'node:fs';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type Response,
+} from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** The name of the tripwire function exposed to pages: no page of ours may ever call it. */
+export const TRIPWIRE = '__lkPwned';
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+}
+
+export async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  if (browser) await browser.close();
+}
+
+/** What the page did since the last navigation (or reset). */
+export interface Activity {
+  /** Every request the page made, as `METHOD url`. */
+  requests: string[];
+  /** The ones to any origin other than the server's (aborted before they reach the network). */
+  foreignRequests: string[];
+  /** alert/confirm/prompt/beforeunload dialogs: a script ran. */
+  dialogs: string[];
+  /** Calls of the tripwire binding: a script ran. */
+  tripwireCalls: string[];
+  /** Console messages of any kind (scripts, CSP violations, failed loads). */
+  console: string[];
+  /** Uncaught exceptions thrown by page scripts: a script ran. */
+  pageErrors: string[];
+  /** Scripts V8 compiled for the page itself (inline scripts, event handlers, javascript: URLs), by JS coverage. */
+  scripts: string[];
+  /** Frames other than the main one (iframes, objects, embeds). */
+  extraFrames: string[];
+}
+
+export interface Visit {
+  /** The URL asked for. */
+  url: string;
+  /** Where the main frame ended up. */
+  finalUrl: string;
+  status: number;
+  contentType: string;
+  /** The Content-Security-Policy response header of the document, if any. */
+  csp: string | undefined;
+  response: Response;
+}
+
+export interface RecordedPageOptions {
+  /**
+   * Ignore the page's Content-Security-Policy, so that markup which would run a script (an injected
+   * <script>, an onerror= attribute) really does: the HTML itself must be safe, not only the header.
+   */
+  bypassCSP?: boolean;
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+  isMobile?: boolean;
+  hasTouch?: boolean;
+}
+
+/** Options for the browser context the pages live in. */
+export type RecordingContextOptions = RecordedPageOptions;
+
+/**
+ * One browser context (JavaScript enabled, so an injected script would really execute) whose pages
+ * record everything that could betray script execution or a remote fetch. Requests to any origin
+ * but the server's are recorded by the page, then aborted here so nothing leaves the machine.
+ */
+export class RecordingContext {
+  private readonly pages = new Map<Page, RecordedPage>();
+
+  private constructor(
+    readonly context: BrowserContext,
+    /** `http://127.0.0.1:PORT`: the only origin a page may talk to. */
+    readonly origin: string,
+  ) {}
+
+  static async open(browser: Browser, serverUrl: string, opts: RecordingContextOptions = {}): Promise<RecordingContext> {
+    const origin = new URL(serverUrl).origin;
+    const ctxOpts: BrowserContextOptions = {
+      javaScriptEnabled: true,
+      bypassCSP: opts.bypassCSP ?? false,
+      serviceWorkers: 'block',
+      acceptDownloads: false,
+      viewport: opts.viewport ?? { width: 1280, height: 900 },
+      colorScheme: opts.colorScheme ?? 'light',
+      isMobile: opts.isMobile,
+      hasTouch: opts.hasTouch,
+    };
+    const context = await browser.newContext(ctxOpts);
+    const rc = new RecordingContext(context, origin);
+    await context.exposeBinding(TRIPWIRE, (source, ...args: unknown[]) => {
+      const line = `${source.frame.url()}: ${JSON.stringify(args)}`;
+      const rp = rc.pages.get(source.page);
+      if (rp) rp.record('tripwireCalls', line);
+      else throw new Error(`${TRIPWIRE} called from an unrecorded page: ${line}`);
+    });
+    await context.route(
+      (url) => url.origin !== origin,
+      (route) => route.abort('blockedbyclient'),
+    );
+    context.on('page', (p) => {
+      // a page we did not open ourselves (a popup): blame every recorded page, loudly
+      for (const rp of rc.pages.values()) if (rp.page !== p) rp.record('extraFrames', `new page ${p.url()}`);
+    });
+    return rc;
+  }
+
+  async newPage(): Promise<RecordedPage> {
+    const page = await this.context.newPage();
+    const rp = await RecordedPage.attach(page, this.origin);
+    this.pages.set(page, rp);
+    return rp;
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+}
+
+/** A page of a RecordingContext (see there), recording what it does between navigations. */
+export class RecordedPage {
+  private act: Activity = RecordedPage.empty();
+  private covering = false;
+  /** Set when this page owns its context (RecordedPage.open). */
+  private owner?: RecordingContext;
+
+  private constructor(
+    readonly page: Page,
+    /** `http://127.0.0.1:PORT`: the only origin a page may talk to. */
+    readonly origin: string,
+  ) {}
+
+  private static empty(): Activity {
+    return { requests: [], foreignRequests: [], dialogs: [], tripwireCalls: [], console: [], pageErrors: [], scripts: [], extraFrames: [] };
+  }
+
+  /** A context of its own with one recorded page in it. */
+  static async open(browser: Browser, serverUrl: string, opts: RecordedPageOptions = {}): Promise<RecordedPage> {
+    const rc = await RecordingContext.open(browser, serverUrl, opts);
+    const rp = await rc.newPage();
+    rp.owner = rc;
+    return rp;
+  }
+
+  static async attach(page: Page, origin: string): Promise<RecordedPage> {
+    const rp = new RecordedPage(page, origin);
+    page.on('request', (req) => {
+      const line = `${req.method()} ${req.url()}`;
+      rp.act.requests.push(line);
+      if (!rp.sameOrigin(req.url())) rp.act.foreignRequests.push(line);
+    });
+    page.on('dialog', (d) => {
+      rp.act.dialogs.push(`${d.type()}: ${d.message()}`);
+      void d.dismiss().catch(() => undefined);
+    });
+    page.on('console', (m) => rp.act.console.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => rp.act.pageErrors.push(String(e)));
+    page.on('frameattached', (f) => rp.act.extraFrames.push(f.url() || '(about:blank)'));
+    page.on('popup', (p) => rp.act.extraFrames.push(`popup ${p.url()}`));
+    await rp.startCoverage();
+    return rp;
+  }
+
+  get context(): BrowserContext {
+    return this.page.context();
+  }
+
+  /** Note something seen from outside the page (the context's binding, popups). */
+  record(kind: 'tripwireCalls' | 'extraFrames', line: string): void {
+    this.act[kind].push(line);
+  }
+
+  sameOrigin(url: string): boolean {
+    try {
+      return new URL(url).origin === this.origin;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Absolute URL of a path on the server. */
+  urlOf(path: string): string {
+    return path.startsWith('http') ? path : this.origin + (path.startsWith('/') ? '' : '/') + path;
+  }
+
+  private async startCoverage(): Promise<void> {
+    // anonymous scripts are playwright's own (bindings, evaluate); page scripts carry the page's URL
+    await this.page.coverage.startJSCoverage({ resetOnNavigation: false, reportAnonymousScripts: false });
+    this.covering = true;
+  }
+
+  /** Forget what was recorded so far. */
+  reset(): void {
+    this.act = RecordedPage.empty();
+  }
+
+  /** Navigate (recording afresh) and wait for the page and everything it loads. */
+  async goto(path: string): Promise<Visit> {
+    this.reset();
+    const url = this.urlOf(path);
+    const response = await this.page.goto(url, { waitUntil: 'load', timeout: 60_000 });
+    if (!response) throw new Error(`no response for ${url}`);
+    return this.visitOf(url, response);
+  }
+
+  /** Click something that navigates; the visit is the navigation it caused. */
+  async clickAndWait(selector: string): Promise<Visit> {
+    this.reset();
+    const [response] = await Promise.all([
+      this.page.waitForNavigation({ waitUntil: 'load', timeout: 30_000 }),
+      this.page.click(selector, { timeout: 10_000 }),
+    ]);
+    if (!response) throw new Error(`clicking ${selector} on ${this.page.url()} gave no response`);
+    return this.visitOf(response.url(), response);
+  }
+
+  private async visitOf(url: string, response: Response): Promise<Visit> {
+    const headers = await response.allHeaders();
+    return {
+      url,
+      finalUrl: this.page.url(),
+      status: response.status(),
+      contentType: headers['content-type'] ?? '',
+      csp: headers['content-security-policy'],
+      response,
+    };
+  }
+
+  /** What happened since the last navigation, including the page scripts V8 compiled. */
+  async activity(): Promise<Activity> {
+    // give anything already scheduled (timers, image error handlers) a turn to show itself
+    await this.page.waitForTimeout(0);
+    if (this.covering) {
+      const entries = await this.page.coverage.stopJSCoverage();
+      this.covering = false;
+      for (const e of entries) {
+        if (!e.url || e.url.startsWith('__playwright')) continue;
+        this.act.scripts.push(`${e.url}: ${(e.source ?? '').slice(0, 120)}`);
+      }
+      await this.startCoverage();
+    }
+    return { ...this.act, requests: [...this.act.requests] };
+  }
+
+  /**
+   * Throw, with everything recorded, if a script ran or a request went anywhere but our server.
+   * `label` names the page in the message.
+   */
+  async assertQuiet(label: string, opts: { allowConsole?: boolean } = {}): Promise<Activity> {
+    const a = await this.activity();
+    const problems: string[] = [];
+    if (a.dialogs.length) problems.push(`script ran: dialogs ${JSON.stringify(a.dialogs)}`);
+    if (a.tripwireCalls.length) problems.push(`script ran: ${TRIPWIRE} called ${JSON.stringify(a.tripwireCalls)}`);
+    if (a.pageErrors.length) problems.push(`script ran: uncaught errors ${JSON.stringify(a.pageErrors)}`);
+    if (a.scripts.length) problems.push(`script ran: V8 compiled page scripts ${JSON.stringify(a.scripts)}`);
+    if (a.foreignRequests.length) problems.push(`requests left ${this.origin}: ${JSON.stringify(a.foreignRequests)}`);
+    if (a.extraFrames.length) problems.push(`extra frames or popups: ${JSON.stringify(a.extraFrames)}`);
+    if (!opts.allowConsole && a.console.length) problems.push(`console messages: ${JSON.stringify(a.console)}`);
+    if (problems.length) throw new Error(`${label}:\n  ${problems.join('\n  ')}\n  all requests: ${JSON.stringify(a.requests)}`);
+    return a;
+  }
+
+  /** Close the page, and its context when it has one of its own. */
+  async close(): Promise<void> {
+    if (this.owner) await this.owner.close();
+    else await this.page.close();
+  }
+}
+
+/**
+ * The policy every response must carry: scripts, plugins, frames and remote loads all refused.
+ * Returns a list of what is wrong with it (empty when fine).
+ */
+export function cspProblems(csp: string | undefined): string[] {
+  if (csp === undefined) return ['no Content-Security-Policy header'];
+  const out: string[] = [];
+  const directives = new Map(
+    csp.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
+      const [name, ...values] = d.split(/\s+/);
+      return [name.toLowerCase(), values] as const;
+    }),
+  );
+  if (directives.get('default-src')?.join(' ') !== "'none'") out.push(`default-src is not 'none' in ${JSON.stringify(csp)}`);
+  for (const d of ['script-src', 'script-src-elem', 'script-src-attr', 'object-src', 'frame-src', 'child-src', 'connect-src']) {
+    const v = directives.get(d);
+    if (v && v.join(' ') !== "'none'") out.push(`${d} widened to ${v.join(' ')} in ${JSON.stringify(csp)}`);
+  }
+  if (/unsafe-(?:inline|eval|hashes)/.test(csp)) out.push(`unsafe-* source in ${JSON.stringify(csp)}`);
+  return out;
+}
+
+/** What a page's markup holds that could run script, load something, or break out of the layout. */
+export interface Structure {
+  forms: { action: string; method: string }[];
+  /** Elements that must never appear: script, iframe, object, embed, style, base, img, svg, ... */
+  forbiddenElements: string[];
+  /** Elements with an on* attribute, as `tag[attr=value]`. */
+  eventHandlers: string[];
+  /** Elements with a style attribute. */
+  styleAttributes: string[];
+  /** <link> elements: `rel href`, href resolved. */
+  links: string[];
+  /** href/action values whose scheme is not http(s), mailto or nntp/news (javascript:, data:, ...). */
+  badUrls: string[];
+  /** Attributes that load something (src, srcset, poster, data, background, formaction, ping). */
+  loadingAttributes: string[];
+  /** <meta> with http-equiv (refresh, CSP overrides, cookies). */
+  metaHttpEquiv: string[];
+}
+
+/** Inspect the current document's markup (see Structure). */
+export async function structureOf(page: Page): Promise<Structure> {
+  return page.evaluate(() => {
+    const FORBIDDEN = [
+      'script', 'noscript', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'style', 'base', 'img',
+      'picture', 'source', 'video', 'audio', 'track', 'svg', 'math', 'canvas', 'portal', 'template', 'dialog',
+      'textarea', 'select', 'button', 'fencedframe',
+    ];
+    const describe = (el: Element) => `<${el.tagName.toLowerCase()}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
+    const all = [...document.querySelectorAll('*')];
+    const out = {
+      forms: [...document.forms].map((f) => ({ action: f.action, method: f.method })),
+      forbiddenElements: all.filter((el) => FORBIDDEN.includes(el.localName)).map(describe),
+      eventHandlers: all.filter((el) => [...el.attributes].some((a) => /^on/i.test(a.name))).map(describe),
+      styleAttributes: all.filter((el) => el.hasAttribute('style')).map(describe),
+      links: [...document.querySelectorAll('link')].map((l) => `${l.rel} ${l.href}`),
+      badUrls: [] as string[],
+      loadingAttributes: all
+        .filter((el) => ['src', 'srcset', 'poster', 'data', 'background', 'formaction', 'ping', 'xlink:href', 'lowsrc', 'dynsrc', 'longdesc'].some((n) => el.hasAttribute(n)))
+        .map(describe),
+      metaHttpEquiv: [...document.querySelectorAll('meta[http-equiv]')].map(describe),
+    };
+    for (const el of all) {
+      for (const name of ['href', 'action']) {
+        const v = el.getAttribute(name);
+        if (v === null) continue;
+        let proto: string;
+        try {
+          proto = new URL(v, document.baseURI).protocol;
+        } catch {
+          continue; // an unparsable URL goes nowhere
+        }
+        if (!['http:', 'https:', 'mailto:', 'nntp:', 'news:'].includes(proto)) out.badUrls.push(describe(el));
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Problems with a lorekeeper HTML page's structure: exactly one form (the search form, back to
+ * us), no forbidden elements, no inline handlers or styles, only our own stylesheet.
+ */
+export function structureProblems(s: Structure, origin: string): string[] {
+  const out: string[] = [];
+  if (s.forms.length !== 1) out.push(`expected exactly one <form> (search), found ${s.forms.length}: ${JSON.stringify(s.forms)}`);
+  for (const f of s.forms) {
+    if (new URL(f.action).origin !== origin || f.method !== 'get') out.push(`form posts elsewhere: ${JSON.stringify(f)}`);
+  }
+  if (s.forbiddenElements.length) out.push(`forbidden elements: ${s.forbiddenElements.join(' ')}`);
+  if (s.eventHandlers.length) out.push(`inline event handlers: ${s.eventHandlers.join(' ')}`);
+  if (s.styleAttributes.length) out.push(`style attributes: ${s.styleAttributes.join(' ')}`);
+  if (s.loadingAttributes.length) out.push(`attributes that load resources: ${s.loadingAttributes.join(' ')}`);
+  if (s.metaHttpEquiv.length) out.push(`meta http-equiv: ${s.metaHttpEquiv.join(' ')}`);
+  if (s.badUrls.length) out.push(`links with scripting or data schemes: ${s.badUrls.join(' ')}`);
+  const sheets = s.links.filter((l) => /^stylesheet\b/i.test(l) || /\bstylesheet\b/i.test(l.split(' ')[0]));
+  const ours = sheets.filter((l) => {
+    const href = l.split(' ').pop()!;
+    const u = new URL(href);
+    return u.origin === origin && u.pathname.endsWith('/_/lorekeeper.css');
+  });
+  if (sheets.length !== 1 || ours.length !== 1) out.push(`stylesheets other than our own _/lorekeeper.css: ${JSON.stringify(sheets)}`);
+  const others = s.links.filter((l) => !/^(?:stylesheet|alternate) /i.test(l));
+  if (others.length) out.push(`unexpected <link> elements: ${JSON.stringify(others)}`);
+  return out;
+}
