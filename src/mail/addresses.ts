@@ -1,5 +1,6 @@
 // Address lists: the only door to nodemailer's addressparser (the one mailparser uses).
 import addressparser from 'nodemailer/lib/addressparser/index.js';
+import { decodeWords } from './codec.js';
 
 export interface Address {
   /** Display name, possibly empty. */
@@ -12,12 +13,31 @@ export interface Address {
 export function addressList(value: string): Address[] {
   if (!value) return [];
   try {
+    // an "address" without '@' is a parse of broken syntax (`<img src=x>`), which public-inbox's
+    // parser rejects rather than guesses at
     return addressparser(value, { flatten: true })
-      .filter((a) => a.address)
+      .filter((a) => a.address && a.address.includes('@'))
       .map((a) => ({ name: a.name ?? '', address: a.address }));
   } catch {
     return [];
   }
+}
+
+/**
+ * An address header with its RFC 2047 display names decoded (Eml::header_str). Names are decoded
+ * after the list is parsed, so a decoded name can never add addresses of its own.
+ */
+export function decodeAddressHeader(raw: string): string {
+  if (!raw.includes('=?')) return raw;
+  const list = addressList(raw);
+  if (!list.length) return decodeWords(raw);
+  return list
+    .map(({ name, address }) => {
+      const n = decodeWords(name);
+      if (!n) return address;
+      return /[()<>@,;:\\".[\]]/.test(n) ? `"${n.replace(/(["\\])/g, '\\$1')}" <${address}>` : `${n} <${address}>`;
+    })
+    .join(', ');
 }
 
 /** Bare addresses, in order. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { HeaderBlock } from './headers.js';
 import { MimeEntity, eachPart } from './mime.js';
 import { decodeWords } from './codec.js';
-import { emails, names } from './addresses.js';
+import { emails, names, decodeAddressHeader } from './addresses.js';
 import { messageIdsForIndex, references, threadingRefs, generatedMessageId } from './message-id.js';
 import { messageTimes } from './date.js';
 import { subjectKey, parsePatchSubject } from './subject.js';
@@ -14,6 +14,7 @@ import { patchId } from './patch-id.js';
 import { contentHash, type ContentHashInput } from './content-hash.js';
 import { partText, partFilename, partDescriptions } from './part-text.js';
 import { encodeDoc, type DocPart, type DocHeaders, type DocHeaderName } from './message-doc.js';
+import { followupTrailers, type Trailer } from './trailers.js';
 
 /** The text columns of the full-text index, named after public-inbox's search prefixes. */
 export interface FtsFields {
@@ -32,6 +33,20 @@ export interface PatchInfo {
   counter: number;
   total: number;
   title: string;
+}
+
+/** What b4 reads in a message to assemble series (LoreMessage), computed once here. */
+export interface SeriesFacts {
+  /** First id of In-Reply-To (b4's in_reply_to). */
+  inReplyTo: string | null;
+  /** The body b4 considers (first plain or x-patch part, a later one with a diff preferred) has a diff. */
+  hasDiff: boolean;
+  hasDiffstat: boolean;
+  /** `change-id:` and `base-commit:` lines of the body. */
+  changeId: string | null;
+  baseCommit: string | null;
+  /** Trailers the body gives if it is a reply (messages without a diff only). */
+  trailers: Trailer[];
 }
 
 export interface AnalyzedMessage {
@@ -60,9 +75,37 @@ export interface AnalyzedMessage {
   blobPost: string[];
   doc: Buffer;
   fts: FtsFields;
+  series: SeriesFacts;
 }
 
-const DECODED_HEADERS: DocHeaderName[] = ['from', 'to', 'cc', 'subject', 'reply-to'];
+const B4_DIFF = /^(---.*\n\+\+\+|GIT binary patch|diff --git \w\/\S+ \w\/\S+)/im;
+const B4_DIFFSTAT = /^\s*\d+ file.*\d+ (insertion|deletion)/im;
+
+/** The text part b4 reads: the first text/plain or x-patch part, or a later one holding a diff. */
+function b4Body(texts: { ct: string; text: string }[]): string | null {
+  let body: string | null = null;
+  for (const { ct, text } of texts) {
+    if (!/\/plain|\/x-patch/i.test(ct.split(';')[0])) continue;
+    if (body === null || B4_DIFF.test(text)) body = text;
+  }
+  return body;
+}
+
+function seriesFacts(h: HeaderBlock, texts: { ct: string; text: string }[]): SeriesFacts {
+  const inReplyTo = /<([^>]+)>/.exec(h.first('in-reply-to') ?? '')?.[1] ?? null;
+  const body = b4Body(texts)?.replace(/\r/g, '') ?? '';
+  const hasDiff = B4_DIFF.test(body);
+  return {
+    inReplyTo,
+    hasDiff,
+    hasDiffstat: B4_DIFFSTAT.test(body),
+    changeId: /^change-id:\s+(\S+)/im.exec(body)?.[1] ?? null,
+    baseCommit: /^base-commit: .*?([\da-f]+)/im.exec(body)?.[1] ?? null,
+    trailers: hasDiff ? [] : followupTrailers(body),
+  };
+}
+
+const ADDRESS_HEADERS: DocHeaderName[] = ['from', 'to', 'cc', 'reply-to'];
 const RAW_HEADERS: DocHeaderName[] = ['date', 'message-id', 'x-alt-message-id', 'in-reply-to'];
 const SUBMSG_HEADERS = ['From', 'To', 'Cc', 'Subject', 'Date', 'Message-ID', 'X-Alt-Message-ID'];
 
@@ -76,10 +119,12 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
   const h = top.header;
   if (!h.fields.length) throw new NotMailError('no header fields: not a mail message');
   const docHeaders: DocHeaders = {};
-  for (const name of DECODED_HEADERS) {
+  for (const name of ADDRESS_HEADERS) {
     const v = h.all(name);
-    if (v.length) docHeaders[name] = v.map(decodeWords);
+    if (v.length) docHeaders[name] = v.map(decodeAddressHeader);
   }
+  const subjects = h.all('subject');
+  if (subjects.length) docHeaders.subject = subjects.map(decodeWords);
   for (const name of RAW_HEADERS) {
     const v = h.all(name);
     if (v.length) docHeaders[name] = v;
@@ -100,6 +145,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
   const fts = { nq: [] as string[], q: [] as string[], n: [] as string[], dfn: [] as string[], dfa: [] as string[],
     dfb: [] as string[], dfhh: [] as string[], dfctx: [] as string[] };
   const hashParts: ContentHashInput['parts'] = [];
+  const texts: { ct: string; text: string }[] = [];
   const files: DiffFile[] = [];
   const patchIds: string[] = [];
   const blobPre: string[] = [];
@@ -126,6 +172,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
     if (fn) fts.n.push(fn);
     const text = pt.text;
     if (text !== undefined) {
+      texts.push({ ct: part.ct, text });
       part.isText = true;
       // pages decode the text again from the raw bytes rather than storing it twice
       const slice = entity.body;
@@ -201,6 +248,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
       m: midWords(mids),
       l: listId ?? '',
     },
+    series: seriesFacts(h, texts),
   };
 }
 

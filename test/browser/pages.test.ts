@@ -332,6 +332,25 @@ describe('the archive in a real browser', () => {
     }
   });
 
+  it('fits a 375px phone screen on the nested thread page too', async () => {
+    // each reply level is a nested <ul>; with the browser's default 40px list padding a deep
+    // thread pushes its replies far off the right edge of a phone
+    const phone = await RecordedPage.open(browser, server.url, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    try {
+      const path = msgPath('iommu', VFIO_01, 't/');
+      await open(path, phone);
+      const m = await phone.page.evaluate(() => {
+        const deepest = [...document.querySelectorAll('li')].sort((a, b) => b.getBoundingClientRect().left - a.getBoundingClientRect().left)[0];
+        let depth = 0;
+        for (let e: Element | null = deepest; e; e = e.parentElement) if (e.localName === 'ul') depth++;
+        return { scroll: document.documentElement.scrollWidth, deepestLeft: Math.round(deepest.getBoundingClientRect().left), depth };
+      });
+      expect(m.scroll, `${path}: scrollWidth ${m.scroll} on a 375px screen; the deepest reply (${m.depth} lists deep) starts at x=${m.deepestLeft}`).toBeLessThanOrEqual(375 + 4);
+    } finally {
+      await phone.close();
+    }
+  });
+
   it('follows the reader into dark mode, and stays light otherwise', async () => {
     const luminance = (css: string) => {
       const m = /rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)/.exec(css);

@@ -53,7 +53,7 @@ route(new RegExp(`^/${INBOX}/${MID}/$`), (ctx, m) => {
   const t = target(ctx, m[1], m[2]);
   if (!t) return undefined;
   const p = searchParams(ctx.query);
-  if (p.x !== 'm') return plain(404, 'Not Found');
+  if (p.x !== 'm') return undefined; // a POST to a message page is not allowed otherwise
   const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
   if (!first) return plain(404, 'No results found\n');
   return mboxResults(ctx, t.inbox, p.q, false, first);

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// npm run compat:search -- MBOX [--pi-url URL] [--data DIR --inbox NAME] [--json FILE]
+// Runs the same queries against public-inbox and lorekeeper serving the same mbox, downloading
+// every match with POST ?x=m (and again with t=1 for whole threads, as b4 and lei do), and
+// reports the Jaccard overlap of the Message-ID sets per query and on average.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const mbox = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
+if (!mbox) {
+  console.error('usage: npm run compat:search -- MBOX [--pi-url URL] [--data DIR --inbox NAME] [--json FILE]');
+  process.exit(2);
+}
+const NAME = 'compat';
+const LK_PORT = Number(opt('--port') ?? 18181);
+const PI_PORT = Number(opt('--pi-port') ?? 18089);
+
+/** The queries: every documented prefix, the operators, phrases, wildcards and date forms. */
+function queries(db) {
+  // real ids from the archive for the exact prefixes
+  const pick = (sql) => db.prepare(sql).pluck().get();
+  const patchid = pick("SELECT patchid FROM patchid ORDER BY num LIMIT 1 OFFSET 500");
+  const pre = pick('SELECT oid FROM blob_oid WHERE post = 0 AND length(oid) >= 7 ORDER BY num LIMIT 1 OFFSET 700');
+  const post = pick('SELECT oid FROM blob_oid WHERE post = 1 AND length(oid) >= 7 ORDER BY num LIMIT 1 OFFSET 900');
+  const mid = pick("SELECT mid FROM msg WHERE num > 0 ORDER BY num LIMIT 1 OFFSET 1234");
+  const listId = pick('SELECT lid FROM list_id LIMIT 1');
+  return [
+    's:vhost',
+    's:"virtio_ring"',
+    'f:mst',
+    'f:"jasowang@redhat.com"',
+    't:kvm',
+    'c:"linux-kernel@vger.kernel.org" s:vdpa',
+    'a:stefanha',
+    'tc:netdev s:vsock',
+    'b:"memory barrier"',
+    'bs:vring_split',
+    'nq:"Reviewed-by: Stefano Garzarella"',
+    'q:"use after free"',
+    'n:config',
+    'dfn:drivers/vhost/net.c',
+    'dfa:virtqueue_kick',
+    'dfb:vhost_iotlb_map',
+    'dfhh:vhost_net_ioctl',
+    'dfctx:"spin_lock(&vq->mutex)"',
+    `dfpre:${pre}`,
+    `dfpost:${post}`,
+    `dfblob:${pre}`,
+    `patchid:${patchid}`,
+    'm:mutt s:vsock*',
+    `mid:${mid}`,
+    `l:${listId.split('.')[0]}`,
+    'd:20210301..20210331 s:vdpa',
+    'd:20220615',
+    'dt:20230101000000..20230107000000',
+    'rt:1609459200..1612137600 f:mst',
+    'd:4.years.ago.. s:vdpa',
+    '(s:vsock OR s:vhost) AND f:stefano',
+    'virtio NOT s:vhost f:jason',
+    '+balloon -s:virtio_balloon',
+    'vdpa_sim* s:vdpa',
+  ];
+}
+
+async function waitFor(url, seconds) {
+  for (let i = 0; i < seconds * 10; i++) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+/** Message-IDs of every match (POST ?x=m), as a set; empty for 404. */
+async function matches(base, q, threads) {
+  const r = await fetch(`${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`, { method: 'POST', body: '' });
+  if (r.status === 404) return new Set();
+  if (r.status !== 200) return { error: r.status };
+  const text = gunzipSync(Buffer.from(await r.arrayBuffer())).toString('latin1');
+  return new Set([...text.matchAll(/^Message-I[Dd]:[ \t]*<([^>]+)>/gim)].map((m) => m[1]));
+}
+
+const jaccard = (a, b) => {
+  if (!a.size && !b.size) return 1;
+  let inter = 0;
+  for (const x of a) if (b.has(x)) inter++;
+  return inter / (a.size + b.size - inter);
+};
+
+// lorekeeper: ingest unless a data dir is given, then serve
+let data = opt('--data');
+const cleanup = [];
+if (!data) {
+  data = mkdtempSync(join(tmpdir(), 'lk-search-compat-'));
+  cleanup.push(() => rmSync(data, { recursive: true, force: true }));
+  const r = spawnSync(process.execPath, [join(root, 'bin/lorekeeper.js'), 'ingest', '--data', data, '--inbox', NAME, '--json', resolve(mbox)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error('ingest failed');
+}
+const inbox = opt('--inbox') ?? NAME;
+const server = spawn(process.execPath, [join(root, 'bin/lorekeeper.js'), 'serve', '--data', data, '--port', String(LK_PORT)], { stdio: 'ignore' });
+cleanup.push(() => server.kill());
+const lkBase = `http://127.0.0.1:${LK_PORT}/${inbox}/`;
+
+let piBase = opt('--pi-url');
+if (!piBase) {
+  const work = mkdtempSync(join(tmpdir(), 'lk-search-compat-pi-'));
+  spawnSync('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), resolve(mbox), NAME, String(PI_PORT)], { env: { ...process.env, PI_WORK: work }, stdio: 'inherit' });
+  cleanup.push(() => {
+    const pid = join(work, `httpd-${PI_PORT}.pid`);
+    if (existsSync(pid)) spawnSync('kill', [readFileSync(pid, 'utf8').trim()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+  piBase = `http://127.0.0.1:${PI_PORT}/${NAME}/`;
+}
+
+try {
+  await waitFor(lkBase, 30);
+  await waitFor(piBase, 30);
+  const require = createRequire(join(root, 'package.json'));
+  const Database = require('better-sqlite3');
+  const db = new Database(join(data, 'lorekeeper.sqlite3'), { readonly: true });
+  const list = queries(db);
+  db.close();
+  const rows = [];
+  for (const q of list) {
+    for (const threads of [false, true]) {
+      const [pi, lk] = await Promise.all([matches(piBase, q, threads), matches(lkBase, q, threads)]);
+      if (pi.error || lk.error) {
+        // e.g. Xapian refuses a wildcard that expands to over 100 terms: no set to compare
+        rows.push({ query: q, threads, publicInbox: pi.error ? `HTTP ${pi.error}` : pi.size, lorekeeper: lk.error ? `HTTP ${lk.error}` : lk.size, jaccard: null });
+        continue;
+      }
+      rows.push({ query: q, threads, publicInbox: pi.size, lorekeeper: lk.size, jaccard: jaccard(pi, lk) });
+      process.stderr.write('.');
+    }
+  }
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log('query'.padEnd(46), 't=1'.padEnd(4), 'public-inbox'.padStart(12), 'lorekeeper'.padStart(11), 'Jaccard'.padStart(8));
+  for (const r of rows) {
+    console.log(r.query.slice(0, 46).padEnd(46), (r.threads ? 'yes' : '').padEnd(4), String(r.publicInbox).padStart(12), String(r.lorekeeper).padStart(11), (r.jaccard === null ? 'error' : r.jaccard.toFixed(3)).padStart(8));
+  }
+  const compared = rows.filter((r) => r.jaccard !== null);
+  const summary = {
+    queries: list.length,
+    errors: rows.length - compared.length,
+    meanJaccard: mean(compared.map((r) => r.jaccard)),
+    meanJaccardMatchesOnly: mean(compared.filter((r) => !r.threads).map((r) => r.jaccard)),
+    meanJaccardThreads: mean(compared.filter((r) => r.threads).map((r) => r.jaccard)),
+  };
+  console.log(`\n${summary.queries} queries; mean Jaccard ${summary.meanJaccard.toFixed(3)} ` +
+    `(matches ${summary.meanJaccardMatchesOnly.toFixed(3)}, whole threads ${summary.meanJaccardThreads.toFixed(3)})`);
+  if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify({ summary, rows }, null, 1));
+  process.exitCode = summary.meanJaccard >= 0.95 ? 0 : 1;
+} finally {
+  for (const f of cleanup.reverse()) f();
+}

@@ -1,0 +1,345 @@
+// Every message of the hostile sample, opened in a real browser with JavaScript on: its page, its
+// raw text and (mostly) its thread page. No script may run, nothing may be fetched from anywhere
+// but the server, and the page must keep its own structure whatever the mail contains.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser } from 'playwright-core';
+import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
+import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
+import { messageIds, midAnchor, midEscape } from '../../src/mail/message-id.js';
+import type { Db } from '../../src/store/open-database.js';
+import { corpus, tempDir } from '../helpers/paths.js';
+import { readMbox } from '../helpers/mbox.js';
+import { openReader } from '../helpers/store.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
+import {
+  launchBrowser, closeBrowser, RecordingContext, RecordedPage, TRIPWIRE, cspProblems, structureOf, structureProblems, type Visit,
+} from '../helpers/browser.js';
+
+interface Case {
+  case: string;
+  expect: Record<string, unknown>;
+}
+
+const INBOX = 'hostile';
+const MESSAGES = readMbox(corpus('hostile-sample.mbox'));
+const CASES = new Map((JSON.parse(readFileSync(corpus('hostile-sample.mbox.cases.json'), 'utf8')) as Case[]).map((c) => [c.case, c.expect]));
+const caseOf = (raw: Buffer, i: number) => /\nX-Case: ([^\n]+)\n/.exec(raw.toString('latin1'))?.[1] ?? `message-${i}`;
+/** The 300 replies of the wide thread and the 200 links of the deep chain. */
+const BULK = /^(?:deep|wide)-\d+$/;
+/** Tabs visiting pages at once, all in the one browser context; vitest runs up to 5 concurrent tests. */
+const TABS = 4;
+
+/** Where a message of the sample ended up in the store. */
+interface Located {
+  mid: string;
+  num: number;
+  /** Its own bytes are stored (false for the one content-identical duplicate, shown through its original). */
+  ownBlob: boolean;
+  root: boolean;
+}
+
+/** A fixed set of tabs handed out to concurrent tests. */
+class TabPool {
+  private free: RecordedPage[] = [];
+  private waiting: ((p: RecordedPage) => void)[] = [];
+  add(p: RecordedPage): void {
+    const w = this.waiting.shift();
+    if (w) w(p);
+    else this.free.push(p);
+  }
+  acquire(): Promise<RecordedPage> {
+    const p = this.free.pop();
+    return p ? Promise.resolve(p) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+  async with<T>(fn: (p: RecordedPage) => Promise<T>): Promise<T> {
+    const p = await this.acquire();
+    try {
+      return await fn(p);
+    } finally {
+      this.add(p);
+    }
+  }
+}
+
+/** Outside single quotes, a shell command line may hold only these (and backslash-newline). */
+function shellProblems(command: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < command.length; i++) {
+    const c = command[i];
+    if (c === "'") quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === '\\') i++; // backslash-newline continues the line; any other escaped character is literal
+    else if (!/[A-Za-z0-9@._+=,:/%~\s-]/.test(c)) out.push(`unquoted ${JSON.stringify(c)} at ${JSON.stringify(command.slice(Math.max(0, i - 30), i + 30))}`);
+  }
+  if (quoted) out.push('unterminated quote');
+  return out;
+}
+
+describe('the hostile sample in a real browser', () => {
+  let dir: string;
+  let summary: IngestSummary;
+  let db: Db;
+  let server: TestServer;
+  let browser: Browser;
+  let ctx: RecordingContext;
+  const tabs = new TabPool();
+  const located = new Map<number, Located>();
+  const visited = { message: 0, raw: 0, thread: 0 };
+  const foreign: string[] = [];
+
+  beforeAll(async () => {
+    dir = tempDir('lk-browser-hostile-');
+    summary = await ingest({ dataDir: dir, inbox: INBOX, sources: [corpus('hostile-sample.mbox')], jobs: 2 });
+    ({ db } = openReader(dir));
+    // each message as lorekeeper stored it: by the SHA-256 of its exact bytes (this finds the
+    // generated ...@z ids of messages without a usable Message-ID too), else by its Message-ID
+    const bySha = db.prepare(
+      'SELECT m.num AS num, m.mid AS mid, m.refs AS refs FROM msg m JOIN blob b ON b.id = m.blob_id JOIN inbox i ON i.id = m.inbox_id WHERE b.sha256 = ? AND i.name = ? AND m.num > 0 ORDER BY m.num',
+    );
+    const byMid = db.prepare(
+      'SELECT m.num AS num, m.mid AS mid, m.refs AS refs FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid d ON d.id = x.id WHERE d.mid = ? AND m.num > 0 ORDER BY m.num',
+    );
+    MESSAGES.forEach((raw, i) => {
+      type Row = { num: number; mid: string; refs: string | null };
+      const sha = createHash('sha256').update(raw).digest();
+      let row = bySha.get(sha, INBOX) as Row | undefined;
+      const ownBlob = !!row;
+      if (!row) {
+        const mid = messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0];
+        row = mid === undefined ? undefined : (byMid.get(mid) as Row | undefined);
+      }
+      if (row) located.set(i, { mid: row.mid, num: row.num, ownBlob, root: !row.refs });
+    });
+    server = await startServer(dir);
+    browser = await launchBrowser();
+    // The HTML must be safe by itself, not only behind its Content-Security-Policy: this context
+    // ignores the header, so an injected <script> or onerror= would really run here (the header's
+    // presence and strictness are asserted on every response separately).
+    ctx = await RecordingContext.open(browser, server.url, { bypassCSP: true });
+    for (let i = 0; i < TABS; i++) tabs.add(await ctx.newPage());
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+    await closeBrowser(browser);
+    await server?.close();
+    db?.close();
+  });
+
+  /** A visit to an HTML page of ours: 200, strict CSP, nothing ran, nothing left, structure intact. */
+  async function checkHtml(tab: RecordedPage, v: Visit, label: string): Promise<string[]> {
+    const problems: string[] = [];
+    if (v.status !== 200) problems.push(`HTTP ${v.status}`);
+    if (!v.contentType.startsWith('text/html')) problems.push(`content type ${v.contentType}`);
+    if (v.finalUrl !== v.url) problems.push(`ended up at ${v.finalUrl}`);
+    problems.push(...cspProblems(v.csp));
+    try {
+      const a = await tab.assertQuiet(label);
+      foreign.push(...a.foreignRequests);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+    problems.push(...structureProblems(await structureOf(tab.page), tab.origin));
+    return problems;
+  }
+
+  it('has tripwires that do fire: a page that misbehaves is caught in every way checked below', async () => {
+    // a stand-in server serving what an injection would produce, with and without our CSP
+    const evil = `<!DOCTYPE html><title>x</title><link rel=stylesheet href="http://tracker.example/s.css"><style>p{}</style>
+<form action="http://tracker.example/f"></form><p>hi</p><script>${TRIPWIRE}('inline')</script>
+<img src=x onerror="alert('onerror')"><img src="http://tracker.example/x.png"><iframe src="/inner"></iframe>
+<a id=j href="javascript:${TRIPWIRE}('href')">j</a>`;
+    const srv = createServer((req, res) => {
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      if (req.url === '/csp') res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+      res.end(req.url === '/inner' ? '<p>inner</p>' : evil);
+    });
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    const bypass = await RecordedPage.open(browser, base, { bypassCSP: true });
+    const enforced = await RecordedPage.open(browser, base);
+    try {
+      await bypass.goto('/');
+      let a = await bypass.activity();
+      expect(a.dialogs, 'dialogs').toEqual(['alert: onerror']);
+      expect(a.tripwireCalls, 'tripwire').toEqual([`${base}/: ["inline"]`]);
+      expect(a.scripts.length, 'compiled page scripts').toBeGreaterThanOrEqual(2);
+      expect(a.foreignRequests, 'foreign requests').toEqual(expect.arrayContaining(['GET http://tracker.example/x.png', 'GET http://tracker.example/s.css']));
+      expect(a.extraFrames, 'frames').toHaveLength(1);
+      await expect(bypass.assertQuiet('evil page')).rejects.toThrow(/script ran: dialogs/);
+      const problems = structureProblems(await structureOf(bypass.page), base).join('\n');
+      for (const p of ['forbidden elements', '<script>', '<iframe', '<style>', 'inline event handlers', 'onerror=', 'javascript:', 'stylesheets other than our own', 'form posts elsewhere']) {
+        expect(problems, `structure check notices ${p}`).toContain(p);
+      }
+      bypass.reset();
+      await bypass.page.click('#j');
+      a = await bypass.activity();
+      expect(a.tripwireCalls, 'a javascript: link, clicked').toEqual([`${base}/: ["href"]`]);
+
+      // behind the CSP nothing runs, but the browser says it refused: a console message
+      await enforced.goto('/csp');
+      a = await enforced.activity();
+      expect(a.dialogs).toEqual([]);
+      expect(a.tripwireCalls).toEqual([]);
+      expect(a.console.join('\n')).toMatch(/Content Security Policy/);
+      await expect(enforced.assertQuiet('evil page behind CSP')).rejects.toThrow(/console messages/);
+    } finally {
+      await bypass.close();
+      await enforced.close();
+      srv.close();
+    }
+  });
+
+  it('ingested all 569 messages and found each in the store', () => {
+    expect(MESSAGES).toHaveLength(569);
+    expect(summary).toMatchObject({ read: 569, added: 568, duplicates: 1, quarantined: 0 });
+    const missing = MESSAGES.map((m, i) => (located.has(i) ? undefined : caseOf(m, i))).filter(Boolean);
+    expect(missing, 'messages not found in the store').toEqual([]);
+    expect([...located.values()].filter((l) => !l.ownBlob).length, 'only the identical duplicate is stored as another copy').toBe(1);
+    const generated = [...located.values()].filter((l) => l.mid.endsWith('@z'));
+    expect(generated.length, 'no-mid and empty-mid got generated ids').toBe(2);
+    const rootOf = (c: string) => located.get(MESSAGES.findIndex((m, i) => caseOf(m, i) === c))?.root;
+    expect(['deep-0', 'wide-root', 'deep-1', 'wide-0'].map(rootOf), 'deep-0 and wide-root start their threads').toEqual([true, true, false, false]);
+  });
+
+  MESSAGES.forEach((raw, i) => {
+    const name = caseOf(raw, i);
+    const exp = CASES.get(name) ?? {};
+    // What is opened, to keep this under a few minutes: every message page and every raw, all in
+    // one browser context (a few tabs of it at once). Thread pages (/T/) for every message except
+    // the 200 deep-N and 300 wide-N ones: those 500 would all render one of the same two pages
+    // (the 200-deep chain, the 301-message wide thread), so those threads are opened once, from
+    // their roots (deep-0, wide-root), whose thread pages show every one of their messages.
+    const threadToo = !BULK.test(name);
+    it.concurrent(`${name}: page${threadToo ? ', thread' : ''} and raw${Object.keys(exp).length ? ` (${Object.keys(exp).join(', ')})` : ''}`, async ({ expect }) => {
+      const loc = located.get(i);
+      if (!loc) throw new Error(`${name}: message ${i} is not in the store`);
+      const base = `/${INBOX}/${midEscape(loc.mid)}/`;
+      await tabs.with(async (tab) => {
+        // the message page
+        let v = await tab.goto(base);
+        visited.message++;
+        const label = `${name} <${loc.mid}> ${tab.urlOf(base)}`;
+        const problems = (await checkHtml(tab, v, label)).map((p) => `page: ${p}`);
+        if (v.status === 200) {
+          const page = await tab.page.evaluate(() => ({
+            text: document.body.innerText,
+            preB: document.querySelectorAll('pre#b').length,
+            reply: (document.querySelector('pre#R') as HTMLElement | null)?.innerText ?? '',
+          }));
+          if (typeof exp.page_contains === 'string' && !page.text.includes(exp.page_contains)) {
+            problems.push(`page_contains: ${JSON.stringify(exp.page_contains)} not in the page text`);
+          }
+          if (page.preB !== 1) problems.push(`page: ${page.preB} <pre id=b> elements, expected the one holding the message`);
+          const cmd = /git send-email[\s\S]*?\/path\/to\/YOUR_REPLY/.exec(page.reply)?.[0];
+          if (!cmd) problems.push('page: no git send-email command in the reply instructions');
+          else problems.push(...shellProblems(cmd).map((p) => `reply command: ${p}`));
+        }
+
+        // its raw text
+        v = await tab.goto(`${base}raw`);
+        visited.raw++;
+        if (v.status !== 200) problems.push(`raw: HTTP ${v.status}`);
+        if (!v.contentType.startsWith('text/plain')) problems.push(`raw: content type ${v.contentType}`);
+        problems.push(...cspProblems(v.csp).map((p) => `raw: ${p}`));
+        try {
+          foreign.push(...(await tab.assertQuiet(`${label}raw`)).foreignRequests);
+        } catch (e) {
+          problems.push(`raw: ${(e as Error).message}`);
+        }
+        if (v.status === 200 && loc.ownBlob) {
+          const body = await v.response.body();
+          if (!body.includes(`\nX-Case: ${name}\n`)) problems.push(`raw: its X-Case line is missing`);
+          // nothing of it may have become markup: the browser shows it as one text document
+          const kinds = await tab.page.evaluate(() => [...document.body.querySelectorAll('*')].map((e) => e.localName).join(' '));
+          if (kinds !== 'pre') problems.push(`raw: rendered as markup, not text: ${kinds.slice(0, 200)}`);
+        }
+
+        // its thread
+        if (threadToo || loc.root) {
+          v = await tab.goto(`${base}T/`);
+          visited.thread++;
+          problems.push(...(await checkHtml(tab, v, `${label}T/`)).map((p) => `thread: ${p}`));
+          // (copies sharing a Message-ID, like dup-a and dup-b, each get an entry with the same anchor)
+          if (v.status === 200 && (await tab.page.locator(`a[id="m${midAnchor(loc.mid)}"]`).count()) < 1) {
+            problems.push(`thread: no anchor #m${midAnchor(loc.mid)} for the message`);
+          }
+        }
+        expect(problems, `${label}\n  ${problems.join('\n  ')}`).toEqual([]);
+      });
+    });
+  });
+
+  describe('after every message', () => {
+    it('opened every message page and raw, and the thread pages chosen', () => {
+      expect(visited.message).toBe(569);
+      expect(visited.raw).toBe(569);
+      const threadVisits = MESSAGES.filter((m, i) => !BULK.test(caseOf(m, i)) || located.get(i)?.root).length;
+      expect(visited.thread).toBe(threadVisits);
+      expect(foreign, 'requests that left the server').toEqual([]);
+    });
+
+    it('reaches the odd Message-IDs through midEscape\'d URLs, exactly as escaped', async () => {
+      const tab = await tabs.acquire();
+      try {
+        for (const [n, mid] of ['a/b/../../c@h', '%2e%2e%2f@h', 'x?y=1#frag@h', 'sp ace@h'].entries()) {
+          const raw = MESSAGES.find((m) => m.includes(`\nX-Case: odd-mid-${n}\n`))!;
+          expect(messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0]).toBe(mid);
+          const url = tab.urlOf(`/${INBOX}/${midEscape(mid)}/`);
+          const v = await tab.goto(url);
+          expect(v.status, `odd-mid-${n} ${url}`).toBe(200);
+          expect(v.finalUrl, `the browser kept the escaped path of odd-mid-${n}`).toBe(url);
+          expect(await tab.page.locator('pre#b').innerText()).toContain(`Message-ID: <${mid}>`);
+          expect(await tab.page.locator('pre#b').innerText()).toContain(`Subject: odd mid ${n}`);
+          await tab.assertQuiet(url);
+          // the page's own relative links reach its raw text and thread
+          const rawLink = tab.page.locator('pre#b a', { hasText: /^raw$/ });
+          const rv = await Promise.all([tab.page.waitForNavigation(), rawLink.click()]).then(([r]) => r!);
+          expect(rv.status(), `raw link of odd-mid-${n} (${rv.url()})`).toBe(200);
+          expect(rv.url()).toBe(`${url}raw`);
+          expect(await rv.text()).toContain(`Message-ID: <${mid}>`);
+          const tv = await tab.goto(`${url}T/`);
+          expect(tv.status, `thread of odd-mid-${n}`).toBe(200);
+          expect(await tab.page.locator(`a#m${midAnchor(mid)}`).count()).toBe(1);
+          await tab.assertQuiet(`${url}T/`);
+        }
+      } finally {
+        tabs.add(tab);
+      }
+    });
+
+    it('with the Content-Security-Policy enforced, the script cases do not even try', async () => {
+      // an ordinary browser: a blocked inline script or image would show as a CSP console error
+      const plain = await RecordedPage.open(browser, server.url);
+      try {
+        const names = [...CASES.keys()].filter((c) => c.startsWith('xss-'));
+        expect(names.length).toBeGreaterThan(30);
+        for (const name of names) {
+          const i = MESSAGES.findIndex((m) => m.includes(`\nX-Case: ${name}\n`));
+          const loc = located.get(i)!;
+          for (const suffix of ['', 'T/', 'raw']) {
+            const url = `/${INBOX}/${midEscape(loc.mid)}/${suffix}`;
+            const v = await plain.goto(url);
+            expect(v.status, `${name} ${url}`).toBe(200);
+            await plain.assertQuiet(`${name} ${plain.urlOf(url)}`);
+          }
+        }
+        // and the tracker of the html-only mails was never asked for
+        for (const name of ['xss-htmlonly-0', 'xss-htmlonly-1']) {
+          const loc = located.get(MESSAGES.findIndex((m) => m.includes(`\nX-Case: ${name}\n`)))!;
+          await plain.goto(`/${INBOX}/${midEscape(loc.mid)}/`);
+          const a = await plain.activity();
+          expect(a.requests.filter((r) => r.includes('tracker.example')), name).toEqual([]);
+        }
+      } finally {
+        await plain.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,111 @@
+// b4 and lei, the real Debian clients, against a real lorekeeper server. Their output is compared
+// with what they wrote against public-inbox 1.9 serving the same fixtures (fixtures/expected/clients/).
+// To regenerate the expectations from a public-inbox server:
+//   ../shared/tools/pi-reference fixtures/vfio-vsva-v7.thread.mbox iommu 8089
+//   LK_EXPECT_FROM=http://127.0.0.1:8089/iommu/ npx vitest run test/clients
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixture, tempDir } from '../helpers/paths.js';
+import { ingestFixtures } from '../helpers/store.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+const COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
+const EXPECTED = fixture('expected/clients');
+const regenerateFrom = process.env.LK_EXPECT_FROM;
+
+function have(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A private HOME: git identity (b4 stays silent without one), b4's URLs, and lei's own state. */
+function clientHome(inboxUrl: string): Record<string, string> {
+  const home = tempDir('lk-client-');
+  const env = { ...process.env, HOME: home, XDG_RUNTIME_DIR: join(home, 'run'), XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), XDG_CACHE_HOME: join(home, '.cache') } as Record<string, string>;
+  mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  const git = (...a: string[]) => execFileSync('git', ['config', '--global', ...a], { env });
+  git('user.name', 'Lore Tester');
+  git('user.email', 'tester@example.org');
+  git('b4.midmask', `${inboxUrl}%s`);
+  // Link: trailers must not depend on the server's port
+  git('b4.linkmask', 'https://lore.kernel.org/r/%s');
+  return env;
+}
+
+/** Clients run asynchronously: the server answering them lives in this very process. */
+const run = promisify(execFile);
+
+const midsIn = (mbox: string) => [...mbox.matchAll(/^Message-I[Dd]:\s*<([^>]+)>/gm)].map((m) => m[1]).sort();
+
+describe.skipIf(!have('b4') || !have('lei'))('b4 and lei against lorekeeper', () => {
+  let server: TestServer;
+  let base: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    const dir = tempDir();
+    await ingestFixtures(dir);
+    server = await startServer(dir);
+    base = regenerateFrom ?? `${server.url}/iommu/`;
+    env = clientHome(base);
+    if (regenerateFrom) mkdirSync(EXPECTED, { recursive: true });
+  });
+  afterAll(async () => {
+    try {
+      execFileSync('lei', ['daemon-kill'], { env, stdio: 'ignore' });
+    } catch { /* no daemon started */ }
+    await server.close();
+  });
+
+  /** Files b4 wrote, compared by SHA-256 with those it wrote against public-inbox (SHA256SUMS). */
+  const compareDir = (out: string, files: string[]) => {
+    const sums = join(EXPECTED, 'SHA256SUMS');
+    const known = new Map(existsSync(sums) ? readFileSync(sums, 'utf8').trim().split('\n').map((l) => [l.slice(66), l.slice(0, 64)] as [string, string]) : []);
+    for (const f of files) {
+      const got = createHash('sha256').update(readFileSync(join(out, f))).digest('hex');
+      if (regenerateFrom) known.set(f, got);
+      else expect(got, `${f} differs from what b4 wrote against public-inbox`).toBe(known.get(f));
+    }
+    if (regenerateFrom) writeFileSync(sums, [...known].map(([f, h]) => `${h}  ${f}`).sort().join('\n') + '\n');
+  };
+
+  it('b4 am writes the same .mbx and .cover as against public-inbox', async () => {
+    const out = tempDir('lk-b4-');
+    await run('b4', ['am', '-o', out, COVER], { env });
+    const files = readdirSync(out).sort();
+    expect(files).toEqual([
+      'v7_20200910_yi_l_liu_vfio_expose_virtual_shared_virtual_addressing_to_vms.cover',
+      'v7_20200910_yi_l_liu_vfio_expose_virtual_shared_virtual_addressing_to_vms.mbx',
+    ]);
+    compareDir(out, files);
+  });
+
+  it('b4 mbox saves the same thread as against public-inbox', async () => {
+    const out = tempDir('lk-b4-');
+    await run('b4', ['mbox', '-o', out, COVER], { env });
+    expect(readdirSync(out)).toEqual([`${COVER}.mbx`]);
+    compareDir(out, [`${COVER}.mbx`]);
+  });
+
+  for (const [name, args] of [['lei q -I', []], ['lei q -t -I', ['-t']]] as const) {
+    it(`${name} returns the same messages as against public-inbox`, async () => {
+      const file = join(tempDir('lk-lei-'), 'out.mbox');
+      await run('lei', ['q', ...args, '-I', base, '-o', `mboxrd:${file}`, 's:pasid'], { env });
+      const got = midsIn(readFileSync(file, 'utf8'));
+      const expected = join(EXPECTED, `lei-q${args.length ? '-t' : ''}.mids`);
+      if (regenerateFrom) writeFileSync(expected, got.join('\n') + '\n');
+      else {
+        expect(existsSync(expected)).toBe(true);
+        expect(got).toEqual(readFileSync(expected, 'utf8').trim().split('\n'));
+      }
+      expect(got.length).toBe(args.length ? 84 : 10);
+    });
+  }
+});
