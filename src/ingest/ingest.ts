@@ -72,6 +72,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     }
     while (queue.length) store(await (queue.shift() as Promise<Processed>));
     if (inBatch) writer.commit();
+    writer.finish();
   } catch (err) {
     writer.rollback();
     throw err;

@@ -14,6 +14,12 @@ const TABLES: [string, string][] = [
   ['blob_oid', 'SELECT num, post, oid FROM blob_oid ORDER BY num, post, oid'],
   ['patchid', 'SELECT num, patchid FROM patchid ORDER BY num, patchid'],
   ['list_id', 'SELECT num, lid FROM list_id ORDER BY num, lid'],
+  ['msg_trailer', 'SELECT num, pos, name, value FROM msg_trailer ORDER BY num, pos'],
+  ['series', 'SELECT * FROM series ORDER BY id'],
+  ['series_patch', 'SELECT * FROM series_patch ORDER BY series_id, counter'],
+  ['series_trailer', 'SELECT * FROM series_trailer ORDER BY series_id, counter, from_num, name, value'],
+  ['series_link', 'SELECT * FROM series_link ORDER BY a_mid, b_mid'],
+  ['series_dirty', 'SELECT * FROM series_dirty ORDER BY inbox_id'],
 ];
 
 export function storeDigest(db: Db): string {

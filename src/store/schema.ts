@@ -40,7 +40,12 @@ CREATE TABLE IF NOT EXISTS msg (
   patch_version REAL,                -- vN (5.1 for partial rerolls) from [PATCH vN M/T]; NULL if not a patch
   patch_counter INTEGER,             -- M: 0 for a cover letter
   patch_total INTEGER,               -- T
-  patch_flags INTEGER                -- 1 RFC, 2 RESEND, 4 reply
+  patch_flags INTEGER,               -- 1 RFC, 2 RESEND, 4 reply
+  irt TEXT,                          -- first id of In-Reply-To (b4 follows these)
+  b4_diff INTEGER NOT NULL DEFAULT 0,      -- the body b4 reads holds a diff
+  b4_diffstat INTEGER NOT NULL DEFAULT 0,  -- ... a diffstat (how b4 spots an unnumbered cover letter)
+  change_id TEXT,                    -- change-id: line of the body
+  base_commit TEXT                   -- base-commit: line of the body
 );
 CREATE INDEX IF NOT EXISTS msg_tid ON msg (tid);
 CREATE INDEX IF NOT EXISTS msg_sid ON msg (sid);
@@ -83,6 +88,74 @@ CREATE TABLE IF NOT EXISTS patchid (
 );
 CREATE INDEX IF NOT EXISTS patchid_patchid ON patchid (patchid);
 CREATE INDEX IF NOT EXISTS patchid_num ON patchid (num);
+
+CREATE TABLE IF NOT EXISTS msg_trailer (
+  num INTEGER NOT NULL,              -- msg.num of a message without a diff (a possible review reply)
+  pos INTEGER NOT NULL,              -- order in the body
+  name TEXT NOT NULL,                -- as written: Reviewed-by, Acked-by ...
+  value TEXT NOT NULL,               -- A U Thor <a@example.org>
+  PRIMARY KEY (num, pos)
+) WITHOUT ROWID;
+
+-- patch series, assembled per thread after each ingest (series/assemble.ts)
+CREATE TABLE IF NOT EXISTS series (
+  id INTEGER PRIMARY KEY,
+  inbox_id INTEGER NOT NULL,
+  tid INTEGER NOT NULL,              -- the thread it was assembled from
+  version REAL NOT NULL,             -- vN; 5.1 for a partial reroll
+  total INTEGER NOT NULL,            -- N of M/N
+  cover_num INTEGER,                 -- msg.num of the cover letter, if any
+  first_num INTEGER NOT NULL,        -- cover letter, else the lowest-numbered patch: the series' address
+  title TEXT NOT NULL,               -- subject without its [PATCH ...] prefixes
+  author TEXT NOT NULL,
+  author_addr TEXT NOT NULL,
+  ds INTEGER NOT NULL,               -- when it was sent (first message)
+  ts INTEGER NOT NULL,               -- newest activity in its thread (series list order)
+  present INTEGER NOT NULL,          -- patches we hold
+  complete INTEGER NOT NULL,         -- all of 1..N arrived (partial rerolls filled from the previous version)
+  rfc INTEGER NOT NULL DEFAULT 0,
+  resend INTEGER NOT NULL DEFAULT 0,
+  change_id TEXT,
+  base_commit TEXT,
+  reviews INTEGER NOT NULL DEFAULT 0, -- Reviewed/Acked/Tested-by trailers collected from replies
+  chain INTEGER                      -- id of the first series of its version chain
+);
+CREATE INDEX IF NOT EXISTS series_tid ON series (tid);
+CREATE INDEX IF NOT EXISTS series_inbox_ts ON series (inbox_id, ts);
+CREATE INDEX IF NOT EXISTS series_chain ON series (chain);
+
+CREATE TABLE IF NOT EXISTS series_patch (
+  series_id INTEGER NOT NULL,
+  counter INTEGER NOT NULL,          -- M of M/N (0: cover letter)
+  num INTEGER NOT NULL,              -- msg.num
+  patch_id TEXT,                     -- git patch-id --stable, for unchanged-since and trailer carry-over
+  from_version REAL,                 -- set when a partial reroll reuses the previous version's patch
+  PRIMARY KEY (series_id, counter)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS series_patch_num ON series_patch (num);
+
+CREATE TABLE IF NOT EXISTS series_trailer (
+  series_id INTEGER NOT NULL,
+  counter INTEGER NOT NULL,          -- patch it applies to; 0 = the cover letter (so, every patch)
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  from_num INTEGER NOT NULL,         -- msg.num of the reply that gave it
+  matched INTEGER NOT NULL           -- 1 when the trailer names the reply's sender (b4 applies only those)
+);
+CREATE INDEX IF NOT EXISTS series_trailer_series ON series_trailer (series_id);
+
+-- inboxes whose version chains wait to be recomputed (at the end of an ingest, or the next one's)
+CREATE TABLE IF NOT EXISTS series_dirty (
+  inbox_id INTEGER PRIMARY KEY
+);
+
+-- an administrator's corrections to automatic version chains (lorekeeper series link/unlink)
+CREATE TABLE IF NOT EXISTS series_link (
+  a_mid TEXT NOT NULL,               -- a message of one series
+  b_mid TEXT NOT NULL,               -- a message of another
+  linked INTEGER NOT NULL,           -- 1: same series, other versions; 0: never chain these two
+  PRIMARY KEY (a_mid, b_mid)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS list_id (
   num INTEGER NOT NULL,              -- msg.num

@@ -5,6 +5,8 @@ import type { Db, Statement } from './open-database.js';
 
 export class ThreadLinker {
   private readonly st: Record<string, Statement>;
+  /** Threads merged into others since the last takeMerged(): whatever was derived from them is stale. */
+  private merged = new Set<number>();
 
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
@@ -45,7 +47,15 @@ export class ThreadLinker {
   }
 
   private merge(winner: number, loser: number): void {
-    if (winner !== loser) this.st.merge.run(winner, loser);
+    if (winner === loser) return;
+    this.st.merge.run(winner, loser);
+    this.merged.add(loser);
+  }
+
+  takeMerged(): number[] {
+    const out = [...this.merged];
+    this.merged = new Set();
+    return out;
   }
 
   /** Rows holding this id (ghosts first, as their numbers are negative), each with its current tid. */

@@ -2,6 +2,7 @@
 import type { Db, Statement } from './open-database.js';
 import { RAW_CODEC } from './raw-codec.js';
 import { ThreadLinker } from './thread-linker.js';
+import { SeriesWriter } from './series-writer.js';
 import type { AnalyzedMessage, FtsFields } from '../mail/analyze.js';
 
 export interface Inbox {
@@ -31,16 +32,20 @@ const PATCH_FLAG_REPLY = 4;
 export class StoreWriter {
   private readonly db: Db;
   private readonly threads: ThreadLinker;
+  private readonly series: SeriesWriter;
   private readonly st: Record<string, Statement>;
   /**
    * Full-text rows wait for the commit: FTS5 flushes its pending terms to disk at every statement
    * savepoint, and the thread linker's multi-row updates open one per message otherwise.
    */
   private pendingFts: (FtsFields & { num: number })[] = [];
+  /** Threads that gained messages in this batch: their series are assembled again at commit. */
+  private touchedThreads = new Set<number>();
 
   constructor(db: Db) {
     this.db = db;
     this.threads = new ThreadLinker(db);
+    this.series = new SeriesWriter(db);
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
@@ -54,9 +59,11 @@ export class StoreWriter {
       blobInsert: p('INSERT INTO blob (sha256, size, codec, data) VALUES (?, ?, ?, ?)'),
       nextNum: p('SELECT coalesce(max(num), 0) + 1 AS n FROM msg'),
       msgInsert: p(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
-                      refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags)
+                      refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags,
+                      irt, b4_diff, b4_diffstat, change_id, base_commit)
                     VALUES (@num, @inbox, @tid, @sid, @ts, @ds, @blob, @mid, @chash, @subject, @fromNames, @fromAddr,
-                      @refs, @doc, @quarantine, @hasDiff, @pv, @pc, @pt, @pf)`),
+                      @refs, @doc, @quarantine, @hasDiff, @pv, @pc, @pt, @pf, @irt, @b4Diff, @b4Diffstat, @changeId, @baseCommit)`),
+      trailerInsert: p('INSERT INTO msg_trailer (num, pos, name, value) VALUES (?, ?, ?, ?)'),
       ftsInsert: p(`INSERT INTO fts (rowid, s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l)
                     VALUES (@num, @s, @f, @t, @c, @nq, @q, @n, @dfn, @dfa, @dfb, @dfhh, @dfctx, @m, @l)`),
       oidInsert: p('INSERT INTO blob_oid (num, post, oid) VALUES (?, ?, ?)'),
@@ -84,14 +91,25 @@ export class StoreWriter {
     this.db.exec('BEGIN IMMEDIATE');
   }
 
+  /** Commit the batch, with the series of every thread it changed assembled again. */
   commit(): void {
     for (const row of this.pendingFts) this.st.ftsInsert.run(row);
     this.pendingFts = [];
+    const tids = [...this.touchedThreads, ...this.threads.takeMerged()];
+    this.touchedThreads = new Set();
+    this.series.rebuild(tids);
     this.db.exec('COMMIT');
+  }
+
+  /** After the last batch: recompute the version chains the batches left waiting. */
+  finish(): void {
+    this.db.transaction(() => this.series.relinkDirty())();
   }
 
   rollback(): void {
     this.pendingFts = [];
+    this.touchedThreads = new Set();
+    this.threads.takeMerged();
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
@@ -120,7 +138,11 @@ export class StoreWriter {
       refs: m.refs.join('\n'), doc: m.doc, quarantine: null, hasDiff: m.hasDiff ? 1 : 0,
       pv: p.isPatch ? p.version : null, pc: p.isPatch ? p.counter : null, pt: p.isPatch ? p.total : null,
       pf: (p.rfc ? PATCH_FLAG_RFC : 0) | (p.resend ? PATCH_FLAG_RESEND : 0) | (p.reply ? PATCH_FLAG_REPLY : 0),
+      irt: m.series.inReplyTo, b4Diff: m.series.hasDiff ? 1 : 0, b4Diffstat: m.series.hasDiffstat ? 1 : 0,
+      changeId: m.series.changeId, baseCommit: m.series.baseCommit,
     });
+    m.series.trailers.forEach((t, i) => this.st.trailerInsert.run(num, i, t.name, t.value + (t.extinfo ?? '')));
+    this.touchedThreads.add(tid);
     this.threads.mapIds(m.mids, num);
     this.pendingFts.push({ num, ...m.fts });
     for (const oid of m.blobPre) this.st.oidInsert.run(num, 0, oid);
@@ -138,7 +160,7 @@ export class StoreWriter {
     this.st.msgInsert.run({
       num, inbox: inboxId, tid: this.threads.newThread(), sid: null, ts: 0, ds: 0, blob, mid: q.mid, chash: null,
       subject: '', fromNames: '', fromAddr: '', refs: '', doc: null, quarantine: q.reason, hasDiff: 0,
-      pv: null, pc: null, pt: null, pf: 0,
+      pv: null, pc: null, pt: null, pf: 0, irt: null, b4Diff: 0, b4Diffstat: 0, changeId: null, baseCommit: null,
     });
     this.threads.mapIds([q.mid], num);
     return 'added';

@@ -1,0 +1,154 @@
+// Keeps the series tables in step with the messages: the threads a batch touched are assembled
+// again (series/assemble.ts) inside the batch's transaction, and their inboxes' version chains
+// recomputed (series/chains.ts), so readers never see a series without its messages.
+import type { Db, Statement } from './open-database.js';
+import { assembleThread, type SeriesMessage } from '../series/assemble.js';
+import { chainSeries, type ChainInput, type ChainLink } from '../series/chains.js';
+
+interface MemberRow {
+  num: number;
+  inboxId: number;
+  mid: string;
+  subject: string;
+  fromNames: string;
+  fromAddr: string;
+  ds: number;
+  ts: number;
+  irt: string | null;
+  refs: string | null;
+  b4Diff: number;
+  b4Diffstat: number;
+  changeId: string | null;
+  baseCommit: string | null;
+  patchId: string | null;
+}
+
+const COUNTED = new Set(['reviewed-by', 'acked-by', 'tested-by']);
+
+export class SeriesWriter {
+  private readonly st: Record<string, Statement>;
+
+  constructor(db: Db) {
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      members: p(`SELECT m.num, m.inbox_id AS inboxId, m.mid, m.subject, m.from_names AS fromNames, m.from_addr AS fromAddr,
+                    m.ds, m.ts, m.irt, m.refs, m.b4_diff AS b4Diff, m.b4_diffstat AS b4Diffstat, m.change_id AS changeId,
+                    m.base_commit AS baseCommit, (SELECT patchid FROM patchid p WHERE p.num = m.num ORDER BY rowid LIMIT 1) AS patchId
+                  FROM msg m WHERE m.tid = ? AND m.num > 0 AND m.quarantine IS NULL ORDER BY m.num`),
+      trailers: p(`SELECT t.num, t.name, t.value FROM msg_trailer t JOIN msg m ON m.num = t.num WHERE m.tid = ? ORDER BY t.num, t.pos`),
+      oldSeries: p('SELECT id, inbox_id AS inboxId FROM series WHERE tid = ?'),
+      delSeries: p('DELETE FROM series WHERE id = ?'),
+      delPatches: p('DELETE FROM series_patch WHERE series_id = ?'),
+      delTrailers: p('DELETE FROM series_trailer WHERE series_id = ?'),
+      nextId: p('SELECT coalesce(max(id), 0) + 1 FROM series').pluck(),
+      insSeries: p(`INSERT INTO series (id, inbox_id, tid, version, total, cover_num, first_num, title, author, author_addr, ds, ts,
+                      present, complete, rfc, resend, change_id, base_commit, reviews)
+                    VALUES (@id, @inboxId, @tid, @version, @total, @coverNum, @firstNum, @title, @author, @authorAddr, @ds, @ts,
+                      @present, @complete, @rfc, @resend, @changeId, @baseCommit, @reviews)`),
+      insPatch: p('INSERT INTO series_patch (series_id, counter, num, patch_id, from_version) VALUES (?, ?, ?, ?, ?)'),
+      insTrailer: p('INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)'),
+      inboxSeries: p(`SELECT s.id, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum
+                      FROM series s WHERE s.inbox_id = ?`),
+      seriesPatches: p(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
+                        JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ?`),
+      refsOf: p('SELECT refs FROM msg WHERE num = ?').pluck(),
+      links: p('SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link'),
+      setChain: p('UPDATE series SET chain = ? WHERE id = ?'),
+      markDirty: p('INSERT OR IGNORE INTO series_dirty (inbox_id) VALUES (?)'),
+      dirty: p('SELECT inbox_id FROM series_dirty').pluck(),
+      clearDirty: p('DELETE FROM series_dirty'),
+    };
+  }
+
+  /**
+   * Assemble these threads again (some may be gone, merged into others) and mark their inboxes'
+   * chains for recomputing. Chains are recomputed once per ingest, not per batch: relinking reads
+   * every series of an inbox.
+   */
+  rebuild(tids: Iterable<number>): void {
+    for (const inboxId of this.rebuildThreads(tids)) this.st.markDirty.run(inboxId);
+  }
+
+  /** Recompute the chains of every inbox marked since (even by an interrupted ingest). */
+  relinkDirty(): void {
+    this.relink(this.st.dirty.all() as number[]);
+    this.st.clearDirty.run();
+  }
+
+  private rebuildThreads(tids: Iterable<number>): Set<number> {
+    const inboxes = new Set<number>();
+    for (const tid of new Set(tids)) {
+      for (const old of this.st.oldSeries.all(tid) as { id: number; inboxId: number }[]) {
+        this.st.delPatches.run(old.id);
+        this.st.delTrailers.run(old.id);
+        this.st.delSeries.run(old.id);
+        inboxes.add(old.inboxId);
+      }
+      const rows = this.st.members.all(tid) as MemberRow[];
+      if (!rows.some((r) => r.b4Diff)) continue;
+      const trailers = new Map<number, { name: string; value: string }[]>();
+      for (const t of this.st.trailers.all(tid) as { num: number; name: string; value: string }[]) {
+        const list = trailers.get(t.num) ?? [];
+        list.push({ name: t.name, value: t.value });
+        trailers.set(t.num, list);
+      }
+      const byInbox = new Map<number, MemberRow[]>();
+      for (const r of rows) byInbox.set(r.inboxId, [...(byInbox.get(r.inboxId) ?? []), r]);
+      for (const [inboxId, members] of byInbox) {
+        if (this.insertThread(tid, inboxId, members, trailers)) inboxes.add(inboxId);
+      }
+    }
+    return inboxes;
+  }
+
+  private insertThread(tid: number, inboxId: number, members: MemberRow[], trailers: Map<number, { name: string; value: string }[]>): boolean {
+    const messages: SeriesMessage[] = members.map((r) => ({
+      num: r.num, mid: r.mid, subject: r.subject, fromName: r.fromNames, fromAddr: r.fromAddr, ds: r.ds, ts: r.ts,
+      irt: r.irt, refs: r.refs ? r.refs.split('\n') : [], hasDiff: !!r.b4Diff, hasDiffstat: !!r.b4Diffstat,
+      changeId: r.changeId, baseCommit: r.baseCommit, trailers: trailers.get(r.num) ?? [], patchId: r.patchId,
+    }));
+    const assembled = assembleThread(messages);
+    const newest = Math.max(...members.map((m) => m.ts));
+    for (const s of assembled.series) {
+      const id = this.st.nextId.get() as number;
+      const given = [...(s.cover ? [{ counter: 0, num: s.cover.num }] : []), ...s.patches.map((p) => ({ counter: p.counter, num: p.msg.num }))];
+      let reviews = 0;
+      const rows: [number, string, string, number, number][] = [];
+      for (const { counter, num } of given) {
+        for (const t of assembled.trailers.get(num) ?? []) {
+          rows.push([counter, t.name, t.value + (t.extinfo ?? ''), t.fromNum, t.matched ? 1 : 0]);
+          if (t.matched && COUNTED.has(t.name.toLowerCase())) reviews++;
+        }
+      }
+      this.st.insSeries.run({
+        id, inboxId, tid, version: s.version, total: s.total, coverNum: s.cover?.num ?? null,
+        firstNum: s.cover?.num ?? s.patches[0].msg.num, title: s.title, author: s.author, authorAddr: s.authorAddr,
+        ds: s.ds, ts: newest, present: s.patches.length, complete: s.complete ? 1 : 0, rfc: s.rfc ? 1 : 0,
+        resend: s.resend ? 1 : 0, changeId: s.changeId, baseCommit: s.baseCommit, reviews,
+      });
+      for (const p of s.patches) this.st.insPatch.run(id, p.counter, p.msg.num, p.msg.patchId, p.fromVersion ?? null);
+      if (s.cover) this.st.insPatch.run(id, 0, s.cover.num, null, null);
+      for (const r of rows) this.st.insTrailer.run(id, ...r);
+    }
+    return assembled.series.length > 0;
+  }
+
+  /** Recompute the version chains of these inboxes. */
+  private relink(inboxIds: Iterable<number>): void {
+    const links = (this.st.links.all() as { aMid: string; bMid: string; linked: number }[]).map((l): ChainLink => ({ ...l, linked: !!l.linked }));
+    for (const inboxId of inboxIds) {
+      const inputs = new Map<number, ChainInput>();
+      for (const s of this.st.inboxSeries.all(inboxId) as { id: number; tid: number; title: string; authorAddr: string; changeId: string | null; firstNum: number }[]) {
+        const refs = (this.st.refsOf.get(s.firstNum) as string | null) ?? '';
+        inputs.set(s.id, { id: s.id, tid: s.tid, title: s.title, authorAddr: s.authorAddr, changeId: s.changeId, patchIds: [], mids: [], answers: refs ? refs.split('\n') : [] });
+      }
+      for (const p of this.st.seriesPatches.all(inboxId) as { seriesId: number; patchId: string | null; mid: string }[]) {
+        const s = inputs.get(p.seriesId)!;
+        s.mids.push(p.mid);
+        if (p.patchId) s.patchIds.push(p.patchId);
+      }
+      const chains = chainSeries([...inputs.values()], links);
+      for (const [id, chain] of chains) this.st.setChain.run(chain, id);
+    }
+  }
+}
