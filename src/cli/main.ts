@@ -1,6 +1,7 @@
 // `lorekeeper <command>`: dispatches to the command modules; usage errors exit 2, failures 1.
 import { ingestCommand } from './ingest-command.js';
 import { digestCommand } from './digest-command.js';
+import { seriesCommand } from './series-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patch series
@@ -13,6 +14,14 @@ Usage:
 
   lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080]
       Serve every inbox of DIR over HTTP.
+
+  lorekeeper series link|unlink --data DIR MESSAGE-ID MESSAGE-ID
+      Say that the patch series holding the first message and the one holding the second are
+      versions of one series (link), or never are (unlink), whatever the automatic chaining
+      found. Any message of a series names it. Prints the resulting version chain(s).
+
+  lorekeeper series show --data DIR MESSAGE-ID
+      Print the version chain of the series holding the message.
 
   lorekeeper digest --data DIR
       Print a digest of everything DIR's store holds (equal digests: equal archives).
@@ -34,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return await ingestCommand(rest);
       case 'digest':
         return await digestCommand(rest);
+      case 'series':
+        return await seriesCommand(rest);
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js');
         return await serveCommand(rest);

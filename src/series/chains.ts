@@ -46,14 +46,14 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
   const byMid = new Map<string, number>();
   for (const s of list) for (const m of s.mids) byMid.set(m, s.id);
   const pairKey = (a: number, b: number) => `${Math.min(a, b)}-${Math.max(a, b)}`;
-  const blocked = new Set<string>();
+  const blocked: [number, number][] = [];
   const forced: [number, number][] = [];
   for (const l of links) {
     const a = byMid.get(l.aMid);
     const b = byMid.get(l.bMid);
     if (a === undefined || b === undefined || a === b) continue;
     if (l.linked) forced.push([a, b]);
-    else blocked.add(pairKey(a, b));
+    else blocked.push([a, b]);
   }
   const edges: [number, number][] = [];
   const groupBy = (key: (s: ChainInput) => (string | null)[]) => {
@@ -66,23 +66,58 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
         groups.set(k, g);
       }
     }
-    // every pair, so that unlinking two series removes every automatic link between them
+    // every pair, so that two members an unlink keeps from the first can still join each other;
+    // a star past a size no real series reaches, to stay linear on pathological titles
     for (const g of groups.values()) {
-      for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) edges.push([g[i], g[j]]);
+      if (g.length > 64) for (let i = 1; i < g.length; i++) edges.push([g[0], g[i]]);
+      else for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) edges.push([g[i], g[j]]);
     }
   };
   groupBy((s) => [s.changeId]);
   groupBy((s) => [`tid:${s.tid}`]);
   groupBy((s) => [titleKey(s)]);
-  groupBy((s) => [...new Set(s.patchIds)].map((p) => `${p}\0${s.authorAddr.toLowerCase()}`));
+  // the same author posting the same patches: versions of one series when they share at least
+  // half of the smaller one's patches (a single shared fix does not make two series one)
+  const byPatch = new Map<string, number[]>();
+  const sizes = new Map(list.map((s) => [s.id, new Set(s.patchIds).size]));
+  for (const s of list) {
+    for (const p of new Set(s.patchIds)) {
+      const k = `${p}\0${s.authorAddr.toLowerCase()}`;
+      byPatch.set(k, [...(byPatch.get(k) ?? []), s.id]);
+    }
+  }
+  const shared = new Map<string, number>();
+  for (const ids of byPatch.values()) {
+    for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) {
+      const k = pairKey(ids[i], ids[j]);
+      shared.set(k, (shared.get(k) ?? 0) + 1);
+    }
+  }
+  for (const [k, n] of shared) {
+    const [a, b] = k.split('-').map(Number);
+    if (2 * n >= Math.min(sizes.get(a)!, sizes.get(b)!)) edges.push([a, b]);
+  }
   for (const s of list) {
     for (const m of s.answers) {
       const other = byMid.get(m);
       if (other !== undefined && other !== s.id) edges.push([s.id, other]);
     }
   }
+  // an unlink is a promise that the two never share a chain, however many signals join them
+  // through other versions: a union that would break one is skipped
   const uf = new UnionFind();
-  for (const [a, b] of edges) if (!blocked.has(pairKey(a, b))) uf.union(a, b);
-  for (const [a, b] of forced) uf.union(a, b);
+  const join = (a: number, b: number) => {
+    const ra = uf.find(a);
+    const rb = uf.find(b);
+    if (ra === rb) return;
+    for (const [x, y] of blocked) {
+      const rx = uf.find(x);
+      const ry = uf.find(y);
+      if ((rx === ra && ry === rb) || (rx === rb && ry === ra)) return;
+    }
+    uf.union(a, b);
+  };
+  for (const [a, b] of forced) join(a, b);
+  for (const [a, b] of edges) join(a, b);
   return new Map(list.map((s) => [s.id, uf.find(s.id)]));
 }

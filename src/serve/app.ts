@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { StoreReader } from '../store/reader.js';
 import { SearchIndex } from '../store/search-index.js';
+import { SeriesReader } from '../store/series-reader.js';
 import { Site } from './site.js';
 import { dispatch, type RequestContext } from './router.js';
 import { parseQuery } from './query.js';
@@ -16,6 +17,8 @@ import type { Page } from './response.js';
 // route modules register themselves in this order, which matters as in public-inbox's WWW.pm
 import './routes/listing.js';
 import './routes/inbox.js';
+// series URLs before message URLs: /NAME/series/ would otherwise read as a Message-ID
+import './routes/series.js';
 import './routes/message.js';
 import './routes/thread.js';
 import './routes/search.js';
@@ -77,7 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   openDatabase(opts.dataDir).close();
   const db = openDatabase(opts.dataDir, { readonly: true });
   const reader = new StoreReader(db);
-  const site = new Site(reader, new SearchIndex(db));
+  const site = new Site(reader, new SearchIndex(db), new SeriesReader(db));
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);
 
   const fastify = Fastify({

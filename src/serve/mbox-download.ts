@@ -46,3 +46,10 @@ export function mboxGzStream(reader: StoreReader, numbers: () => Iterable<number
 }
 
 export { STREAM_BATCH };
+
+/** A header value reduced to a safe download file name (Hval::to_filename). */
+export function toFilename(s: string): string | undefined {
+  const first = s.split('\n')[0];
+  const out = first.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/\.+/g, '.').replace(/[.-]+$/, '').replace(/^[.-]+/, '');
+  return out === '' ? undefined : out;
+}

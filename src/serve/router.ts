@@ -3,6 +3,7 @@
 import type { Page } from './response.js';
 import type { Query } from './query.js';
 import type { Site, InboxView } from './site.js';
+import { asciiHtml } from './html/escape.js';
 import { midUnescape } from '../mail/message-id.js';
 
 export interface RequestContext {
@@ -71,4 +72,9 @@ export const MID = '([^/]+)';
 export function target(ctx: RequestContext, inboxName: string, midRaw: string): Target | undefined {
   const inbox = ctx.site.inbox(inboxName);
   return inbox && { inbox, midRaw, mid: midUnescape(midRaw) };
+}
+
+/** Absolute URL of an inbox, escaped for HTML: feeds and redirects need it. */
+export function inboxBase(ctx: RequestContext, ib: InboxView): string {
+  return asciiHtml(`${ctx.origin}/${ib.name}/`);
 }

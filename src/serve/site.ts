@@ -1,6 +1,7 @@
 // What every page handler shares: the store reader and how an inbox name in a URL maps to a scope.
 import type { StoreReader, Scope, InboxRow } from '../store/reader.js';
 import type { SearchIndex } from '../store/search-index.js';
+import type { SeriesReader } from '../store/series-reader.js';
 
 /** The name under which every inbox is served at once, like public-inbox's extindex. */
 export const ALL = 'all';
@@ -18,10 +19,12 @@ export interface InboxView {
 export class Site {
   readonly reader: StoreReader;
   readonly search: SearchIndex;
+  readonly series: SeriesReader;
 
-  constructor(reader: StoreReader, search: SearchIndex) {
+  constructor(reader: StoreReader, search: SearchIndex, series: SeriesReader) {
     this.reader = reader;
     this.search = search;
+    this.series = series;
   }
 
   inbox(name: string): InboxView | undefined {

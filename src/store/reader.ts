@@ -95,7 +95,7 @@ export class StoreReader {
       recentAfter: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`),
       numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
       newestTs: p(`SELECT max(ts) FROM msg WHERE ${IN_SCOPE}`).pluck(),
-      generation: p('SELECT coalesce(max(num), 0) FROM msg').pluck(),
+      generation: p(`SELECT coalesce((SELECT max(num) FROM msg), 0) + coalesce((SELECT val FROM counter WHERE key = 'edits'), 0)`).pluck(),
     };
   }
 
@@ -192,7 +192,7 @@ export class StoreReader {
     return this.st.newestTs.get({ scope: scopeId(scope) }) as number | null;
   }
 
-  /** Grows with every stored message: pages cached under an older generation are stale. */
+  /** Grows with every stored message and every administrator's edit: pages cached under an older generation are stale. */
   generation(): number {
     return this.st.generation.get() as number;
   }

@@ -69,10 +69,10 @@ CREATE TABLE IF NOT EXISTS subject (
 );
 
 CREATE TABLE IF NOT EXISTS counter (
-  key TEXT PRIMARY KEY,              -- 'thread' (last tid) or 'ghost' (last, negative, ghost num)
-  val INTEGER NOT NULL
+  key TEXT PRIMARY KEY,              -- 'thread' (last tid), 'ghost' (last, negative, ghost num),
+  val INTEGER NOT NULL               -- 'edits' (administrator changes, which pages cached before are stale after)
 );
-INSERT OR IGNORE INTO counter (key, val) VALUES ('thread', 0), ('ghost', 0);
+INSERT OR IGNORE INTO counter (key, val) VALUES ('thread', 0), ('ghost', 0), ('edits', 0);
 
 CREATE TABLE IF NOT EXISTS blob_oid (
   num INTEGER NOT NULL,              -- msg.num

@@ -27,6 +27,7 @@ const COUNTED = new Set(['reviewed-by', 'acked-by', 'tested-by']);
 
 export class SeriesWriter {
   private readonly st: Record<string, Statement>;
+  private readonly db: Db;
 
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
@@ -57,7 +58,33 @@ export class SeriesWriter {
       markDirty: p('INSERT OR IGNORE INTO series_dirty (inbox_id) VALUES (?)'),
       dirty: p('SELECT inbox_id FROM series_dirty').pluck(),
       clearDirty: p('DELETE FROM series_dirty'),
+      seriesOfMid: p(`SELECT m.mid, s.inbox_id AS inboxId FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                      JOIN series_patch sp ON sp.num = m.num JOIN series s ON s.id = sp.series_id WHERE i.mid = ?`),
+      unsetLink: p('DELETE FROM series_link WHERE (a_mid = @a AND b_mid = @b) OR (a_mid = @b AND b_mid = @a)'),
+      setLink: p('INSERT INTO series_link (a_mid, b_mid, linked) VALUES (@a, @b, @linked)'),
+      edited: p(`UPDATE counter SET val = val + 1 WHERE key = 'edits'`),
     };
+    this.db = db;
+  }
+
+  /**
+   * An administrator's correction: the series holding message `a` and the one holding `b` are
+   * versions of one series (linked) or never are (unlinked). Replaces any earlier word on the pair.
+   */
+  setLink(a: string, b: string, linked: boolean): void {
+    // links name messages by their primary Message-ID, as chains see them
+    const [ra, rb] = [a, b].map((mid) => {
+      const rows = this.st.seriesOfMid.all(mid) as { mid: string; inboxId: number }[];
+      if (!rows.length) throw new Error(`no patch series holds <${mid}>`);
+      return rows;
+    });
+    this.db.transaction(() => {
+      this.st.unsetLink.run({ a: ra[0].mid, b: rb[0].mid });
+      this.st.setLink.run({ a: ra[0].mid, b: rb[0].mid, linked: linked ? 1 : 0 });
+      for (const r of [...ra, ...rb]) this.st.markDirty.run(r.inboxId);
+      this.relinkDirty();
+      this.st.edited.run();
+    })();
   }
 
   /**

@@ -1,5 +1,5 @@
 // Inbox-wide URLs: /NAME/ (topics), new.atom, description, _/text/..., the stylesheet and all.mbox.gz.
-import { route, INBOX, type RequestContext } from '../router.js';
+import { route, INBOX, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, redirect, type Page } from '../response.js';
 import { indexPage, recentWindow } from '../views/index-page.js';
 import { atomFeed } from '../views/atom-feed.js';
@@ -17,11 +17,6 @@ const CSS = staticFile('lorekeeper.css');
 
 export function stylesheet(): Page {
   return { status: 200, type: 'text/css', body: CSS, headers: { 'Cache-Control': 'public, max-age=31536000' } };
-}
-
-/** Absolute URL of an inbox, escaped for HTML: feeds and redirects need it. */
-export function inboxBase(ctx: RequestContext, ib: InboxView): string {
-  return asciiHtml(`${ctx.origin}/${ib.name}/`);
 }
 
 route(/^\/_\/lorekeeper\.css$/, () => stylesheet());

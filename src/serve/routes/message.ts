@@ -2,6 +2,7 @@
 // its attachments, and the differences between copies sharing its Message-ID.
 import { route, INBOX, MID, target, type RequestContext } from '../router.js';
 import { html, notFound, plain, type Page } from '../response.js';
+import { toFilename } from '../mbox-download.js';
 import { messagePage, copiesOf } from '../views/message-page.js';
 import { duplicatesPage } from '../views/duplicates-page.js';
 import { notFoundPage } from '../views/not-found-page.js';
@@ -9,13 +10,6 @@ import { toMboxrd } from '../../mail/mboxrd.js';
 import { MimeEntity, eachPart } from '../../mail/mime.js';
 import { decodeTransfer, decodeWords } from '../../mail/codec.js';
 import { HeaderBlock, splitHeaderBody } from '../../mail/headers.js';
-
-/** A header value reduced to a safe download file name (Hval::to_filename). */
-export function toFilename(s: string): string | undefined {
-  const first = s.split('\n')[0];
-  const out = first.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/\.+/g, '.').replace(/[.-]+$/, '').replace(/^[.-]+/, '');
-  return out === '' ? undefined : out;
-}
 
 /** A charset parameter fit to repeat in a response header. */
 function safeCharset(contentType: string | undefined): string | undefined {

@@ -1,12 +1,10 @@
 // Search: GET /NAME/?q= pages, POST /NAME/?q=&x=m mbox downloads (whole threads with t=1 or a
 // body starting x= with a value not starting with 0), and POST /NAME/MID/?x=m&q= within a thread.
-import { route, INBOX, MID, target, type RequestContext } from '../router.js';
+import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, type Page } from '../response.js';
 import { searchPage, searchParams } from '../views/search-page.js';
-import { mboxGz } from '../mbox-download.js';
+import { mboxGz, toFilename } from '../mbox-download.js';
 import { parseQuery, QueryError, type QueryNode } from '../../search/query.js';
-import { toFilename } from './message.js';
-import { inboxBase } from './inbox.js';
 import type { InboxView } from '../site.js';
 import type { MessageRow } from '../../store/reader.js';
 

@@ -1,12 +1,10 @@
 // /NAME/MID/t/, /T/, t.mbox.gz and t.atom: a thread as pages, as an mbox, as a feed.
-import { route, INBOX, MID, target, type RequestContext } from '../router.js';
+import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, type Page } from '../response.js';
 import { threadPage } from '../views/thread-page.js';
 import { notFoundPage } from '../views/not-found-page.js';
 import { atomFeed } from '../views/atom-feed.js';
-import { mboxGz } from '../mbox-download.js';
-import { toFilename } from './message.js';
-import { inboxBase } from './inbox.js';
+import { mboxGz, toFilename } from '../mbox-download.js';
 
 export function showThread(ctx: RequestContext, inboxName: string, midRaw: string, flat: boolean): Page | undefined {
   const t = target(ctx, inboxName, midRaw);

@@ -11,6 +11,7 @@ import { decodeDoc, type MessageDoc } from '../../mail/message-doc.js';
 import { extractIds, uniqIds, midEscape } from '../../mail/message-id.js';
 import { names } from '../../mail/addresses.js';
 import { computeReply } from '../../mail/reply.js';
+import { seriesLinkHtml } from './series-link.js';
 import { THREAD_PAGE_LIMIT, type MessageRow } from '../../store/reader.js';
 import type { InboxView, Site } from '../site.js';
 
@@ -118,6 +119,7 @@ export function messagePage(site: Site, ib: InboxView, mid: string): string | un
     otherThreadsT: ts2str(first.row.ts),
     otherThreadsDate: fmtTs(first.row.ts),
     overviewHtml,
+    seriesHtml: seriesLinkHtml(site, first.row, 'series/'),
     reply: replyModel(reply),
   });
 }

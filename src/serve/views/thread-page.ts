@@ -1,6 +1,7 @@
 // /NAME/MID/t/ (nested) and /NAME/MID/T/ (flat): a whole thread on one page, each message with
 // a small overview of where it sits, and the full overview at the bottom (View::thread_html).
 import { render } from '../templates.js';
+import { seriesLinkHtml } from './series-link.js';
 import { frame } from './frame.js';
 import { asciiHtml } from '../html/escape.js';
 import { fmtTs, ts2str } from '../html/dates.js';
@@ -144,7 +145,7 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
   const t = ts2str(tMax);
   const bottom = `<hr><pre>${thread.count === 1 ? 'only message in thread' : 'end of thread'}, other threads:[<a\nhref="../../?t=${t}">~${fmtTs(tMax)} UTC</a> | <a\nhref="../../">newest</a>]\n\n` +
     `<b\nid=t>Thread overview:</b> ${thread.count === 1 ? '(only message)' : `${thread.count}+ messages`} (download: <a\nhref="../t.mbox.gz">mbox.gz</a> / follow: <a\nhref="../t.atom">Atom feed</a>)\n` +
-    `-- links below jump to the message on this page --\n${skel.html}</pre>`;
+    `${seriesLinkHtml(site, start, '../series/')}-- links below jump to the message on this page --\n${skel.html}</pre>`;
   return render('thread', {
     frame: frame(ib, '../../', { title: title || '(no subject)', tMax }),
     messagesHtml,

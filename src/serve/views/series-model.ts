@@ -1,0 +1,132 @@
+// Everything a series page, its JSON, its mbox and its feed show, gathered from the store: the
+// versions of the chain, each patch with its trailers (its own, from replies, from the cover
+// letter, carried over from earlier versions of an unchanged patch) and where it last changed.
+import { loadMessage, type LoadedMessage } from './message-page.js';
+import { partTextOf } from '../../mail/message-doc.js';
+import { diffFiles, type DiffFile } from '../../mail/diff.js';
+import { bodyParts } from '../../series/am-message.js';
+import type { SeriesReader, SeriesRow, SeriesTrailerRow } from '../../store/series-reader.js';
+import type { Site } from '../site.js';
+
+export type TrailerSource = 'patch' | 'reply' | 'cover' | 'carried';
+
+export interface TrailerView {
+  name: string;
+  value: string;
+  /** The message it was written in. */
+  messageId: string;
+  /** It names its message's sender (always true for a patch's own trailers). */
+  matched: boolean;
+  source: TrailerSource;
+  /** For carried trailers: the version of the unchanged patch they were given on. */
+  carriedFrom?: number;
+}
+
+export interface PatchView {
+  counter: number;
+  num: number;
+  messageId: string;
+  subject: string;
+  patchId: string | null;
+  fromVersion: number | null;
+  trailers: TrailerView[];
+  files: DiffFile[];
+  /** The earliest earlier version this patch is identical in (by patch-id), if it is. */
+  unchangedSince?: number;
+}
+
+export interface VersionView {
+  series: SeriesRow;
+  coverId: string | null;
+  patches: PatchView[];
+  /** Counters of 1..total that never arrived. */
+  missing: number[];
+}
+
+/** The text b4 would read for a patch: its first plain or x-patch part holding the diff. */
+export function patchBody(m: LoadedMessage): string {
+  let body = '';
+  for (const p of m.doc.parts) {
+    if (!/\/plain|\/x-patch/i.test(p.ct.split(';')[0])) continue;
+    const t = partTextOf(p, m.raw);
+    if (t === undefined) continue;
+    if (!body || /^(---.*\n\+\+\+|GIT binary patch|diff --git \w\/\S+ \w\/\S+)/im.test(t)) body = t;
+  }
+  return body.replace(/\r/g, '');
+}
+
+function ownTrailers(body: string, messageId: string): TrailerView[] {
+  return bodyParts(body).trailers.map((t) => ({ name: t.name, value: t.value + (t.extinfo ?? ''), messageId, matched: true, source: 'patch' as const }));
+}
+
+const fromRow = (t: SeriesTrailerRow, source: TrailerSource): TrailerView => ({
+  name: t.name, value: t.value, messageId: t.fromMid, matched: t.matched, source,
+});
+
+export class SeriesModel {
+  private readonly site: Site;
+  private readonly series: SeriesReader;
+  private readonly bodies = new Map<number, string>();
+
+  constructor(site: Site) {
+    this.site = site;
+    this.series = site.series;
+  }
+
+  /** A patch's body, read once per model. */
+  body(num: number): string {
+    let b = this.bodies.get(num);
+    if (b === undefined) {
+      const m = loadMessage(this.site, num);
+      b = m ? patchBody(m) : '';
+      this.bodies.set(num, b);
+    }
+    return b;
+  }
+
+  /** Every version of the series' chain, oldest first, each with its patches and trailers. */
+  chain(s: SeriesRow): VersionView[] {
+    const versions = this.series.chain(s).map((v) => this.version(v));
+    // trailers of an unchanged patch carry over to the later versions (b4's trailer_map)
+    const seen = new Map<string, { since: number; version: number; trailers: TrailerView[] }>();
+    const same = (a: TrailerView, b: TrailerView) => a.name.toLowerCase() === b.name.toLowerCase() && a.value.toLowerCase() === b.value.toLowerCase();
+    for (const v of versions) {
+      for (const p of v.patches) {
+        if (!p.patchId) continue;
+        const earlier = seen.get(p.patchId);
+        if (earlier && earlier.version < v.series.version) {
+          p.unchangedSince = earlier.since;
+          for (const t of earlier.trailers) {
+            if (t.source === 'patch' || p.trailers.some((x) => same(x, t))) continue;
+            p.trailers.push({ ...t, source: 'carried', carriedFrom: t.carriedFrom ?? earlier.version });
+          }
+        }
+        seen.set(p.patchId, { since: earlier?.since ?? v.series.version, version: v.series.version, trailers: p.trailers });
+      }
+    }
+    return versions;
+  }
+
+  private version(s: SeriesRow): VersionView {
+    const given = this.series.trailers(s.id);
+    const cover = given.filter((t) => t.counter === 0);
+    const coverMid = s.coverNum !== null ? s.mid : null;
+    const patches = this.series.patches(s.id).map((p): PatchView => {
+      const body = this.body(p.num);
+      const trailers = [
+        ...ownTrailers(body, p.mid),
+        ...given.filter((t) => t.counter === p.counter).map((t) => fromRow(t, 'reply')),
+        // trailers given on the cover letter are for every patch (b4 am -t, b4's default since 0.13)
+        ...cover.map((t) => fromRow(t, 'cover')),
+      ];
+      return {
+        counter: p.counter, num: p.num, messageId: p.mid, subject: p.subject, patchId: p.patchId,
+        fromVersion: p.fromVersion, trailers, files: diffFiles(body),
+      };
+    });
+    const have = new Set(patches.map((p) => p.counter));
+    const missing: number[] = [];
+    for (let i = 1; i <= s.total; i++) if (!have.has(i)) missing.push(i);
+    return { series: s, coverId: coverMid, patches, missing };
+  }
+}

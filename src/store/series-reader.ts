@@ -1,0 +1,109 @@
+// Reading series: the series of a message, a series with its patches and trailers, its version
+// chain, and an inbox's series newest first.
+import type { Db, Statement } from './open-database.js';
+import type { Scope } from './reader.js';
+
+export interface SeriesRow {
+  id: number;
+  inboxId: number;
+  tid: number;
+  version: number;
+  total: number;
+  coverNum: number | null;
+  firstNum: number;
+  /** Message-ID of the cover letter, else of the first patch: how URLs name a series. */
+  mid: string;
+  title: string;
+  author: string;
+  authorAddr: string;
+  ds: number;
+  ts: number;
+  present: number;
+  complete: boolean;
+  rfc: boolean;
+  resend: boolean;
+  changeId: string | null;
+  baseCommit: string | null;
+  reviews: number;
+  chain: number;
+}
+
+export interface SeriesPatchRow {
+  counter: number;
+  num: number;
+  mid: string;
+  subject: string;
+  patchId: string | null;
+  /** A partial reroll took this patch from that version. */
+  fromVersion: number | null;
+}
+
+export interface SeriesTrailerRow {
+  /** 0: given on the cover letter, so for every patch. */
+  counter: number;
+  name: string;
+  value: string;
+  fromNum: number;
+  fromMid: string;
+  matched: boolean;
+}
+
+const SERIES_COLUMNS = `s.id, s.inbox_id AS inboxId, s.tid, s.version, s.total, s.cover_num AS coverNum, s.first_num AS firstNum,
+  m.mid, s.title, s.author, s.author_addr AS authorAddr, s.ds, s.ts, s.present, s.complete, s.rfc, s.resend,
+  s.change_id AS changeId, s.base_commit AS baseCommit, s.reviews, s.chain`;
+
+type Raw = Omit<SeriesRow, 'complete' | 'rfc' | 'resend'> & { complete: number; rfc: number; resend: number };
+const toSeries = (r: Raw): SeriesRow => ({ ...r, complete: !!r.complete, rfc: !!r.rfc, resend: !!r.resend });
+
+export class SeriesReader {
+  private readonly st: Record<string, Statement>;
+
+  constructor(db: Db) {
+    const p = (sql: string) => db.prepare(sql);
+    this.st = {
+      byId: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.id = ?`),
+      byMember: p(`SELECT ${SERIES_COLUMNS} FROM series_patch sp JOIN series s ON s.id = sp.series_id JOIN msg m ON m.num = s.first_num
+                   WHERE sp.num = ? ORDER BY s.version DESC`),
+      byThread: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND s.inbox_id = ? ORDER BY s.version DESC`),
+      chain: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.chain = ? ORDER BY s.version, s.ds`),
+      patches: p(`SELECT sp.counter, sp.num, m.mid, m.subject, sp.patch_id AS patchId, sp.from_version AS fromVersion
+                  FROM series_patch sp JOIN msg m ON m.num = sp.num WHERE sp.series_id = ? AND sp.counter > 0 ORDER BY sp.counter`),
+      trailers: p(`SELECT st.counter, st.name, st.value, st.from_num AS fromNum, m.mid AS fromMid, st.matched
+                   FROM series_trailer st JOIN msg m ON m.num = st.from_num WHERE st.series_id = ? ORDER BY st.counter, st.from_num`),
+      list: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num
+               WHERE (@scope IS NULL OR s.inbox_id = @scope) AND s.ts <= @before ORDER BY s.ts DESC, s.id DESC LIMIT @limit`),
+    };
+  }
+
+  byId(id: number): SeriesRow | undefined {
+    const r = this.st.byId.get(id) as Raw | undefined;
+    return r && toSeries(r);
+  }
+
+  /**
+   * The series a message belongs to: the one it is a patch or cover letter of (newest version),
+   * else, for a reply, the newest series of its thread.
+   */
+  forMessage(num: number, tid: number, inboxId: number): SeriesRow | undefined {
+    const r = (this.st.byMember.get(num) ?? this.st.byThread.get(tid, inboxId)) as Raw | undefined;
+    return r && toSeries(r);
+  }
+
+  /** Every version in the series' chain, oldest first. */
+  chain(s: SeriesRow): SeriesRow[] {
+    return (this.st.chain.all(s.chain) as Raw[]).map(toSeries);
+  }
+
+  patches(seriesId: number): SeriesPatchRow[] {
+    return this.st.patches.all(seriesId) as SeriesPatchRow[];
+  }
+
+  trailers(seriesId: number): SeriesTrailerRow[] {
+    return (this.st.trailers.all(seriesId) as (Omit<SeriesTrailerRow, 'matched'> & { matched: number })[]).map((t) => ({ ...t, matched: !!t.matched }));
+  }
+
+  /** Series with activity at or before `before`, newest first. */
+  list(scope: Scope, before: number, limit: number): SeriesRow[] {
+    return (this.st.list.all({ scope: scope === 'all' ? null : scope.inboxId, before, limit }) as Raw[]).map(toSeries);
+  }
+}

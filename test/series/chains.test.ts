@@ -1,0 +1,81 @@
+// Version chains: the signals that join versions, and an administrator's links and unlinks from
+// the command line reaching a running server's pages.
+import { describe, it, expect } from 'vitest';
+import { chainSeries, type ChainInput } from '../../src/series/chains.js';
+import { tempDir } from '../helpers/paths.js';
+import { ingestFixtures } from '../helpers/store.js';
+import { appOver, midUrl } from '../helpers/app.js';
+import { runCli } from '../helpers/cli.js';
+
+function series(id: number, over: Partial<ChainInput> = {}): ChainInput {
+  return { id, tid: id, title: `series ${id}`, authorAddr: `a${id}@example.org`, changeId: null, patchIds: [], mids: [`${id}@m`], answers: [], ...over };
+}
+
+const chainsOf = (list: ChainInput[], links = [] as { aMid: string; bMid: string; linked: boolean }[]) => {
+  const out = chainSeries(list, links);
+  return list.map((s) => out.get(s.id));
+};
+
+describe('version chains', () => {
+  it('joins versions by change-id, by answering the older thread, and by title and author', () => {
+    const list = [
+      series(1, { changeId: '20240101-foo-abc' }),
+      series(2, { changeId: '20240101-foo-abc', title: 'renamed' }),
+      series(3, { answers: ['2@m'] }),
+      series(4, { title: 'Same Title', authorAddr: 'x@example.org' }),
+      series(5, { title: 'same  title', authorAddr: 'X@example.org' }),
+      series(6, { title: 'Same Title', authorAddr: 'someone.else@example.org' }),
+    ];
+    expect(chainsOf(list)).toEqual([1, 1, 1, 4, 4, 6]);
+  });
+
+  it('joins by patch-ids only when the same author resends at least half of the smaller series', () => {
+    const list = [
+      series(1, { authorAddr: 'a@x', patchIds: ['p1', 'p2', 'p3', 'p4'] }),
+      series(2, { authorAddr: 'a@x', patchIds: ['p1', 'p2', 'q3'] }),
+      series(3, { authorAddr: 'a@x', patchIds: ['p4', 'r1', 'r2', 'r3', 'r4'] }),
+      series(4, { authorAddr: 'b@x', patchIds: ['p1', 'p2', 'p3', 'p4'] }),
+    ];
+    expect(chainsOf(list)).toEqual([1, 1, 3, 4]);
+  });
+
+  it('keeps unlinked series apart however many signals join them through other versions', () => {
+    const list = [series(1, { title: 't', authorAddr: 'a@x' }), series(2, { title: 't', authorAddr: 'a@x' }), series(3, { title: 't', authorAddr: 'a@x' })];
+    expect(chainsOf(list)).toEqual([1, 1, 1]);
+    const apart = chainsOf(list, [{ aMid: '1@m', bMid: '3@m', linked: false }]);
+    expect(apart[0]).not.toBe(apart[2]);
+    expect(chainsOf(list, [{ aMid: '1@m', bMid: '2@m', linked: false }, { aMid: '1@m', bMid: '3@m', linked: false }])).toEqual([1, 2, 2]);
+    expect(chainsOf([series(1), series(2)], [{ aMid: '2@m', bMid: '1@m', linked: true }])).toEqual([1, 1]);
+  });
+
+  it('lets an administrator link and unlink versions from the command line, seen by a running server', async () => {
+    const dir = tempDir();
+    await ingestFixtures(dir);
+    const app = await appOver(dir);
+    try {
+      // qemu-devel holds two unrelated one-patch series: seed 000's patch 91/109 and seed 003's RFC
+      const a = '20200121122433.50803-92-dgilbert@redhat.com';
+      const b = '57E38D7D.1050806@huawei.com';
+      const versions = async () => ((await app.fastify.inject({ url: midUrl('qemu-devel', a, 'series.json') })).json() as { versions: { version: number }[] }).versions.length;
+      expect(await versions()).toBe(1);
+
+      const linked = runCli(['series', 'link', '--data', dir, `<${a}>`, b]);
+      expect(linked.status, linked.stderr).toBe(0);
+      expect(linked.stdout).toMatch(/^v1 1\/1 <57E38D7D\.1050806@huawei\.com> kvm: x86: handle.*\nv2 1\/109 incomplete <20200121122433\.50803-92-dgilbert@redhat\.com> virtiofsd/);
+      expect(await versions()).toBe(2);
+      const page = (await app.fastify.inject({ url: midUrl('qemu-devel', a, 'series/') })).body;
+      expect(page).toContain(`versions: <a\nhref="../../${b}/series/">v1</a> <b>v2</b>`);
+
+      const unlinked = runCli(['series', 'unlink', '--data', dir, a, b]);
+      expect(unlinked.status, unlinked.stderr).toBe(0);
+      expect(await versions()).toBe(1);
+
+      const bad = runCli(['series', 'link', '--data', dir, a, 'nowhere@example.org']);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toBe('lorekeeper: no patch series holds <nowhere@example.org>\n');
+      expect(runCli(['series', 'link', '--data', dir, a]).status).toBe(2);
+    } finally {
+      await app.fastify.close();
+    }
+  });
+});
