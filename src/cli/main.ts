@@ -12,8 +12,8 @@ Usage:
       Add mail to an inbox (created on first use). SOURCE is an mbox file (plain or .gz),
       a Maildir, a single message file, or - for one message on standard input.
 
-  lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080]
-      Serve every inbox of DIR over HTTP.
+  lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080] [--workers N]
+      Serve every inbox of DIR over HTTP, from N worker processes (default: one per core).
 
   lorekeeper series link|unlink --data DIR MESSAGE-ID MESSAGE-ID
       Say that the patch series holding the first message and the one holding the second are

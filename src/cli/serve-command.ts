@@ -1,20 +1,75 @@
-// `lorekeeper serve`: serves every inbox of a data directory over HTTP.
+// `lorekeeper serve`: serves every inbox of a data directory over HTTP, from one process per core
+// (node:cluster shares the port), each with its own read-only connection and response cache.
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { startServer } from '../serve/server.js';
+import { openDatabase } from '../store/open-database.js';
 import { parse, required, integer } from './args.js';
+
+/** Response cache of the whole server, shared out between its workers. */
+const CACHE_BYTES = 256 * 1024 * 1024;
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
     data: { type: 'string' },
     host: { type: 'string' },
     port: { type: 'string' },
+    workers: { type: 'string' },
   });
-  const { url } = await startServer({
-    dataDir: required(values.data, '--data'),
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
-    port: integer(values.port ?? process.env.PORT, '--port', 8080, 0, 65535),
-    logger: true,
+  const dataDir = required(values.data, '--data');
+  const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  const port = integer(values.port ?? process.env.PORT, '--port', 8080, 0, 65535);
+  const workers = integer(values.workers ?? process.env.WORKERS, '--workers', Math.min(availableParallelism(), 8), 1, 64);
+
+  const serve = () => startServer({ dataDir, host, port, logger: true, cacheBytes: Math.floor(CACHE_BYTES / workers) });
+  if (workers === 1) {
+    const { url } = await serve();
+    process.stderr.write(`lorekeeper: serving ${url}/\n`);
+    // the server keeps the process alive until a signal stops it
+    return new Promise<number>(() => {});
+  }
+  if (cluster.isWorker) {
+    // a worker that cannot serve ends, which tells the primary (its IPC channel would keep it alive)
+    serve().then(({ url }) => process.send?.({ url }), (err: Error) => {
+      process.stderr.write(`lorekeeper: ${err.message}\n`);
+      process.exit(1);
+    });
+    return new Promise<number>(() => {});
+  }
+
+  // create the store once, before the workers open it read-only
+  openDatabase(dataDir).close();
+  let stopping = false;
+  let announced = false;
+  const fork = () =>
+    cluster.fork().on('message', (m: { url?: string }) => {
+      if (m.url && !announced) {
+        announced = true;
+        process.stderr.write(`lorekeeper: serving ${m.url}/ with ${workers} workers\n`);
+      }
+    });
+  const listening = new Set<number>();
+  cluster.on('listening', (worker) => listening.add(worker.id));
+  return new Promise<number>((resolve) => {
+    cluster.on('exit', (worker, code, signal) => {
+      if (stopping) return;
+      if (!listening.has(worker.id)) {
+        // it never served: another would fail the same way (port taken, store unreadable)
+        stopping = true;
+        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+        resolve(1);
+        return;
+      }
+      process.stderr.write(`lorekeeper: worker ${worker.process.pid} ended (${signal ?? `exit ${code}`}); starting another\n`);
+      fork();
+    });
+    for (let i = 0; i < workers; i++) fork();
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        stopping = true;
+        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+        cluster.disconnect(() => resolve(0));
+      });
+    }
   });
-  process.stderr.write(`lorekeeper: serving ${url}/\n`);
-  // the server keeps the process alive until a signal stops it
-  return new Promise<number>(() => {});
 }

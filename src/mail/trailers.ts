@@ -44,7 +44,7 @@ export function findTrailers(body: string, followup: boolean): { trailers: Trail
         if (/https?:\/\//.test(value)) continue;
       }
       let extinfo: string | undefined;
-      const ext = /(.*\S+)(\s+#[^#]+)$/.exec(value);
+      const ext = value.includes('#') ? /^(.*\S+)(\s+#[^#]+)$/.exec(value) : null;
       if (ext) [, value, extinfo] = ext;
       trailers.push(extinfo === undefined ? { name, value } : { name, value, extinfo });
       wasTrailer = true;

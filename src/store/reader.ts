@@ -40,6 +40,8 @@ export interface Thread {
 
 /** public-inbox's thread window: pages show at most this many messages of a thread. */
 export const THREAD_PAGE_LIMIT = 1000;
+/** Rows of recently shown threads kept in memory (a few hundred bytes each). */
+const THREAD_CACHE_ROWS = 100_000;
 
 const COLUMNS =
   'num, inbox_id AS inboxId, tid, sid, ts, ds, mid, subject, from_names AS fromNames, from_addr AS fromAddr, refs, quarantine, chash';
@@ -68,6 +70,9 @@ function firstCopies(rows: MessageRow[], scope: Scope): MessageRow[] {
 
 export class StoreReader {
   private readonly st: Record<string, Statement>;
+  private readonly threads = new Map<string, Thread>();
+  private threadsGeneration = -1;
+  private threadRows = 0;
 
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
@@ -146,8 +151,37 @@ export class StoreReader {
     return (this.st.doc.get(num) as { doc: Buffer | null } | undefined)?.doc ?? undefined;
   }
 
-  /** The thread of a message for pages (Over::get_thread): strict matches first, loose ones to fill. */
+  /**
+   * The thread of a message for pages (Over::get_thread): strict matches first, loose ones to fill.
+   * Every message page of a thread needs the same rows: they are kept until the store changes.
+   */
   thread(m: MessageRow, scope: Scope): Thread {
+    const generation = this.generation();
+    if (generation !== this.threadsGeneration) {
+      this.threads.clear();
+      this.threadsGeneration = generation;
+      this.threadRows = 0;
+    }
+    const key = `${scopeId(scope)}:${m.tid}:${m.sid}`;
+    let t = this.threads.get(key);
+    if (t) {
+      // most recently used last
+      this.threads.delete(key);
+      this.threads.set(key, t);
+      return t;
+    }
+    t = this.loadThread(m, scope);
+    this.threads.set(key, t);
+    this.threadRows += t.members.length;
+    for (const [k, old] of this.threads) {
+      if (this.threadRows <= THREAD_CACHE_ROWS) break;
+      this.threads.delete(k);
+      this.threadRows -= old.members.length;
+    }
+    return t;
+  }
+
+  private loadThread(m: MessageRow, scope: Scope): Thread {
     const id = scopeId(scope);
     const count = this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) as number;
     const strict = (this.st.strict.all({ scope: id, tid: m.tid, limit: THREAD_PAGE_LIMIT }) as RawRow[]).map(toMessage);

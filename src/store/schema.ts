@@ -1,7 +1,7 @@
 // The store's tables, one comment per column. Versioned with PRAGMA user_version.
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
@@ -120,7 +120,9 @@ CREATE TABLE IF NOT EXISTS series (
   reviews INTEGER NOT NULL DEFAULT 0, -- Reviewed/Acked/Tested-by trailers collected from replies
   chain INTEGER                      -- id of the first series of its version chain
 );
-CREATE INDEX IF NOT EXISTS series_tid ON series (tid);
+-- (tid, inbox_id): a message page finds its thread's series by both; inbox_id alone would scan an inbox's series
+DROP INDEX IF EXISTS series_tid;
+CREATE INDEX IF NOT EXISTS series_tid_inbox ON series (tid, inbox_id);
 CREATE INDEX IF NOT EXISTS series_inbox_ts ON series (inbox_id, ts);
 CREATE INDEX IF NOT EXISTS series_chain ON series (chain);
 

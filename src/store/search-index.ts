@@ -129,11 +129,15 @@ type RawRow = Omit<MessageRow, 'refs'> & { refs: string | null; score?: number }
 
 /** FROM and WHERE of a query, with the scope and thread restrictions. */
 interface Plan {
-  from: string;
+  /** Conditions on `msg`, full text as `msg.num IN (SELECT rowid FROM fts ...)`. */
   where: string;
+  /** The same conditions with the FTS5 expression driving a join (`fts JOIN msg`), for ranking. */
+  joinedWhere?: string;
   params: Record<string, unknown>;
   /** The FTS5 expression driving the query, if full text drives it. */
   match?: string;
+  /** Nothing but the full-text expression restricts it: every FTS row is a match (quarantined mail is not indexed). */
+  matchOnly: boolean;
 }
 
 function plan(tree: QueryNode, scope: Scope, tid?: number): Plan {
@@ -142,20 +146,30 @@ function plan(tree: QueryNode, scope: Scope, tid?: number): Plan {
   const conds = ['msg.num > 0', 'msg.quarantine IS NULL'];
   if (scope !== 'all') conds.push(`msg.inbox_id = ${c.param(scope.inboxId)}`);
   if (tid !== undefined) conds.push(`msg.tid = ${c.param(tid)}`);
-  if (compiled.match) {
-    conds.unshift(`fts MATCH ${c.param(compiled.match)}`);
-    if (compiled.where) conds.push(compiled.where);
-    return { from: 'fts JOIN msg ON msg.num = fts.rowid', where: conds.join(' AND '), params: c.params, match: compiled.match };
-  }
-  conds.push(compiled.where!);
-  return { from: 'msg', where: conds.join(' AND '), params: c.params };
+  if (compiled.where) conds.push(compiled.where);
+  if (!compiled.match) return { where: conds.join(' AND '), params: c.params, matchOnly: false };
+  const m = c.param(compiled.match);
+  return {
+    // the date order walks msg's ts index and probes the match set, built once: far cheaper than
+    // sorting every match when there are thousands
+    where: [`msg.num IN (SELECT rowid FROM fts WHERE fts MATCH ${m})`, ...conds].join(' AND '),
+    joinedWhere: [`fts MATCH ${m}`, ...conds].join(' AND '),
+    params: c.params,
+    match: compiled.match,
+    matchOnly: !compiled.where && tid === undefined,
+  };
 }
+
+const JOINED = 'fts JOIN msg ON msg.num = fts.rowid';
 
 export class SearchIndex {
   private readonly db: Db;
+  private readonly inboxCount: () => number;
 
   constructor(db: Db) {
     this.db = db;
+    const count = db.prepare('SELECT count(*) FROM inbox').pluck();
+    this.inboxCount = () => count.get() as number;
   }
 
   /** One page of results and how many there are in all. Throws on FTS syntax the parser let through. */
@@ -163,20 +177,25 @@ export class SearchIndex {
     const p = plan(tree, o.scope, o.tid);
     const relevance = !!o.relevance && p.match !== undefined;
     const score = relevance ? `, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score` : '';
+    const from = relevance ? JOINED : 'msg';
+    const where = relevance ? p.joinedWhere! : p.where;
     const dir = o.ascending ? 'ASC' : 'DESC';
     const order = relevance ? `score ${o.ascending ? 'DESC' : 'ASC'}, msg.ts ${dir}` : `msg.ts ${dir}, msg.num ${dir}`;
     let sql: string;
     let countSql: string;
     if (o.collapse) {
-      const inner = `SELECT ${ROW_COLUMNS}${score}, row_number() OVER (PARTITION BY msg.tid ORDER BY ${order}) AS rn FROM ${p.from} WHERE ${p.where}`;
+      const inner = `SELECT ${ROW_COLUMNS}${score}, row_number() OVER (PARTITION BY msg.tid ORDER BY ${order}) AS rn FROM ${from} WHERE ${where}`;
       sql = `SELECT * FROM (${inner}) WHERE rn = 1 ORDER BY ${relevance ? `score ${o.ascending ? 'DESC' : 'ASC'}` : `ts ${dir}, num ${dir}`} LIMIT @limit OFFSET @offset`;
-      countSql = `SELECT count(DISTINCT msg.tid) FROM ${p.from} WHERE ${p.where}`;
+      countSql = `SELECT count(DISTINCT msg.tid) FROM msg WHERE ${p.where}`;
     } else {
-      sql = `SELECT ${ROW_COLUMNS}${score} FROM ${p.from} WHERE ${p.where} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
-      countSql = `SELECT count(*) FROM ${p.from} WHERE ${p.where}`;
+      sql = `SELECT ${ROW_COLUMNS}${score} FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
+      // a bare full-text query over every inbox there is: FTS5 counts its matches without msg
+      countSql = p.matchOnly && (o.scope === 'all' || this.inboxCount() === 1)
+        ? 'SELECT count(*) FROM fts WHERE fts MATCH @match'
+        : `SELECT count(*) FROM msg WHERE ${p.where}`;
     }
     const rows = this.db.prepare(sql).all({ ...p.params, limit: o.limit, offset: o.offset }) as RawRow[];
-    const total = this.db.prepare(countSql).pluck().get(p.params) as number;
+    const total = this.db.prepare(countSql).pluck().get({ ...p.params, match: p.match }) as number;
     const scores = relevance ? new Map(rows.map((r) => [r.num, r.score!])) : this.scores(p, rows.map((r) => r.num));
     // bm25 scores are negative, the best lowest: print them relative to the page's best, as percentages
     const best = Math.min(0, ...scores.values());
@@ -189,19 +208,23 @@ export class SearchIndex {
     return { hits, total };
   }
 
-  /** Relevance of a page of date-ordered results, for the percentages public-inbox prints. */
+  /**
+   * Relevance of a page of date-ordered results, for the percentages public-inbox prints. FTS5
+   * seeks to a rowid range but not to a list: the page's range, which arrival order keeps narrow.
+   */
   private scores(p: Plan, nums: number[]): Map<number, number> {
     if (p.match === undefined || !nums.length) return new Map();
+    const page = new Set(nums);
     const rows = this.db
-      .prepare(`SELECT rowid AS num, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM fts WHERE fts MATCH @m AND rowid IN (${nums.map(Number).join(',')})`)
-      .all({ m: p.match }) as { num: number; score: number }[];
-    return new Map(rows.map((r) => [r.num, r.score]));
+      .prepare(`SELECT rowid AS num, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM fts WHERE fts MATCH @m AND rowid BETWEEN @lo AND @hi`)
+      .all({ m: p.match, lo: Math.min(...nums), hi: Math.max(...nums) }) as { num: number; score: number }[];
+    return new Map(rows.filter((r) => page.has(r.num)).map((r) => [r.num, r.score]));
   }
 
   /** Every match, newest article first: what public-inbox's search mbox holds. */
   allNums(tree: QueryNode, scope: Scope, tid?: number): number[] {
     const p = plan(tree, scope, tid);
-    return this.db.prepare(`SELECT msg.num FROM ${p.from} WHERE ${p.where} ORDER BY msg.num DESC`).pluck().all(p.params) as number[];
+    return this.db.prepare(`SELECT msg.num FROM msg WHERE ${p.where} ORDER BY msg.num DESC`).pluck().all(p.params) as number[];
   }
 
   /** The whole (strict) threads of these matches: threads by newest match, messages in arrival order. */

@@ -84,9 +84,13 @@ export class SeriesModel {
     return b;
   }
 
-  /** Every version of the series' chain, oldest first, each with its patches and trailers. */
-  chain(s: SeriesRow): VersionView[] {
-    const versions = this.series.chain(s).map((v) => this.version(v));
+  /**
+   * Every version of the series' chain, oldest first, each with its patches and trailers. Only the
+   * versions `detailed` picks read their patches' mail (own trailers, diffstats): the others give
+   * what the store knows, which is all that carrying trailers over needs.
+   */
+  chain(s: SeriesRow, detailed: (v: SeriesRow) => boolean = () => true): VersionView[] {
+    const versions = this.series.chain(s).map((v) => this.version(v, detailed(v)));
     // trailers of an unchanged patch carry over to the later versions (b4's trailer_map)
     const seen = new Map<string, { since: number; version: number; trailers: TrailerView[] }>();
     const same = (a: TrailerView, b: TrailerView) => a.name.toLowerCase() === b.name.toLowerCase() && a.value.toLowerCase() === b.value.toLowerCase();
@@ -107,12 +111,12 @@ export class SeriesModel {
     return versions;
   }
 
-  private version(s: SeriesRow): VersionView {
+  private version(s: SeriesRow, detailed: boolean): VersionView {
     const given = this.series.trailers(s.id);
     const cover = given.filter((t) => t.counter === 0);
     const coverMid = s.coverNum !== null ? s.mid : null;
     const patches = this.series.patches(s.id).map((p): PatchView => {
-      const body = this.body(p.num);
+      const body = detailed ? this.body(p.num) : '';
       const trailers = [
         ...ownTrailers(body, p.mid),
         ...given.filter((t) => t.counter === p.counter).map((t) => fromRow(t, 'reply')),

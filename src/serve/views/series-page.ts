@@ -78,9 +78,20 @@ function ledger(v: VersionView): string {
     '?: the trailer does not name the reply\'s sender, so it is not applied (as b4 leaves it out)</pre>';
 }
 
+/** An interdiff longer than this is cut: past it, the patches are better read side by side. */
+const INTERDIFF_MAX_LINES = 600;
+
+function renderInterdiff(d: string, oldMid: string, newMid: string): string {
+  const lines = d.split('\n');
+  if (lines.length <= INTERDIFF_MAX_LINES) return renderUnifiedDiff(d);
+  const rest = lines.length - INTERDIFF_MAX_LINES;
+  return renderUnifiedDiff(lines.slice(0, INTERDIFF_MAX_LINES).join('\n') + '\n') +
+    `  [${rest} more lines of interdiff: the versions differ too much for it to help; read the <a\nhref="../../${href(oldMid)}/">older</a> and <a\nhref="../../${href(newMid)}/">newer</a> patch]\n`;
+}
+
 export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefined): string {
   const model = new SeriesModel(c.site);
-  const chain = model.chain(s);
+  const chain = model.chain(s, (x) => x.id === s.id);
   const v = chain.find((x) => x.series.id === s.id)!;
   const up = `../../${href(s.mid)}`;
   let top = `<b>${asciiHtml(`[PATCH ${versionLabel(s.version)} 0/${s.total}] ${s.title}`)}</b>\n`;
@@ -112,14 +123,17 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
   let interdiffs = '';
   const against = vs !== undefined ? chain.find((x) => x.series.version === vs && x.series.version < s.version) : undefined;
   if (against) {
-    interdiffs = `<hr><pre\nid=interdiff><b>Interdiff ${versionLabel(against.series.version)} .. ${versionLabel(s.version)}</b> (each patch against the ${versionLabel(against.series.version)} patch with the same patch-id, else the same number)\n`;
+    const byTitle = new Map(against.patches.map((o) => [parsePatchSubject(o.subject).title, o]));
+    interdiffs = `<hr><pre\nid=interdiff><b>Interdiff ${versionLabel(against.series.version)} .. ${versionLabel(s.version)}</b> (each patch against the ${versionLabel(against.series.version)} patch with the same patch-id, else the same subject, else the same number)\n`;
     for (const p of v.patches) {
-      const old = against.patches.find((o) => o.patchId && o.patchId === p.patchId) ?? against.patches.find((o) => o.counter === p.counter);
+      const old = against.patches.find((o) => o.patchId && o.patchId === p.patchId) ??
+        byTitle.get(parsePatchSubject(p.subject).title) ??
+        against.patches.find((o) => o.counter === p.counter);
       interdiffs += `\n<b>${p.counter}/${s.total} ${asciiHtml(parsePatchSubject(p.subject).title)}</b>\n`;
       if (!old) interdiffs += `  (no ${versionLabel(against.series.version)} counterpart)\n`;
       else {
         const d = interdiff(model.body(old.num), model.body(p.num), `${versionLabel(against.series.version)} ${old.counter}/${against.series.total}`, `${versionLabel(s.version)} ${p.counter}/${s.total}`);
-        interdiffs += d ? renderUnifiedDiff(d) : `  unchanged since ${versionLabel(against.series.version)}\n`;
+        interdiffs += d ? renderInterdiff(d, old.messageId, p.messageId) : `  unchanged since ${versionLabel(against.series.version)}\n`;
       }
     }
     interdiffs += '</pre>';
@@ -170,7 +184,7 @@ export function seriesJson(c: SeriesContext, s: SeriesRow): object {
 /** series.mbox: the version as `b4 am` writes it, collected trailers applied. */
 export function seriesMbox(c: SeriesContext, s: SeriesRow): Buffer {
   const model = new SeriesModel(c.site);
-  const v = model.chain(s).find((x) => x.series.id === s.id)!;
+  const v = model.chain(s, (x) => x.id === s.id).find((x) => x.series.id === s.id)!;
   return amMbox(v.patches.map((p) => {
     const m = loadMessage(c.site, p.num)!;
     const tag = parsePatchSubject(p.subject);

@@ -1,0 +1,67 @@
+// `lorekeeper serve` as a process: worker processes sharing the port, a taken port, a clean stop.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { tempDir } from '../helpers/paths.js';
+import { ingestFixtures } from '../helpers/store.js';
+import { startCli } from '../helpers/cli.js';
+
+/** The URL the server announces on stderr, or the exit code if it ends first. */
+async function announced(p: ChildProcess): Promise<{ url?: string; code?: number | null; stderr: string }> {
+  let stderr = '';
+  return new Promise((resolve) => {
+    p.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /serving (http:\/\/\S+?)\/? with (\d+) workers/.exec(stderr) ?? /serving (http:\/\/\S+?)\/?\n/.exec(stderr);
+      if (m) resolve({ url: m[1], stderr });
+    });
+    p.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  return port;
+}
+
+describe('lorekeeper serve', () => {
+  const dir = tempDir();
+  beforeAll(async () => {
+    await ingestFixtures(dir);
+  });
+
+  it('serves from two workers on one port, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const p = startCli(['serve', '--data', dir, '--port', String(port), '--workers', '2']);
+    const a = await announced(p);
+    expect(a.url, a.stderr).toBe(`http://127.0.0.1:${port}`);
+    expect(a.stderr).toContain('with 2 workers');
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${a.url}/iommu/`, { headers: { connection: 'close' } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('vfio: expose virtual Shared Virtual Addressing to VMs');
+    }
+    p.kill('SIGTERM');
+    const [code] = await once(p, 'exit');
+    expect(code).toBe(0);
+    await expect(fetch(`${a.url}/iommu/`)).rejects.toThrow();
+  });
+
+  it('exits 1 with the reason when the port is taken, instead of restarting workers forever', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const p = startCli(['serve', '--data', dir, '--port', String(port), '--workers', '2']);
+      const a = await announced(p);
+      expect(a.code).toBe(1);
+      expect(a.stderr).toContain('EADDRINUSE');
+    } finally {
+      blocker.close();
+    }
+  });
+});
