@@ -28,6 +28,10 @@ import './routes/redirects.js';
 const MAX_URL = 8192;
 /** Request bodies (search downloads, attachment buttons) are tiny; public-inbox stops at 10 MiB. */
 const MAX_BODY = 64 * 1024;
+/** Methods any URL answers; POST only where public-inbox takes it (search downloads). */
+const ALLOWED = 'GET, HEAD, POST';
+/** Milliseconds a client has to send its request headers. */
+const HEADERS_TIMEOUT = 10_000;
 /** Bodies smaller than this are not worth compressing. */
 const MIN_GZIP = 1024;
 
@@ -52,6 +56,8 @@ const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 export interface AppOptions {
   dataDir: string;
+  /** Milliseconds a client has to send its request headers (tests shorten it). */
+  headersTimeoutMs?: number;
   /** Response cache size; 0 turns caching off. */
   cacheBytes?: number;
   logger?: boolean;
@@ -90,6 +96,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     // malformed escapes must reach the not-found page rather than a framework error
     rewriteUrl: () => '/',
     requestTimeout: 30_000,
+    http: {
+      // a client that never finishes its headers is dropped long before the request timeout,
+      // checked often enough to matter; headers beyond 16 KiB are refused (431)
+      headersTimeout: opts.headersTimeoutMs ?? HEADERS_TIMEOUT,
+      connectionsCheckingInterval: Math.min(1000, opts.headersTimeoutMs ?? HEADERS_TIMEOUT),
+      maxHeaderSize: 16 * 1024,
+    },
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
@@ -127,6 +140,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     return reply.send(c.body);
   };
 
+  const inSnapshot = db.transaction((ctx: RequestContext) => ({ snapshot: reader.generation(), d: dispatch(ctx) }));
+
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = req.originalUrl;
     if (url.length > MAX_URL) return reply.code(414).type('text/plain; charset=UTF-8').send('URI Too Long');
@@ -145,8 +160,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       site, method, path, rawQuery, query: parseQuery(rawQuery), origin: origin(req),
       body: typeof req.body === 'string' ? req.body : '', referer: String(req.headers.referer ?? ''),
     };
-    const d = await dispatch(ctx);
-    if (d.kind === 'method-not-allowed') return reply.code(405).type('text/plain; charset=UTF-8').send('Method Not Allowed');
+    // one snapshot per request: an ingest committing meanwhile never shows half a thread
+    const { d, snapshot } = inSnapshot(ctx);
+    if (d.kind === 'method-not-allowed') return reply.code(405).header('Allow', 'GET, HEAD').type('text/plain; charset=UTF-8').send('Method Not Allowed');
     const page: Page = d.page ?? { status: 404, type: 'text/plain; charset=UTF-8', body: 'Not Found', cache: true };
     const headers: Record<string, string> = { 'Content-Type': page.type, ...page.headers };
     if (page.body instanceof Readable) {
@@ -154,13 +170,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
     const body = Buffer.isBuffer(page.body) ? page.body : Buffer.from(page.body, 'utf8');
     const cacheable = method !== 'POST' && page.cache !== false && (page.cache === true || page.status < 400);
-    const entry: CachedResponse = { status: page.status, headers, body, etag: cacheable ? etagOf(body, generation) : '' };
-    if (cacheable) cache.set(key, entry);
+    const entry: CachedResponse = { status: page.status, headers, body, etag: cacheable ? etagOf(body, snapshot) : '' };
+    // a page read from a newer store than the cache was synced to waits for the next request
+    if (cacheable && snapshot === generation) cache.set(key, entry);
     return send(req, reply, entry, false);
   };
 
   fastify.route({ method: ['GET', 'HEAD', 'POST'], url: '/', handler: handle });
-  fastify.setNotFoundHandler((_req, reply) => reply.code(405).type('text/plain; charset=UTF-8').send('Method Not Allowed'));
+  fastify.setNotFoundHandler((_req, reply) => reply.code(405).header('Allow', ALLOWED).type('text/plain; charset=UTF-8').send('Method Not Allowed'));
   fastify.addHook('onClose', async () => db.close());
   return { fastify, db };
 }

@@ -30,7 +30,7 @@ export interface Target {
   midRaw: string;
 }
 
-export type Handler = (ctx: RequestContext, m: RegExpExecArray) => Page | undefined | Promise<Page | undefined>;
+export type Handler = (ctx: RequestContext, m: RegExpExecArray) => Page | undefined;
 
 interface Route {
   re: RegExp;
@@ -48,8 +48,11 @@ export function route(re: RegExp, handler: Handler, opts: { post?: boolean } = {
 
 export type Dispatch = { kind: 'page'; page: Page | undefined } | { kind: 'method-not-allowed' };
 
-/** The first route that matches and answers; a handler returning undefined passes to the next. */
-export async function dispatch(ctx: RequestContext): Promise<Dispatch> {
+/**
+ * The first route that matches and answers; a handler returning undefined passes to the next.
+ * Synchronous, so that a caller can run it inside one read transaction.
+ */
+export function dispatch(ctx: RequestContext): Dispatch {
   let refused = false;
   for (const r of routes) {
     const m = r.re.exec(ctx.path);
@@ -58,7 +61,7 @@ export async function dispatch(ctx: RequestContext): Promise<Dispatch> {
       refused = true;
       continue;
     }
-    const page = await r.handler(ctx, m);
+    const page = r.handler(ctx, m);
     if (page) return { kind: 'page', page };
   }
   return refused ? { kind: 'method-not-allowed' } : { kind: 'page', page: undefined };
