@@ -223,21 +223,26 @@ export function parseQuery(q: string, now: number): QueryNode {
     throw new QueryError(tk.t === 'rp' ? 'a ")" has no "("' : `"${tk.op}" needs a term before and after it`);
   };
 
-  const andExpr = (): QueryNode => {
+  // Xapian's precedence: terms side by side (the default AND) bind tightest, so that
+  // `a NOT b c` excludes messages with both b and c; then AND and NOT; then OR
+  const group = (): QueryNode => {
     const items: QueryNode[] = [primary()];
+    for (let tk = peek(); tk && (tk.t === 'term' || tk.t === 'lp'); tk = peek()) items.push(primary());
+    return items.length === 1 ? items[0] : { kind: 'and', items };
+  };
+
+  const andExpr = (): QueryNode => {
+    const items: QueryNode[] = [group()];
     for (;;) {
       const tk = peek();
-      if (!tk || tk.t === 'rp' || (tk.t === 'op' && (tk.op === 'OR' || tk.op === 'XOR'))) break;
-      if (tk.t === 'op' && tk.op === 'AND') pos++;
-      else if (tk.t === 'op' && tk.op === 'NOT') {
-        pos++;
-        items.push({ kind: 'not', item: primary() });
-        continue;
-      }
-      items.push(primary());
+      if (!tk || tk.t !== 'op' || (tk.op !== 'AND' && tk.op !== 'NOT')) break;
+      pos++;
+      const operand = group();
+      items.push(tk.op === 'NOT' ? { kind: 'not', item: operand } : operand);
     }
-    if (items.every((n) => n.kind === 'not')) throw new QueryError('a query cannot only exclude: add a term to search for');
-    return items.length === 1 ? items[0] : { kind: 'and', items };
+    const flat = items.flatMap((n) => (n.kind === 'and' ? n.items : [n]));
+    if (flat.every((n) => n.kind === 'not')) throw new QueryError('a query cannot only exclude: add a term to search for');
+    return flat.length === 1 ? flat[0] : { kind: 'and', items: flat };
   };
 
   const orExpr = (): QueryNode => {

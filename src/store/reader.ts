@@ -89,6 +89,7 @@ export class StoreReader {
       message: p(`SELECT ${COLUMNS} FROM msg WHERE num = ?`),
       raw: p('SELECT b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.num = ?'),
       doc: p('SELECT doc FROM msg WHERE num = ?'),
+      hasDiff: p('SELECT has_diff FROM msg WHERE num = ?').pluck(),
       threadCount: p(`SELECT count(*) FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE}`).pluck(),
       strict: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY ds, num LIMIT @limit`),
       loose: p(`SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`),
@@ -145,6 +146,11 @@ export class StoreReader {
   raw(num: number): Buffer | undefined {
     const r = this.st.raw.get(num) as { data: Buffer; codec: number } | undefined;
     return r && decompressRaw(r.data, r.codec);
+  }
+
+  /** The message carries a diff (for the side-by-side view). */
+  hasDiff(num: number): boolean {
+    return this.st.hasDiff.get(num) === 1;
   }
 
   doc(num: number): Buffer | undefined {

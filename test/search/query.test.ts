@@ -32,6 +32,19 @@ describe('the query language', () => {
       ],
     });
   });
+  it('binds terms side by side tighter than NOT, AND and OR, as Xapian does', () => {
+    const t = (text: string, columns = ['s']) => ({ kind: 'text', columns, text, wildcard: false });
+    // `a NOT b c` excludes what has both b and c; `a b OR c d` is (a b) OR (c d)
+    expect(parseQuery('s:virtio NOT s:vhost f:jason', NOW)).toEqual({
+      kind: 'and', items: [t('virtio'), { kind: 'not', item: { kind: 'and', items: [t('vhost'), t('jason', ['f'])] } }],
+    });
+    expect(parseQuery('s:a s:b OR s:c s:d', NOW)).toEqual({
+      kind: 'or', items: [{ kind: 'and', items: [t('a'), t('b')] }, { kind: 'and', items: [t('c'), t('d')] }],
+    });
+    expect(parseQuery('s:a NOT s:b OR s:c', NOW)).toEqual({
+      kind: 'or', items: [{ kind: 'and', items: [t('a'), { kind: 'not', item: t('b') }] }, t('c')],
+    });
+  });
   it('reads NOT, + and - and refuses a query that only excludes', () => {
     expect(parseQuery('vhost NOT net', NOW)).toMatchObject({ kind: 'and', items: [{ kind: 'text' }, { kind: 'not' }] });
     expect(parseQuery('+vhost -net', NOW)).toMatchObject({ kind: 'and', items: [{ kind: 'text' }, { kind: 'not' }] });

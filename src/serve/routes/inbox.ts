@@ -6,6 +6,7 @@ import { atomFeed } from '../views/atom-feed.js';
 import { textPage, textOf, TEXT_KEYS, type TextKey } from '../views/text-pages.js';
 import { mboxGzStream, STREAM_BATCH } from '../mbox-download.js';
 import { staticFile } from '../templates.js';
+import { DIFF2HTML_CSS } from '../html/side-by-side.js';
 import { asciiHtml } from '../html/escape.js';
 import { searchInbox } from './search.js';
 import type { InboxView } from '../site.js';
@@ -13,13 +14,15 @@ import type { InboxView } from '../site.js';
 /** Feeds carry the newest 25 messages (public-inbox's feedmax). */
 const FEED_MAX = 25;
 
-const CSS = staticFile('lorekeeper.css');
+const STYLESHEETS: Record<string, Buffer> = { 'lorekeeper.css': staticFile('lorekeeper.css'), 'diff2html.css': DIFF2HTML_CSS };
 
-export function stylesheet(): Page {
-  return { status: 200, type: 'text/css', body: CSS, headers: { 'Cache-Control': 'public, max-age=31536000' } };
+/** Our stylesheets: the only thing pages load besides themselves (CSP style-src 'self'). */
+export function stylesheet(name: string): Page | undefined {
+  const css = Object.hasOwn(STYLESHEETS, name) ? STYLESHEETS[name] : undefined;
+  return css && { status: 200, type: 'text/css', body: css, headers: { 'Cache-Control': 'public, max-age=31536000' } };
 }
 
-route(/^\/_\/lorekeeper\.css$/, () => stylesheet());
+route(/^\/_\/([\w-]+\.css)$/, (_ctx, m) => stylesheet(m[1]));
 
 route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
   if (!ctx.site.inbox(m[1])) return undefined;
@@ -49,7 +52,7 @@ route(new RegExp(`^/${INBOX}/description$`), (ctx, m) => {
   return ib && plain(200, ib.description + '\n');
 });
 
-route(new RegExp(`^/${INBOX}/_/lorekeeper\\.css$`), (ctx, m) => (ctx.site.inbox(m[1]) ? stylesheet() : undefined));
+route(new RegExp(`^/${INBOX}/_/([\\w-]+\\.css)$`), (ctx, m) => (ctx.site.inbox(m[1]) ? stylesheet(m[2]) : undefined));
 
 route(new RegExp(`^/${INBOX}/_/text(?:/(.*))?$`), (ctx, m) => {
   const ib = ctx.site.inbox(m[1]);

@@ -5,6 +5,7 @@ import { html, notFound, plain, type Page } from '../response.js';
 import { toFilename } from '../mbox-download.js';
 import { messagePage, copiesOf } from '../views/message-page.js';
 import { duplicatesPage } from '../views/duplicates-page.js';
+import { sideBySidePage } from '../views/side-by-side-page.js';
 import { notFoundPage } from '../views/not-found-page.js';
 import { toMboxrd } from '../../mail/mboxrd.js';
 import { MimeEntity, eachPart } from '../../mail/mime.js';
@@ -68,6 +69,13 @@ export function showMessage(ctx: RequestContext, inboxName: string, midRaw: stri
 }
 
 route(new RegExp(`^/${INBOX}/${MID}/(?:f/)?$`), (ctx, m) => showMessage(ctx, m[1], m[2]));
+
+route(new RegExp(`^/${INBOX}/${MID}/side-by-side/$`), (ctx, m) => {
+  const t = target(ctx, m[1], m[2]);
+  if (!t) return undefined;
+  const page = sideBySidePage(ctx.site, t.inbox, t.mid);
+  return page !== undefined ? html(page) : plain(404, 'No diff in this message\n');
+});
 
 route(new RegExp(`^/${INBOX}/${MID}/d/$`), (ctx, m) => {
   const t = target(ctx, m[1], m[2]);

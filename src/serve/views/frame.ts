@@ -10,6 +10,8 @@ export interface Frame {
   descHtml: string;
   atomHref: string;
   cssHref: string;
+  /** A second stylesheet some pages need (diff2html's), or ''. */
+  extraCssHref: string;
   formAction: string;
   queryValueHtml: string;
   /** Hidden inputs the search form carries on results pages. */
@@ -25,6 +27,8 @@ export interface FrameOptions {
   paged?: boolean;
   atomHref?: string;
   query?: string;
+  /** The page lays out diffs side by side with diff2html's stylesheet. */
+  diff2html?: boolean;
 }
 
 export function frame(ib: InboxView, upfx: string, opts: FrameOptions = {}): Frame {
@@ -39,6 +43,7 @@ export function frame(ib: InboxView, upfx: string, opts: FrameOptions = {}): Fra
     descHtml,
     atomHref: opts.atomHref ?? `${upfx}new.atom`,
     cssHref: `${upfx}_/lorekeeper.css`,
+    extraCssHref: opts.diff2html ? `${upfx}_/diff2html.css` : '',
     formAction: upfx || './',
     queryValueHtml: opts.query ? `\nvalue="${asciiHtml(opts.query)}"` : '',
     extraFormHtml: '',

@@ -120,6 +120,7 @@ export function messagePage(site: Site, ib: InboxView, mid: string): string | un
     otherThreadsDate: fmtTs(first.row.ts),
     overviewHtml,
     seriesHtml: seriesLinkHtml(site, first.row, 'series/'),
+    sideBySideHtml: site.reader.hasDiff(first.row.num) ? 'diffs: <a\nhref="side-by-side/">side by side</a>\n' : '',
     reply: replyModel(reply),
   });
 }
