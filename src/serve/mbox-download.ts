@@ -47,6 +47,11 @@ export function mboxGzStream(reader: StoreReader, numbers: () => Iterable<number
 
 export { STREAM_BATCH };
 
+/** Article numbers in batches of STREAM_BATCH, for mboxGzStream. */
+export function* inBatches(nums: number[]): Iterable<number[]> {
+  for (let i = 0; i < nums.length; i += STREAM_BATCH) yield nums.slice(i, i + STREAM_BATCH);
+}
+
 /** A header value reduced to a safe download file name (Hval::to_filename). */
 export function toFilename(s: string): string | undefined {
   const first = s.split('\n')[0];

@@ -3,7 +3,7 @@
 import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, type Page } from '../response.js';
 import { searchPage, searchParams } from '../views/search-page.js';
-import { mboxGz, toFilename } from '../mbox-download.js';
+import { mboxGzStream, inBatches, toFilename } from '../mbox-download.js';
 import { parseQuery, QueryError, type QueryNode } from '../../search/query.js';
 import type { InboxView } from '../site.js';
 import type { MessageRow } from '../../store/reader.js';
@@ -32,7 +32,8 @@ function mboxResults(ctx: RequestContext, ib: InboxView, q: string, threads: boo
   }
   if (!nums.length) return plain(404, 'No results found\n');
   const name = `results-${threads ? 'thread-' : ''}${toFilename(q) ?? 'all'}`;
-  return { ...mboxGz(ctx.site.reader, nums, name), cache: false };
+  // results can be a whole inbox: streamed in batches, never built in memory
+  return mboxGzStream(ctx.site.reader, () => inBatches(nums), name);
 }
 
 export function searchInbox(ctx: RequestContext, ib: InboxView): Page {
