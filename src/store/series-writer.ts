@@ -37,15 +37,15 @@ export class SeriesWriter {
                     m.base_commit AS baseCommit, (SELECT patchid FROM patchid p WHERE p.num = m.num ORDER BY rowid LIMIT 1) AS patchId
                   FROM msg m WHERE m.tid = ? AND m.num > 0 AND m.quarantine IS NULL ORDER BY m.num`),
       trailers: p(`SELECT t.num, t.name, t.value FROM msg_trailer t JOIN msg m ON m.num = t.num WHERE m.tid = ? ORDER BY t.num, t.pos`),
-      oldSeries: p('SELECT id, inbox_id AS inboxId FROM series WHERE tid = ?'),
+      oldSeries: p('SELECT id, inbox_id AS inboxId, chain FROM series WHERE tid = ?'),
       delSeries: p('DELETE FROM series WHERE id = ?'),
       delPatches: p('DELETE FROM series_patch WHERE series_id = ?'),
       delTrailers: p('DELETE FROM series_trailer WHERE series_id = ?'),
       nextId: p('SELECT coalesce(max(id), 0) + 1 FROM series').pluck(),
       insSeries: p(`INSERT INTO series (id, inbox_id, tid, version, total, cover_num, first_num, title, author, author_addr, ds, ts,
-                      present, complete, rfc, resend, change_id, base_commit, reviews)
+                      present, complete, rfc, resend, change_id, base_commit, reviews, chain)
                     VALUES (@id, @inboxId, @tid, @version, @total, @coverNum, @firstNum, @title, @author, @authorAddr, @ds, @ts,
-                      @present, @complete, @rfc, @resend, @changeId, @baseCommit, @reviews)`),
+                      @present, @complete, @rfc, @resend, @changeId, @baseCommit, @reviews, @chain)`),
       insPatch: p('INSERT INTO series_patch (series_id, counter, num, patch_id, from_version) VALUES (?, ?, ?, ?, ?)'),
       insTrailer: p('INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)'),
       inboxSeries: p(`SELECT s.id, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum
@@ -83,7 +83,6 @@ export class SeriesWriter {
       this.st.setLink.run({ a: ra[0].mid, b: rb[0].mid, linked: linked ? 1 : 0 });
       for (const r of [...ra, ...rb]) this.st.markDirty.run(r.inboxId);
       this.relinkDirty();
-      this.st.edited.run();
     })();
   }
 
@@ -98,14 +97,22 @@ export class SeriesWriter {
 
   /** Recompute the chains of every inbox marked since (even by an interrupted ingest). */
   relinkDirty(): void {
-    this.relink(this.st.dirty.all() as number[]);
+    const dirty = this.st.dirty.all() as number[];
+    if (!dirty.length) return;
+    this.relink(dirty);
     this.st.clearDirty.run();
+    // pages cached before the relink showed the old chains
+    this.st.edited.run();
   }
 
   private rebuildThreads(tids: Iterable<number>): Set<number> {
     const inboxes = new Set<number>();
     for (const tid of new Set(tids)) {
-      for (const old of this.st.oldSeries.all(tid) as { id: number; inboxId: number }[]) {
+      // until the end of the ingest relinks them, rebuilt series keep the chain they were in (a new
+      // one starts its own), so pages read between the two never find a series outside any chain
+      const before = new Map<number, number | null>();
+      for (const old of this.st.oldSeries.all(tid) as { id: number; inboxId: number; chain: number | null }[]) {
+        if (!before.has(old.inboxId)) before.set(old.inboxId, old.chain);
         this.st.delPatches.run(old.id);
         this.st.delTrailers.run(old.id);
         this.st.delSeries.run(old.id);
@@ -122,13 +129,13 @@ export class SeriesWriter {
       const byInbox = new Map<number, MemberRow[]>();
       for (const r of rows) byInbox.set(r.inboxId, [...(byInbox.get(r.inboxId) ?? []), r]);
       for (const [inboxId, members] of byInbox) {
-        if (this.insertThread(tid, inboxId, members, trailers)) inboxes.add(inboxId);
+        if (this.insertThread(tid, inboxId, members, trailers, before.get(inboxId) ?? null)) inboxes.add(inboxId);
       }
     }
     return inboxes;
   }
 
-  private insertThread(tid: number, inboxId: number, members: MemberRow[], trailers: Map<number, { name: string; value: string }[]>): boolean {
+  private insertThread(tid: number, inboxId: number, members: MemberRow[], trailers: Map<number, { name: string; value: string }[]>, chain: number | null): boolean {
     const messages: SeriesMessage[] = members.map((r) => ({
       num: r.num, mid: r.mid, subject: r.subject, fromName: r.fromNames, fromAddr: r.fromAddr, ds: r.ds, ts: r.ts,
       irt: r.irt, refs: r.refs ? r.refs.split('\n') : [], hasDiff: !!r.b4Diff, hasDiffstat: !!r.b4Diffstat,
@@ -151,7 +158,7 @@ export class SeriesWriter {
         id, inboxId, tid, version: s.version, total: s.total, coverNum: s.cover?.num ?? null,
         firstNum: s.cover?.num ?? s.patches[0].msg.num, title: s.title, author: s.author, authorAddr: s.authorAddr,
         ds: s.ds, ts: newest, present: s.patches.length, complete: s.complete ? 1 : 0, rfc: s.rfc ? 1 : 0,
-        resend: s.resend ? 1 : 0, changeId: s.changeId, baseCommit: s.baseCommit, reviews,
+        resend: s.resend ? 1 : 0, changeId: s.changeId, baseCommit: s.baseCommit, reviews, chain: chain ?? id,
       });
       for (const p of s.patches) this.st.insPatch.run(id, p.counter, p.msg.num, p.msg.patchId, p.fromVersion ?? null);
       if (s.cover) this.st.insPatch.run(id, 0, s.cover.num, null, null);

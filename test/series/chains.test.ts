@@ -6,6 +6,8 @@ import { tempDir } from '../helpers/paths.js';
 import { ingestFixtures } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
+import { openDatabase } from '../../src/store/open-database.js';
+import { SeriesWriter } from '../../src/store/series-writer.js';
 
 function series(id: number, over: Partial<ChainInput> = {}): ChainInput {
   return { id, tid: id, title: `series ${id}`, authorAddr: `a${id}@example.org`, changeId: null, patchIds: [], mids: [`${id}@m`], answers: [], ...over };
@@ -75,6 +77,32 @@ describe('version chains', () => {
       expect(bad.stderr).toBe('lorekeeper: no patch series holds <nowhere@example.org>\n');
       expect(runCli(['series', 'link', '--data', dir, a]).status).toBe(2);
     } finally {
+      await app.fastify.close();
+    }
+  });
+});
+
+describe('series between a batch and the end of its ingest', () => {
+  it('keep their chain, so pages read meanwhile show them whole, and the relink invalidates cached pages', async () => {
+    const dir = tempDir();
+    await ingestFixtures(dir);
+    const app = await appOver(dir);
+    const db = openDatabase(dir);
+    try {
+      const cover = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
+      const json = async () => (await app.fastify.inject({ url: midUrl('iommu', cover, 'series.json') })).json() as { versions: { version: number; patches: unknown[] }[] };
+      expect((await json()).versions).toHaveLength(1);
+      // what a batch's commit does when new mail joins the thread: the series are assembled again
+      const tid = db.prepare('SELECT tid FROM msg WHERE mid = ?').pluck().get(cover) as number;
+      new SeriesWriter(db).rebuild([tid]);
+      const during = await json();
+      expect(during.versions.map((v) => [v.version, v.patches.length])).toEqual([[7, 16]]);
+      expect((await app.fastify.inject({ url: midUrl('iommu', cover, 'series/') })).statusCode).toBe(200);
+      const before = db.prepare(`SELECT val FROM counter WHERE key = 'edits'`).pluck().get() as number;
+      new SeriesWriter(db).relinkDirty();
+      expect(db.prepare(`SELECT val FROM counter WHERE key = 'edits'`).pluck().get()).toBe(before + 1);
+    } finally {
+      db.close();
       await app.fastify.close();
     }
   });
