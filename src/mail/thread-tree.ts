@@ -38,17 +38,37 @@ function adopt<M extends ThreadMessage>(parent: TreeNode<M>, child: TreeNode<M>)
   child.parent = parent;
 }
 
-/** Sent time of the first real message found breadth-first below (and including) a node. */
-function topmostDs<M extends ThreadMessage>(n: TreeNode<M>): number {
-  const queue = [n];
-  for (let i = 0; i < queue.length; i++) {
-    if (queue[i].msg) return queue[i].msg!.ds;
-    queue.push(...queue[i].children);
-  }
-  return 0;
+/**
+ * Orders siblings by the sent time of the first real message found breadth-first below (and
+ * including) each: worked out once per node, since a sort asks for it again and again.
+ */
+function byTopmost<M extends ThreadMessage>(): (a: TreeNode<M>, b: TreeNode<M>) => number {
+  const memo = new Map<TreeNode<M>, number>();
+  const topmost = (n: TreeNode<M>): number => {
+    let ds = memo.get(n);
+    if (ds === undefined) {
+      ds = 0;
+      const queue = [n];
+      for (let i = 0; i < queue.length; i++) {
+        if (queue[i].msg) {
+          ds = queue[i].msg!.ds;
+          break;
+        }
+        queue.push(...queue[i].children);
+      }
+      memo.set(n, ds);
+    }
+    return ds;
+  };
+  return (a, b) => topmost(a) - topmost(b);
 }
 
-const byTopmost = <M extends ThreadMessage>(a: TreeNode<M>, b: TreeNode<M>) => topmostDs(a) - topmostDs(b);
+/**
+ * References followed per message: the closest ancestors. Real mail names a few dozen at most;
+ * a hostile one naming thousands would make every page of its thread build (and show) a ghost
+ * chain thousands deep.
+ */
+export const MAX_TREE_REFS = 100;
 
 /**
  * Build the display tree. `resolveGhost` may supply a message for a ghost that exists outside
@@ -70,7 +90,7 @@ export function buildThreadTree<M extends ThreadMessage>(
   }
   for (const m of kids) {
     let prev: TreeNode<M> | undefined;
-    for (const ref of m.refs) {
+    for (const ref of m.refs.length > MAX_TREE_REFS ? m.refs.slice(-MAX_TREE_REFS) : m.refs) {
       let cont = table.get(ref);
       if (!cont) table.set(ref, (cont = node<M>(ref)));
       if (prev && !cont.parent && !isAncestor(cont, prev)) adopt(prev, cont);
@@ -85,14 +105,15 @@ export function buildThreadTree<M extends ThreadMessage>(
     if (found) n.msg = found;
     return !!found || n.children.length > 0;
   };
-  const roots = [...table.values()].filter((n) => !n.parent && visible(n)).sort(byTopmost);
+  const order = byTopmost<M>();
+  const roots = [...table.values()].filter((n) => !n.parent && visible(n)).sort(order);
   const seen = new Set<TreeNode<M>>();
   const queue = [...roots];
   for (let i = 0; i < queue.length; i++) {
     const cur = queue[i];
     seen.add(cur);
     cur.children = cur.children.filter((c) => !seen.has(c) && visible(c));
-    if (cur.children.length > 1) cur.children.sort(byTopmost);
+    if (cur.children.length > 1) cur.children.sort(order);
     queue.push(...cur.children);
   }
   // further messages with an id already seen become first children of the first (imposters)

@@ -1,0 +1,35 @@
+// Found by the fuzz (test/fuzz/found/): two messages whose References name 12,500 fresh ids each,
+// the second continuing the first's chain. Every page of their thread used to build a ghost chain
+// 25,000 deep, and answered 500 (a string past V8's limit) after half a minute.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { join } from 'node:path';
+import type { App } from '../../src/serve/app.js';
+import { ingest } from '../../src/ingest/ingest.js';
+import { MAX_TREE_REFS } from '../../src/mail/thread-tree.js';
+import { ROOT, tempDir } from '../helpers/paths.js';
+import { appOver, midUrl } from '../helpers/app.js';
+
+const FOUND = join(ROOT, 'test', 'fuzz', 'found');
+
+describe('a thread 25,000 references deep', () => {
+  let app: App;
+  beforeAll(async () => {
+    const dir = tempDir();
+    await ingest({ dataDir: dir, inbox: 'x', sources: [join(FOUND, 'deep-references-1.eml'), join(FOUND, 'deep-references-2.eml')], jobs: 0 });
+    app = await appOver(dir);
+  });
+  afterAll(async () => app.fastify.close());
+
+  it('shows every page with the closest ancestors only', async () => {
+    for (const url of ['/x/', midUrl('x', 'deep-refs-1@example.org'), midUrl('x', 'deep-refs-2@example.org', 'T/'), midUrl('x', 'deep-refs-2@example.org', 't/'), '/x/new.atom']) {
+      const res = await app.fastify.inject({ url });
+      expect([url, res.statusCode]).toEqual([url, 200]);
+      // each message hangs under at most MAX_TREE_REFS ghosts: pages stay small
+      expect(res.body.length, url).toBeLessThan(200_000);
+    }
+    const page = (await app.fastify.inject({ url: midUrl('x', 'deep-refs-2@example.org') })).body;
+    const ghosts = page.match(/\[not found\]|parent not found/g) ?? [];
+    expect(ghosts.length).toBeGreaterThan(0);
+    expect(ghosts.length).toBeLessThanOrEqual(2 * MAX_TREE_REFS);
+  });
+});
