@@ -29,8 +29,8 @@ export interface Reply {
  * but applied to every argument (public-inbox leaves --to/--cc bare, so `"$(cmd)"@host` would run).
  */
 export function shellQuote(value: string): string {
-  // control characters cannot be pasted faithfully; a newline would also end the command
-  const v = value.replace(/[\x00-\x1f\x7f]/g, ' ');
+  // control characters (C0 and C1) cannot be pasted faithfully; a newline would also end the command
+  const v = value.replace(/[\x00-\x1f\x7f-\x9f]/g, ' ');
   if (/^[\w@./,%+-]+$/.test(v)) return v;
   return `'${v.replace(/['!]/g, "'\\$&'")}'`;
 }

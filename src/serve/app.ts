@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { StoreReader } from '../store/reader.js';
@@ -53,6 +53,21 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const COMPRESSIBLE = /^(?:text\/|application\/(?:atom\+xml|json))/;
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * Requests Node refuses before any route sees them (headers too big, too slow, unparsable) are
+ * answered here, with the same security headers as every other response.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = STATUS_CODES[status] ?? 'Bad Request';
+  const headers = { 'Content-Type': 'text/plain; charset=UTF-8', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...SECURITY_HEADERS };
+  socket.end(`HTTP/1.1 ${status} ${body}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+}
 
 export interface AppOptions {
   dataDir: string;
@@ -106,6 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     connectionTimeout: 60_000,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
   });
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));

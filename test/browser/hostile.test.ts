@@ -2,22 +2,21 @@
 // raw text and (mostly) its thread page. No script may run, nothing may be fetched from anywhere
 // but the server, and the page must keep its own structure whatever the mail contains.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
-import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
 import { messageIds, midAnchor, midEscape } from '../../src/mail/message-id.js';
+import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
+import { Pool, hostileSite, type Located } from '../helpers/hostile.js';
 import type { Db } from '../../src/store/open-database.js';
 import { corpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
-import { openReader } from '../helpers/store.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import type { TestServer } from '../helpers/server.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
 import {
-  launchBrowser, closeBrowser, RecordingContext, RecordedPage, TRIPWIRE, cspProblems, structureOf, structureProblems, type Visit,
+  RecordedPage, TRIPWIRE, cspProblems, structureOf, structureProblems, type Visit,
 } from '../helpers/browser.js';
 
 interface Case {
@@ -33,38 +32,6 @@ const caseOf = (raw: Buffer, i: number) => /\nX-Case: ([^\n]+)\n/.exec(raw.toStr
 const BULK = /^(?:deep|wide)-\d+$/;
 /** Tabs visiting pages at once, all in the one browser context; vitest runs up to 5 concurrent tests. */
 const TABS = 4;
-
-/** Where a message of the sample ended up in the store. */
-interface Located {
-  mid: string;
-  num: number;
-  /** Its own bytes are stored (false for the one content-identical duplicate, shown through its original). */
-  ownBlob: boolean;
-  root: boolean;
-}
-
-/** A fixed set of tabs handed out to concurrent tests. */
-class TabPool {
-  private free: RecordedPage[] = [];
-  private waiting: ((p: RecordedPage) => void)[] = [];
-  add(p: RecordedPage): void {
-    const w = this.waiting.shift();
-    if (w) w(p);
-    else this.free.push(p);
-  }
-  acquire(): Promise<RecordedPage> {
-    const p = this.free.pop();
-    return p ? Promise.resolve(p) : new Promise((resolve) => this.waiting.push(resolve));
-  }
-  async with<T>(fn: (p: RecordedPage) => Promise<T>): Promise<T> {
-    const p = await this.acquire();
-    try {
-      return await fn(p);
-    } finally {
-      this.add(p);
-    }
-  }
-}
 
 /** Outside single quotes, a shell command line may hold only these (and backslash-newline). */
 function shellProblems(command: string): string[] {
@@ -87,49 +54,20 @@ describe('the hostile sample in a real browser', () => {
   let db: Db;
   let server: TestServer;
   let browser: Browser;
-  let ctx: RecordingContext;
-  const tabs = new TabPool();
-  const located = new Map<number, Located>();
+  let closeSite: (() => Promise<void>) | undefined;
+  let tabs: Pool<RecordedPage>;
+  let located: Map<number, Located>;
   const visited = { message: 0, raw: 0, thread: 0 };
   const foreign: string[] = [];
 
   beforeAll(async () => {
     dir = tempDir('lk-browser-hostile-');
     summary = await ingest({ dataDir: dir, inbox: INBOX, sources: [corpus('hostile-sample.mbox')], jobs: 2 });
-    ({ db } = openReader(dir));
-    // each message as lorekeeper stored it: by the SHA-256 of its exact bytes (this finds the
-    // generated ...@z ids of messages without a usable Message-ID too), else by its Message-ID
-    const bySha = db.prepare(
-      'SELECT m.num AS num, m.mid AS mid, m.refs AS refs FROM msg m JOIN blob b ON b.id = m.blob_id JOIN inbox i ON i.id = m.inbox_id WHERE b.sha256 = ? AND i.name = ? AND m.num > 0 ORDER BY m.num',
-    );
-    const byMid = db.prepare(
-      'SELECT m.num AS num, m.mid AS mid, m.refs AS refs FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid d ON d.id = x.id WHERE d.mid = ? AND m.num > 0 ORDER BY m.num',
-    );
-    MESSAGES.forEach((raw, i) => {
-      type Row = { num: number; mid: string; refs: string | null };
-      const sha = createHash('sha256').update(raw).digest();
-      let row = bySha.get(sha, INBOX) as Row | undefined;
-      const ownBlob = !!row;
-      if (!row) {
-        const mid = messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0];
-        row = mid === undefined ? undefined : (byMid.get(mid) as Row | undefined);
-      }
-      if (row) located.set(i, { mid: row.mid, num: row.num, ownBlob, root: !row.refs });
-    });
-    server = await startServer(dir);
-    browser = await launchBrowser();
-    // The HTML must be safe by itself, not only behind its Content-Security-Policy: this context
-    // ignores the header, so an injected <script> or onerror= would really run here (the header's
-    // presence and strictness are asserted on every response separately).
-    ctx = await RecordingContext.open(browser, server.url, { bypassCSP: true });
-    for (let i = 0; i < TABS; i++) tabs.add(await ctx.newPage());
+    ({ db, located, server, browser, tabs, close: closeSite } = await hostileSite(dir, INBOX, MESSAGES, TABS));
   });
 
   afterAll(async () => {
-    await ctx?.close();
-    await closeBrowser(browser);
-    await server?.close();
-    db?.close();
+    await closeSite?.();
   });
 
   /** A visit to an HTML page of ours: 200, strict CSP, nothing ran, nothing left, structure intact. */

@@ -19,7 +19,8 @@ export function asciiHtml(s: string): string {
     else if (c === 0x27) out += '&#39;';
     else if (c === 0x22) out += '&#34;';
     else if (c === 0x09 || c === 0x0a) out += ch;
-    else if (c < 0x20 || c === 0x7f) out += CONTROL_NAMES[c] ?? '\\x' + c.toString(16).padStart(2, '0');
+    // C1 controls too: HTML reads &#128;..&#159; as Windows-1252 letters, not as the controls
+    else if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) out += CONTROL_NAMES[c] ?? '\\x' + c.toString(16).padStart(2, '0');
     else if (c > 0x7f) out += `&#${c};`;
     else out += ch;
   }

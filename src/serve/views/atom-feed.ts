@@ -16,9 +16,12 @@ export function toUuid(s: string): string {
   return `urn:uuid:${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/**
+ * A plain-text title. public-inbox marks a title with any entity type="html", which makes feed
+ * readers render a subject like `<script>` as markup; as text, entities only stand for characters.
+ */
 function titleTag(title: string): string {
-  const t = asciiHtml(title.replace(/[\t\n ]+/g, ' '));
-  return `<title${t.includes('&') ? '\ntype="html"' : ''}>${t}</title>`;
+  return `<title>${asciiHtml(title.replace(/[\t\n ]+/g, ' '))}</title>`;
 }
 
 export type FeedKind = { kind: 'inbox' } | { kind: 'thread'; mid: string } | { kind: 'search'; query: string; selfQuery: string; htmlQuery: string };
