@@ -30,67 +30,28 @@
 // series pages public-inbox does not have (lorekeeper alone, with a p99 target of 100 ms):
 // series (the page of 200 sampled series), series-interdiff (?vs= the previous version),
 // series-json, series-mbox (am-ready), series-list (/NAME/series/).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync, openSync, closeSync, readdirSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
-import { join, dirname, resolve, basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { join, resolve, basename } from 'node:path';
 import Database from 'better-sqlite3';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+import {
+  root, STORE_FILE, log, sleep, midEscape, searchPath, QUERIES, inboxNameFromUrl, prng, shuffle, freePort, get as getUrl, okStatus,
+  fmtMs, printTable, tail, procStatus, stopTree, run, listenerPids, serverSnapshot, serverTicksBetween, selfTicks, machineTicks,
+  waitIdle as waitIdleUpTo, writeWrkScript, wrk as runWrk, hasStore, ingest, startServe, benchOptions, cleanupOnExit,
+} from './lib.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // options
 
-const { values: opt } = parseArgs({
-  args: process.argv.slice(2),
-  allowPositionals: false,
-  options: {
-    mbox: { type: 'string' },
-    data: { type: 'string' },
-    inbox: { type: 'string' },
-    'pi-url': { type: 'string' },
-    'no-pi': { type: 'boolean' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    connections: { type: 'string' },
-    threads: { type: 'string' },
-    timeout: { type: 'string' },
-    json: { type: 'string' },
-    only: { type: 'string' },
-    sample: { type: 'string' },
-    cold: { type: 'string' },
-    uncached: { type: 'string' },
-    identity: { type: 'boolean' },
-    'quiet-wait': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (opt.help) {
-  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
-  console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n'));
-  process.exit(0);
-}
+const { opt, num: posInt, duration: DURATION, connections: CONNECTIONS, threads: THREADS, timeout: TIMEOUT, mbox: MBOX } = benchOptions(
+  'bench:web', import.meta.url,
+  { strings: ['pi-url', 'warmup', 'only', 'sample', 'cold', 'uncached', 'quiet-wait'], flags: ['no-pi', 'identity'] },
+  // one wrk thread by default: both servers are single-process, so on a 2-core machine the server
+  // keeps one core and wrk the other
+  { duration: 10, connections: 8, threads: 1, timeout: 30 },
+);
 
-function posInt(v, name, fallback) {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) {
-    console.error(`bench:web: ${name} must be a positive number, not ${JSON.stringify(v)}`);
-    process.exit(2);
-  }
-  return n;
-}
-
-const DURATION = posInt(opt.duration, '--duration', 10);
 const WARMUP = opt.warmup === '0' ? 0 : posInt(opt.warmup, '--warmup', 2);
-const CONNECTIONS = Math.round(posInt(opt.connections, '--connections', 8));
-// one wrk thread by default: both servers are single-process, so on a 2-core machine the server
-// keeps one core and wrk the other
-const THREADS = Math.min(CONNECTIONS, Math.round(posInt(opt.threads, '--threads', 1)));
-const TIMEOUT = posInt(opt.timeout, '--timeout', 30);
 // before each measured run, wait up to this long for other programs to leave the CPUs alone
 const QUIET_WAIT = opt['quiet-wait'] === '0' ? 0 : posInt(opt['quiet-wait'], '--quiet-wait', 20);
 const SAMPLE = Math.round(posInt(opt.sample, '--sample', 500));
@@ -98,351 +59,38 @@ const COLD = Math.round(posInt(opt.cold, '--cold', 5000));
 // messages asked for exactly once each by the uncached class
 const UNCACHED = Math.round(posInt(opt.uncached, '--uncached', 2000));
 const GZIP = !opt.identity;
-const MBOX = resolve(opt.mbox ?? join(root, '..', 'shared', 'corpus', 'virtualization.mbox.gz'));
 const PI_TOOL = join(root, '..', 'shared', 'tools', 'pi-reference');
-const STORE_FILE = 'lorekeeper.sqlite3';
 
 /** public-inbox 1.9 on a similar 32k-message list, as measured by the issue's author (req/s). */
 const REFERENCE = {
   message: 126, 'message-cold': 126, 'message-uncached': 126, raw: 1628, thread: 10, 'thread-mbox': 20, atom: 25, index: 75, search: 96,
 };
 
-/** Realistic searches: the prefixes people type on lore (public-inbox's search syntax). */
-const QUERIES = [
-  's:virtio', 'f:mst', 'vhost', '"memory barrier"', 'd:20230101..', 'b:vring', 'dfn:drivers/vhost/net.c',
-  's:"PATCH v2" vdpa', 'virtio_net', 'f:jasowang s:vdpa', 's:vsock', 'b:"use after free"', 'dfhh:vhost_net',
-  'iommu AND kvm', 's:drm NOT s:virtio', 'nq:virtqueue', 'q:sev', 'dfa:spin_lock', 'rt:2023-06-01..2023-06-30',
-  'balloon deflate', 's:"virtio-mem"', 'dfb:READ_ONCE',
-];
-
-const log = (...a) => console.error(...a);
-
 // ---------------------------------------------------------------------------------------------
 // cleanup: only what this script started
 
 const work = mkdtempSync(join(tmpdir(), 'lk-web-bench-'));
-const cleanups = [];
-let currentWrk;
-let cleaning = false;
-async function cleanup() {
-  if (cleaning) return;
-  cleaning = true;
-  if (currentWrk && currentWrk.exitCode === null) currentWrk.kill('SIGTERM');
-  for (const f of cleanups.reverse()) {
-    try { await f(); } catch (e) { log(`cleanup: ${e.message}`); }
-  }
-  rmSync(work, { recursive: true, force: true });
-}
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    log(`\nbench:web: ${sig}, stopping`);
-    void cleanup().then(() => process.exit(130));
-  });
-}
+const { cleanups, cleanup } = cleanupOnExit('bench:web', work);
 
 // ---------------------------------------------------------------------------------------------
-// helpers
+// helpers (bench/lib.mjs) with this run's options
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const get = (url, timeoutMs = 60_000) => getUrl(url, timeoutMs, { gzip: GZIP });
 
-/** public-inbox's mid_escape: keep A-Za-z0-9 - . _ ~ ! $ & ' ( ) * + , ; = : @, %XX the rest (UTF-8). */
-function midEscape(mid) {
-  let out = '';
-  for (const b of Buffer.from(mid, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += b < 0x80 && /[A-Za-z0-9\-._~!$&'()*+,;=:@]/.test(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
-}
-
-/** The query string a browser's search form sends. */
-const searchPath = (q) => `?${new URLSearchParams({ q })}`;
-
-/** Deterministic PRNG (mulberry32), so every run samples the same messages. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-async function get(url, timeoutMs = 60_000) {
-  const t0 = performance.now();
-  try {
-    const r = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'accept-encoding': GZIP ? 'gzip' : 'identity' } });
-    const body = Buffer.from(await r.arrayBuffer());
-    return { status: r.status, ms: performance.now() - t0, body, type: r.headers.get('content-type') ?? '' };
-  } catch (e) {
-    const error = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message ?? String(e);
-    return { status: 0, ms: performance.now() - t0, body: Buffer.alloc(0), error };
-  }
-}
-
-const okStatus = (s) => s >= 200 && s < 400;
-
-function alive(pid) {
-  try { process.kill(pid, 0); return true; } catch { return false; }
-}
-
-function childrenOf(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function procStatus(pid, key) {
-  try {
-    const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Stop a process tree this script started: TERM, then KILL after 10 s. */
-async function stopTree(pid) {
-  const kids = childrenOf(pid);
-  for (const p of [pid, ...kids]) { try { process.kill(p, 'SIGTERM'); } catch { /* gone */ } }
-  for (let i = 0; i < 100 && [pid, ...kids].some(alive); i++) await sleep(100);
-  for (const p of [pid, ...kids]) { if (alive(p)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
-}
-
-function run(cmd, argv, { env, stdout = 'pipe' } = {}) {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', stdout, 'pipe'], env: env ?? process.env });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', rej);
-    child.on('exit', (code, signal) => res({ code, signal, out, err }));
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // waiting for a server to be idle: wrk abandons the requests in flight when its time is up, and a
 // slow server goes on working on them (8 x 600 ms for public-inbox's /T/): the next run must not
 // pay for them. The server's processes are found by their listening socket, and watched until
 // they use (almost) no CPU.
-
-/** Pids holding a listening TCP socket on `port` (public-inbox-httpd: master and workers). */
-function listenerPids(port) {
-  const inodes = new Set();
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
-    for (const line of text.split('\n').slice(1)) {
-      const c = line.trim().split(/\s+/);
-      if (c.length > 9 && c[3] === '0A' && parseInt(c[1].split(':')[1], 16) === port) inodes.add(c[9]);
-    }
-  }
-  const pids = new Set();
-  if (!inodes.size) return [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let fds;
-    try { fds = readdirSync(`/proc/${d}/fd`); } catch { continue; }
-    for (const fd of fds) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/fd/${fd}`));
-        if (m && inodes.has(m[1])) { pids.add(Number(d)); break; }
-      } catch { /* gone */ }
-    }
-  }
-  return [...pids];
-}
-
-/** utime + stime of a process (with its reaped children's when asked), in clock ticks (1/100 s). */
-function statTicks(pid, withChildren) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const r = f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number);
-    return r[11] + r[12] + (withChildren ? r[13] + r[14] : 0);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * CPU time of a server: its listening processes (with the children they reaped) and their live
- * children (public-inbox's git cat-file helpers), which can come and go during a run.
- */
-function serverSnapshot(pids) {
-  const L = new Map();
-  const C = new Map();
-  for (const p of pids) {
-    const t = statTicks(p, true);
-    if (t !== undefined) L.set(p, t);
-  }
-  for (const p of pids) {
-    for (const k of childrenOf(p)) {
-      if (L.has(k)) continue;
-      const t = statTicks(k, false);
-      if (t !== undefined) C.set(k, t);
-    }
-  }
-  return { L, C };
-}
-
-/** Ticks a server used between two snapshots. */
-function serverTicksBetween(a, b) {
-  let d = 0;
-  for (const [p, t] of b.L) if (a.L.has(p)) d += t - a.L.get(p);
-  for (const [k, t] of b.C) d += t - (a.C.get(k) ?? 0);
-  // a child that exited was reaped into its parent's counters: take out what it had used before
-  for (const [k, t] of a.C) if (!b.C.has(k)) d -= t;
-  return Math.max(0, d);
-}
-
-/** CPU time of this script and of the children it waited for (wrk), in clock ticks. */
-function selfTicks() {
-  const f = readFileSync('/proc/self/stat', 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
-}
-
-/** Busy and total jiffies of the whole machine. */
-function machineTicks() {
-  const c = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = c.reduce((a, b) => a + b, 0);
-  return { busy: total - c[3] - (c[4] ?? 0), total };
-}
-
-/**
- * Wait until the server on `port` has used under 10% of a CPU for two 300 ms windows in a row
- * (at most `maxMs`). Returns how long it took and how busy the rest of the machine was meanwhile
- * (other programs competing for the CPUs make every figure worse).
- */
-async function waitIdle(port, { maxMs = TIMEOUT * 1000, quietMs = 0 } = {}) {
-  const pids = listenerPids(port);
-  const t0 = Date.now();
-  let quiet = 0;
-  let background;
-  while (Date.now() - t0 < maxMs) {
-    const a = serverSnapshot(pids);
-    const m0 = machineTicks();
-    await sleep(300);
-    const b = serverSnapshot(pids);
-    const m1 = machineTicks();
-    const own = serverTicksBetween(a, b);
-    const dt = m1.total - m0.total;
-    if (dt > 0) background = Math.max(0, (m1.busy - m0.busy - own) / dt) * 100;
-    quiet = own < 3 ? quiet + 1 : 0;
-    if ((quiet >= 2 || !pids.length) && (background === undefined || background < 20 || Date.now() - t0 > quietMs)) break;
-  }
-  return { ms: Date.now() - t0, backgroundCpu: background, pids: pids.length };
-}
-
-// ---------------------------------------------------------------------------------------------
-// wrk
-
-const UNIT_MS = { us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const UNIT_B = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
-
-function luaString(s) {
-  return '"' + s.replace(/[\\"]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\' + c.charCodeAt(0)) + '"';
-}
+const waitIdle = (port, o = {}) => waitIdleUpTo(port, { maxMs: TIMEOUT * 1000, ...o });
 
 /** A wrk script cycling through `paths`; each wrk thread starts at its own offset in the list. */
-function writeScript(name, paths) {
-  const file = join(work, `${name}.lua`);
-  const lua = `-- generated by bench/web.mjs
-local paths = {
-${paths.map((p) => '  ' + luaString(p) + ',').join('\n')}
-}
-local n = #paths
-local nthreads = ${THREADS}
-local next_id = 0
-local i = 0
-${GZIP ? 'wrk.headers["Accept-Encoding"] = "gzip"\n' : ''}
-function setup(thread)
-  thread:set("id", next_id)
-  next_id = next_id + 1
-end
+const writeScript = (name, paths) => writeWrkScript(join(work, `${name}.lua`), paths, { threads: THREADS, gzip: GZIP, by: 'bench/web.mjs' });
 
-function init(args)
-  i = math.floor((id or 0) * n / nthreads)
-end
-
-function request()
-  local p = paths[(i % n) + 1]
-  i = i + 1
-  return wrk.format(nil, p)
-end
-`;
-  writeFileSync(file, lua);
-  return file;
-}
-
-function parseWrk(out) {
-  const time = (v, u) => Number(v) * UNIT_MS[u];
-  const r = {};
-  const lat = /^\s*Latency\s+([\d.]+)(us|ms|s|m|h)\s+([\d.]+)(us|ms|s|m|h)\s+([\d.]+)(us|ms|s|m|h)/m.exec(out);
-  if (lat) { r.avgMs = time(lat[1], lat[2]); r.maxMs = time(lat[5], lat[6]); }
-  for (const m of out.matchAll(/^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s|m|h)/gm)) r[`p${m[1]}Ms`] = time(m[2], m[3]);
-  const req = /(\d+) requests in ([\d.]+)(us|ms|s|m|h), ([\d.]+)([KMGT]?B) read/.exec(out);
-  if (!req) return undefined;
-  r.requests = Number(req[1]);
-  r.seconds = time(req[2], req[3]) / 1000;
-  r.bytes = Number(req[4]) * UNIT_B[req[5]];
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  r.socketErrors = sock ? { connect: +sock[1], read: +sock[2], write: +sock[3], timeout: +sock[4] } : { connect: 0, read: 0, write: 0, timeout: 0 };
-  const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  r.non2xx3xx = bad ? Number(bad[1]) : 0;
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  r.wrkRps = rps ? Number(rps[1]) : r.requests / r.seconds;
-  r.ok = r.requests - r.non2xx3xx;
-  r.rps = r.seconds > 0 ? r.ok / r.seconds : 0;
-  r.errors = r.non2xx3xx + Object.values(r.socketErrors).reduce((a, b) => a + b, 0);
-  r.avgKB = r.requests ? r.bytes / r.requests / 1024 : 0;
-  if (!r.requests) {
-    // nothing finished within the run: wrk's latency figures are zeros, not measurements
-    for (const k of ['avgMs', 'maxMs', 'p50Ms', 'p75Ms', 'p90Ms', 'p99Ms']) delete r[k];
-  }
-  return r;
-}
-
-async function wrk(origin, script, seconds) {
-  const argv = ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${seconds}s`, '--timeout', `${TIMEOUT}s`, '--latency', '-s', script, origin];
-  return new Promise((res, rej) => {
-    const child = spawn('wrk', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    currentWrk = child;
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', rej);
-    child.on('exit', (code) => {
-      currentWrk = undefined;
-      const parsed = parseWrk(out);
-      if (code !== 0 || !parsed) return rej(new Error(`wrk exited ${code}: ${out.trim().split('\n').slice(-3).join(' | ')}`));
-      res({ ...parsed, command: `wrk ${argv.join(' ')}` });
-    });
-  });
-}
+const wrk = (origin, script, seconds) => runWrk(origin, script, seconds, { threads: THREADS, connections: CONNECTIONS, timeout: TIMEOUT })
+  .then(({ output, ...r }) => r);
 
 // ---------------------------------------------------------------------------------------------
 // lorekeeper's store: ingest, then pick the URLs
-
-function hasStore(dir) {
-  return existsSync(join(dir, STORE_FILE));
-}
 
 let dataDir;
 let ingestInfo;
@@ -458,24 +106,14 @@ if (opt.data && hasStore(opt.data)) {
   }
   const inbox = opt.inbox ?? inboxNameFromUrl(opt['pi-url']) ?? basename(MBOX).replace(/\.gz$/, '').replace(/\.(mbox|mboxrd|mbx)$/, '');
   log(`lorekeeper: ingesting ${MBOX} as inbox "${inbox}" into ${dataDir} ...`);
-  const r = await run(process.execPath, [join(root, 'bin/lorekeeper.js'), 'ingest', '--data', dataDir, '--inbox', inbox, '--json', MBOX]);
-  if (r.code !== 0) {
-    log(`bench:web: lorekeeper ingest failed (exit ${r.code}):\n${r.err}`);
+  try {
+    ingestInfo = await ingest(dataDir, inbox, [MBOX]);
+  } catch (e) {
+    log(`bench:web: ${e.message}`);
     await cleanup();
     process.exit(1);
   }
-  ingestInfo = JSON.parse(r.out.trim().split('\n').pop());
   log(`lorekeeper: ingested ${ingestInfo.read} messages in ${ingestInfo.seconds} s (${ingestInfo.added} added)`);
-}
-
-function inboxNameFromUrl(url) {
-  if (!url) return undefined;
-  try {
-    const seg = new URL(url).pathname.split('/').filter(Boolean);
-    return seg.length ? decodeURIComponent(seg[seg.length - 1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 const db = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
@@ -494,10 +132,7 @@ const INBOX = inboxRow.name;
 // (disjoint, so the warm classes never cached them), then the cold warm-up set and the probes
 const mids = [...new Set(db.prepare('SELECT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL ORDER BY num').pluck().all(inboxRow.id))];
 const rand = prng(0x10e4ee9);
-for (let i = mids.length - 1; i > 0; i--) {
-  const j = Math.floor(rand() * (i + 1));
-  [mids[i], mids[j]] = [mids[j], mids[i]];
-}
+shuffle(mids, rand);
 const warmSet = mids.slice(0, SAMPLE);
 const coldSet = mids.slice(SAMPLE, SAMPLE + COLD);
 const coldWarmupSet = mids.slice(SAMPLE + COLD, SAMPLE + COLD + 1000);
@@ -515,10 +150,7 @@ const totalMessages = db.prepare('SELECT COUNT(*) FROM msg WHERE inbox_id = ? AN
 const hasSeries = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'series'").get();
 const allSeries = hasSeries ? db.prepare(`SELECT m.mid, s.version, (SELECT max(o.version) FROM series o WHERE o.chain = s.chain AND o.version < s.version) AS prev
   FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? ORDER BY s.id`).all(inboxRow.id) : [];
-for (let i = allSeries.length - 1; i > 0; i--) {
-  const j = Math.floor(rand() * (i + 1));
-  [allSeries[i], allSeries[j]] = [allSeries[j], allSeries[i]];
-}
+shuffle(allSeries, rand);
 const seriesSet = allSeries.slice(0, 200);
 const rerollSet = allSeries.filter((x) => x.prev !== null).slice(0, 200);
 db.close();
@@ -734,11 +366,6 @@ async function findFailures(origin, paths) {
   return { checked, failed, examples };
 }
 
-function fmtMs(ms) {
-  if (ms === undefined || ms === null || Number.isNaN(ms)) return '-';
-  return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(1)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // public-inbox
 
@@ -798,40 +425,17 @@ const lkPort = await freePort();
 const lkBase = `http://127.0.0.1:${lkPort}/${INBOX}/`;
 const lkLog = join(work, 'lorekeeper-serve.log');
 let lk;
-let lkExit;
 let lkPeakRss = 0;
 let rssTimer;
 
 async function startLorekeeper() {
-  lkExit = undefined;
-  const fd = openSync(lkLog, 'a');
-  const child = spawn(process.execPath, [join(root, 'bin/lorekeeper.js'), 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(lkPort)],
-    { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  child.on('exit', (code, signal) => { lkExit = `lorekeeper exited (code ${code}, signal ${signal})`; });
-  lk = child;
-  for (let i = 0; i < 600; i++) {
-    if (lkExit) throw new Error(`${lkExit} while starting: ${tail(lkLog)}`);
-    const r = await get(lkBase, 5000);
-    if (okStatus(r.status)) return;
-    await sleep(100);
-  }
-  throw new Error(`lorekeeper did not answer on ${lkBase} within 60 s: ${tail(lkLog)}`);
+  lk = startServe(dataDir, lkPort, { logFile: lkLog, probeUrl: lkBase });
+  await lk.ready();
 }
 
 async function stopLorekeeper() {
   clearInterval(rssTimer);
-  if (lk && lk.exitCode === null && lk.signalCode === null) {
-    const exited = new Promise((r) => lk.once('exit', r));
-    lk.kill('SIGTERM');
-    const t = setTimeout(() => lk.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
-  }
-}
-
-function tail(file, lines = 10) {
-  try { return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+  await lk?.stop();
 }
 
 cleanups.push(stopLorekeeper);
@@ -839,12 +443,12 @@ let lkResult;
 try {
   log(`lorekeeper: serving ${dataDir} at ${lkBase}`);
   await startLorekeeper();
-  rssTimer = setInterval(() => { lkPeakRss = Math.max(lkPeakRss, procStatus(lk.pid, 'VmRSS') ?? 0); }, 250);
+  rssTimer = setInterval(() => { lkPeakRss = Math.max(lkPeakRss, procStatus(lk.child.pid, 'VmRSS') ?? 0); }, 250);
   lkResult = await benchServer('lorekeeper', lkBase, {
-    check: () => lkExit,
+    check: () => lk.exited(),
     restart: startLorekeeper,
   });
-  lkResult.peakRssMB = Math.max(lkPeakRss, procStatus(lk.pid, 'VmHWM') ?? 0);
+  lkResult.peakRssMB = Math.max(lkPeakRss, procStatus(lk.child.pid, 'VmHWM') ?? 0);
 } catch (e) {
   log(`lorekeeper: ${e.message}`);
   lkResult = { base: lkBase, classes: {}, notes: [e.message] };
@@ -891,14 +495,6 @@ const detail = [
     `${pct(r.pi?.otherCpuDuring)}/${pct(r.lorekeeper?.otherCpuDuring)}`,
   ]),
 ];
-
-function printTable(t) {
-  const w = t[0].map((_, i) => Math.max(...t.map((row) => String(row[i]).length)));
-  const line = (row) => row.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join(' | ');
-  console.log(line(t[0]));
-  console.log(w.map((n) => '-'.repeat(n)).join('-|-'));
-  for (const row of t.slice(1)) console.log(line(row));
-}
 
 console.log('');
 console.log(`lorekeeper vs public-inbox-httpd, inbox "${INBOX}" (${totalMessages} messages), wrk -t${THREADS} -c${CONNECTIONS}, ` +

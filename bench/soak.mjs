@@ -1,0 +1,695 @@
+#!/usr/bin/env node
+// npm run soak -- [--mbox MBOX[.gz]] [--data DIR] [--inbox NAME] [--new N] [--batch N] [--jobs N]
+//                 [--duration S] [--connections N] [--threads N] [--timeout S] [--rss-warmup S]
+//                 [--json FILE] [--keep] [--no-mail]
+//
+// Load while mail arrives: wrk at --connections (64) for --duration (60) seconds over a mix of
+// URLs (message pages, raw, /T/, /t/, t.mbox.gz, new.atom, the index and ?t= pages, searches,
+// series pages and series.json) while the last --new (2,000) messages of the archive arrive as new
+// mail at an even pace over 90% of the run: a `lorekeeper ingest --jobs` (1) run whenever --batch
+// (50) messages are due, of all those due (more when ingest falls behind), back to back.
+// Targets: zero errors (no answer outside 2xx/3xx, no socket error, no timeout), no partial
+// thread ever visible, the server's resident memory (the primary and its workers, summed from
+// /proc) flat within 20% after --rss-warmup (10) seconds; the p99 latency is reported.
+//
+//   the archive:   --mbox (default ../shared/corpus/virtualization.mbox.gz) is split, streaming, into
+//                  two temporary mbox files: a base part (all but the last --new messages) and the
+//                  new mail.
+//   the store:     the base part ingested into a temporary data dir; with --data DIR, DIR holds the
+//                  base store (ingested there on first use) and each run works on a copy of it, so
+//                  that DIR can be reused.
+//   the URL mix:   from the store, every URL one that answers before the new mail arrives, with the
+//                  pages of the threads the new mail extends (their /T/, /t/, t.mbox.gz, messages).
+//   consistency:   a checker outside wrk fetches /T/ (or /t/), then t.mbox.gz, then the page again,
+//                  for the threads the new mail extends or starts (a new one answers 404 until its
+//                  first message arrives), as long as mail arrives, and once more at rest. On each
+//                  page the overview's "N+ messages" must equal the messages rendered, every message
+//                  of the overview must be on the page (or a [not found] ghost) and every message on
+//                  the page in the overview; the mbox must hold between N(first page) and N(second
+//                  page) messages, and the page's messages when both pages agree.
+//
+// --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
+// Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
+// server log, wrk script) in place and prints where it is.
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, mkdirSync, openSync, readSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { tmpdir, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import {
+  STORE_FILE, log, sleep, midEscape, searchPath, QUERIES, prng, shuffle, freePort, get, okStatus, fmtMs, printTable, tail,
+  procStatus, processTree, statTicks, selfTicks, machineTicks, hasStore, ingest, startServe, writeWrkScript, wrk, benchOptions, cleanupOnExit,
+} from './lib.mjs';
+import { MboxSplitter, toMboxrd } from '../dist/mail/mboxrd.js';
+import { HeaderBlock, splitHeaderBody } from '../dist/mail/headers.js';
+import { messageIds, references } from '../dist/mail/message-id.js';
+import { ts2str } from '../dist/serve/html/dates.js';
+
+const PROG = 'soak';
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+const { opt, num, duration: DURATION, connections: CONNECTIONS, threads: THREADS, timeout: TIMEOUT, mbox: MBOX } = benchOptions(
+  PROG, import.meta.url,
+  { strings: ['new', 'batch', 'jobs', 'rss-warmup'], flags: ['keep', 'no-mail'] },
+  // two wrk threads: one cannot keep 64 connections busy while parsing every answer in Lua
+  { duration: 60, connections: 64, threads: 2, timeout: 30 },
+);
+const NEW = Math.round(num(opt.new, '--new', 2000));
+const BATCH = Math.round(num(opt.batch, '--batch', 50));
+const JOBS = Math.round(num(opt.jobs, '--jobs', 1));
+const RSS_WARMUP = num(opt['rss-warmup'], '--rss-warmup', 10);
+const RSS_LIMIT = 0.2;
+const INBOX = opt.inbox ?? 'virtualization';
+/** Fraction of the run over which the new mail is spread (the last ingest must end before the run). */
+const FEED_SPAN = 0.9;
+/** Threads the consistency checker follows, and the biggest thread it takes (page cost). */
+const CHECK_THREADS = 16;
+const MAX_THREAD = 400;
+
+const work = mkdtempSync(join(tmpdir(), 'lk-soak-'));
+const { cleanups, cleanup } = cleanupOnExit(PROG, work, { keep: opt.keep });
+
+async function fail(message, code = 1) {
+  log(`${PROG}: ${message}`);
+  await cleanup();
+  process.exit(code);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. the archive: base part and new mail
+
+/**
+ * Streams `mbox` through MboxSplitter into WORK/base.mbox (mboxrd), remembering where each message
+ * starts; then the last `count` messages are copied to WORK/new.mbox (with their offsets there and
+ * their Message-IDs and references) and cut off base.mbox, which is left holding the base part.
+ */
+async function splitArchive(mbox, count) {
+  const baseFile = join(work, 'base.mbox');
+  const out = createWriteStream(baseFile);
+  const starts = [];
+  let pos = 0;
+  const write = async (msgs) => {
+    for (const m of msgs) {
+      const b = toMboxrd(m);
+      starts.push(pos);
+      pos += b.length;
+      if (!out.write(b)) await once(out, 'drain');
+    }
+  };
+  const splitter = new MboxSplitter('mboxrd');
+  const input = createReadStream(mbox);
+  for await (const chunk of mbox.endsWith('.gz') ? input.pipe(createGunzip()) : input) await write(splitter.push(chunk));
+  await write(splitter.end());
+  out.end();
+  await once(out, 'finish');
+  if (starts.length <= count) throw new Error(`${mbox} has ${starts.length} messages, not more than --new ${count}`);
+
+  const cut = starts[starts.length - count];
+  const newFile = join(work, 'new.mbox');
+  const fresh = [];
+  const offsets = [];
+  let at = 0;
+  const fd = openSync(newFile, 'w');
+  const take = (msgs) => {
+    for (const m of msgs) {
+      const h = HeaderBlock.parse(splitHeaderBody(m).header);
+      fresh.push({ mids: messageIds(h), refs: references(h) });
+      const b = toMboxrd(m);
+      offsets.push(at);
+      at += b.length;
+      writeSync(fd, b);
+    }
+  };
+  const tailSplitter = new MboxSplitter('mboxrd');
+  for await (const chunk of createReadStream(baseFile, { start: cut })) take(tailSplitter.push(chunk));
+  take(tailSplitter.end());
+  offsets.push(at);
+  closeSync(fd);
+  truncateSync(baseFile, cut);
+  return { total: starts.length, base: starts.length - count, baseFile, baseBytes: cut, newFile, offsets, fresh };
+}
+
+const started = new Date();
+log(`${PROG}: splitting ${MBOX}: the last ${NEW} messages are the new mail ...`);
+let split;
+try {
+  split = await splitArchive(MBOX, NEW);
+} catch (e) {
+  await fail(e.message, 2);
+}
+log(`${PROG}: ${split.total} messages: ${split.base} in the base part (${(split.baseBytes / 2 ** 20).toFixed(0)} MiB), ` +
+  `${split.fresh.length} new (${(split.offsets[split.fresh.length] / 2 ** 20).toFixed(1)} MiB)`);
+
+// ---------------------------------------------------------------------------------------------
+// 2. the store: the base part, ingested (or a copy of --data's)
+
+const dataDir = join(work, 'data');
+let baseIngest;
+if (opt.data && hasStore(opt.data)) {
+  log(`${PROG}: copying the base store of ${resolve(opt.data)} ...`);
+  const src = new Database(join(resolve(opt.data), STORE_FILE), { readonly: true, fileMustExist: true });
+  mkdirSync(dataDir);
+  await src.backup(join(dataDir, STORE_FILE));
+  src.close();
+} else {
+  const target = opt.data ? resolve(opt.data) : dataDir;
+  log(`${PROG}: ingesting the base part as inbox "${INBOX}" into ${target} ...`);
+  try {
+    baseIngest = await ingest(target, INBOX, [split.baseFile]);
+  } catch (e) {
+    await fail(e.message);
+  }
+  log(`${PROG}: ingested ${baseIngest.read} messages in ${baseIngest.seconds} s (${baseIngest.added} added)`);
+  if (target !== dataDir) {
+    const src = new Database(join(target, STORE_FILE), { readonly: true, fileMustExist: true });
+    mkdirSync(dataDir);
+    await src.backup(join(dataDir, STORE_FILE));
+    src.close();
+  }
+}
+rmSync(split.baseFile, { force: true });
+
+// ---------------------------------------------------------------------------------------------
+// 3. the URL mix, and the threads the new mail extends
+
+const db = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+const inboxRow = db.prepare('SELECT id, name FROM inbox WHERE name = ?').get(INBOX);
+if (!inboxRow) {
+  const names = db.prepare('SELECT name FROM inbox ORDER BY name').pluck().all();
+  db.close();
+  await fail(`inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${names.join(', ') || 'none'}); pass --inbox`, 2);
+}
+const q = {
+  tidOf: db.prepare('SELECT m.tid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num WHERE i.mid = ? LIMIT 1').pluck(),
+  held: db.prepare('SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0').pluck(),
+  thread: db.prepare(`SELECT mid, count(*) OVER () AS n FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL
+    ORDER BY ds, num LIMIT 1`),
+};
+const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
+
+// new messages already held (a --data store that has seen them) extend nothing
+const alreadyHeld = split.fresh.filter((m) => m.mids.length && q.held.get(m.mids[0])).length;
+// a new message extends the thread of any id it refers to, held or ghost, or of an earlier new
+// message; the others start threads of their own, which later new messages may join
+const newTid = new Map();
+const extended = new Map();
+const newGroup = new Map();
+const newThreads = [];
+for (const m of split.fresh) {
+  let tid;
+  let group;
+  for (const r of m.refs) {
+    tid = newTid.get(r) ?? q.tidOf.get(r);
+    group = newGroup.get(r);
+    if (tid !== undefined || group) break;
+  }
+  if (tid !== undefined) {
+    for (const id of m.mids) newTid.set(id, tid);
+    extended.set(tid, (extended.get(tid) ?? 0) + 1);
+    continue;
+  }
+  if (!group && m.mids.length && !q.held.get(m.mids[0])) newThreads.push(group = { mid: m.mids[0], replies: 0, fresh: true });
+  if (!group) continue;
+  group.replies++;
+  for (const id of m.mids) newGroup.set(id, group);
+}
+const extendedThreads = [];
+for (const [tid, replies] of extended) {
+  const first = q.thread.get(tid, inboxRow.id);
+  if (first) extendedThreads.push({ tid, mid: first.mid, messages: first.n, replies });
+}
+// most new replies first; the checker takes the busiest threads of a reasonable size
+extendedThreads.sort((a, b) => b.replies - a.replies || a.tid - b.tid);
+// and the biggest threads the new mail starts (their pages answer 404 until the first one arrives)
+newThreads.sort((a, b) => b.replies - a.replies);
+// the checker takes them in turns, one of each
+const checkedOld = extendedThreads.filter((t) => t.messages <= MAX_THREAD).slice(0, CHECK_THREADS);
+const checkedNew = newThreads.filter((t) => t.replies >= 3 && t.replies <= MAX_THREAD).slice(0, CHECK_THREADS);
+const checked = Array.from({ length: Math.max(checkedOld.length, checkedNew.length) }, (_, i) => [checkedOld[i], checkedNew[i]]).flat().filter(Boolean);
+// the series of those threads (a new thread's first message is one when it is a cover letter or a patch)
+const seriesOfThread = db.prepare('SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND m.mid IS NOT NULL ORDER BY s.id LIMIT 3').pluck();
+for (const t of checked) t.series = t.fresh ? [t.mid] : seriesOfThread.all(t.tid);
+
+const rand = prng(0x50a4);
+const sample = (sql, n, ...args) => shuffle(db.prepare(sql).pluck().all(...args), rand).slice(0, n);
+const mids = sample('SELECT DISTINCT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL', 600, inboxRow.id);
+const threadMids = sample(`SELECT (SELECT mid FROM msg f WHERE f.tid = m.tid AND f.num > 0 AND f.inbox_id = m.inbox_id ORDER BY ds, num LIMIT 1)
+  FROM msg m WHERE m.inbox_id = ? AND m.num > 0 GROUP BY m.tid HAVING count(*) BETWEEN 2 AND ?`, 150, inboxRow.id, MAX_THREAD);
+const times = sample('SELECT ts FROM msg WHERE inbox_id = ? AND num > 0', 30, inboxRow.id);
+const series = sample('SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL', 100, inboxRow.id);
+// messages of the extended threads, whose pages (overviews) change as replies arrive
+const extMids = extendedThreads.filter((t) => t.messages <= MAX_THREAD).slice(0, 150).flatMap((t) =>
+  db.prepare('SELECT mid FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL ORDER BY num DESC LIMIT 3').pluck().all(t.tid, inboxRow.id));
+const extSeries = db.prepare(`SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL
+  AND s.tid IN (${extendedThreads.map((t) => t.tid).join(',') || 'NULL'}) LIMIT 50`).pluck().all(inboxRow.id);
+db.close();
+
+const e = midEscape;
+const extThreadMids = extendedThreads.filter((t) => t.messages <= MAX_THREAD).slice(0, 150).map((t) => t.mid);
+/** Kinds of URL and how many of each the mix holds (relative load: the list is cycled through). */
+const KINDS = {
+  message: [...mids.slice(0, 400), ...extMids].map((m) => `${e(m)}/`),
+  raw: mids.slice(400, 600).map((m) => `${e(m)}/raw`),
+  'thread /T/': [...threadMids.slice(0, 60), ...extThreadMids].map((m) => `${e(m)}/T/`),
+  'thread /t/': [...threadMids.slice(60, 100), ...extThreadMids.slice(0, 60)].map((m) => `${e(m)}/t/`),
+  't.mbox.gz': [...threadMids.slice(100, 150), ...extThreadMids.slice(0, 50)].map((m) => `${e(m)}/t.mbox.gz`),
+  'new.atom': ['new.atom', 'new.atom', 'new.atom', 'new.atom', 'new.atom'],
+  index: ['', '', '', '', '', ...times.map((t) => `?t=${ts2str(t)}`)],
+  search: [], // filled once the server answers: only queries with results
+  series: [...series.slice(0, 60), ...extSeries].map((m) => `${e(m)}/series/`),
+  'series.json': series.slice(60, 100).map((m) => `${e(m)}/series.json`),
+};
+log(`${PROG}: store holds ${baseMessages} messages; the new mail extends ${extendedThreads.length} threads ` +
+  `(${extendedThreads.reduce((a, t) => a + t.replies, 0)} replies) and starts ${newThreads.length}` +
+  `${alreadyHeld ? `; ${alreadyHeld} new messages are already in the store` : ''}`);
+
+// ---------------------------------------------------------------------------------------------
+// 4. the server
+
+const port = await freePort();
+const origin = `http://127.0.0.1:${port}`;
+const base = `${origin}/${INBOX}/`;
+const serveLog = join(work, 'serve.log');
+const server = startServe(dataDir, port, { logFile: serveLog, probeUrl: base });
+cleanups.push(() => server.stop());
+try {
+  await server.ready();
+} catch (err) {
+  await fail(err.message);
+}
+const workersAtStart = processTree(server.child.pid).slice(1);
+log(`${PROG}: serving ${base} (pid ${server.child.pid}, ${workersAtStart.length} workers)`);
+
+for (const query of QUERIES) {
+  const r = await get(base + searchPath(query), 60_000);
+  if (r.status === 200) KINDS.search.push(searchPath(query));
+}
+const mix = [];
+for (const [kind, paths] of Object.entries(KINDS)) for (const p of paths) mix.push({ kind, path: `/${INBOX}/${p}` });
+shuffle(mix, rand);
+
+// every URL of the mix must answer now, before any new mail: the run's errors are then the load's
+log(`${PROG}: checking the ${mix.length} URLs of the mix answer ...`);
+const notAnswering = [];
+for (let i = 0; i < mix.length; i += 8) {
+  await Promise.all(mix.slice(i, i + 8).map(async (u) => {
+    const r = await get(origin + u.path, 120_000);
+    if (!okStatus(r.status)) notAnswering.push(`${r.status || r.error} ${u.path}`);
+  }));
+}
+if (notAnswering.length) await fail(`${notAnswering.length} URLs of the mix do not answer 2xx/3xx before the load, e.g.:\n  ${notAnswering.slice(0, 10).join('\n  ')}`);
+
+// ---------------------------------------------------------------------------------------------
+// 5. the consistency checker
+
+const htmlText = (s) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+  .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+/** What a thread page shows: the overview's count, the messages on the page, the overview's rows. */
+function readThreadPage(html) {
+  const at = html.indexOf('<b\nid=t>Thread overview:</b> ');
+  if (at < 0) return { problem: 'no thread overview on the page' };
+  const m = /^<b\nid=t>Thread overview:<\/b> (?:(\d+)\+ messages|\(only message\))/.exec(html.slice(at));
+  if (!m) return { problem: `unreadable overview: ${JSON.stringify(html.slice(at, at + 80))}` };
+  const body = html.slice(0, at);
+  const overview = html.slice(at);
+  return {
+    n: m[1] ? Number(m[1]) : 1,
+    entries: [...body.matchAll(/<a\nhref=#e([0-9a-f]{40})\nid=m\1>\*<\/a>/g)].map((x) => x[1]),
+    rows: [...overview.matchAll(/<a\nhref="#m([0-9a-f]{40})"\nid=r\1>/g)].map((x) => x[1]),
+    ghosts: [...overview.matchAll(/\[not found\] [^\n]*?&lt;<a\nhref="[^"]*"\nid=r([0-9a-f]{40})>/g)].map((x) => x[1]),
+    // the message's own link of each entry: `(permalink / raw)` after From:
+    mids: [...body.matchAll(/ UTC \(<a\nhref="\.\.\/\.\.\/([^"]+)\/">permalink<\/a> \//g)].map((x) => htmlText(x[1])),
+  };
+}
+
+/**
+ * Problems within one page (none: an empty list). The count is of the thread's messages (strict
+ * and loose matches); the overview also shows the parents of loose matches that belong to other
+ * threads, as real rows (public-inbox resolves such ghosts): the nested page /t/ shows them too,
+ * the flat page /T/ does not. So /T/ must show exactly N messages, all in the overview, and /t/
+ * at least N, exactly the overview's.
+ */
+function pageProblems(p, nested) {
+  if (p.problem) return [p.problem];
+  const out = [];
+  if (nested ? p.entries.length < p.n : p.entries.length !== p.n) out.push(`overview says ${p.n} messages, the page shows ${p.entries.length}`);
+  const onPage = new Set(p.entries);
+  const inOverview = new Set(p.rows);
+  const missing = nested ? p.rows.filter((id) => !onPage.has(id)) : [];
+  if (missing.length) out.push(`${missing.length} messages of the overview are not on the page (e.g. #m${missing[0]})`);
+  const stray = p.entries.filter((id) => !inOverview.has(id));
+  if (stray.length) out.push(`${stray.length} messages on the page are not in the overview (e.g. #m${stray[0]})`);
+  return out;
+}
+
+/** Message-IDs of a t.mbox.gz, escaped as page links are. */
+function readMbox(buf) {
+  const text = (buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf).toString('latin1');
+  const msgs = text.split(/^From mboxrd@z Thu Jan {2}1 00:00:00 1970\r?\n/m).slice(1);
+  return msgs.map((m) => {
+    const h = HeaderBlock.parse(splitHeaderBody(Buffer.from(m, 'latin1')).header);
+    const id = messageIds(h)[0];
+    return id === undefined ? undefined : midEscape(id);
+  });
+}
+
+const checks = { runs: 0, pages: 0, mboxes: 0, series: 0, notYet: 0, grew: 0, failures: [], errors: [] };
+
+function failed(what, url, problems, extra = {}) {
+  checks.failures.push({ what, url, problems, at: Number(((Date.now() - loadStart) / 1000).toFixed(1)), ...extra });
+  if (checks.failures.length <= 5) log(`${PROG}: INCONSISTENT ${url}: ${problems.join('; ')}`);
+}
+
+/**
+ * One check of a thread: page, mbox, page again. A thread the new mail starts is absent (404, 0
+ * messages) until its first message arrives, and never after.
+ */
+async function checkThread(t, nested) {
+  const pageUrl = `${base}${e(t.mid)}/${nested ? 't' : 'T'}/`;
+  const mboxUrl = `${base}${e(t.mid)}/t.mbox.gz`;
+  const answer = async (url) => {
+    const r = await get(url, 60_000);
+    // not there yet: 404, or 300 with partial matches (the thread's other messages)
+    if ((r.status === 404 || r.status === 300) && t.fresh && !t.seen) {
+      checks.notYet++;
+      return undefined;
+    }
+    if (r.status !== 200) {
+      checks.errors.push(`${r.status || r.error} ${url}`);
+      return null;
+    }
+    t.seen = true;
+    return r.body;
+  };
+  const fetchPage = async () => {
+    const body = await answer(pageUrl);
+    if (!body) return body === undefined ? { n: 0, mids: [] } : undefined;
+    checks.pages++;
+    const p = readThreadPage(body.toString('utf8'));
+    const problems = pageProblems(p, nested);
+    if (problems.length) failed('page', pageUrl, problems, { n: p.n, shown: p.entries?.length });
+    return problems.length ? undefined : p;
+  };
+  const a = await fetchPage();
+  const mbox = await answer(mboxUrl);
+  const b = await fetchPage();
+  checks.runs++;
+  if (mbox === null || !a || !b) return;
+  const inMbox = mbox ? readMbox(mbox) : [];
+  if (mbox) checks.mboxes++;
+  if (b.n > a.n) checks.grew++;
+  if (inMbox.length < a.n || inMbox.length > b.n) {
+    failed('mbox', mboxUrl, [`t.mbox.gz holds ${inMbox.length} messages, the page before it showed ${a.n} and the page after it ${b.n}`]);
+  } else if (a.n === b.n) {
+    // nothing arrived in between: the mbox is the page's messages
+    const pageMids = new Set(b.mids);
+    const absent = inMbox.filter((m) => m !== undefined && !pageMids.has(m));
+    if (absent.length) failed('mbox', mboxUrl, [`${absent.length} messages of t.mbox.gz are not on the page (e.g. ${absent[0]})`]);
+  }
+}
+
+/**
+ * One check of a series of a thread: its series.json must list the versions of its chain (at
+ * least the series itself: a message that stops being a patch when its thread is assembled again
+ * names the thread's series), and its page must answer. A new thread's first message may be no
+ * series at all.
+ */
+async function checkSeries(mid, t) {
+  const jsonUrl = `${base}${e(mid)}/series.json`;
+  const r = await get(jsonUrl, 60_000);
+  if ((r.status === 404 || r.status === 300) && t.fresh) return;
+  if (r.status !== 200) {
+    checks.errors.push(`${r.status || r.error} ${jsonUrl}`);
+    return;
+  }
+  checks.series++;
+  let versions;
+  try {
+    versions = JSON.parse(r.body.toString('utf8')).versions;
+  } catch (err) {
+    failed('series', jsonUrl, [`not JSON: ${err.message}`]);
+    return;
+  }
+  if (!versions?.length) failed('series', jsonUrl, [`series.json lists no version: ${r.body.subarray(0, 200).toString('utf8').trim()}`]);
+  const pageUrl = `${base}${e(mid)}/series/`;
+  const page = await get(pageUrl, 60_000);
+  checks.series++;
+  if (page.status !== 200) failed('series', pageUrl, [`answered ${page.status || page.error}: ${page.body.subarray(0, 60).toString('utf8').trim()}`]);
+}
+
+/** A thread's pages and mbox, then its series. */
+async function checkAll(t, nested) {
+  await checkThread(t, nested);
+  for (const mid of t.series) await checkSeries(mid, t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. the run: wrk, the new mail, memory samples and the checker, all at once
+
+const STATUS_LUA = `
+-- every answer counted by status (response() runs in each thread, done() gathers them)
+statuses = {}
+hits = 0
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if (headers["X-Cache"] or headers["x-cache"]) == "hit" then hits = hits + 1 end
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  local hit = 0
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
+    hit = hit + t:get("hits")
+  end
+  for k, v in pairs(total) do io.write(string.format("status %d %d\\n", k, v)) end
+  io.write(string.format("cache hits %d\\n", hit))
+  io.write(string.format("p99.9 %d\\n", latency:percentile(99.9)))
+end
+`;
+const script = writeWrkScript(join(work, 'soak.lua'), mix.map((u) => u.path), { threads: THREADS, gzip: true, lua: STATUS_LUA, by: 'bench/soak.mjs' });
+
+const rss = [];
+const workerPids = new Set(workersAtStart);
+function sampleMemory() {
+  const pids = processTree(server.child.pid);
+  for (const p of pids.slice(1)) workerPids.add(p);
+  const mb = pids.reduce((a, p) => a + (procStatus(p, 'VmRSS') ?? 0), 0);
+  rss.push({ t: Number(((Date.now() - loadStart) / 1000).toFixed(1)), mb: Number(mb.toFixed(1)), processes: pids.length });
+}
+
+const feed = [];
+let loadOver = false;
+/**
+ * The new mail at an even pace over FEED_SPAN of the run: whenever --batch messages are due, an
+ * ingest of all that are due (more when ingest falls behind), back to back; the rest at the end.
+ */
+async function feedMail() {
+  const span = DURATION * 1000 * FEED_SPAN;
+  const total = split.fresh.length;
+  const fd = openSync(split.newFile, 'r');
+  const file = join(work, 'batch.mbox');
+  let fed = 0;
+  while (fed < total && !loadOver && !opt['no-mail']) {
+    const elapsed = Date.now() - loadStart;
+    const n = (elapsed >= span ? total : Math.floor((total * elapsed) / span)) - fed;
+    if (n < Math.min(BATCH, total - fed)) {
+      await sleep(50);
+      continue;
+    }
+    const bytes = Buffer.alloc(split.offsets[fed + n] - split.offsets[fed]);
+    readSync(fd, bytes, 0, bytes.length, split.offsets[fed]);
+    writeFileSync(file, bytes);
+    const entry = { batch: feed.length + 1, messages: n, start: elapsed / 1000 };
+    try {
+      Object.assign(entry, await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }));
+    } catch (err) {
+      entry.error = err.message;
+      log(`${PROG}: batch ${entry.batch}: ${err.message}`);
+    }
+    entry.end = (Date.now() - loadStart) / 1000;
+    feed.push(entry);
+    fed += n;
+  }
+  closeSync(fd);
+  return fed;
+}
+
+let feeding = true;
+async function checkLoop() {
+  for (let i = 0; feeding; i++) {
+    try {
+      await checkAll(checked[i % checked.length], Math.floor(i / checked.length) % 2 === 1);
+    } catch (err) {
+      checks.errors.push(`checker: ${err.message}`);
+    }
+  }
+}
+
+log(`${PROG}: load: wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s over ${mix.length} URLs, ` +
+  `${split.fresh.length} new messages in ingests of ${BATCH} or more, checker on ${checked.length} threads ...`);
+/** CPU ticks of the server's processes (with the children they reaped), this script (with wrk and the ingests) and the machine. */
+const cpuNow = () => ({
+  server: new Map(processTree(server.child.pid).map((p) => [p, statTicks(p, true) ?? 0])), self: selfTicks(), machine: machineTicks(),
+});
+const cpu0 = cpuNow();
+const loadStart = Date.now();
+sampleMemory();
+const rssTimer = setInterval(sampleMemory, 1000);
+cleanups.push(() => clearInterval(rssTimer));
+const feeder = feedMail();
+const checker = checked.length ? checkLoop() : Promise.resolve();
+let result;
+try {
+  result = await wrk(origin, script, DURATION, { threads: THREADS, connections: CONNECTIONS, timeout: TIMEOUT });
+} catch (err) {
+  result = { failed: err.message };
+}
+const loadEnd = Date.now();
+loadOver = true;
+clearInterval(rssTimer);
+await feeder;
+// wrk has been reaped, the ingests of the load too (one may still have been running: it counts)
+const cpu1 = cpuNow();
+feeding = false;
+await checker;
+const serverDied = server.exited();
+
+// after the load: every checked thread once more at rest, and the store's count
+if (!serverDied) for (const t of checked) await checkAll(t, false);
+const dbAfter = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
+const messagesAfter = dbAfter.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
+dbAfter.close();
+
+/** Warnings and errors the server logged (pino JSON lines, level >= 40), by message, with where they were thrown. */
+async function serverLogErrors() {
+  const byMessage = new Map();
+  const lines = createInterface({ input: createReadStream(serveLog), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    let j;
+    try { j = JSON.parse(line); } catch { continue; }
+    if (!(j.level >= 40)) continue;
+    const key = j.err?.message ?? j.msg;
+    const seen = byMessage.get(key) ?? { message: key, level: j.level, count: 0, at: j.err?.stack?.split('\n').slice(1, 3).map((l) => l.trim()).join(' / ') };
+    seen.count++;
+    byMessage.set(key, seen);
+  }
+  return [...byMessage.values()];
+}
+const logged = await serverLogErrors();
+const logTail = tail(serveLog, 5);
+
+// ---------------------------------------------------------------------------------------------
+// 7. report
+
+const duringLoad = feed.filter((f) => !f.error && f.end * 1000 <= loadEnd - loadStart);
+const ingestedDuring = duringLoad.reduce((a, f) => a + (f.added ?? 0), 0);
+const ingestedAll = feed.reduce((a, f) => a + (f.added ?? 0), 0);
+const feedErrors = feed.filter((f) => f.error);
+const window = rss.filter((s) => s.t >= RSS_WARMUP);
+const mbs = window.map((s) => s.mb);
+const rssSummary = window.length ? {
+  first: mbs[0], last: mbs[mbs.length - 1], min: Math.min(...mbs), max: Math.max(...mbs), samples: window.length,
+} : undefined;
+if (rssSummary) rssSummary.spread = (rssSummary.max - rssSummary.min) / rssSummary.min;
+const statuses = {};
+for (const m of (result.output ?? '').matchAll(/^status (\d+) (\d+)$/gm)) statuses[m[1]] = Number(m[2]);
+const p999 = /^p99\.9 (\d+)$/m.exec(result.output ?? '');
+const cacheHits = /^cache hits (\d+)$/m.exec(result.output ?? '');
+if (cacheHits) result.cacheHits = Number(cacheHits[1]);
+if (p999) result.p999Ms = Number(p999[1]) / 1000;
+const restarted = [...workerPids].filter((p) => !workersAtStart.includes(p)).length;
+const cpuUse = (() => {
+  let serverTicks = 0;
+  for (const [p, t] of cpu1.server) serverTicks += t - (cpu0.server.get(p) ?? 0);
+  const selfT = cpu1.self - cpu0.self;
+  const total = cpu1.machine.total - cpu0.machine.total;
+  const seconds = (cpu1.machine.total - cpu0.machine.total) / 100 / cpus().length;
+  return {
+    serverCores: serverTicks / 100 / seconds, soakCores: selfT / 100 / seconds,
+    otherShare: Math.max(0, (cpu1.machine.busy - cpu0.machine.busy - serverTicks - selfT) / total),
+  };
+})();
+
+const targets = [
+  ['wrk ran', !result.failed, result.failed ?? ''],
+  ['zero errors', !result.failed && result.errors === 0,
+    result.failed ? '' : `${result.non2xx3xx} non-2xx/3xx, socket errors ${JSON.stringify(result.socketErrors)}`],
+  ['no partial thread or series visible', checks.failures.length === 0 && checks.pages > 0,
+    `${checks.failures.length} inconsistent of ${checks.pages} pages, ${checks.mboxes} mboxes and ${checks.series} series answers checked`],
+  ['checker answered', checks.errors.length === 0, `${checks.errors.length} checker requests failed`],
+  [`RSS flat within ${RSS_LIMIT * 100}%`, !!rssSummary && rssSummary.spread <= RSS_LIMIT,
+    rssSummary ? `(max - min) / min = ${(rssSummary.spread * 100).toFixed(1)}% after ${RSS_WARMUP} s` : 'no samples'],
+  ['mail arrived during the load', (ingestedDuring > 0 || opt['no-mail']) && feedErrors.length === 0,
+    `${ingestedDuring} messages in ${duringLoad.length} ingest runs during the load, ${feedErrors.length} runs failed`],
+  ['server stayed up', !serverDied && restarted === 0, serverDied ?? `${restarted} workers replaced`],
+  ['no error in the server log', !logged.some((l) => l.level >= 50), `${logged.filter((l) => l.level >= 50).reduce((a, l) => a + l.count, 0)} errors logged`],
+];
+
+console.log('');
+console.log(`lorekeeper soak: inbox "${INBOX}", ${baseMessages} messages + ${split.total - split.base} arriving; ` +
+  `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --timeout ${TIMEOUT}s over ${mix.length} URLs; ${cpus().length} CPUs; ${started.toISOString()}`);
+console.log('');
+printTable([['URL kind', 'URLs in the mix'], ...Object.entries(KINDS).map(([k, v]) => [k, v.length])]);
+console.log('');
+if (!result.failed) {
+  console.log(`requests       ${result.requests.toLocaleString('en-US')} in ${result.seconds.toFixed(1)} s: ${Math.round(result.wrkRps).toLocaleString('en-US')} req/s, ` +
+    `${(result.bytes / 2 ** 20).toFixed(0)} MiB read (${result.avgKB.toFixed(1)} KB/answer)`);
+  console.log(`latency        p50 ${fmtMs(result.p50Ms)}, p90 ${fmtMs(result.p90Ms)}, p99 ${fmtMs(result.p99Ms)}, p99.9 ${fmtMs(result.p999Ms)}, max ${fmtMs(result.maxMs)} (wrk, corrected for coordinated omission)`);
+  console.log(`statuses       ${Object.entries(statuses).map(([s, n]) => `${s}: ${n.toLocaleString('en-US')}`).join(', ') || '-'}; ` +
+    `answered from the response cache (X-Cache: hit): ${result.cacheHits === undefined ? '-' : `${(100 * result.cacheHits / Math.max(1, result.requests)).toFixed(1)}%`}`);
+  console.log(`errors         ${result.errors}: non-2xx/3xx ${result.non2xx3xx}, connect ${result.socketErrors.connect}, read ${result.socketErrors.read}, ` +
+    `write ${result.socketErrors.write}, timeout ${result.socketErrors.timeout}`);
+} else {
+  console.log(`wrk failed: ${result.failed}`);
+}
+const runMs = feed.map((f) => (f.end - f.start) * 1000);
+const runSizes = feed.map((f) => f.messages);
+console.log(`CPU            server ${cpuUse.serverCores.toFixed(2)} cores, this script with wrk and the ingests ${cpuUse.soakCores.toFixed(2)}, ` +
+  `other programs ${(cpuUse.otherShare * 100).toFixed(0)}% of the machine${cpuUse.otherShare > 0.15 ? ' (figures lower and noisier than on a quiet machine)' : ''}`);
+console.log(opt['no-mail'] ? 'new mail       none (--no-mail)' : `new mail       ${ingestedDuring} messages ingested during the load in ${duringLoad.length} of ` +
+  `${feed.length} ingest runs (${ingestedAll} in all, store ${baseMessages} -> ${messagesAfter}); runs of ${Math.min(...runSizes)} .. ` +
+  `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}`);
+if (rssSummary) {
+  console.log(`server RSS     primary + ${workersAtStart.length} workers, after ${RSS_WARMUP} s (${rssSummary.samples} samples): first ${rssSummary.first.toFixed(0)} MiB, ` +
+    `min ${rssSummary.min.toFixed(0)}, max ${rssSummary.max.toFixed(0)}, last ${rssSummary.last.toFixed(0)}; spread (max - min) / min ${(rssSummary.spread * 100).toFixed(1)}%`);
+  console.log(`               before: ${rss.filter((s) => s.t < RSS_WARMUP).map((s) => s.mb.toFixed(0)).join(' ')}; every 5 s after: ` +
+    window.filter((_, i) => i % 5 === 0).map((s) => s.mb.toFixed(0)).join(' '));
+}
+console.log(`consistency    ${checks.runs} checks of ${checked.length} growing threads (page, t.mbox.gz, page, series): ${checks.pages} pages, ${checks.mboxes} mboxes, ` +
+  `${checks.series} series answers, ` +
+  `${checks.grew} saw the thread grow between its two pages, ${checks.notYet} answers 404 before a new thread's first message; ` +
+  `${checks.failures.length} inconsistent`);
+for (const f of checks.failures.slice(0, 5)) console.log(`  at ${f.at} s ${f.url}: ${f.problems.join('; ')}`);
+for (const x of checks.errors.slice(0, 5)) console.log(`  checker request failed: ${x}`);
+if (logged.length) {
+  console.log(`server log     ${logged.reduce((a, l) => a + l.count, 0)} warnings or errors logged:`);
+  for (const l of logged.slice(0, 5)) console.log(`  ${l.count} x level ${l.level} "${l.message}"${l.at ? ` ${l.at}` : ''}`);
+}
+if (serverDied) console.log(`server log tail:\n${logTail}`);
+console.log('');
+for (const [name, ok, detail] of targets) console.log(`target ${name}: ${ok ? 'met' : 'MISSED'}${detail ? ` (${detail})` : ''}`);
+
+if (opt.json) {
+  const report = {
+    date: started.toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    params: { duration: DURATION, connections: CONNECTIONS, threads: THREADS, timeout: TIMEOUT, new: NEW, batch: BATCH, jobs: JOBS, rssWarmup: RSS_WARMUP },
+    mbox: MBOX, inbox: INBOX, messages: { archive: split.total, base: baseMessages, after: messagesAfter, alreadyHeld }, baseIngest,
+    mix: Object.fromEntries(Object.entries(KINDS).map(([k, v]) => [k, v.length])),
+    extendedThreads: extendedThreads.length, checkedThreads: checked,
+    wrk: { ...result, output: undefined, statuses }, cpu: cpuUse, feed, rss, rssSummary, checks, serverLog: logged,
+    targets: targets.map(([name, ok, detail]) => ({ name, ok, detail })),
+  };
+  writeFileSync(resolve(opt.json), JSON.stringify(report, null, 2) + '\n');
+  log(`wrote ${resolve(opt.json)}`);
+}
+
+await cleanup();
+process.exit(targets.every(([, ok]) => ok) ? 0 : 1);
