@@ -85,8 +85,15 @@ async function waitFor(url, seconds) {
 }
 
 /** Message-IDs of every match (POST ?x=m), as a set; empty for 404. */
-async function matches(base, q, threads) {
-  const r = await fetch(`${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`, { method: 'POST', body: '' });
+async function matches(base, q, threads, retry = true) {
+  let r;
+  try {
+    r = await fetch(`${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`, { method: 'POST', body: '' });
+  } catch (err) {
+    // a kept-alive connection the server closed just as it was reused: ask once more
+    if (retry) return matches(base, q, threads, false);
+    throw err;
+  }
   if (r.status === 404) return new Set();
   if (r.status !== 200) return { error: r.status };
   const text = gunzipSync(Buffer.from(await r.arrayBuffer())).toString('latin1');

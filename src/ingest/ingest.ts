@@ -10,7 +10,7 @@ import type { Progress } from './progress.js';
 /** Messages per transaction: big enough for throughput, small enough that a kill loses little work. */
 export const BATCH_MESSAGES = 1000;
 /** Messages in flight to the workers: keeps both cores busy while bounding memory. */
-const WINDOW = 256;
+const WINDOW = 512;
 
 export interface IngestOptions {
   dataDir: string;
@@ -37,7 +37,7 @@ export interface IngestSummary {
 export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const started = process.hrtime.bigint();
   const sources = resolveSources(opts.sources);
-  const db = openDatabase(opts.dataDir, { cacheMiB: 32 });
+  const db = openDatabase(opts.dataDir, { cacheMiB: 16 });
   const writer = new StoreWriter(db);
   const inbox = writer.ensureInbox(opts.inbox, opts.address, opts.description);
   const pool = new ParsePool(opts.jobs ?? 2);

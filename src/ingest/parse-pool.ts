@@ -6,7 +6,7 @@ import { processRaw, type Processed } from './process-raw.js';
 import { fromWire } from './wire.js';
 
 /** A small young generation keeps each worker's garbage, and so the ingest's RSS, bounded. */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
 
 interface Pending {
   resolve: (p: Processed) => void;

@@ -26,7 +26,8 @@ export const REVIEW_TRAILERS = ['reviewed-by', 'acked-by', 'tested-by', 'nacked-
 export function findTrailers(body: string, followup: boolean): { trailers: Trailer[]; others: string[] } {
   let text = body.split('\n-- \n', 1)[0].trim() + '\n';
   text = text.replace(/^(\S+:\s+[\da-f]+\s+\([^)]+)\n([^\n]+\))/gm, '$1 $2');
-  text = text.replace(/^(\S+:\s+[^<]+)\n(<[^>]+>)$/gm, '$1 $2');
+  // the rejoin needs a line that starts with `<`; without one, skip a regex that backtracks per line
+  if (text.includes('\n<')) text = text.replace(/^(\S+:\s+[^<]+)\n(<[^>]+>)$/gm, '$1 $2');
   const trailers: Trailer[] = [];
   const others: string[] = [];
   let wasTrailer = false;

