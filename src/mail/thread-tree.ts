@@ -71,12 +71,13 @@ function byTopmost<M extends ThreadMessage>(): (a: TreeNode<M>, b: TreeNode<M>) 
 export const MAX_TREE_REFS = 100;
 
 /**
- * Build the display tree. `resolveGhost` may supply a message for a ghost that exists outside
- * the set (public-inbox shows such a root, e.g. another thread's cover letter, as real).
+ * Build the display tree. `resolveGhosts` may supply messages for ghosts that exist outside the
+ * set (public-inbox shows such a root, e.g. another thread's cover letter, as real); it is asked
+ * once for all of them, since a hostile thread can hold tens of thousands.
  */
 export function buildThreadTree<M extends ThreadMessage>(
   messages: M[],
-  resolveGhost?: (mid: string) => M | undefined,
+  resolveGhosts?: (mids: string[]) => Map<string, M>,
 ): TreeNode<M>[] {
   const table = new Map<string, TreeNode<M>>();
   const copies: M[] = [];
@@ -99,12 +100,12 @@ export function buildThreadTree<M extends ThreadMessage>(
     const self = table.get(m.mid)!;
     if (prev && !isAncestor(self, prev)) adopt(prev, self);
   }
-  const visible = (n: TreeNode<M>): boolean => {
-    if (n.msg) return true;
-    const found = resolveGhost?.(n.mid);
-    if (found) n.msg = found;
-    return !!found || n.children.length > 0;
-  };
+  if (resolveGhosts) {
+    const ghosts = [...table.values()].filter((n) => !n.msg);
+    const found = ghosts.length ? resolveGhosts(ghosts.map((n) => n.mid)) : new Map<string, M>();
+    for (const n of ghosts) n.msg = found.get(n.mid);
+  }
+  const visible = (n: TreeNode<M>): boolean => !!n.msg || n.children.length > 0;
   const order = byTopmost<M>();
   const roots = [...table.values()].filter((n) => !n.parent && visible(n)).sort(order);
   const seen = new Set<TreeNode<M>>();

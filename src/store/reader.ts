@@ -1,6 +1,7 @@
 // The read side of the store: prepared selects returning plain rows. Pages and tools read through here.
 import type { Db, Statement } from './open-database.js';
 import { decompressRaw } from './raw-codec.js';
+import { MAX_TREE_REFS } from '../mail/thread-tree.js';
 
 export interface InboxRow {
   id: number;
@@ -24,7 +25,7 @@ export interface MessageRow {
   subject: string;
   fromNames: string;
   fromAddr: string;
-  /** Threading references, oldest first. */
+  /** Threading references, oldest first: the closest MAX_TREE_REFS, all that pages use. */
   refs: string[];
   quarantine: string | null;
   /** Content hash: equal for copies that differ only in trace headers. */
@@ -40,8 +41,8 @@ export interface Thread {
 
 /** public-inbox's thread window: pages show at most this many messages of a thread. */
 export const THREAD_PAGE_LIMIT = 1000;
-/** Rows of recently shown threads kept in memory (a few hundred bytes each). */
-const THREAD_CACHE_ROWS = 100_000;
+/** Bytes of recently shown threads kept in memory (roughly: strings counted, objects estimated). */
+const THREAD_CACHE_BYTES = 32 * 1024 * 1024;
 
 const COLUMNS =
   'num, inbox_id AS inboxId, tid, sid, ts, ds, mid, subject, from_names AS fromNames, from_addr AS fromAddr, refs, quarantine, chash';
@@ -50,9 +51,25 @@ const IN_SCOPE = 'num > 0 AND quarantine IS NULL AND (@scope IS NULL OR inbox_id
 
 type RawRow = Omit<MessageRow, 'refs'> & { refs: string | null };
 
-function toMessage(r: RawRow): MessageRow {
-  return { ...r, refs: r.refs ? r.refs.split('\n') : [] };
+/**
+ * The stored newline-separated references, closest MAX_TREE_REFS only: a hostile message can name
+ * thousands, and every page of its thread would carry them all.
+ */
+export function closestRefs(refs: string | null): string[] {
+  if (!refs) return [];
+  let at = refs.length;
+  for (let n = 0; n < MAX_TREE_REFS; n++) {
+    at = refs.lastIndexOf('\n', at - 1);
+    if (at < 0) return refs.split('\n');
+  }
+  return refs.slice(at + 1).split('\n');
 }
+
+function toMessage(r: RawRow): MessageRow {
+  return { ...r, refs: closestRefs(r.refs) };
+}
+
+const rowBytes = (r: MessageRow) => 200 + 2 * (r.mid.length + r.subject.length + r.fromNames.length + r.fromAddr.length + r.refs.reduce((n, x) => n + x.length + 16, 0));
 
 const scopeId = (scope: Scope) => (scope === 'all' ? null : scope.inboxId);
 
@@ -70,9 +87,9 @@ function firstCopies(rows: MessageRow[], scope: Scope): MessageRow[] {
 
 export class StoreReader {
   private readonly st: Record<string, Statement>;
-  private readonly threads = new Map<string, Thread>();
+  private readonly threads = new Map<string, { thread: Thread; bytes: number }>();
   private threadsGeneration = -1;
-  private threadRows = 0;
+  private threadBytes = 0;
 
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
@@ -95,7 +112,9 @@ export class StoreReader {
       loose: p(`SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`),
       threadByNum: p(`SELECT ${COLUMNS} FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE} ORDER BY num`),
       strictByNum: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY num`),
-      ghosts: p('SELECT i.mid FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid i ON i.id = x.id WHERE m.tid = ? AND m.num < 0'),
+      firstNums: p(`SELECT i.mid, min(x.num) AS num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
+                    WHERE i.mid IN (SELECT value FROM json_each(@mids)) AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
+                    GROUP BY i.mid`),
       count: p(`SELECT count(*) FROM msg WHERE ${IN_SCOPE}`).pluck(),
       recentBefore: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts <= @ts ORDER BY ts DESC, num DESC LIMIT @limit`),
       recentAfter: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`),
@@ -166,25 +185,26 @@ export class StoreReader {
     if (generation !== this.threadsGeneration) {
       this.threads.clear();
       this.threadsGeneration = generation;
-      this.threadRows = 0;
+      this.threadBytes = 0;
     }
     const key = `${scopeId(scope)}:${m.tid}:${m.sid}`;
-    let t = this.threads.get(key);
-    if (t) {
+    const hit = this.threads.get(key);
+    if (hit) {
       // most recently used last
       this.threads.delete(key);
-      this.threads.set(key, t);
-      return t;
+      this.threads.set(key, hit);
+      return hit.thread;
     }
-    t = this.loadThread(m, scope);
-    this.threads.set(key, t);
-    this.threadRows += t.members.length;
+    const thread = this.loadThread(m, scope);
+    const bytes = thread.members.reduce((n, r) => n + rowBytes(r), 0);
+    this.threads.set(key, { thread, bytes });
+    this.threadBytes += bytes;
     for (const [k, old] of this.threads) {
-      if (this.threadRows <= THREAD_CACHE_ROWS) break;
+      if (this.threadBytes <= THREAD_CACHE_BYTES) break;
       this.threads.delete(k);
-      this.threadRows -= old.members.length;
+      this.threadBytes -= old.bytes;
     }
-    return t;
+    return thread;
   }
 
   private loadThread(m: MessageRow, scope: Scope): Thread {
@@ -204,9 +224,14 @@ export class StoreReader {
     return firstCopies((rows as RawRow[]).map(toMessage), scope);
   }
 
-  /** Message-IDs referenced in a thread that no inbox holds. */
-  ghostMids(tid: number): string[] {
-    return (this.st.ghosts.all(tid) as { mid: string }[]).map((r) => r.mid);
+  /** messageByMid for many ids in one query: the ghosts of a thread, found in the scope or not. */
+  messagesByMids(mids: string[], scope: Scope): Map<string, MessageRow> {
+    const out = new Map<string, MessageRow>();
+    for (const { mid, num } of this.st.firstNums.all({ mids: JSON.stringify(mids), scope: scopeId(scope) }) as { mid: string; num: number }[]) {
+      const m = this.message(num);
+      if (m) out.set(mid, m);
+    }
+    return out;
   }
 
   messageCount(scope: Scope): number {

@@ -3,7 +3,7 @@
 // public-inbox's orders (arrival time, relevance, or newest article first for downloads).
 import type { Db } from './open-database.js';
 import type { QueryNode } from '../search/query.js';
-import { type MessageRow, type Scope } from './reader.js';
+import { closestRefs, type MessageRow, type Scope } from './reader.js';
 
 /** BM25 weight per FTS column (schema order s f t c nq q n dfn dfa dfb dfhh dfctx m l):
  *  subjects and senders count most, quoted text least (public-inbox indexes quotes at weight 0). */
@@ -203,7 +203,7 @@ export class SearchIndex {
       const { score: _s, ...rest } = r;
       const s = scores.get(r.num);
       const percent = s === undefined || best === 0 ? 99 : Math.max(1, Math.min(99, Math.round((s / best) * 99)));
-      return { row: { ...rest, refs: rest.refs ? rest.refs.split('\n') : [] }, percent };
+      return { row: { ...rest, refs: closestRefs(rest.refs) }, percent };
     });
     return { hits, total };
   }

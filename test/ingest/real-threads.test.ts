@@ -59,7 +59,8 @@ describe('ingesting the fixture inboxes', () => {
     expect(rows).toEqual(expected);
     expect(rows.filter((r) => r.ghost).map((r) => r.mid)).toContain('20210802120720.547894-1-fuguancheng@bytedance.com');
     const tid = reader.message(reader.numsByMid('20210802134251.hgg2wnepia4cjwnv@steredhat')[0])!.tid;
-    expect(reader.ghostMids(tid)).toContain('20210802120720.547894-1-fuguancheng@bytedance.com');
+    const ghostRows = db.prepare('SELECT i.mid FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid i ON i.id = x.id WHERE m.tid = ? AND m.num < 0').pluck().all(tid);
+    expect(ghostRows).toContain('20210802120720.547894-1-fuguancheng@bytedance.com');
   });
 
   it('keeps every byte of every message', () => {

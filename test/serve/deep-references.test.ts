@@ -8,13 +8,15 @@ import { ingest } from '../../src/ingest/ingest.js';
 import { MAX_TREE_REFS } from '../../src/mail/thread-tree.js';
 import { ROOT, tempDir } from '../helpers/paths.js';
 import { appOver, midUrl } from '../helpers/app.js';
+import { openReader } from '../helpers/store.js';
 
 const FOUND = join(ROOT, 'test', 'fuzz', 'found');
 
 describe('a thread 25,000 references deep', () => {
   let app: App;
+  let dir: string;
   beforeAll(async () => {
-    const dir = tempDir();
+    dir = tempDir();
     await ingest({ dataDir: dir, inbox: 'x', sources: [join(FOUND, 'deep-references-1.eml'), join(FOUND, 'deep-references-2.eml')], jobs: 0 });
     app = await appOver(dir);
   });
@@ -31,5 +33,25 @@ describe('a thread 25,000 references deep', () => {
     const ghosts = page.match(/\[not found\]|parent not found/g) ?? [];
     expect(ghosts.length).toBeGreaterThan(0);
     expect(ghosts.length).toBeLessThanOrEqual(2 * MAX_TREE_REFS);
+  });
+
+  // a server that showed many pages of such threads kept every row's 12,500 references in its
+  // thread cache, and ran out of memory (found by the fuzz: a 637,562-row thread)
+  it('keeps only the closest references of each message in memory', () => {
+    const { db, reader } = openReader(dir);
+    try {
+      const m = reader.messageByMid('deep-refs-2@example.org', 'all')!;
+      const stored = (db.prepare('SELECT refs FROM msg WHERE num = ?').pluck().get(m.num) as string).split('\n');
+      expect(stored.length).toBeGreaterThan(10_000);
+      expect(m.refs).toEqual(stored.slice(-MAX_TREE_REFS));
+      const { members } = reader.thread(m, 'all');
+      expect(members.map((r) => r.mid).sort()).toEqual(['deep-refs-1@example.org', 'deep-refs-2@example.org']);
+      for (const r of members) expect(r.refs.length).toBeLessThanOrEqual(MAX_TREE_REFS);
+      // the ghosts of the thread, found in one query: the held message is found, a ghost is not
+      const found = reader.messagesByMids(['deep-refs-1@example.org', stored[0], stored[stored.length - 1]], 'all');
+      expect([...found.keys()]).toEqual(['deep-refs-1@example.org']);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -19,9 +19,9 @@ export interface ThreadLayout {
  * Roots of a thread for display (View::thread_results): when several roots exist (loose
  * subject matches), the one holding the requested message comes first, the rest newest first.
  */
-export function layoutThread(members: MessageRow[], current: string | undefined, resolveGhost: (mid: string) => MessageRow | undefined): ThreadLayout {
+export function layoutThread(members: MessageRow[], current: string | undefined, resolveGhosts: (mids: string[]) => Map<string, MessageRow>): ThreadLayout {
   // SearchThread sorts by date; ties keep get_thread's order (strict, then loose newest first)
-  const roots = buildThreadTree(members, resolveGhost);
+  const roots = buildThreadTree(members, resolveGhosts);
   if (current === undefined || roots.length < 2) return { roots, looseNote: false };
   const idx = roots.findIndex((r) => {
     let found = false;

@@ -68,7 +68,7 @@ interface Topic {
 
 /** Group the window's messages into topics, newest activity first (acc_topic, dump_topics). */
 function topics(site: Site, ib: InboxView, messages: MessageRow[]): Topic[] {
-  const layout = layoutThread(messages, undefined, (g) => site.reader.messageByMid(g, ib.scope));
+  const layout = layoutThread(messages, undefined, (mids) => site.reader.messagesByMids(mids, ib.scope));
   const out: Topic[] = [];
   let cur: Topic | undefined;
   walkTree(layout.roots, (n, level) => {

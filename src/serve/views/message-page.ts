@@ -86,7 +86,7 @@ export function messagePage(site: Site, ib: InboxView, mid: string): string | un
   if (thread.count <= 1) {
     overviewHtml = parent !== undefined ? `${SKEL_EXPAND}\n ${ghostParent('../', parent)}\n` : `<a\nid=r>[no followups]</a> ${SKEL_EXPAND}\n`;
   } else {
-    const layout = layoutThread(thread.members, first.row.mid, (g) => site.reader.messageByMid(g, ib.scope));
+    const layout = layoutThread(thread.members, first.row.mid, (mids) => site.reader.messagesByMids(mids, ib.scope));
     const skel = renderSkeleton(layout, {
       current: first.row.mid, currentSubject: subject, upfx: '../', note: looseNote(thread.count, THREAD_PAGE_LIMIT),
     });

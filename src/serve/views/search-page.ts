@@ -132,7 +132,7 @@ function summary(hits: SearchHit[], p: SearchParams, total: number): string {
 
 /** The nested view: every result in full, then the matches as a thread overview. */
 function nested(site: Site, hits: SearchHit[]): { entries: string; overview: string } {
-  const skel = renderSkeleton(layoutThread(hits.map((h) => h.row), undefined, () => undefined), { upfx: '', anchors: true });
+  const skel = renderSkeleton(layoutThread(hits.map((h) => h.row), undefined, () => new Map()), { upfx: '', anchors: true });
   const entries = hits.map((h) =>
     messageEntry(site, h.row, { upfx: '', underline: false, overviewHtml: '', footerHtml: `\t[relevance ${h.percent ?? 99}%]` }));
   return { entries: entries.join('</pre><hr><pre>'), overview: `<pre>-- links below jump to the message on this page --\n${skel.html}</pre>` };

@@ -74,7 +74,7 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
   const start = num === undefined ? undefined : site.reader.message(num);
   if (!start) return undefined;
   const thread = site.reader.thread(start, ib.scope);
-  const layout = layoutThread(thread.members, mid, (g) => site.reader.messageByMid(g, ib.scope));
+  const layout = layoutThread(thread.members, mid, (mids) => site.reader.messagesByMids(mids, ib.scope));
   const skel = renderSkeleton(layout, { upfx: '../../', anchors: true, note: looseNote(thread.count, THREAD_PAGE_LIMIT) });
   const sNr = `${thread.count > 1 ? `${thread.count}+ messages` : 'only message'} in thread`;
   const placed = new Map<string, Placed>();
