@@ -53,7 +53,7 @@ function queries(db) {
     'dfa:virtqueue_kick',
     'dfb:vhost_iotlb_map',
     'dfhh:vhost_net_ioctl',
-    'dfctx:"spin_lock(&vq->mutex)"',
+    'dfctx:"mutex_lock(&vq->mutex)"',
     `dfpre:${pre}`,
     `dfpost:${post}`,
     `dfblob:${pre}`,
