@@ -64,9 +64,10 @@ function byTopmost<M extends ThreadMessage>(): (a: TreeNode<M>, b: TreeNode<M>) 
 }
 
 /**
- * References followed per message: the closest ancestors. Real mail names a few dozen at most;
- * a hostile one naming thousands would make every page of its thread build (and show) a ghost
- * chain thousands deep.
+ * References followed per message, at ingest (thread ids, ghosts) and on pages: the closest
+ * ancestors. Real mail names a few dozen at most (21 on the whole virtualization list); a hostile
+ * one naming thousands would make every page of its thread build (and show) a ghost chain
+ * thousands deep.
  */
 export const MAX_TREE_REFS = 100;
 

@@ -2,6 +2,7 @@
 // threads merged when a ghost is vivified or a message links two threads. Iterative, so loops
 // and 3,000-deep chains cost no stack.
 import type { Db, Statement } from './open-database.js';
+import { MAX_TREE_REFS } from '../mail/thread-tree.js';
 
 export class ThreadLinker {
   private readonly st: Record<string, Statement>;
@@ -95,7 +96,10 @@ export class ThreadLinker {
    * The thread for a new message (add_over): join the threads of earlier copies of its ids,
    * vivify ghosts waiting for it, then link its references.
    */
-  assign(mids: string[], refs: string[]): number {
+  assign(mids: string[], allRefs: string[]): number {
+    // the closest references only, as pages draw them: each costs a ghost row and a merge, and a
+    // hostile message naming thousands would slow the ingest to a crawl (real mail names a few dozen)
+    const refs = allRefs.length > MAX_TREE_REFS ? allRefs.slice(-MAX_TREE_REFS) : allRefs;
     let oldTid: number | undefined;
     let vivified = 0;
     for (const mid of mids) {
