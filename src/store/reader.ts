@@ -209,10 +209,13 @@ export class StoreReader {
 
   private loadThread(m: MessageRow, scope: Scope): Thread {
     const id = scopeId(scope);
-    const count = this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) as number;
     const strict = (this.st.strict.all({ scope: id, tid: m.tid, limit: THREAD_PAGE_LIMIT }) as RawRow[]).map(toMessage);
     const room = THREAD_PAGE_LIMIT - strict.length;
     const loose = room > 0 && m.sid !== null ? (this.st.loose.all({ scope: id, sid: m.sid, tid: m.tid, limit: room }) as RawRow[]).map(toMessage) : [];
+    // strict and loose rows together are the whole thread unless the limit cut one short: only
+    // then is it counted apart (most pages are spared a third query)
+    const whole = strict.length < THREAD_PAGE_LIMIT && (m.sid === null || loose.length < room);
+    const count = whole ? strict.length + loose.length : (this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) as number);
     const members = firstCopies([...strict, ...loose], scope);
     return { count: scope === 'all' ? members.length + Math.max(0, count - strict.length - loose.length) : count, members };
   }
