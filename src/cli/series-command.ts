@@ -9,7 +9,7 @@ const stripBrackets = (mid: string) => mid.replace(/^<(.*)>$/, '$1');
 
 /** Every version of the chain holding this message, one line each. */
 function describeChain(series: SeriesReader, reader: StoreReader, mid: string): string {
-  const m = reader.numsByMid(mid).map((n) => reader.message(n)!).find(Boolean);
+  const m = reader.messageByMid(mid, 'all');
   const s = m && series.forMessage(m.num, m.tid, m.inboxId);
   if (!s) return `no patch series holds <${mid}>\n`;
   return series.chain(s).map((v) => `v${v.version} ${v.present}/${v.total}${v.complete ? '' : ' incomplete'} <${v.mid}> ${v.title}\n`).join('');
@@ -26,8 +26,9 @@ export async function seriesCommand(args: string[]): Promise<number> {
   const db = openDatabase(dir);
   try {
     if (action !== 'show') new SeriesWriter(db).setLink(mids[0], mids[1], action === 'link');
-    process.stdout.write(describeChain(new SeriesReader(db), new StoreReader(db), mids[0]));
-    if (action === 'unlink') process.stdout.write(describeChain(new SeriesReader(db), new StoreReader(db), mids[1]));
+    const [series, reader] = [new SeriesReader(db), new StoreReader(db)];
+    process.stdout.write(describeChain(series, reader, mids[0]));
+    if (action === 'unlink') process.stdout.write(describeChain(series, reader, mids[1]));
   } finally {
     db.close();
   }

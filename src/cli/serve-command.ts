@@ -48,6 +48,10 @@ export async function serveCommand(args: string[]): Promise<number> {
         process.stderr.write(`lorekeeper: serving ${m.url}/ with ${workers} workers\n`);
       }
     });
+  const stopAll = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+  };
   const listening = new Set<number>();
   cluster.on('listening', (worker) => listening.add(worker.id));
   return new Promise<number>((resolve) => {
@@ -55,8 +59,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       if (stopping) return;
       if (!listening.has(worker.id)) {
         // it never served: another would fail the same way (port taken, store unreadable)
-        stopping = true;
-        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+        stopAll();
         resolve(1);
         return;
       }
@@ -66,8 +69,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     for (let i = 0; i < workers; i++) fork();
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {
-        stopping = true;
-        for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
+        stopAll();
         cluster.disconnect(() => resolve(0));
       });
     }

@@ -15,6 +15,7 @@ import { contentHash, type ContentHashInput } from './content-hash.js';
 import { partText, partFilename, partDescriptions } from './part-text.js';
 import { encodeDoc, type DocPart, type DocHeaders, type DocHeaderName } from './message-doc.js';
 import { followupTrailers, type Trailer } from './trailers.js';
+import { b4Body, B4_DIFF } from './b4-body.js';
 
 /** The text columns of the full-text index, named after public-inbox's search prefixes. */
 export interface FtsFields {
@@ -78,22 +79,11 @@ export interface AnalyzedMessage {
   series: SeriesFacts;
 }
 
-const B4_DIFF = /^(---.*\n\+\+\+|GIT binary patch|diff --git \w\/\S+ \w\/\S+)/im;
 const B4_DIFFSTAT = /^\s*\d+ file.*\d+ (insertion|deletion)/im;
-
-/** The text part b4 reads: the first text/plain or x-patch part, or a later one holding a diff. */
-function b4Body(texts: { ct: string; text: string }[]): string | null {
-  let body: string | null = null;
-  for (const { ct, text } of texts) {
-    if (!/\/plain|\/x-patch/i.test(ct.split(';')[0])) continue;
-    if (body === null || B4_DIFF.test(text)) body = text;
-  }
-  return body;
-}
 
 function seriesFacts(h: HeaderBlock, texts: { ct: string; text: string }[]): SeriesFacts {
   const inReplyTo = /<([^>]+)>/.exec(h.first('in-reply-to') ?? '')?.[1] ?? null;
-  const body = b4Body(texts)?.replace(/\r/g, '') ?? '';
+  const body = b4Body(texts, (t) => t.text)?.replace(/\r/g, '') ?? '';
   const hasDiff = B4_DIFF.test(body);
   return {
     inReplyTo,

@@ -71,6 +71,9 @@ function byTopmost<M extends ThreadMessage>(): (a: TreeNode<M>, b: TreeNode<M>) 
  */
 export const MAX_TREE_REFS = 100;
 
+/** The closest MAX_TREE_REFS of a message's references (oldest first, like the whole list). */
+export const closestOf = (refs: string[]): string[] => (refs.length > MAX_TREE_REFS ? refs.slice(-MAX_TREE_REFS) : refs);
+
 /**
  * Build the display tree. `resolveGhosts` may supply messages for ghosts that exist outside the
  * set (public-inbox shows such a root, e.g. another thread's cover letter, as real); it is asked
@@ -92,7 +95,7 @@ export function buildThreadTree<M extends ThreadMessage>(
   }
   for (const m of kids) {
     let prev: TreeNode<M> | undefined;
-    for (const ref of m.refs.length > MAX_TREE_REFS ? m.refs.slice(-MAX_TREE_REFS) : m.refs) {
+    for (const ref of closestOf(m.refs)) {
       let cont = table.get(ref);
       if (!cont) table.set(ref, (cont = node<M>(ref)));
       if (prev && !cont.parent && !isAncestor(cont, prev)) adopt(prev, cont);

@@ -12,7 +12,8 @@ export interface BodyParts {
   signature: string;
 }
 
-const sameTrailer = (a: Trailer, b: Trailer) => a.name.toLowerCase() === b.name.toLowerCase() && a.value.toLowerCase() === b.value.toLowerCase();
+/** The same trailer, case aside (b4 compares them so). */
+export const sameTrailer = (a: Trailer, b: Trailer) => a.name.toLowerCase() === b.name.toLowerCase() && a.value.toLowerCase() === b.value.toLowerCase();
 
 /** Split a patch body the way b4 does (LoreMessage.get_body_parts). */
 export function bodyParts(body: string): BodyParts {

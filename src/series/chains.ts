@@ -56,19 +56,23 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
     else blocked.push([a, b]);
   }
   const edges: [number, number][] = [];
-  const groupBy = (key: (s: ChainInput) => (string | null)[]) => {
-    const groups = new Map<string, number[]>();
+  /** The ids of the series under each key. */
+  const groups = (key: (s: ChainInput) => (string | null)[]) => {
+    const out = new Map<string, number[]>();
     for (const s of list) {
       for (const k of key(s)) {
         if (k === null || k === '') continue;
-        const g = groups.get(k) ?? [];
+        const g = out.get(k) ?? [];
         g.push(s.id);
-        groups.set(k, g);
+        out.set(k, g);
       }
     }
+    return out;
+  };
+  const groupBy = (key: (s: ChainInput) => (string | null)[]) => {
     // every pair, so that two members an unlink keeps from the first can still join each other;
     // a star past a size no real series reaches, to stay linear on pathological titles
-    for (const g of groups.values()) {
+    for (const g of groups(key).values()) {
       if (g.length > 64) for (let i = 1; i < g.length; i++) edges.push([g[0], g[i]]);
       else for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) edges.push([g[i], g[j]]);
     }
@@ -78,14 +82,8 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
   groupBy((s) => [titleKey(s)]);
   // the same author posting the same patches: versions of one series when they share at least
   // half of the smaller one's patches (a single shared fix does not make two series one)
-  const byPatch = new Map<string, number[]>();
+  const byPatch = groups((s) => [...new Set(s.patchIds)].map((p) => `${p}\0${s.authorAddr.toLowerCase()}`));
   const sizes = new Map(list.map((s) => [s.id, new Set(s.patchIds).size]));
-  for (const s of list) {
-    for (const p of new Set(s.patchIds)) {
-      const k = `${p}\0${s.authorAddr.toLowerCase()}`;
-      byPatch.set(k, [...(byPatch.get(k) ?? []), s.id]);
-    }
-  }
   const shared = new Map<string, number>();
   for (const ids of byPatch.values()) {
     for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) {

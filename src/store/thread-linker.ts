@@ -2,7 +2,7 @@
 // threads merged when a ghost is vivified or a message links two threads. Iterative, so loops
 // and 3,000-deep chains cost no stack.
 import type { Db, Statement } from './open-database.js';
-import { MAX_TREE_REFS } from '../mail/thread-tree.js';
+import { closestOf } from '../mail/thread-tree.js';
 
 export class ThreadLinker {
   private readonly st: Record<string, Statement>;
@@ -99,7 +99,7 @@ export class ThreadLinker {
   assign(mids: string[], allRefs: string[]): number {
     // the closest references only, as pages draw them: each costs a ghost row and a merge, and a
     // hostile message naming thousands would slow the ingest to a crawl (real mail names a few dozen)
-    const refs = allRefs.length > MAX_TREE_REFS ? allRefs.slice(-MAX_TREE_REFS) : allRefs;
+    const refs = closestOf(allRefs);
     let oldTid: number | undefined;
     let vivified = 0;
     for (const mid of mids) {

@@ -4,7 +4,8 @@
 import { loadMessage, type LoadedMessage } from './message-page.js';
 import { partTextOf } from '../../mail/message-doc.js';
 import { diffFiles, type DiffFile } from '../../mail/diff.js';
-import { bodyParts } from '../../series/am-message.js';
+import { bodyParts, sameTrailer } from '../../series/am-message.js';
+import { b4Body } from '../../mail/b4-body.js';
 import type { SeriesReader, SeriesRow, SeriesTrailerRow } from '../../store/series-reader.js';
 import type { Site } from '../site.js';
 
@@ -43,16 +44,9 @@ export interface VersionView {
   missing: number[];
 }
 
-/** The text b4 would read for a patch: its first plain or x-patch part holding the diff. */
+/** The text b4 reads for a patch (the same part ingest read its series facts from). */
 export function patchBody(m: LoadedMessage): string {
-  let body = '';
-  for (const p of m.doc.parts) {
-    if (!/\/plain|\/x-patch/i.test(p.ct.split(';')[0])) continue;
-    const t = partTextOf(p, m.raw);
-    if (t === undefined) continue;
-    if (!body || /^(---.*\n\+\+\+|GIT binary patch|diff --git \w\/\S+ \w\/\S+)/im.test(t)) body = t;
-  }
-  return body.replace(/\r/g, '');
+  return (b4Body(m.doc.parts, (p) => partTextOf(p, m.raw)) ?? '').replace(/\r/g, '');
 }
 
 function ownTrailers(body: string, messageId: string): TrailerView[] {
@@ -93,7 +87,6 @@ export class SeriesModel {
     const versions = this.series.chain(s).map((v) => this.version(v, detailed(v)));
     // trailers of an unchanged patch carry over to the later versions (b4's trailer_map)
     const seen = new Map<string, { since: number; version: number; trailers: TrailerView[] }>();
-    const same = (a: TrailerView, b: TrailerView) => a.name.toLowerCase() === b.name.toLowerCase() && a.value.toLowerCase() === b.value.toLowerCase();
     for (const v of versions) {
       for (const p of v.patches) {
         if (!p.patchId) continue;
@@ -101,7 +94,7 @@ export class SeriesModel {
         if (earlier && earlier.version < v.series.version) {
           p.unchangedSince = earlier.since;
           for (const t of earlier.trailers) {
-            if (t.source === 'patch' || p.trailers.some((x) => same(x, t))) continue;
+            if (t.source === 'patch' || p.trailers.some((x) => sameTrailer(x, t))) continue;
             p.trailers.push({ ...t, source: 'carried', carriedFrom: t.carriedFrom ?? earlier.version });
           }
         }
