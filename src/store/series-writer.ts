@@ -127,7 +127,11 @@ export class SeriesWriter {
         trailers.set(t.num, list);
       }
       const byInbox = new Map<number, MemberRow[]>();
-      for (const r of rows) byInbox.set(r.inboxId, [...(byInbox.get(r.inboxId) ?? []), r]);
+      for (const r of rows) {
+        const list = byInbox.get(r.inboxId) ?? [];
+        list.push(r);
+        byInbox.set(r.inboxId, list);
+      }
       for (const [inboxId, members] of byInbox) {
         if (this.insertThread(tid, inboxId, members, trailers, before.get(inboxId) ?? null)) inboxes.add(inboxId);
       }
