@@ -258,8 +258,10 @@ export class RecordedPage {
 
   /** What happened since the last navigation, including the page scripts V8 compiled. */
   async activity(): Promise<Activity> {
-    // a round trip to the page: whatever it already queued (error events, timers due now) is reported first
-    await this.page.waitForTimeout(0);
+    // A round trip through the page's own event loop, so what it had already queued (error events,
+    // a javascript: navigation after a click, the binding calls these make) is reported first.
+    // The page may be navigating away meanwhile; then there is nothing of it left to wait for.
+    await this.page.evaluate(() => new Promise<void>((resolve) => setTimeout(resolve, 0))).catch(() => undefined);
     return { ...this.act, requests: [...this.act.requests], responses: [...this.act.responses] };
   }
 
