@@ -112,9 +112,11 @@ export class StoreReader {
       loose: p(`SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`),
       threadByNum: p(`SELECT ${COLUMNS} FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE} ORDER BY num`),
       strictByNum: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY num`),
-      firstNums: p(`SELECT i.mid, min(x.num) AS num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
-                    WHERE i.mid IN (SELECT value FROM json_each(@mids)) AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
-                    GROUP BY i.mid`),
+      // the first message in the scope under each id, its row read in the same query
+      firstByMids: p(`SELECT f.wanted, ${COLUMNS} FROM (
+                        SELECT i.mid AS wanted, min(x.num) AS first FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
+                        WHERE i.mid IN (SELECT value FROM json_each(@mids)) AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
+                        GROUP BY i.mid) f JOIN msg ON msg.num = f.first`),
       count: p(`SELECT count(*) FROM msg WHERE ${IN_SCOPE}`).pluck(),
       recentBefore: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts <= @ts ORDER BY ts DESC, num DESC LIMIT @limit`),
       recentAfter: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`),
@@ -230,9 +232,8 @@ export class StoreReader {
   /** messageByMid for many ids in one query: the ghosts of a thread, found in the scope or not. */
   messagesByMids(mids: string[], scope: Scope): Map<string, MessageRow> {
     const out = new Map<string, MessageRow>();
-    for (const { mid, num } of this.st.firstNums.all({ mids: JSON.stringify(mids), scope: scopeId(scope) }) as { mid: string; num: number }[]) {
-      const m = this.message(num);
-      if (m) out.set(mid, m);
+    for (const { wanted, ...row } of this.st.firstByMids.all({ mids: JSON.stringify(mids), scope: scopeId(scope) }) as (RawRow & { wanted: string })[]) {
+      out.set(wanted, toMessage(row));
     }
     return out;
   }

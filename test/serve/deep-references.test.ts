@@ -53,6 +53,7 @@ describe('a thread 25,000 references deep', () => {
       // the ghosts of the thread, found in one query: the held message is found, a ghost is not
       const found = reader.messagesByMids(['deep-refs-1@example.org', stored[0], stored[stored.length - 1]], 'all');
       expect([...found.keys()]).toEqual(['deep-refs-1@example.org']);
+      expect(found.get('deep-refs-1@example.org')).toEqual(reader.messageByMid('deep-refs-1@example.org', 'all'));
     } finally {
       db.close();
     }
