@@ -21,17 +21,14 @@ import {
   RecordedPage, TRIPWIRE, cspProblems, structureOf, structureProblems, type Structure, type Visit,
 } from '../helpers/browser.js';
 import {
-  hostileSeries, shellCases, writeMbox, findQuery, feedProblems, hostileSite, Pool, SERIES_TITLE, AUTHOR_NAME, CHANGE_ID,
+  hostileSeries, shellCases, writeMbox, findQuery, feedProblems, hostileSite, Pool, caseOf, BULK, SERIES_TITLE, AUTHOR_NAME, CHANGE_ID,
   type Located, type OwnMessage,
 } from '../helpers/hostile.js';
 
 const INBOX = 'hostile';
 const SAMPLE = readMbox(corpus('hostile-sample.mbox'));
 const OWN: OwnMessage[] = [...hostileSeries(), ...shellCases()];
-const caseOf = (raw: Buffer, i: number) => /\nX-Case: ([^\n]+)\n/.exec(raw.toString('latin1'))?.[1] ?? `message-${i}`;
 const subjectOf = (raw: Buffer) => decodeWords(HeaderBlock.parse(splitHeaderBody(raw).header).first('subject') ?? '').replace(/\s+/g, ' ').trim();
-/** The 300 replies of the wide thread and the 200 links of the deep chain. */
-const BULK = /^(?:deep|wide)-\d+$/;
 /** Tabs visiting pages at once, all in the one browser context. */
 const TABS = 4;
 

@@ -9,8 +9,7 @@ import type { Browser } from 'playwright-core';
 import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
 import { messageIds, midAnchor, midEscape } from '../../src/mail/message-id.js';
 import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
-import { Pool, hostileSite, type Located } from '../helpers/hostile.js';
-import type { Db } from '../../src/store/open-database.js';
+import { Pool, hostileSite, caseOf, BULK, sendEmailIn, type Located } from '../helpers/hostile.js';
 import { corpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import type { TestServer } from '../helpers/server.js';
@@ -27,9 +26,6 @@ interface Case {
 const INBOX = 'hostile';
 const MESSAGES = readMbox(corpus('hostile-sample.mbox'));
 const CASES = new Map((JSON.parse(readFileSync(corpus('hostile-sample.mbox.cases.json'), 'utf8')) as Case[]).map((c) => [c.case, c.expect]));
-const caseOf = (raw: Buffer, i: number) => /\nX-Case: ([^\n]+)\n/.exec(raw.toString('latin1'))?.[1] ?? `message-${i}`;
-/** The 300 replies of the wide thread and the 200 links of the deep chain. */
-const BULK = /^(?:deep|wide)-\d+$/;
 /** Tabs visiting pages at once, all in the one browser context; vitest runs up to 5 concurrent tests. */
 const TABS = 4;
 
@@ -51,7 +47,6 @@ function shellProblems(command: string): string[] {
 describe('the hostile sample in a real browser', () => {
   let dir: string;
   let summary: IngestSummary;
-  let db: Db;
   let server: TestServer;
   let browser: Browser;
   let closeSite: (() => Promise<void>) | undefined;
@@ -63,7 +58,7 @@ describe('the hostile sample in a real browser', () => {
   beforeAll(async () => {
     dir = tempDir('lk-browser-hostile-');
     summary = await ingest({ dataDir: dir, inbox: INBOX, sources: [corpus('hostile-sample.mbox')], jobs: 2 });
-    ({ db, located, server, browser, tabs, close: closeSite } = await hostileSite(dir, INBOX, MESSAGES, TABS));
+    ({ located, server, browser, tabs, close: closeSite } = await hostileSite(dir, INBOX, MESSAGES, TABS));
   });
 
   afterAll(async () => {
@@ -176,7 +171,7 @@ describe('the hostile sample in a real browser', () => {
             problems.push(`page_contains: ${JSON.stringify(exp.page_contains)} not in the page text`);
           }
           if (page.preB !== 1) problems.push(`page: ${page.preB} <pre id=b> elements, expected the one holding the message`);
-          const cmd = /git send-email[\s\S]*?\/path\/to\/YOUR_REPLY/.exec(page.reply)?.[0];
+          const cmd = sendEmailIn(page.reply);
           if (!cmd) problems.push('page: no git send-email command in the reply instructions');
           else problems.push(...shellProblems(cmd).map((p) => `reply command: ${p}`));
         }

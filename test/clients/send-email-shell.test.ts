@@ -23,7 +23,7 @@ import { readMbox } from '../helpers/mbox.js';
 import { ingestFixtures, openReader, FIXTURE_INBOXES } from '../helpers/store.js';
 import { launchBrowser, closeBrowser, RecordingContext, CHROMIUM } from '../helpers/browser.js';
 import {
-  hostileSeries, shellCases, writeMbox, sendEmailCommand, intendedArgv, decodeEntities, htmlText, ShellSandbox, Pool, type Shell,
+  hostileSeries, shellCases, writeMbox, sendEmailCommand, sendEmailIn, intendedArgv, decodeEntities, htmlText, ShellSandbox, Pool, caseOf, BULK, type Shell,
 } from '../helpers/hostile.js';
 
 const SHELLS: Shell[] = ['bash', 'dash', 'bash-interactive'];
@@ -32,7 +32,7 @@ const SAMPLE_CASES = new Map<string, string>();
 readMbox(corpus('hostile-sample.mbox')).forEach((raw, i) => {
   // the id lorekeeper files the message under (messages without one get a generated id: see below)
   const mid = messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0];
-  if (mid !== undefined && !SAMPLE_CASES.has(mid)) SAMPLE_CASES.set(mid, /\nX-Case: ([^\n]+)\n/.exec(raw.toString('latin1'))?.[1] ?? `message-${i}`);
+  if (mid !== undefined && !SAMPLE_CASES.has(mid)) SAMPLE_CASES.set(mid, caseOf(raw, i));
 });
 const OWN = [...shellCases(), ...hostileSeries()];
 /** Pastes running at once (two cores: each paste is a shell and a recorder). */
@@ -198,7 +198,7 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
     for (const m of OWN) declare({ store: 'hostile', inbox: HOSTILE, mid: m.mid, label: `${m.name} <${m.mid}>` });
     // on /all/ there is no list address to fall back on
     for (const m of OWN) if (m.name.startsWith('shell-')) declare({ store: 'hostile', inbox: 'all', mid: m.mid, label: `/all/: ${m.name} <${m.mid}>` });
-    for (const [mid, name] of SAMPLE_CASES) if (!/^(?:deep|wide)-\d+$/.test(name)) declare({ store: 'hostile', inbox: 'all', mid, label: `/all/: ${name} <${mid}>` });
+    for (const [mid, name] of SAMPLE_CASES) if (!BULK.test(name)) declare({ store: 'hostile', inbox: 'all', mid, label: `/all/: ${name} <${mid}>` });
   });
 
   describe('the fixtures', () => {
@@ -220,13 +220,13 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       const ctx = await RecordingContext.open(browser, address);
       try {
         const tab = await ctx.newPage();
-        const sample = targets.filter((t) => t.store === 'hostile' && t.inbox === HOSTILE && !/^(?:deep|wide)-\d+ </.test(t.label));
+        const sample = targets.filter((t) => t.store === 'hostile' && t.inbox === HOSTILE && !BULK.test(SAMPLE_CASES.get(t.mid) ?? ''));
         expect(sample.length).toBeGreaterThan(90);
         const differ: string[] = [];
         for (const t of sample) {
           await tab.goto(`/${t.inbox}/${midEscape(t.mid)}/`);
           const shown = await tab.page.evaluate(() => (document.querySelector('pre#R') as HTMLElement).innerText);
-          const fromBrowser = /git send-email[\s\S]*?\/path\/to\/YOUR_REPLY/.exec(shown)?.[0];
+          const fromBrowser = sendEmailIn(shown);
           const decoded = await commandOf(t);
           if (fromBrowser !== decoded) differ.push(`${t.label}:\n  chromium ${JSON.stringify(fromBrowser)}\n  decoded  ${JSON.stringify(decoded)}`);
         }

@@ -2,8 +2,6 @@
 // letters, replies giving trailers) whose every field carries markup, script and remote loads;
 // messages whose addresses, subjects and Message-IDs carry shell syntax; a pool of browser tabs;
 // the text a browser shows for a piece of HTML; and a real shell to paste a command line into.
-// (test/browser/hostile.test.ts has its own TabPool and message lookup, and checks the reply
-// command only statically with shellProblems; it could use Pool, locateMessages and ShellSandbox.)
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -315,7 +313,13 @@ export function writeMbox(dir: string, name: string, messages: OwnMessage[]): st
 }
 
 // ---------------------------------------------------------------------------------------------
-// Where messages ended up
+// The hostile sample's cases, and where messages ended up
+
+/** The case a message of the hostile sample stands for: its X-Case header (else its index). */
+export const caseOf = (raw: Buffer, i: number) => /\nX-Case: ([^\n]+)\n/.exec(raw.toString('latin1'))?.[1] ?? `message-${i}`;
+
+/** The cases of the 300 replies of the wide thread and the 200 links of the deep chain. */
+export const BULK = /^(?:deep|wide)-\d+$/;
 
 /** Where a message of an mbox ended up in the store. */
 export interface Located {
@@ -330,7 +334,6 @@ export interface Located {
 /**
  * Each message as lorekeeper stored it, by index: by the SHA-256 of its exact bytes (this finds the
  * generated ...@z ids of messages without a usable Message-ID too), else by its Message-ID.
- * (test/browser/hostile.test.ts does the same inline and could use this.)
  */
 export function locateMessages(db: Db, inbox: string, messages: Buffer[]): Map<number, Located> {
   const bySha = db.prepare(
@@ -536,11 +539,13 @@ export function htmlText(html: string): string {
   return decodeEntities(html.replace(/<[^>]*>/g, '')).replace(/\r\n?/g, '\n');
 }
 
-/** The `git send-email ... /path/to/YOUR_REPLY` command of a message page's reply section (#R), as shown. */
+/** The `git send-email ... /path/to/YOUR_REPLY` command in the text of reply instructions. */
+export const sendEmailIn = (text: string): string | undefined => /git send-email[\s\S]*?\/path\/to\/YOUR_REPLY/.exec(text)?.[0];
+
+/** The command of a message page's reply section (#R), as shown. */
 export function sendEmailCommand(pageHtml: string): string | undefined {
   const pre = /<pre\s+id=R>([\s\S]*?)<\/pre>/.exec(pageHtml)?.[1];
-  if (pre === undefined) return undefined;
-  return /git send-email[\s\S]*?\/path\/to\/YOUR_REPLY/.exec(htmlText(pre))?.[0];
+  return pre === undefined ? undefined : sendEmailIn(htmlText(pre));
 }
 
 /**
