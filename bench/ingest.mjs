@@ -6,10 +6,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { root, LOREKEEPER, childrenOf, procStatus } from './lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const source = args.find((a) => !a.startsWith('--'));
 if (!source) {
@@ -36,10 +35,8 @@ function measured(cmd, argv, env = process.env) {
     let peak = 0;
     const sample = () => {
       for (const pid of [child.pid, ...childrenOf(child.pid)]) {
-        try {
-          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-          if (m) peak = Math.max(peak, Number(m[1]) * 1024);
-        } catch { /* exited */ }
+        const hwm = procStatus(pid, 'VmHWM'); // undefined once it exited
+        if (hwm !== undefined) peak = Math.max(peak, hwm * 2 ** 20);
       }
     };
     const timer = setInterval(sample, 50);
@@ -52,16 +49,8 @@ function measured(cmd, argv, env = process.env) {
   });
 }
 
-function childrenOf(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 const data = mkdtempSync(join(tmpdir(), 'lk-bench-'));
-const run = await measured(process.execPath, [join(root, 'bin/lorekeeper.js'), 'ingest', '--data', data, '--inbox', 'bench', '--json', source]);
+const run = await measured(process.execPath, [LOREKEEPER, 'ingest', '--data', data, '--inbox', 'bench', '--json', source]);
 const summary = JSON.parse(run.stdout.trim());
 const storeBytes = duBytes(data);
 const ours = {

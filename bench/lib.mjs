@@ -1,6 +1,7 @@
-// Pieces the web benchmarks share (bench/web.mjs, bench/soak.mjs): options, cleanup, HTTP requests,
-// processes and their CPU and memory from /proc, wrk with a Lua script cycling through URL lists,
-// and starting `lorekeeper ingest` and `lorekeeper serve`. Needs dist/ (npm run build).
+// Pieces the benchmarks share (bench/web.mjs, bench/soak.mjs, bench/ingest.mjs): options, cleanup,
+// HTTP requests, processes and their CPU and memory from /proc, wrk with a Lua script cycling
+// through URL lists, and starting `lorekeeper ingest` and `lorekeeper serve`. Needs dist/ (npm run
+// build).
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
