@@ -11,7 +11,16 @@
 // every copy of a reused Message-ID on purpose) is reported as an intended difference, not a failure.
 // Exit status: 0 when every other comparison matched, 1 otherwise, 2 on usage errors.
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  closeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip, gunzipSync, inflateSync, brotliDecompressSync } from 'node:zlib';
 import http from 'node:http';
@@ -25,7 +34,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // ---------------------------------------------------------------------------------------------
 // arguments
 
-const USAGE = 'usage: npm run compat -- MBOX[.gz] [--sample N] [--seed S] [--pi-port P] [--port P]\n' +
+const USAGE =
+  'usage: npm run compat -- MBOX[.gz] [--sample N] [--seed S] [--pi-port P] [--port P]\n' +
   '                      [--pi-url http://127.0.0.1:8089/NAME/] [--lk-url http://127.0.0.1:8080/NAME/]\n' +
   '                      [--name NAME] [--address ADDR] [--json FILE] [--concurrency N] [--keep] [--mid MID]...';
 let opts;
@@ -274,25 +284,44 @@ function get1(url, keepAlive = true) {
   return new Promise((resolvePromise) => {
     const started = Date.now();
     // maxHeaderSize: a long Subject makes a long Content-Disposition filename
-    const req = http.get(url, { agent: keepAlive ? agent : false, maxHeaderSize: 1 << 20, headers: { 'user-agent': 'lorekeeper-compat' } }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('error', (err) => resolvePromise({ status: 0, error: err.message, reused: req.reusedSocket, body: Buffer.alloc(0), headers: {} }));
-      res.on('end', () => {
-        let body = Buffer.concat(chunks);
-        const enc = (res.headers['content-encoding'] || '').toLowerCase();
-        try {
-          if (enc === 'gzip' || enc === 'x-gzip') body = gunzipSync(body);
-          else if (enc === 'deflate') body = inflateSync(body);
-          else if (enc === 'br') body = brotliDecompressSync(body);
-        } catch (err) {
-          return resolvePromise({ status: res.statusCode, error: `bad ${enc} body: ${err.message}`, body, headers: res.headers });
-        }
-        resolvePromise({ status: res.statusCode, headers: res.headers, body, ms: Date.now() - started });
-      });
-    });
+    const req = http.get(
+      url,
+      { agent: keepAlive ? agent : false, maxHeaderSize: 1 << 20, headers: { 'user-agent': 'lorekeeper-compat' } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('error', (err) =>
+          resolvePromise({
+            status: 0,
+            error: err.message,
+            reused: req.reusedSocket,
+            body: Buffer.alloc(0),
+            headers: {},
+          }),
+        );
+        res.on('end', () => {
+          let body = Buffer.concat(chunks);
+          const enc = (res.headers['content-encoding'] || '').toLowerCase();
+          try {
+            if (enc === 'gzip' || enc === 'x-gzip') body = gunzipSync(body);
+            else if (enc === 'deflate') body = inflateSync(body);
+            else if (enc === 'br') body = brotliDecompressSync(body);
+          } catch (err) {
+            return resolvePromise({
+              status: res.statusCode,
+              error: `bad ${enc} body: ${err.message}`,
+              body,
+              headers: res.headers,
+            });
+          }
+          resolvePromise({ status: res.statusCode, headers: res.headers, body, ms: Date.now() - started });
+        });
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs / 1000} s`)));
-    req.on('error', (err) => resolvePromise({ status: 0, error: err.message, reused: req.reusedSocket, body: Buffer.alloc(0), headers: {} }));
+    req.on('error', (err) =>
+      resolvePromise({ status: 0, error: err.message, reused: req.reusedSocket, body: Buffer.alloc(0), headers: {} }),
+    );
   });
 }
 
@@ -304,15 +333,18 @@ function limiter(max) {
     if (active >= max || !queue.length) return;
     active++;
     const { fn, ok, fail } = queue.shift();
-    fn().then(ok, fail).finally(() => {
-      active--;
+    fn()
+      .then(ok, fail)
+      .finally(() => {
+        active--;
+        next();
+      });
+  };
+  return (fn) =>
+    new Promise((ok, fail) => {
+      queue.push({ fn, ok, fail });
       next();
     });
-  };
-  return (fn) => new Promise((ok, fail) => {
-    queue.push({ fn, ok, fail });
-    next();
-  });
 }
 const limit = limiter(concurrency);
 const fetchLimited = (url) => limit(() => get(url));
@@ -320,7 +352,8 @@ const fetchLimited = (url) => limit(() => get(url));
 async function waitFor(url, seconds, child) {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`server exited with status ${child.exitCode} before answering`);
+    if (child && child.exitCode !== null)
+      throw new Error(`server exited with status ${child.exitCode} before answering`);
     const r = await get(url);
     if (r.status > 0) return r;
     await new Promise((r2) => setTimeout(r2, 250));
@@ -384,18 +417,29 @@ async function startLorekeeper() {
   else cleanups.push(() => log(`kept ${data}`));
   const cli = join(root, 'bin', 'lorekeeper.js');
   log(`ingesting ${basename(mboxPath)} into ${data}`);
-  const out = await run(process.execPath, [cli, 'ingest', '--data', data, '--inbox', name, '--address', address, '--json', mboxPath], { stdout: 'capture' });
+  const out = await run(
+    process.execPath,
+    [cli, 'ingest', '--data', data, '--inbox', name, '--address', address, '--json', mboxPath],
+    { stdout: 'capture' },
+  );
   let summary = out.trim();
   try {
     const s = JSON.parse(out.trim().split('\n').pop());
     summary = `${s.read} read, ${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined in ${s.seconds} s`;
-  } catch { /* print it as it came */ }
+  } catch {
+    /* print it as it came */
+  }
   log(`lorekeeper ingest: ${summary}`);
   const logFile = join(data, 'serve.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [cli, 'serve', '--data', data, '--host', '127.0.0.1', '--port', String(lkPort)], {
-    cwd: root, stdio: ['ignore', fd, fd],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--data', data, '--host', '127.0.0.1', '--port', String(lkPort)],
+    {
+      cwd: root,
+      stdio: ['ignore', fd, fd],
+    },
+  );
   closeSync(fd);
   cleanups.push(() => {
     if (child.exitCode === null) killPid(child.pid, 'lorekeeper serve');
@@ -407,8 +451,10 @@ async function startLorekeeper() {
     let tail = '';
     try {
       tail = readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n');
-    } catch { /* no log */ }
-    throw new Error(`lorekeeper serve: ${err.message}\n${tail}`);
+    } catch {
+      /* no log */
+    }
+    throw new Error(`lorekeeper serve: ${err.message}\n${tail}`, { cause: err });
   }
   log(`lorekeeper serving ${url}`);
   return url;
@@ -538,7 +584,11 @@ const CHECKS = [
 ];
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 const short = (s, n = 60) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
-const list = (a, n = 3) => a.slice(0, n).map((x) => `<${short(x, 50)}>`).join(' ') + (a.length > n ? ` +${a.length - n} more` : '');
+const list = (a, n = 3) =>
+  a
+    .slice(0, n)
+    .map((x) => `<${short(x, 50)}>`)
+    .join(' ') + (a.length > n ? ` +${a.length - n} more` : '');
 
 function statusWhy(pi, lk) {
   const s = (r) => (r.status ? `${r.status}` : `error (${r.error})`);
@@ -596,15 +646,18 @@ async function compareOne(piUrl, lkUrl, mid) {
       const b = new Set(lkM.mids);
       const missing = [...a].filter((x) => !b.has(x));
       const extra = [...b].filter((x) => !a.has(x));
-      out.mbox = missing.length || extra.length
-        ? {
-            ok: false,
-            why: `public-inbox ${a.size} ids (${piM.mids.length} msgs), lorekeeper ${b.size} (${lkM.mids.length} msgs)` +
-              (missing.length ? `; missing in lorekeeper: ${list(missing)}` : '') +
-              (extra.length ? `; extra in lorekeeper: ${list(extra)}` : ''),
-            missing, extra,
-          }
-        : { ok: true, messages: { pi: piM.mids.length, lk: lkM.mids.length }, ids: a.size };
+      out.mbox =
+        missing.length || extra.length
+          ? {
+              ok: false,
+              why:
+                `public-inbox ${a.size} ids (${piM.mids.length} msgs), lorekeeper ${b.size} (${lkM.mids.length} msgs)` +
+                (missing.length ? `; missing in lorekeeper: ${list(missing)}` : '') +
+                (extra.length ? `; extra in lorekeeper: ${list(extra)}` : ''),
+              missing,
+              extra,
+            }
+          : { ok: true, messages: { pi: piM.mids.length, lk: lkM.mids.length }, ids: a.size };
     }
   }
 
@@ -628,7 +681,7 @@ async function compareOne(piUrl, lkUrl, mid) {
       const c = { ok: false, pi: pc.count, lk: lc.count, why: `public-inbox ${pc.count}, lorekeeper ${lc.count}` };
       // lorekeeper counts every kept copy of a reused Message-ID in the thread; public-inbox has one
       if (piM?.mids && lkM?.mids && out.mbox.ok) {
-        const extraCopies = (lkM.mids.length - new Set(lkM.mids).size) - (piM.mids.length - new Set(piM.mids).size);
+        const extraCopies = lkM.mids.length - new Set(lkM.mids).size - (piM.mids.length - new Set(piM.mids).size);
         if (extraCopies > 0 && lc.count - pc.count === extraCopies) {
           c.intended = true;
           c.why += ` (the thread's t.mbox.gz has ${extraCopies} more cop${extraCopies > 1 ? 'ies' : 'y'} of a reused Message-ID in lorekeeper)`;
@@ -648,19 +701,30 @@ async function compareOne(piUrl, lkUrl, mid) {
     } else {
       const diffs = [];
       const j = (a) => a.join(' ');
-      if (j(pr.inReplyTo) !== j(lr.inReplyTo)) diffs.push(`--in-reply-to ${JSON.stringify(j(pr.inReplyTo))} vs ${JSON.stringify(j(lr.inReplyTo))}`);
+      if (j(pr.inReplyTo) !== j(lr.inReplyTo))
+        diffs.push(`--in-reply-to ${JSON.stringify(j(pr.inReplyTo))} vs ${JSON.stringify(j(lr.inReplyTo))}`);
       if (j(pr.to) !== j(lr.to)) diffs.push(`--to ${JSON.stringify(j(pr.to))} vs ${JSON.stringify(j(lr.to))}`);
       const pcc = new Set(pr.cc);
       const lcc = new Set(lr.cc);
       const ccMissing = [...pcc].filter((x) => !lcc.has(x));
       const ccExtra = [...lcc].filter((x) => !pcc.has(x));
-      if (ccMissing.length) diffs.push(`--cc missing in lorekeeper: ${ccMissing.slice(0, 3).map((x) => JSON.stringify(x)).join(' ')}${ccMissing.length > 3 ? ` +${ccMissing.length - 3}` : ''}`);
-      if (ccExtra.length) diffs.push(`--cc extra in lorekeeper: ${ccExtra.slice(0, 3).map((x) => JSON.stringify(x)).join(' ')}${ccExtra.length > 3 ? ` +${ccExtra.length - 3}` : ''}`);
+      if (ccMissing.length)
+        diffs.push(
+          `--cc missing in lorekeeper: ${ccMissing
+            .slice(0, 3)
+            .map((x) => JSON.stringify(x))
+            .join(' ')}${ccMissing.length > 3 ? ` +${ccMissing.length - 3}` : ''}`,
+        );
+      if (ccExtra.length)
+        diffs.push(
+          `--cc extra in lorekeeper: ${ccExtra
+            .slice(0, 3)
+            .map((x) => JSON.stringify(x))
+            .join(' ')}${ccExtra.length > 3 ? ` +${ccExtra.length - 3}` : ''}`,
+        );
       if (pr.other.length) diffs.push(`public-inbox also has ${pr.other.map((x) => '--' + x).join(' ')}`);
       if (lr.other.length) diffs.push(`lorekeeper also has ${lr.other.map((x) => '--' + x).join(' ')}`);
-      out.reply = diffs.length
-        ? { ok: false, why: diffs.join('; '), pi: pr, lk: lr }
-        : { ok: true };
+      out.reply = diffs.length ? { ok: false, why: diffs.join('; '), pi: pr, lk: lr } : { ok: true };
       if (diffs.length === 1 && ccExtra.length && !ccMissing.length && controlInAddresses(piRaw.body)) {
         // public-inbox's address parser (Email::Address::XS) stops at a control character and
         // drops every recipient after it; lorekeeper keeps them
@@ -679,7 +743,10 @@ async function compareOne(piUrl, lkUrl, mid) {
 
 /** Whether the To or Cc header of a raw message holds a control character other than folding. */
 function controlInAddresses(raw) {
-  const head = raw.toString('latin1').split(/\r?\n\r?\n/, 1)[0].replace(/\r?\n[ \t]/g, ' ');
+  const head = raw
+    .toString('latin1')
+    .split(/\r?\n\r?\n/, 1)[0]
+    .replace(/\r?\n[ \t]/g, ' ');
   return /^(?:to|cc):[^\n]*[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/im.test(head);
 }
 
@@ -772,30 +839,47 @@ async function main() {
   // never round a shortfall up to 100%
   const pct = (a, b) => (!b ? '-' : a === b ? '100%' : Math.min((100 * a) / b, 99.99).toFixed(2) + '%');
   const lines = [];
-  lines.push(`lorekeeper vs public-inbox 1.9 on ${basename(mboxPath)}: ${results.length} Message-IDs sampled from ${total} messages (seed ${seed})`);
+  lines.push(
+    `lorekeeper vs public-inbox 1.9 on ${basename(mboxPath)}: ${results.length} Message-IDs sampled from ${total} messages (seed ${seed})`,
+  );
   lines.push(`  public-inbox ${piUrl}`);
   lines.push(`  lorekeeper   ${lkUrl}`);
   lines.push('');
-  lines.push(`${'check'.padEnd(48)} ${'matched'.padStart(8)} ${'compared'.padStart(9)} ${'rate'.padStart(7)} ${'intended'.padStart(9)}`);
+  lines.push(
+    `${'check'.padEnd(48)} ${'matched'.padStart(8)} ${'compared'.padStart(9)} ${'rate'.padStart(7)} ${'intended'.padStart(9)}`,
+  );
   for (const [key] of CHECKS) {
     const s = summary[key];
-    lines.push(`${`${key}: ${s.label}`.padEnd(48)} ${String(s.matched).padStart(8)} ${String(s.compared).padStart(9)} ${pct(s.matched, s.compared).padStart(7)} ${String(s.intended).padStart(9)}`);
+    lines.push(
+      `${`${key}: ${s.label}`.padEnd(48)} ${String(s.matched).padStart(8)} ${String(s.compared).padStart(9)} ${pct(s.matched, s.compared).padStart(7)} ${String(s.intended).padStart(9)}`,
+    );
   }
-  const all = Object.values(summary).reduce((acc, s) => [acc[0] + s.matched, acc[1] + s.compared, acc[2] + s.intended], [0, 0, 0]);
-  lines.push(`${'all checks'.padEnd(48)} ${String(all[0]).padStart(8)} ${String(all[1]).padStart(9)} ${pct(all[0], all[1]).padStart(7)} ${String(all[2]).padStart(9)}`);
+  const all = Object.values(summary).reduce(
+    (acc, s) => [acc[0] + s.matched, acc[1] + s.compared, acc[2] + s.intended],
+    [0, 0, 0],
+  );
+  lines.push(
+    `${'all checks'.padEnd(48)} ${String(all[0]).padStart(8)} ${String(all[1]).padStart(9)} ${pct(all[0], all[1]).padStart(7)} ${String(all[2]).padStart(9)}`,
+  );
   for (const [key] of CHECKS) {
     const s = summary[key];
     if (!s.mismatches.length) continue;
     lines.push('');
-    lines.push(`${key}: ${s.mismatched} mismatch${s.mismatched > 1 ? 'es' : ''}${s.mismatched > 10 ? ' (first 10)' : ''}`);
+    lines.push(
+      `${key}: ${s.mismatched} mismatch${s.mismatched > 1 ? 'es' : ''}${s.mismatched > 10 ? ' (first 10)' : ''}`,
+    );
     for (const m of s.mismatches.slice(0, 10)) lines.push(`  <${m.mid}>: ${m.why}`);
   }
   const intendedAny = CHECKS.some(([k]) => summary[k].intended) || duplicates.length;
   if (intendedAny) {
     lines.push('');
-    lines.push('intended differences (README.md explains each), not counted as failures: a reused Message-ID keeps every');
-    lines.push('copy (public-inbox\'s reference import drops the second, so its /raw has one); recipients after a control');
-    lines.push('character in To/Cc stay in the reply line (public-inbox\'s address parser drops them):');
+    lines.push(
+      'intended differences (README.md explains each), not counted as failures: a reused Message-ID keeps every',
+    );
+    lines.push(
+      "copy (public-inbox's reference import drops the second, so its /raw has one); recipients after a control",
+    );
+    lines.push("character in To/Cc stay in the reply line (public-inbox's address parser drops them):");
     for (const [key] of CHECKS) {
       const s = summary[key];
       if (!s.intended) continue;
@@ -804,11 +888,15 @@ async function main() {
     }
   }
   lines.push('');
-  lines.push(failed
-    ? `FAIL: ${Object.values(summary).reduce((n, s) => n + s.mismatched, 0)} comparison(s) differ`
-    : 'OK: every comparison matched (apart from intended differences)');
-  lines.push(`(${((Date.now() - tCompare) / 1000).toFixed(0)} s comparing, ${((Date.now() - t0) / 1000).toFixed(0)} s in all` +
-    `${retries ? `; ${retries} request${retries > 1 ? 's' : ''} retried after a reset keep-alive connection` : ''})`);
+  lines.push(
+    failed
+      ? `FAIL: ${Object.values(summary).reduce((n, s) => n + s.mismatched, 0)} comparison(s) differ`
+      : 'OK: every comparison matched (apart from intended differences)',
+  );
+  lines.push(
+    `(${((Date.now() - tCompare) / 1000).toFixed(0)} s comparing, ${((Date.now() - t0) / 1000).toFixed(0)} s in all` +
+      `${retries ? `; ${retries} request${retries > 1 ? 's' : ''} retried after a reset keep-alive connection` : ''})`,
+  );
   console.log(lines.join('\n'));
 
   if (o.json) {
@@ -822,17 +910,29 @@ async function main() {
       lorekeeper: lkUrl,
       ok: !failed,
       retries,
-      checks: Object.fromEntries(CHECKS.map(([key]) => {
-        const s = summary[key];
-        return [key, {
-          label: s.label, matched: s.matched, compared: s.compared, intended: s.intended,
-          rate: s.compared ? s.matched / s.compared : null,
-          mismatches: s.mismatches, intendedCases: s.intendedCases,
-        }];
-      })),
+      checks: Object.fromEntries(
+        CHECKS.map(([key]) => {
+          const s = summary[key];
+          return [
+            key,
+            {
+              label: s.label,
+              matched: s.matched,
+              compared: s.compared,
+              intended: s.intended,
+              rate: s.compared ? s.matched / s.compared : null,
+              mismatches: s.mismatches,
+              intendedCases: s.intendedCases,
+            },
+          ];
+        }),
+      ),
       duplicateMessageIdsKept: duplicates,
       results: results.map((r) => ({
-        mid: r.mid, index: r.index, how: r.how, copies: r.copies,
+        mid: r.mid,
+        index: r.index,
+        how: r.how,
+        copies: r.copies,
         ...Object.fromEntries(CHECKS.map(([k]) => [k, detail(r[k])])),
       })),
     };
@@ -842,7 +942,7 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-let code = 1;
+let code;
 try {
   code = await main();
 } catch (err) {

@@ -3,7 +3,16 @@
 // through URL lists, and starting `lorekeeper ingest` and `lorekeeper serve`. Needs dist/ (npm run
 // build).
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +36,13 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** The comment block at the top of a script (after the #! line), for --help. */
 export function usage(scriptUrl) {
   const lines = readFileSync(fileURLToPath(scriptUrl), 'utf8').split('\n').slice(1);
-  return lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.slice(3)).join('\n');
+  return lines
+    .slice(
+      0,
+      lines.findIndex((l) => !l.startsWith('//')),
+    )
+    .map((l) => l.slice(3))
+    .join('\n');
 }
 
 /** A positive number option (exit 2 otherwise); `fallback` when not given. */
@@ -51,7 +66,17 @@ export function positiveOption(prog) {
  * numbers, the mbox path and `num`, which checks more.
  */
 export function benchOptions(prog, scriptUrl, extra, defaults) {
-  const strings = ['mbox', 'data', 'inbox', 'duration', 'connections', 'threads', 'timeout', 'json', ...(extra.strings ?? [])];
+  const strings = [
+    'mbox',
+    'data',
+    'inbox',
+    'duration',
+    'connections',
+    'threads',
+    'timeout',
+    'json',
+    ...(extra.strings ?? []),
+  ];
   const options = { help: { type: 'boolean', short: 'h' } };
   for (const name of strings) options[name] = { type: 'string' };
   for (const name of extra.flags ?? []) options[name] = { type: 'boolean' };
@@ -70,7 +95,10 @@ export function benchOptions(prog, scriptUrl, extra, defaults) {
   const duration = num(opt.duration, '--duration', defaults.duration);
   const connections = Math.round(num(opt.connections, '--connections', defaults.connections));
   return {
-    opt, num, duration, connections,
+    opt,
+    num,
+    duration,
+    connections,
     threads: Math.min(connections, Math.round(num(opt.threads, '--threads', defaults.threads))),
     timeout: num(opt.timeout, '--timeout', defaults.timeout),
     mbox: resolve(opt.mbox ?? CORPUS),
@@ -89,7 +117,11 @@ export function cleanupOnExit(prog, work, { keep = false } = {}) {
     cleaning = true;
     stopWrk();
     for (const f of cleanups.reverse()) {
-      try { await f(); } catch (e) { log(`cleanup: ${e.message}`); }
+      try {
+        await f();
+      } catch (e) {
+        log(`cleanup: ${e.message}`);
+      }
     }
     if (keep) log(`${prog}: kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
@@ -111,10 +143,28 @@ export const searchPath = (q) => `?${new URLSearchParams({ q })}`;
 
 /** Realistic searches: the prefixes people type on lore (public-inbox's search syntax). */
 export const QUERIES = [
-  's:virtio', 'f:mst', 'vhost', '"memory barrier"', 'd:20230101..', 'b:vring', 'dfn:drivers/vhost/net.c',
-  's:"PATCH v2" vdpa', 'virtio_net', 'f:jasowang s:vdpa', 's:vsock', 'b:"use after free"', 'dfhh:vhost_net',
-  'iommu AND kvm', 's:drm NOT s:virtio', 'nq:virtqueue', 'q:sev', 'dfa:spin_lock', 'rt:2023-06-01..2023-06-30',
-  'balloon deflate', 's:"virtio-mem"', 'dfb:READ_ONCE',
+  's:virtio',
+  'f:mst',
+  'vhost',
+  '"memory barrier"',
+  'd:20230101..',
+  'b:vring',
+  'dfn:drivers/vhost/net.c',
+  's:"PATCH v2" vdpa',
+  'virtio_net',
+  'f:jasowang s:vdpa',
+  's:vsock',
+  'b:"use after free"',
+  'dfhh:vhost_net',
+  'iommu AND kvm',
+  's:drm NOT s:virtio',
+  'nq:virtqueue',
+  'q:sev',
+  'dfa:spin_lock',
+  'rt:2023-06-01..2023-06-30',
+  'balloon deflate',
+  's:"virtio-mem"',
+  'dfb:READ_ONCE',
 ];
 
 /** The last path segment of an inbox URL (http://host/NAME/ -> NAME). */
@@ -155,7 +205,11 @@ export function freePort() {
 export async function get(url, timeoutMs = 60_000, { gzip = true } = {}) {
   const t0 = performance.now();
   try {
-    const r = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' } });
+    const r = await fetch(url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' },
+    });
     const body = Buffer.from(await r.arrayBuffer());
     return { status: r.status, ms: performance.now() - t0, body, type: r.headers.get('content-type') ?? '' };
   } catch (e) {
@@ -181,14 +235,23 @@ export function printTable(t) {
 }
 
 export function tail(file, lines = 10) {
-  try { return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n'); } catch { return ''; }
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // processes
 
 export function alive(pid) {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function childrenOf(pid) {
@@ -223,15 +286,31 @@ export function procStatus(pid, key) {
 /** Stop a process tree this script started: TERM, then KILL after 10 s. */
 export async function stopTree(pid) {
   const kids = childrenOf(pid);
-  for (const p of [pid, ...kids]) { try { process.kill(p, 'SIGTERM'); } catch { /* gone */ } }
+  for (const p of [pid, ...kids]) {
+    try {
+      process.kill(p, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
   for (let i = 0; i < 100 && [pid, ...kids].some(alive); i++) await sleep(100);
-  for (const p of [pid, ...kids]) { if (alive(p)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+  for (const p of [pid, ...kids]) {
+    if (alive(p))
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+  }
 }
 
 /** Run a command to its end; resolves with its exit and output (stdin from `input` when given). */
 export function run(cmd, argv, { env, stdout = 'pipe', input } = {}) {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, argv, { stdio: [input === undefined ? 'ignore' : 'pipe', stdout, 'pipe'], env: env ?? process.env });
+    const child = spawn(cmd, argv, {
+      stdio: [input === undefined ? 'ignore' : 'pipe', stdout, 'pipe'],
+      env: env ?? process.env,
+    });
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => (out += d));
@@ -246,8 +325,12 @@ export function run(cmd, argv, { env, stdout = 'pipe', input } = {}) {
 export function listenerPids(port) {
   const inodes = new Set();
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    let text;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const c = line.trim().split(/\s+/);
       if (c.length > 9 && c[3] === '0A' && parseInt(c[1].split(':')[1], 16) === port) inodes.add(c[9]);
@@ -258,12 +341,21 @@ export function listenerPids(port) {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     let fds;
-    try { fds = readdirSync(`/proc/${d}/fd`); } catch { continue; }
+    try {
+      fds = readdirSync(`/proc/${d}/fd`);
+    } catch {
+      continue;
+    }
     for (const fd of fds) {
       try {
         const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/fd/${fd}`));
-        if (m && inodes.has(m[1])) { pids.add(Number(d)); break; }
-      } catch { /* gone */ }
+        if (m && inodes.has(m[1])) {
+          pids.add(Number(d));
+          break;
+        }
+      } catch {
+        /* gone */
+      }
     }
   }
   return [...pids];
@@ -273,7 +365,10 @@ export function listenerPids(port) {
 export function statTicks(pid, withChildren) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const r = f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number);
+    const r = f
+      .slice(f.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return r[11] + r[12] + (withChildren ? r[13] + r[14] : 0);
   } catch {
     return undefined;
@@ -345,7 +440,8 @@ export async function waitIdle(port, { maxMs = 30_000, quietMs = 0 } = {}) {
     const dt = m1.total - m0.total;
     if (dt > 0) background = Math.max(0, (m1.busy - m0.busy - own) / dt) * 100;
     quiet = own < 3 ? quiet + 1 : 0;
-    if ((quiet >= 2 || !pids.length) && (background === undefined || background < 20 || Date.now() - t0 > quietMs)) break;
+    if ((quiet >= 2 || !pids.length) && (background === undefined || background < 20 || Date.now() - t0 > quietMs))
+      break;
   }
   return { ms: Date.now() - t0, backgroundCpu: background, pids: pids.length };
 }
@@ -357,7 +453,9 @@ const UNIT_MS = { us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const UNIT_B = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
 
 export function luaString(s) {
-  return '"' + s.replace(/[\\"]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\' + c.charCodeAt(0)) + '"';
+  return (
+    '"' + s.replace(/[\\"]/g, (c) => '\\' + c).replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\' + c.charCodeAt(0)) + '"'
+  );
 }
 
 /**
@@ -365,7 +463,9 @@ export function luaString(s) {
  * `lua` is appended (e.g. response() and done() functions; `threads` holds the wrk threads).
  */
 export function writeWrkScript(file, paths, { threads, gzip, lua = '', by = 'bench/lib.mjs' }) {
-  writeFileSync(file, `-- generated by ${by}
+  writeFileSync(
+    file,
+    `-- generated by ${by}
 local paths = {
 ${paths.map((p) => '  ' + luaString(p) + ',').join('\n')}
 }
@@ -390,7 +490,8 @@ function request()
   i = i + 1
   return wrk.format(nil, p)
 end
-${lua}`);
+${lua}`,
+  );
   return file;
 }
 
@@ -398,7 +499,10 @@ export function parseWrk(out) {
   const time = (v, u) => Number(v) * UNIT_MS[u];
   const r = {};
   const lat = /^\s*Latency\s+([\d.]+)(us|ms|s|m|h)\s+([\d.]+)(us|ms|s|m|h)\s+([\d.]+)(us|ms|s|m|h)/m.exec(out);
-  if (lat) { r.avgMs = time(lat[1], lat[2]); r.maxMs = time(lat[5], lat[6]); }
+  if (lat) {
+    r.avgMs = time(lat[1], lat[2]);
+    r.maxMs = time(lat[5], lat[6]);
+  }
   for (const m of out.matchAll(/^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s|m|h)/gm)) r[`p${m[1]}Ms`] = time(m[2], m[3]);
   const req = /(\d+) requests in ([\d.]+)(us|ms|s|m|h), ([\d.]+)([KMGT]?B) read/.exec(out);
   if (!req) return undefined;
@@ -406,7 +510,9 @@ export function parseWrk(out) {
   r.seconds = time(req[2], req[3]) / 1000;
   r.bytes = Number(req[4]) * UNIT_B[req[5]];
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  r.socketErrors = sock ? { connect: +sock[1], read: +sock[2], write: +sock[3], timeout: +sock[4] } : { connect: 0, read: 0, write: 0, timeout: 0 };
+  r.socketErrors = sock
+    ? { connect: +sock[1], read: +sock[2], write: +sock[3], timeout: +sock[4] }
+    : { connect: 0, read: 0, write: 0, timeout: 0 };
   const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   r.non2xx3xx = bad ? Number(bad[1]) : 0;
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
@@ -431,7 +537,20 @@ export function stopWrk() {
 
 /** One wrk run; resolves with parseWrk's figures, the command and wrk's whole output. */
 export function wrk(origin, script, seconds, { threads, connections, timeout }) {
-  const argv = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', `${timeout}s`, '--latency', '-s', script, origin];
+  const argv = [
+    '-t',
+    String(threads),
+    '-c',
+    String(connections),
+    '-d',
+    `${seconds}s`,
+    '--timeout',
+    `${timeout}s`,
+    '--latency',
+    '-s',
+    script,
+    origin,
+  ];
   return new Promise((res, rej) => {
     const child = spawn('wrk', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     currentWrk = child;
@@ -442,7 +561,8 @@ export function wrk(origin, script, seconds, { threads, connections, timeout }) 
     child.on('exit', (code) => {
       currentWrk = undefined;
       const parsed = parseWrk(out);
-      if (code !== 0 || !parsed) return rej(new Error(`wrk exited ${code}: ${out.trim().split('\n').slice(-3).join(' | ')}`));
+      if (code !== 0 || !parsed)
+        return rej(new Error(`wrk exited ${code}: ${out.trim().split('\n').slice(-3).join(' | ')}`));
       res({ ...parsed, command: `wrk ${argv.join(' ')}`, output: out });
     });
   });
@@ -457,7 +577,11 @@ export function hasStore(dir) {
 
 /** `lorekeeper ingest --json` of `sources` into `dataDir`: its summary line, or an Error saying why not. */
 export async function ingest(dataDir, inbox, sources, { args = [], input } = {}) {
-  const r = await run(process.execPath, [LOREKEEPER, 'ingest', '--data', dataDir, '--inbox', inbox, '--json', ...args, ...sources], { input });
+  const r = await run(
+    process.execPath,
+    [LOREKEEPER, 'ingest', '--data', dataDir, '--inbox', inbox, '--json', ...args, ...sources],
+    { input },
+  );
   if (r.code !== 0) throw new Error(`lorekeeper ingest failed (exit ${r.code}):\n${r.err}`);
   return JSON.parse(r.out.trim().split('\n').pop());
 }
@@ -470,10 +594,15 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
 export function startServe(dataDir, port, { logFile, probeUrl }) {
   let exit;
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [LOREKEEPER, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port)],
-    { stdio: ['ignore', fd, fd] });
+  const child = spawn(
+    process.execPath,
+    [LOREKEEPER, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port)],
+    { stdio: ['ignore', fd, fd] },
+  );
   closeSync(fd);
-  child.on('exit', (code, signal) => { exit = `lorekeeper exited (code ${code}, signal ${signal})`; });
+  child.on('exit', (code, signal) => {
+    exit = `lorekeeper exited (code ${code}, signal ${signal})`;
+  });
   return {
     child,
     exited: () => exit,

@@ -30,10 +30,10 @@ const PI_PORT = Number(opt('--pi-port') ?? 18089);
 function queries(db) {
   // real ids from the archive for the exact prefixes
   const pick = (sql) => db.prepare(sql).pluck().get();
-  const patchid = pick("SELECT patchid FROM patchid ORDER BY num LIMIT 1 OFFSET 500");
+  const patchid = pick('SELECT patchid FROM patchid ORDER BY num LIMIT 1 OFFSET 500');
   const pre = pick('SELECT oid FROM blob_oid WHERE post = 0 AND length(oid) >= 7 ORDER BY num LIMIT 1 OFFSET 700');
   const post = pick('SELECT oid FROM blob_oid WHERE post = 1 AND length(oid) >= 7 ORDER BY num LIMIT 1 OFFSET 900');
-  const mid = pick("SELECT mid FROM msg WHERE num > 0 ORDER BY num LIMIT 1 OFFSET 1234");
+  const mid = pick('SELECT mid FROM msg WHERE num > 0 ORDER BY num LIMIT 1 OFFSET 1234');
   const listId = pick('SELECT lid FROM list_id LIMIT 1');
   return [
     's:vhost',
@@ -78,7 +78,9 @@ async function waitFor(url, seconds) {
     try {
       const r = await fetch(url);
       if (r.status < 500) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer`);
@@ -88,7 +90,10 @@ async function waitFor(url, seconds) {
 async function matches(base, q, threads, retry = true) {
   let r;
   try {
-    r = await fetch(`${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`, { method: 'POST', body: '' });
+    r = await fetch(`${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`, {
+      method: 'POST',
+      body: '',
+    });
   } catch (err) {
     // a kept-alive connection the server closed just as it was reused: ask once more
     if (retry) return matches(base, q, threads, false);
@@ -113,18 +118,29 @@ const cleanup = [];
 if (!data) {
   data = mkdtempSync(join(tmpdir(), 'lk-search-compat-'));
   cleanup.push(() => rmSync(data, { recursive: true, force: true }));
-  const r = spawnSync(process.execPath, [join(root, 'bin/lorekeeper.js'), 'ingest', '--data', data, '--inbox', NAME, '--json', resolve(mbox)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'bin/lorekeeper.js'), 'ingest', '--data', data, '--inbox', NAME, '--json', resolve(mbox)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   if (r.status !== 0) throw new Error('ingest failed');
 }
 const inbox = opt('--inbox') ?? NAME;
-const server = spawn(process.execPath, [join(root, 'bin/lorekeeper.js'), 'serve', '--data', data, '--port', String(LK_PORT)], { stdio: 'ignore' });
+const server = spawn(
+  process.execPath,
+  [join(root, 'bin/lorekeeper.js'), 'serve', '--data', data, '--port', String(LK_PORT)],
+  { stdio: 'ignore' },
+);
 cleanup.push(() => server.kill());
 const lkBase = `http://127.0.0.1:${LK_PORT}/${inbox}/`;
 
 let piBase = opt('--pi-url');
 if (!piBase) {
   const work = mkdtempSync(join(tmpdir(), 'lk-search-compat-pi-'));
-  spawnSync('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), resolve(mbox), NAME, String(PI_PORT)], { env: { ...process.env, PI_WORK: work }, stdio: 'inherit' });
+  spawnSync('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), resolve(mbox), NAME, String(PI_PORT)], {
+    env: { ...process.env, PI_WORK: work },
+    stdio: 'inherit',
+  });
   cleanup.push(() => {
     const pid = join(work, `httpd-${PI_PORT}.pid`);
     if (existsSync(pid)) spawnSync('kill', [readFileSync(pid, 'utf8').trim()]);
@@ -147,7 +163,13 @@ try {
       const [pi, lk] = await Promise.all([matches(piBase, q, threads), matches(lkBase, q, threads)]);
       if (pi.error || lk.error) {
         // e.g. Xapian refuses a wildcard that expands to over 100 terms: no set to compare
-        rows.push({ query: q, threads, publicInbox: pi.error ? `HTTP ${pi.error}` : pi.size, lorekeeper: lk.error ? `HTTP ${lk.error}` : lk.size, jaccard: null });
+        rows.push({
+          query: q,
+          threads,
+          publicInbox: pi.error ? `HTTP ${pi.error}` : pi.size,
+          lorekeeper: lk.error ? `HTTP ${lk.error}` : lk.size,
+          jaccard: null,
+        });
         continue;
       }
       rows.push({ query: q, threads, publicInbox: pi.size, lorekeeper: lk.size, jaccard: jaccard(pi, lk) });
@@ -155,9 +177,21 @@ try {
     }
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log('query'.padEnd(46), 't=1'.padEnd(4), 'public-inbox'.padStart(12), 'lorekeeper'.padStart(11), 'Jaccard'.padStart(8));
+  console.log(
+    'query'.padEnd(46),
+    't=1'.padEnd(4),
+    'public-inbox'.padStart(12),
+    'lorekeeper'.padStart(11),
+    'Jaccard'.padStart(8),
+  );
   for (const r of rows) {
-    console.log(r.query.slice(0, 46).padEnd(46), (r.threads ? 'yes' : '').padEnd(4), String(r.publicInbox).padStart(12), String(r.lorekeeper).padStart(11), (r.jaccard === null ? 'error' : r.jaccard.toFixed(3)).padStart(8));
+    console.log(
+      r.query.slice(0, 46).padEnd(46),
+      (r.threads ? 'yes' : '').padEnd(4),
+      String(r.publicInbox).padStart(12),
+      String(r.lorekeeper).padStart(11),
+      (r.jaccard === null ? 'error' : r.jaccard.toFixed(3)).padStart(8),
+    );
   }
   const compared = rows.filter((r) => r.jaccard !== null);
   const summary = {
@@ -167,8 +201,10 @@ try {
     meanJaccardMatchesOnly: mean(compared.filter((r) => !r.threads).map((r) => r.jaccard)),
     meanJaccardThreads: mean(compared.filter((r) => r.threads).map((r) => r.jaccard)),
   };
-  console.log(`\n${summary.queries} queries; mean Jaccard ${summary.meanJaccard.toFixed(3)} ` +
-    `(matches ${summary.meanJaccardMatchesOnly.toFixed(3)}, whole threads ${summary.meanJaccardThreads.toFixed(3)})`);
+  console.log(
+    `\n${summary.queries} queries; mean Jaccard ${summary.meanJaccard.toFixed(3)} ` +
+      `(matches ${summary.meanJaccardMatchesOnly.toFixed(3)}, whole threads ${summary.meanJaccardThreads.toFixed(3)})`,
+  );
   if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify({ summary, rows }, null, 1));
   process.exitCode = summary.meanJaccard >= 0.95 ? 0 : 1;
 } finally {

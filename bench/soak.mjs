@@ -31,7 +31,19 @@
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, mkdirSync, openSync, readSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { tmpdir, cpus } from 'node:os';
@@ -39,8 +51,32 @@ import { join, resolve } from 'node:path';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import {
-  STORE_FILE, log, sleep, midEscape, searchPath, QUERIES, prng, shuffle, freePort, get, okStatus, fmtMs, printTable, tail,
-  procStatus, processTree, statTicks, selfTicks, machineTicks, hasStore, ingest, startServe, writeWrkScript, wrk, benchOptions, cleanupOnExit,
+  STORE_FILE,
+  log,
+  sleep,
+  midEscape,
+  searchPath,
+  QUERIES,
+  prng,
+  shuffle,
+  freePort,
+  get,
+  okStatus,
+  fmtMs,
+  printTable,
+  tail,
+  procStatus,
+  processTree,
+  statTicks,
+  selfTicks,
+  machineTicks,
+  hasStore,
+  ingest,
+  startServe,
+  writeWrkScript,
+  wrk,
+  benchOptions,
+  cleanupOnExit,
 } from './lib.mjs';
 import { MboxSplitter, toMboxrd } from '../dist/mail/mboxrd.js';
 import { HeaderBlock, splitHeaderBody } from '../dist/mail/headers.js';
@@ -52,8 +88,17 @@ const PROG = 'soak';
 // ---------------------------------------------------------------------------------------------
 // options
 
-const { opt, num, duration: DURATION, connections: CONNECTIONS, threads: THREADS, timeout: TIMEOUT, mbox: MBOX } = benchOptions(
-  PROG, import.meta.url,
+const {
+  opt,
+  num,
+  duration: DURATION,
+  connections: CONNECTIONS,
+  threads: THREADS,
+  timeout: TIMEOUT,
+  mbox: MBOX,
+} = benchOptions(
+  PROG,
+  import.meta.url,
   { strings: ['new', 'batch', 'jobs', 'rss-warmup'], flags: ['keep', 'no-mail'] },
   // two wrk threads: one cannot keep 64 connections busy while parsing every answer in Lua
   { duration: 60, connections: 64, threads: 2, timeout: 30 },
@@ -102,7 +147,8 @@ async function splitArchive(mbox, count) {
   };
   const splitter = new MboxSplitter('mboxrd');
   const input = createReadStream(mbox);
-  for await (const chunk of mbox.endsWith('.gz') ? input.pipe(createGunzip()) : input) await write(splitter.push(chunk));
+  for await (const chunk of mbox.endsWith('.gz') ? input.pipe(createGunzip()) : input)
+    await write(splitter.push(chunk));
   await write(splitter.end());
   out.end();
   await once(out, 'finish');
@@ -141,8 +187,10 @@ try {
 } catch (e) {
   await fail(e.message, 2);
 }
-log(`${PROG}: ${split.total} messages: ${split.base} in the base part (${(split.baseBytes / 2 ** 20).toFixed(0)} MiB), ` +
-  `${split.fresh.length} new (${(split.offsets[split.fresh.length] / 2 ** 20).toFixed(1)} MiB)`);
+log(
+  `${PROG}: ${split.total} messages: ${split.base} in the base part (${(split.baseBytes / 2 ** 20).toFixed(0)} MiB), ` +
+    `${split.fresh.length} new (${(split.offsets[split.fresh.length] / 2 ** 20).toFixed(1)} MiB)`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // 2. the store: the base part, ingested (or a copy of --data's)
@@ -181,12 +229,20 @@ const inboxRow = db.prepare('SELECT id, name FROM inbox WHERE name = ?').get(INB
 if (!inboxRow) {
   const names = db.prepare('SELECT name FROM inbox ORDER BY name').pluck().all();
   db.close();
-  await fail(`inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${names.join(', ') || 'none'}); pass --inbox`, 2);
+  await fail(
+    `inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${names.join(', ') || 'none'}); pass --inbox`,
+    2,
+  );
 }
 const q = {
-  tidOf: db.prepare('SELECT m.tid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num WHERE i.mid = ? LIMIT 1').pluck(),
+  tidOf: db
+    .prepare(
+      'SELECT m.tid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num WHERE i.mid = ? LIMIT 1',
+    )
+    .pluck(),
   held: db.prepare('SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0').pluck(),
-  thread: db.prepare(`SELECT mid, count(*) OVER () AS n FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL
+  thread:
+    db.prepare(`SELECT mid, count(*) OVER () AS n FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL
     ORDER BY ds, num LIMIT 1`),
 };
 const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
@@ -212,7 +268,8 @@ for (const m of split.fresh) {
     extended.set(tid, (extended.get(tid) ?? 0) + 1);
     continue;
   }
-  if (!group && m.mids.length && !q.held.get(m.mids[0])) newThreads.push(group = { mid: m.mids[0], replies: 0, fresh: true });
+  if (!group && m.mids.length && !q.held.get(m.mids[0]))
+    newThreads.push((group = { mid: m.mids[0], replies: 0, fresh: true }));
   if (!group) continue;
   group.replies++;
   for (const id of m.mids) newGroup.set(id, group);
@@ -229,27 +286,73 @@ newThreads.sort((a, b) => b.replies - a.replies);
 // the checker takes them in turns, one of each
 const checkedOld = extendedThreads.filter((t) => t.messages <= MAX_THREAD).slice(0, CHECK_THREADS);
 const checkedNew = newThreads.filter((t) => t.replies >= 3 && t.replies <= MAX_THREAD).slice(0, CHECK_THREADS);
-const checked = Array.from({ length: Math.max(checkedOld.length, checkedNew.length) }, (_, i) => [checkedOld[i], checkedNew[i]]).flat().filter(Boolean);
+const checked = Array.from({ length: Math.max(checkedOld.length, checkedNew.length) }, (_, i) => [
+  checkedOld[i],
+  checkedNew[i],
+])
+  .flat()
+  .filter(Boolean);
 // the series of those threads (a new thread's first message is one when it is a cover letter or a patch)
-const seriesOfThread = db.prepare('SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND m.mid IS NOT NULL ORDER BY s.id LIMIT 3').pluck();
+const seriesOfThread = db
+  .prepare(
+    'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND m.mid IS NOT NULL ORDER BY s.id LIMIT 3',
+  )
+  .pluck();
 for (const t of checked) t.series = t.fresh ? [t.mid] : seriesOfThread.all(t.tid);
 
 const rand = prng(0x50a4);
-const sample = (sql, n, ...args) => shuffle(db.prepare(sql).pluck().all(...args), rand).slice(0, n);
-const mids = sample('SELECT DISTINCT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL', 600, inboxRow.id);
-const threadMids = sample(`SELECT (SELECT mid FROM msg f WHERE f.tid = m.tid AND f.num > 0 AND f.inbox_id = m.inbox_id ORDER BY ds, num LIMIT 1)
-  FROM msg m WHERE m.inbox_id = ? AND m.num > 0 GROUP BY m.tid HAVING count(*) BETWEEN 2 AND ?`, 150, inboxRow.id, MAX_THREAD);
+const sample = (sql, n, ...args) =>
+  shuffle(
+    db
+      .prepare(sql)
+      .pluck()
+      .all(...args),
+    rand,
+  ).slice(0, n);
+const mids = sample(
+  'SELECT DISTINCT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL',
+  600,
+  inboxRow.id,
+);
+const threadMids = sample(
+  `SELECT (SELECT mid FROM msg f WHERE f.tid = m.tid AND f.num > 0 AND f.inbox_id = m.inbox_id ORDER BY ds, num LIMIT 1)
+  FROM msg m WHERE m.inbox_id = ? AND m.num > 0 GROUP BY m.tid HAVING count(*) BETWEEN 2 AND ?`,
+  150,
+  inboxRow.id,
+  MAX_THREAD,
+);
 const times = sample('SELECT ts FROM msg WHERE inbox_id = ? AND num > 0', 30, inboxRow.id);
-const series = sample('SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL', 100, inboxRow.id);
+const series = sample(
+  'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL',
+  100,
+  inboxRow.id,
+);
 // messages of the extended threads, whose pages (overviews) change as replies arrive
-const extMids = extendedThreads.filter((t) => t.messages <= MAX_THREAD).slice(0, 150).flatMap((t) =>
-  db.prepare('SELECT mid FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL ORDER BY num DESC LIMIT 3').pluck().all(t.tid, inboxRow.id));
-const extSeries = db.prepare(`SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL
-  AND s.tid IN (${extendedThreads.map((t) => t.tid).join(',') || 'NULL'}) LIMIT 50`).pluck().all(inboxRow.id);
+const extMids = extendedThreads
+  .filter((t) => t.messages <= MAX_THREAD)
+  .slice(0, 150)
+  .flatMap((t) =>
+    db
+      .prepare(
+        'SELECT mid FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL ORDER BY num DESC LIMIT 3',
+      )
+      .pluck()
+      .all(t.tid, inboxRow.id),
+  );
+const extSeries = db
+  .prepare(
+    `SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL
+  AND s.tid IN (${extendedThreads.map((t) => t.tid).join(',') || 'NULL'}) LIMIT 50`,
+  )
+  .pluck()
+  .all(inboxRow.id);
 db.close();
 
 const e = midEscape;
-const extThreadMids = extendedThreads.filter((t) => t.messages <= MAX_THREAD).slice(0, 150).map((t) => t.mid);
+const extThreadMids = extendedThreads
+  .filter((t) => t.messages <= MAX_THREAD)
+  .slice(0, 150)
+  .map((t) => t.mid);
 /** Kinds of URL and how many of each the mix holds (relative load: the list is cycled through). */
 const KINDS = {
   message: [...mids.slice(0, 400), ...extMids].map((m) => `${e(m)}/`),
@@ -263,9 +366,11 @@ const KINDS = {
   series: [...series.slice(0, 60), ...extSeries].map((m) => `${e(m)}/series/`),
   'series.json': series.slice(60, 100).map((m) => `${e(m)}/series.json`),
 };
-log(`${PROG}: store holds ${baseMessages} messages; the new mail extends ${extendedThreads.length} threads ` +
-  `(${extendedThreads.reduce((a, t) => a + t.replies, 0)} replies) and starts ${newThreads.length}` +
-  `${alreadyHeld ? `; ${alreadyHeld} new messages are already in the store` : ''}`);
+log(
+  `${PROG}: store holds ${baseMessages} messages; the new mail extends ${extendedThreads.length} threads ` +
+    `(${extendedThreads.reduce((a, t) => a + t.replies, 0)} replies) and starts ${newThreads.length}` +
+    `${alreadyHeld ? `; ${alreadyHeld} new messages are already in the store` : ''}`,
+);
 
 // ---------------------------------------------------------------------------------------------
 // 4. the server
@@ -296,18 +401,29 @@ shuffle(mix, rand);
 log(`${PROG}: checking the ${mix.length} URLs of the mix answer ...`);
 const notAnswering = [];
 for (let i = 0; i < mix.length; i += 8) {
-  await Promise.all(mix.slice(i, i + 8).map(async (u) => {
-    const r = await get(origin + u.path, 120_000);
-    if (!okStatus(r.status)) notAnswering.push(`${r.status || r.error} ${u.path}`);
-  }));
+  await Promise.all(
+    mix.slice(i, i + 8).map(async (u) => {
+      const r = await get(origin + u.path, 120_000);
+      if (!okStatus(r.status)) notAnswering.push(`${r.status || r.error} ${u.path}`);
+    }),
+  );
 }
-if (notAnswering.length) await fail(`${notAnswering.length} URLs of the mix do not answer 2xx/3xx before the load, e.g.:\n  ${notAnswering.slice(0, 10).join('\n  ')}`);
+if (notAnswering.length)
+  await fail(
+    `${notAnswering.length} URLs of the mix do not answer 2xx/3xx before the load, e.g.:\n  ${notAnswering.slice(0, 10).join('\n  ')}`,
+  );
 
 // ---------------------------------------------------------------------------------------------
 // 5. the consistency checker
 
-const htmlText = (s) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&lt;/g, '<').replace(/&gt;/g, '>')
-  .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const htmlText = (s) =>
+  s
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 /** What a thread page shows: the overview's count, the messages on the page, the overview's rows. */
 function readThreadPage(html) {
@@ -337,7 +453,8 @@ function readThreadPage(html) {
 function pageProblems(p, nested) {
   if (p.problem) return [p.problem];
   const out = [];
-  if (nested ? p.entries.length < p.n : p.entries.length !== p.n) out.push(`overview says ${p.n} messages, the page shows ${p.entries.length}`);
+  if (nested ? p.entries.length < p.n : p.entries.length !== p.n)
+    out.push(`overview says ${p.n} messages, the page shows ${p.entries.length}`);
   const onPage = new Set(p.entries);
   const inOverview = new Set(p.rows);
   const missing = nested ? p.rows.filter((id) => !onPage.has(id)) : [];
@@ -404,12 +521,15 @@ async function checkThread(t, nested) {
   if (mbox) checks.mboxes++;
   if (b.n > a.n) checks.grew++;
   if (inMbox.length < a.n || inMbox.length > b.n) {
-    failed('mbox', mboxUrl, [`t.mbox.gz holds ${inMbox.length} messages, the page before it showed ${a.n} and the page after it ${b.n}`]);
+    failed('mbox', mboxUrl, [
+      `t.mbox.gz holds ${inMbox.length} messages, the page before it showed ${a.n} and the page after it ${b.n}`,
+    ]);
   } else if (a.n === b.n) {
     // nothing arrived in between: the mbox is the page's messages
     const pageMids = new Set(b.mids);
     const absent = inMbox.filter((m) => m !== undefined && !pageMids.has(m));
-    if (absent.length) failed('mbox', mboxUrl, [`${absent.length} messages of t.mbox.gz are not on the page (e.g. ${absent[0]})`]);
+    if (absent.length)
+      failed('mbox', mboxUrl, [`${absent.length} messages of t.mbox.gz are not on the page (e.g. ${absent[0]})`]);
   }
 }
 
@@ -435,11 +555,15 @@ async function checkSeries(mid, t) {
     failed('series', jsonUrl, [`not JSON: ${err.message}`]);
     return;
   }
-  if (!versions?.length) failed('series', jsonUrl, [`series.json lists no version: ${r.body.subarray(0, 200).toString('utf8').trim()}`]);
+  if (!versions?.length)
+    failed('series', jsonUrl, [`series.json lists no version: ${r.body.subarray(0, 200).toString('utf8').trim()}`]);
   const pageUrl = `${base}${e(mid)}/series/`;
   const page = await get(pageUrl, 60_000);
   checks.series++;
-  if (page.status !== 200) failed('series', pageUrl, [`answered ${page.status || page.error}: ${page.body.subarray(0, 60).toString('utf8').trim()}`]);
+  if (page.status !== 200)
+    failed('series', pageUrl, [
+      `answered ${page.status || page.error}: ${page.body.subarray(0, 60).toString('utf8').trim()}`,
+    ]);
 }
 
 /** A thread's pages and mbox, then its series. */
@@ -472,7 +596,11 @@ function done(summary, latency, requests)
   io.write(string.format("p99.9 %d\\n", latency:percentile(99.9)))
 end
 `;
-const script = writeWrkScript(join(work, 'soak.lua'), mix.map((u) => u.path), { threads: THREADS, gzip: true, lua: STATUS_LUA, by: 'bench/soak.mjs' });
+const script = writeWrkScript(
+  join(work, 'soak.lua'),
+  mix.map((u) => u.path),
+  { threads: THREADS, gzip: true, lua: STATUS_LUA, by: 'bench/soak.mjs' },
+);
 
 const rss = [];
 const workerPids = new Set(workersAtStart);
@@ -480,7 +608,11 @@ function sampleMemory() {
   const pids = processTree(server.child.pid);
   for (const p of pids.slice(1)) workerPids.add(p);
   const mb = pids.reduce((a, p) => a + (procStatus(p, 'VmRSS') ?? 0), 0);
-  rss.push({ t: Number(((Date.now() - loadStart) / 1000).toFixed(1)), mb: Number(mb.toFixed(1)), processes: pids.length });
+  rss.push({
+    t: Number(((Date.now() - loadStart) / 1000).toFixed(1)),
+    mb: Number(mb.toFixed(1)),
+    processes: pids.length,
+  });
 }
 
 const feed = [];
@@ -531,11 +663,18 @@ async function checkLoop() {
   }
 }
 
-log(`${PROG}: load: wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s over ${mix.length} URLs, ` +
-  `${split.fresh.length} new messages in ingests of ${BATCH} or more, checker on ${checked.length} threads ...`);
-/** CPU ticks of the server's processes (with the children they reaped), this script (with wrk and the ingests) and the machine. */
+log(
+  `${PROG}: load: wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s over ${mix.length} URLs, ` +
+    `${split.fresh.length} new messages in ingests of ${BATCH} or more, checker on ${checked.length} threads ...`,
+);
+/**
+ * CPU ticks of the server's processes (with the children they reaped), this script (with wrk and the
+ * ingests) and the machine.
+ */
 const cpuNow = () => ({
-  server: new Map(processTree(server.child.pid).map((p) => [p, statTicks(p, true) ?? 0])), self: selfTicks(), machine: machineTicks(),
+  server: new Map(processTree(server.child.pid).map((p) => [p, statTicks(p, true) ?? 0])),
+  self: selfTicks(),
+  machine: machineTicks(),
 });
 const cpu0 = cpuNow();
 const loadStart = Date.now();
@@ -563,7 +702,10 @@ const serverDied = server.exited();
 // after the load: every checked thread once more at rest, and the store's count
 if (!serverDied) for (const t of checked) await checkAll(t, false);
 const dbAfter = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const messagesAfter = dbAfter.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
+const messagesAfter = dbAfter
+  .prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0')
+  .pluck()
+  .get(inboxRow.id);
 dbAfter.close();
 
 /** Warnings and errors the server logged (pino JSON lines, level >= 40), by message, with where they were thrown. */
@@ -573,10 +715,23 @@ async function serverLogErrors() {
   for await (const line of lines) {
     if (!line.startsWith('{')) continue;
     let j;
-    try { j = JSON.parse(line); } catch { continue; }
+    try {
+      j = JSON.parse(line);
+    } catch {
+      continue;
+    }
     if (!(j.level >= 40)) continue;
     const key = j.err?.message ?? j.msg;
-    const seen = byMessage.get(key) ?? { message: key, level: j.level, count: 0, at: j.err?.stack?.split('\n').slice(1, 3).map((l) => l.trim()).join(' / ') };
+    const seen = byMessage.get(key) ?? {
+      message: key,
+      level: j.level,
+      count: 0,
+      at: j.err?.stack
+        ?.split('\n')
+        .slice(1, 3)
+        .map((l) => l.trim())
+        .join(' / '),
+    };
     seen.count++;
     byMessage.set(key, seen);
   }
@@ -594,9 +749,15 @@ const ingestedAll = feed.reduce((a, f) => a + (f.added ?? 0), 0);
 const feedErrors = feed.filter((f) => f.error);
 const window = rss.filter((s) => s.t >= RSS_WARMUP);
 const mbs = window.map((s) => s.mb);
-const rssSummary = window.length ? {
-  first: mbs[0], last: mbs[mbs.length - 1], min: Math.min(...mbs), max: Math.max(...mbs), samples: window.length,
-} : undefined;
+const rssSummary = window.length
+  ? {
+      first: mbs[0],
+      last: mbs[mbs.length - 1],
+      min: Math.min(...mbs),
+      max: Math.max(...mbs),
+      samples: window.length,
+    }
+  : undefined;
 if (rssSummary) rssSummary.spread = (rssSummary.max - rssSummary.min) / rssSummary.min;
 const statuses = {};
 for (const m of (result.output ?? '').matchAll(/^status (\d+) (\d+)$/gm)) statuses[m[1]] = Number(m[2]);
@@ -612,79 +773,149 @@ const cpuUse = (() => {
   const total = cpu1.machine.total - cpu0.machine.total;
   const seconds = (cpu1.machine.total - cpu0.machine.total) / 100 / cpus().length;
   return {
-    serverCores: serverTicks / 100 / seconds, soakCores: selfT / 100 / seconds,
+    serverCores: serverTicks / 100 / seconds,
+    soakCores: selfT / 100 / seconds,
     otherShare: Math.max(0, (cpu1.machine.busy - cpu0.machine.busy - serverTicks - selfT) / total),
   };
 })();
 
 const targets = [
   ['wrk ran', !result.failed, result.failed ?? ''],
-  ['zero errors', !result.failed && result.errors === 0,
-    result.failed ? '' : `${result.non2xx3xx} non-2xx/3xx, socket errors ${JSON.stringify(result.socketErrors)}`],
-  ['no partial thread or series visible', checks.failures.length === 0 && checks.pages > 0,
-    `${checks.failures.length} inconsistent of ${checks.pages} pages, ${checks.mboxes} mboxes and ${checks.series} series answers checked`],
+  [
+    'zero errors',
+    !result.failed && result.errors === 0,
+    result.failed ? '' : `${result.non2xx3xx} non-2xx/3xx, socket errors ${JSON.stringify(result.socketErrors)}`,
+  ],
+  [
+    'no partial thread or series visible',
+    checks.failures.length === 0 && checks.pages > 0,
+    `${checks.failures.length} inconsistent of ${checks.pages} pages, ${checks.mboxes} mboxes and ${checks.series} series answers checked`,
+  ],
   ['checker answered', checks.errors.length === 0, `${checks.errors.length} checker requests failed`],
-  [`RSS flat within ${RSS_LIMIT * 100}%`, !!rssSummary && rssSummary.spread <= RSS_LIMIT,
-    rssSummary ? `(max - min) / min = ${(rssSummary.spread * 100).toFixed(1)}% after ${RSS_WARMUP} s` : 'no samples'],
-  ['mail arrived during the load', (ingestedDuring > 0 || opt['no-mail']) && feedErrors.length === 0,
-    `${ingestedDuring} messages in ${duringLoad.length} ingest runs during the load, ${feedErrors.length} runs failed`],
+  [
+    `RSS flat within ${RSS_LIMIT * 100}%`,
+    !!rssSummary && rssSummary.spread <= RSS_LIMIT,
+    rssSummary ? `(max - min) / min = ${(rssSummary.spread * 100).toFixed(1)}% after ${RSS_WARMUP} s` : 'no samples',
+  ],
+  [
+    'mail arrived during the load',
+    (ingestedDuring > 0 || opt['no-mail']) && feedErrors.length === 0,
+    `${ingestedDuring} messages in ${duringLoad.length} ingest runs during the load, ${feedErrors.length} runs failed`,
+  ],
   ['server stayed up', !serverDied && restarted === 0, serverDied ?? `${restarted} workers replaced`],
-  ['no error in the server log', !logged.some((l) => l.level >= 50), `${logged.filter((l) => l.level >= 50).reduce((a, l) => a + l.count, 0)} errors logged`],
+  [
+    'no error in the server log',
+    !logged.some((l) => l.level >= 50),
+    `${logged.filter((l) => l.level >= 50).reduce((a, l) => a + l.count, 0)} errors logged`,
+  ],
 ];
 
 console.log('');
-console.log(`lorekeeper soak: inbox "${INBOX}", ${baseMessages} messages + ${split.total - split.base} arriving; ` +
-  `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --timeout ${TIMEOUT}s over ${mix.length} URLs; ${cpus().length} CPUs; ${started.toISOString()}`);
+console.log(
+  `lorekeeper soak: inbox "${INBOX}", ${baseMessages} messages + ${split.total - split.base} arriving; ` +
+    `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --timeout ${TIMEOUT}s over ${mix.length} URLs; ${cpus().length} CPUs; ${started.toISOString()}`,
+);
 console.log('');
 printTable([['URL kind', 'URLs in the mix'], ...Object.entries(KINDS).map(([k, v]) => [k, v.length])]);
 console.log('');
 if (!result.failed) {
-  console.log(`requests       ${result.requests.toLocaleString('en-US')} in ${result.seconds.toFixed(1)} s: ${Math.round(result.wrkRps).toLocaleString('en-US')} req/s, ` +
-    `${(result.bytes / 2 ** 20).toFixed(0)} MiB read (${result.avgKB.toFixed(1)} KB/answer)`);
-  console.log(`latency        p50 ${fmtMs(result.p50Ms)}, p90 ${fmtMs(result.p90Ms)}, p99 ${fmtMs(result.p99Ms)}, p99.9 ${fmtMs(result.p999Ms)}, max ${fmtMs(result.maxMs)} (wrk, corrected for coordinated omission)`);
-  console.log(`statuses       ${Object.entries(statuses).map(([s, n]) => `${s}: ${n.toLocaleString('en-US')}`).join(', ') || '-'}; ` +
-    `answered from the response cache (X-Cache: hit): ${result.cacheHits === undefined ? '-' : `${(100 * result.cacheHits / Math.max(1, result.requests)).toFixed(1)}%`}`);
-  console.log(`errors         ${result.errors}: non-2xx/3xx ${result.non2xx3xx}, connect ${result.socketErrors.connect}, read ${result.socketErrors.read}, ` +
-    `write ${result.socketErrors.write}, timeout ${result.socketErrors.timeout}`);
+  console.log(
+    `requests       ${result.requests.toLocaleString('en-US')} in ${result.seconds.toFixed(1)} s: ${Math.round(result.wrkRps).toLocaleString('en-US')} req/s, ` +
+      `${(result.bytes / 2 ** 20).toFixed(0)} MiB read (${result.avgKB.toFixed(1)} KB/answer)`,
+  );
+  console.log(
+    `latency        p50 ${fmtMs(result.p50Ms)}, p90 ${fmtMs(result.p90Ms)}, p99 ${fmtMs(result.p99Ms)}, p99.9 ${fmtMs(result.p999Ms)}, max ${fmtMs(result.maxMs)} (wrk, corrected for coordinated omission)`,
+  );
+  console.log(
+    `statuses       ${
+      Object.entries(statuses)
+        .map(([s, n]) => `${s}: ${n.toLocaleString('en-US')}`)
+        .join(', ') || '-'
+    }; ` +
+      `answered from the response cache (X-Cache: hit): ${result.cacheHits === undefined ? '-' : `${((100 * result.cacheHits) / Math.max(1, result.requests)).toFixed(1)}%`}`,
+  );
+  console.log(
+    `errors         ${result.errors}: non-2xx/3xx ${result.non2xx3xx}, connect ${result.socketErrors.connect}, read ${result.socketErrors.read}, ` +
+      `write ${result.socketErrors.write}, timeout ${result.socketErrors.timeout}`,
+  );
 } else {
   console.log(`wrk failed: ${result.failed}`);
 }
 const runMs = feed.map((f) => (f.end - f.start) * 1000);
 const runSizes = feed.map((f) => f.messages);
-console.log(`CPU            server ${cpuUse.serverCores.toFixed(2)} cores, this script with wrk and the ingests ${cpuUse.soakCores.toFixed(2)}, ` +
-  `other programs ${(cpuUse.otherShare * 100).toFixed(0)}% of the machine${cpuUse.otherShare > 0.15 ? ' (figures lower and noisier than on a quiet machine)' : ''}`);
-console.log(opt['no-mail'] ? 'new mail       none (--no-mail)' : `new mail       ${ingestedDuring} messages ingested during the load in ${duringLoad.length} of ` +
-  `${feed.length} ingest runs (${ingestedAll} in all, store ${baseMessages} -> ${messagesAfter}); runs of ${Math.min(...runSizes)} .. ` +
-  `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}`);
+console.log(
+  `CPU            server ${cpuUse.serverCores.toFixed(2)} cores, this script with wrk and the ingests ${cpuUse.soakCores.toFixed(2)}, ` +
+    `other programs ${(cpuUse.otherShare * 100).toFixed(0)}% of the machine${cpuUse.otherShare > 0.15 ? ' (figures lower and noisier than on a quiet machine)' : ''}`,
+);
+console.log(
+  opt['no-mail']
+    ? 'new mail       none (--no-mail)'
+    : `new mail       ${ingestedDuring} messages ingested during the load in ${duringLoad.length} of ` +
+        `${feed.length} ingest runs (${ingestedAll} in all, store ${baseMessages} -> ${messagesAfter}); runs of ${Math.min(...runSizes)} .. ` +
+        `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}`,
+);
 if (rssSummary) {
-  console.log(`server RSS     primary + ${workersAtStart.length} workers, after ${RSS_WARMUP} s (${rssSummary.samples} samples): first ${rssSummary.first.toFixed(0)} MiB, ` +
-    `min ${rssSummary.min.toFixed(0)}, max ${rssSummary.max.toFixed(0)}, last ${rssSummary.last.toFixed(0)}; spread (max - min) / min ${(rssSummary.spread * 100).toFixed(1)}%`);
-  console.log(`               before: ${rss.filter((s) => s.t < RSS_WARMUP).map((s) => s.mb.toFixed(0)).join(' ')}; every 5 s after: ` +
-    window.filter((_, i) => i % 5 === 0).map((s) => s.mb.toFixed(0)).join(' '));
+  console.log(
+    `server RSS     primary + ${workersAtStart.length} workers, after ${RSS_WARMUP} s (${rssSummary.samples} samples): first ${rssSummary.first.toFixed(0)} MiB, ` +
+      `min ${rssSummary.min.toFixed(0)}, max ${rssSummary.max.toFixed(0)}, last ${rssSummary.last.toFixed(0)}; spread (max - min) / min ${(rssSummary.spread * 100).toFixed(1)}%`,
+  );
+  console.log(
+    `               before: ${rss
+      .filter((s) => s.t < RSS_WARMUP)
+      .map((s) => s.mb.toFixed(0))
+      .join(' ')}; every 5 s after: ` +
+      window
+        .filter((_, i) => i % 5 === 0)
+        .map((s) => s.mb.toFixed(0))
+        .join(' '),
+  );
 }
-console.log(`consistency    ${checks.runs} checks of ${checked.length} growing threads (page, t.mbox.gz, page, series): ${checks.pages} pages, ${checks.mboxes} mboxes, ` +
-  `${checks.series} series answers, ` +
-  `${checks.grew} saw the thread grow between its two pages, ${checks.notYet} answers 404 before a new thread's first message; ` +
-  `${checks.failures.length} inconsistent`);
+console.log(
+  `consistency    ${checks.runs} checks of ${checked.length} growing threads (page, t.mbox.gz, page, series): ${checks.pages} pages, ${checks.mboxes} mboxes, ` +
+    `${checks.series} series answers, ` +
+    `${checks.grew} saw the thread grow between its two pages, ${checks.notYet} answers 404 before a new thread's first message; ` +
+    `${checks.failures.length} inconsistent`,
+);
 for (const f of checks.failures.slice(0, 5)) console.log(`  at ${f.at} s ${f.url}: ${f.problems.join('; ')}`);
 for (const x of checks.errors.slice(0, 5)) console.log(`  checker request failed: ${x}`);
 if (logged.length) {
   console.log(`server log     ${logged.reduce((a, l) => a + l.count, 0)} warnings or errors logged:`);
-  for (const l of logged.slice(0, 5)) console.log(`  ${l.count} x level ${l.level} "${l.message}"${l.at ? ` ${l.at}` : ''}`);
+  for (const l of logged.slice(0, 5))
+    console.log(`  ${l.count} x level ${l.level} "${l.message}"${l.at ? ` ${l.at}` : ''}`);
 }
 if (serverDied) console.log(`server log tail:\n${logTail}`);
 console.log('');
-for (const [name, ok, detail] of targets) console.log(`target ${name}: ${ok ? 'met' : 'MISSED'}${detail ? ` (${detail})` : ''}`);
+for (const [name, ok, detail] of targets)
+  console.log(`target ${name}: ${ok ? 'met' : 'MISSED'}${detail ? ` (${detail})` : ''}`);
 
 if (opt.json) {
   const report = {
     date: started.toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-    params: { duration: DURATION, connections: CONNECTIONS, threads: THREADS, timeout: TIMEOUT, new: NEW, batch: BATCH, jobs: JOBS, rssWarmup: RSS_WARMUP },
-    mbox: MBOX, inbox: INBOX, messages: { archive: split.total, base: baseMessages, after: messagesAfter, alreadyHeld }, baseIngest,
+    params: {
+      duration: DURATION,
+      connections: CONNECTIONS,
+      threads: THREADS,
+      timeout: TIMEOUT,
+      new: NEW,
+      batch: BATCH,
+      jobs: JOBS,
+      rssWarmup: RSS_WARMUP,
+    },
+    mbox: MBOX,
+    inbox: INBOX,
+    messages: { archive: split.total, base: baseMessages, after: messagesAfter, alreadyHeld },
+    baseIngest,
     mix: Object.fromEntries(Object.entries(KINDS).map(([k, v]) => [k, v.length])),
-    extendedThreads: extendedThreads.length, checkedThreads: checked,
-    wrk: { ...result, output: undefined, statuses }, cpu: cpuUse, feed, rss, rssSummary, checks, serverLog: logged,
+    extendedThreads: extendedThreads.length,
+    checkedThreads: checked,
+    wrk: { ...result, output: undefined, statuses },
+    cpu: cpuUse,
+    feed,
+    rss,
+    rssSummary,
+    checks,
+    serverLog: logged,
     targets: targets.map(([name, ok, detail]) => ({ name, ok, detail })),
   };
   writeFileSync(resolve(opt.json), JSON.stringify(report, null, 2) + '\n');

@@ -14,7 +14,10 @@ if (!existsSync(storePath(data))) {
   const inboxes = JSON.parse(readFileSync(join(root, 'fixtures', 'inboxes.json'), 'utf8'));
   for (const ib of inboxes) {
     const s = await ingest({
-      dataDir: data, inbox: ib.name, address: ib.address, description: ib.description,
+      dataDir: data,
+      inbox: ib.name,
+      address: ib.address,
+      description: ib.description,
       sources: ib.sources.map((f) => join(root, 'fixtures', f)),
     });
     process.stderr.write(`ingested ${ib.name}: ${s.added} messages\n`);

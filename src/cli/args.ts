@@ -19,6 +19,7 @@ export function required(value: string | undefined, flag: string): string {
 export function integer(value: string | undefined, flag: string, fallback: number, min = 0, max = 65535): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
   return n;
 }

@@ -7,7 +7,8 @@ import { parse, required, integer, UsageError } from './args.js';
 
 function human(s: IngestSummary): string {
   const rate = s.seconds > 0 ? Math.round(s.read / s.seconds) : s.read;
-  let out = `read ${s.read} messages in ${s.seconds.toFixed(1)} s (${rate}/s): ` +
+  let out =
+    `read ${s.read} messages in ${s.seconds.toFixed(1)} s (${rate}/s): ` +
     `${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined\n`;
   for (const [reason, n] of Object.entries(s.reasons)) out += `  quarantined ${n}: ${reason}\n`;
   return out;
@@ -24,7 +25,8 @@ export async function ingestCommand(args: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   const format = values.format ?? 'mboxrd';
-  if (format !== 'mboxrd' && format !== 'mboxo') throw new UsageError(`--format must be mboxrd or mboxo, not ${JSON.stringify(format)}`);
+  if (format !== 'mboxrd' && format !== 'mboxo')
+    throw new UsageError(`--format must be mboxrd or mboxo, not ${JSON.stringify(format)}`);
   let summary: IngestSummary;
   try {
     summary = await ingest({
@@ -43,7 +45,9 @@ export async function ingestCommand(args: string[]): Promise<number> {
   }
   if (values.json) {
     const { read, added, duplicates, quarantined, seconds } = summary;
-    process.stdout.write(JSON.stringify({ read, added, duplicates, quarantined, seconds: Number(seconds.toFixed(3)) }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ read, added, duplicates, quarantined, seconds: Number(seconds.toFixed(3)) }) + '\n',
+    );
   } else process.stdout.write(human(summary));
   return 0;
 }

@@ -12,16 +12,21 @@ function describeChain(series: SeriesReader, reader: StoreReader, mid: string): 
   const m = reader.messageByMid(mid, 'all');
   const s = m && series.forMessage(m.num, m.tid, m.inboxId);
   if (!s) return `no patch series holds <${mid}>\n`;
-  return series.chain(s).map((v) => `v${v.version} ${v.present}/${v.total}${v.complete ? '' : ' incomplete'} <${v.mid}> ${v.title}\n`).join('');
+  return series
+    .chain(s)
+    .map((v) => `v${v.version} ${v.present}/${v.total}${v.complete ? '' : ' incomplete'} <${v.mid}> ${v.title}\n`)
+    .join('');
 }
 
 export async function seriesCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'link' && action !== 'unlink' && action !== 'show') throw new UsageError('series needs link, unlink or show');
+  if (action !== 'link' && action !== 'unlink' && action !== 'show')
+    throw new UsageError('series needs link, unlink or show');
   const { values, positionals } = parse(rest, { data: { type: 'string' } });
   const dir = required(values.data, '--data');
   const want = action === 'show' ? 1 : 2;
-  if (positionals.length !== want) throw new UsageError(`series ${action} takes ${want === 1 ? 'one Message-ID' : 'two Message-IDs'}`);
+  if (positionals.length !== want)
+    throw new UsageError(`series ${action} takes ${want === 1 ? 'one Message-ID' : 'two Message-IDs'}`);
   const mids = positionals.map(stripBrackets);
   const db = openDatabase(dir);
   try {

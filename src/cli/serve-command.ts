@@ -19,7 +19,13 @@ export async function serveCommand(args: string[]): Promise<number> {
   const dataDir = required(values.data, '--data');
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const port = integer(values.port ?? process.env.PORT, '--port', 8080, 0, 65535);
-  const workers = integer(values.workers ?? process.env.WORKERS, '--workers', Math.min(availableParallelism(), 8), 1, 64);
+  const workers = integer(
+    values.workers ?? process.env.WORKERS,
+    '--workers',
+    Math.min(availableParallelism(), 8),
+    1,
+    64,
+  );
 
   const serve = () => startServer({ dataDir, host, port, logger: true, cacheBytes: Math.floor(CACHE_BYTES / workers) });
   if (workers === 1) {
@@ -30,10 +36,13 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (cluster.isWorker) {
     // a worker that cannot serve ends, which tells the primary (its IPC channel would keep it alive)
-    serve().then(({ url }) => process.send?.({ url }), (err: Error) => {
-      process.stderr.write(`lorekeeper: ${err.message}\n`);
-      process.exit(1);
-    });
+    serve().then(
+      ({ url }) => process.send?.({ url }),
+      (err: Error) => {
+        process.stderr.write(`lorekeeper: ${err.message}\n`);
+        process.exit(1);
+      },
+    );
     return new Promise<number>(() => {});
   }
 
@@ -63,7 +72,9 @@ export async function serveCommand(args: string[]): Promise<number> {
         resolve(1);
         return;
       }
-      process.stderr.write(`lorekeeper: worker ${worker.process.pid} ended (${signal ?? `exit ${code}`}); starting another\n`);
+      process.stderr.write(
+        `lorekeeper: worker ${worker.process.pid} ended (${signal ?? `exit ${code}`}); starting another\n`,
+      );
       fork();
     });
     for (let i = 0; i < workers; i++) fork();

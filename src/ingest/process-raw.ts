@@ -19,7 +19,10 @@ export function processRaw(raw: Buffer): Processed {
   try {
     return { ok: true, message: analyzeMessage(raw), rawData };
   } catch (err) {
-    reason = err instanceof NotMailError ? err.message : `analysis failed: ${err instanceof Error ? err.message : String(err)}`;
+    reason =
+      err instanceof NotMailError
+        ? err.message
+        : `analysis failed: ${err instanceof Error ? err.message : String(err)}`;
   }
   const sha256 = createHash('sha256').update(raw).digest();
   return { ok: false, sha256, size: raw.length, mid: fallbackMid(raw, sha256), reason, rawData };

@@ -49,7 +49,8 @@ function maildirFiles(dir: string): string[] {
 
 /** Check every source before anything is written, so a typo never leaves a half-done ingest. */
 export function resolveSources(args: string[]): Source[] {
-  if (!args.length) throw new SourceError('no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, or - for standard input');
+  if (!args.length)
+    throw new SourceError('no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, or - for standard input');
   return args.map((label): Source => {
     if (label === '-') return { label, kind: 'stdin', path: '-', bytes: 0 };
     let st;
@@ -58,10 +59,20 @@ export function resolveSources(args: string[]): Source[] {
       accessSync(label, constants.R_OK);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new SourceError(`cannot read ${label}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(err)}`);
+      throw new SourceError(
+        `cannot read ${label}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(err)}`,
+      );
     }
     if (st.isDirectory()) {
-      if (!['cur', 'new'].some((d) => { try { return statSync(join(label, d)).isDirectory(); } catch { return false; } })) {
+      if (
+        !['cur', 'new'].some((d) => {
+          try {
+            return statSync(join(label, d)).isDirectory();
+          } catch {
+            return false;
+          }
+        })
+      ) {
         throw new SourceError(`${label} is a directory but not a Maildir (no cur/ or new/)`);
       }
       const bytes = maildirFiles(label).reduce((n, f) => n + statSync(f).size, 0);
@@ -75,7 +86,12 @@ export function resolveSources(args: string[]): Source[] {
   });
 }
 
-async function* splitStream(stream: Readable, format: MboxFormat, onBytes: (n: number) => void, counted: Readable): AsyncGenerator<Buffer> {
+async function* splitStream(
+  stream: Readable,
+  format: MboxFormat,
+  onBytes: (n: number) => void,
+  counted: Readable,
+): AsyncGenerator<Buffer> {
   counted.on('data', (c: Buffer) => onBytes(c.length));
   const splitter = new MboxSplitter(format);
   for await (const chunk of stream) yield* splitter.push(chunk as Buffer);
@@ -89,7 +105,11 @@ async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** The raw messages of a source, in order. `onBytes` reports progress in source bytes. */
-export async function* readMessages(src: Source, format: MboxFormat, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+export async function* readMessages(
+  src: Source,
+  format: MboxFormat,
+  onBytes: (n: number) => void,
+): AsyncGenerator<Buffer> {
   switch (src.kind) {
     case 'mbox': {
       const file = createReadStream(src.path, { highWaterMark: READ_CHUNK });

@@ -17,12 +17,21 @@ export function toWire(p: Processed): { value: Processed; transfer: ArrayBuffer[
   const transfer: ArrayBuffer[] = [];
   if (!p.ok) return { value: { ...p, sha256: own(p.sha256, transfer), rawData: own(p.rawData, transfer) }, transfer };
   const m = p.message;
-  const message = { ...m, sha256: own(m.sha256, transfer), contentHash: own(m.contentHash, transfer), doc: own(m.doc, transfer) };
+  const message = {
+    ...m,
+    sha256: own(m.sha256, transfer),
+    contentHash: own(m.contentHash, transfer),
+    doc: own(m.doc, transfer),
+  };
   return { value: { ok: true, message, rawData: own(p.rawData, transfer) }, transfer };
 }
 
 export function fromWire(p: Processed): Processed {
   if (!p.ok) return { ...p, sha256: back(p.sha256), rawData: back(p.rawData) };
   const m = p.message;
-  return { ok: true, rawData: back(p.rawData), message: { ...m, sha256: back(m.sha256), contentHash: back(m.contentHash), doc: back(m.doc) } };
+  return {
+    ok: true,
+    rawData: back(p.rawData),
+    message: { ...m, sha256: back(m.sha256), contentHash: back(m.contentHash), doc: back(m.doc) },
+  };
 }

@@ -19,10 +19,20 @@ import { b4Body, B4_DIFF } from './b4-body.js';
 
 /** The text columns of the full-text index, named after public-inbox's search prefixes. */
 export interface FtsFields {
-  s: string; f: string; t: string; c: string;
-  nq: string; q: string; n: string;
-  dfn: string; dfa: string; dfb: string; dfhh: string; dfctx: string;
-  m: string; l: string;
+  s: string;
+  f: string;
+  t: string;
+  c: string;
+  nq: string;
+  q: string;
+  n: string;
+  dfn: string;
+  dfa: string;
+  dfb: string;
+  dfhh: string;
+  dfctx: string;
+  m: string;
+  l: string;
 }
 
 export interface PatchInfo {
@@ -125,15 +135,27 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
     cc: docHeaders.cc ?? [],
     subject: docHeaders.subject ?? [],
   };
-  const clean = (vals: string[]) => vals.join(', ').replace(/\r/g, '').replace(/[\0\t\n]/g, ' ');
+  const clean = (vals: string[]) =>
+    vals
+      .join(', ')
+      .replace(/\r/g, '')
+      .replace(/[\0\t\n]/g, ' ');
   const subject = clean(dec.subject);
   const fromValue = clean(dec.from);
   const mids = messageIdsForIndex(h);
   const refsAll = references(h);
 
   const parts: DocPart[] = [];
-  const fts = { nq: [] as string[], q: [] as string[], n: [] as string[], dfn: [] as string[], dfa: [] as string[],
-    dfb: [] as string[], dfhh: [] as string[], dfctx: [] as string[] };
+  const fts = {
+    nq: [] as string[],
+    q: [] as string[],
+    n: [] as string[],
+    dfn: [] as string[],
+    dfa: [] as string[],
+    dfb: [] as string[],
+    dfhh: [] as string[],
+    dfctx: [] as string[],
+  };
   const hashParts: ContentHashInput['parts'] = [];
   const texts: { ct: string; text: string }[] = [];
   const files: DiffFile[] = [];
@@ -177,16 +199,27 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
     }
     parts.push(part);
     hashParts.push({
-      depth, idx, filename: fn, descriptions: descs,
-      content: text !== undefined ? Buffer.from(text.replace(/\r\n/g, '\n').trimEnd(), 'utf8') : pt.decoded ?? Buffer.alloc(0),
+      depth,
+      idx,
+      filename: fn,
+      descriptions: descs,
+      content:
+        text !== undefined
+          ? Buffer.from(text.replace(/\r\n/g, '\n').trimEnd(), 'utf8')
+          : (pt.decoded ?? Buffer.alloc(0)),
     });
   }
 
   const fromHeader = dec.from.length ? 'From' : 'Sender';
   const chash = contentHash({
-    mids, refs: refsAll,
+    mids,
+    refs: refsAll,
     from: { header: fromHeader, values: fromHeader === 'From' ? dec.from : h.all('sender').map(decodeWords) },
-    subjects: dec.subject, dates: h.all('date'), to: dec.to, cc: dec.cc, parts: hashParts,
+    subjects: dec.subject,
+    dates: h.all('date'),
+    to: dec.to,
+    cc: dec.cc,
+    parts: hashParts,
   });
   const { ds, ts } = messageTimes(h);
   let midGenerated = false;
@@ -197,7 +230,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
   const listIdMatch = /<([^>]+)>/.exec(h.first('list-id') ?? '');
   const listId = listIdMatch ? listIdMatch[1].toLowerCase() : null;
   const tag = parsePatchSubject(dec.subject[0] ?? '');
-  
+
   return {
     sha256: createHash('sha256').update(raw).digest(),
     size: raw.length,
@@ -213,8 +246,14 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
     ts,
     listId,
     patch: {
-      isPatch: tag.patch, reply: tag.reply, rfc: tag.rfc, resend: tag.resend,
-      version: tag.version, counter: tag.counter, total: tag.total, title: tag.title,
+      isPatch: tag.patch,
+      reply: tag.reply,
+      rfc: tag.rfc,
+      resend: tag.resend,
+      version: tag.version,
+      counter: tag.counter,
+      total: tag.total,
+      title: tag.title,
     },
     hasDiff,
     files,
@@ -256,7 +295,10 @@ function midWords(mids: string[]): string {
 function indexText(
   text: string,
   fts: { nq: string[]; q: string[]; dfn: string[]; dfa: string[]; dfb: string[]; dfhh: string[]; dfctx: string[] },
-  files: DiffFile[], patchIds: string[], blobPre: string[], blobPost: string[],
+  files: DiffFile[],
+  patchIds: string[],
+  blobPre: string[],
+  blobPost: string[],
 ): boolean {
   const hasDiff = looksLikeDiff(text);
   if (hasDiff) {

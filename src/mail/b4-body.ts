@@ -9,7 +9,10 @@ export const B4_DIFF = /^(---.*\n\+\+\+|GIT binary patch|diff --git \w\/\S+ \w\/
  * The body b4 reads among a message's parts, in order; null without a plain or x-patch part with
  * text. `textOf` is asked only for plain and x-patch parts.
  */
-export function b4Body<P extends { ct: string }>(parts: Iterable<P>, textOf: (part: P) => string | undefined): string | null {
+export function b4Body<P extends { ct: string }>(
+  parts: Iterable<P>,
+  textOf: (part: P) => string | undefined,
+): string | null {
   let body: string | null = null;
   for (const part of parts) {
     if (!/\/plain|\/x-patch/i.test(part.ct.split(';')[0])) continue;

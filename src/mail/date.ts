@@ -2,17 +2,37 @@
 import type { HeaderBlock } from './headers.js';
 
 const MONTHS: Record<string, number> = {};
-['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'].forEach(
-  (m, i) => {
-    MONTHS[m] = i;
-    MONTHS[m.slice(0, 3)] = i;
-  },
-);
+[
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+].forEach((m, i) => {
+  MONTHS[m] = i;
+  MONTHS[m.slice(0, 3)] = i;
+});
 
 /** RFC 2822 section 4.3 obsolete zones. */
 const OBSOLETE_TZ: Record<string, string> = {
-  EST: '-0500', EDT: '-0400', CST: '-0600', CDT: '-0500', MST: '-0700', MDT: '-0600',
-  PST: '-0800', PDT: '-0700', UT: '+0000', GMT: '+0000', Z: '+0000',
+  EST: '-0500',
+  EDT: '-0400',
+  CST: '-0600',
+  CDT: '-0500',
+  MST: '-0700',
+  MDT: '-0600',
+  PST: '-0800',
+  PDT: '-0700',
+  UT: '+0000',
+  GMT: '+0000',
+  Z: '+0000',
 };
 
 const RFC822ISH = new RegExp(

@@ -39,7 +39,12 @@ export function splitHeaderBody(raw: Buffer): SplitMessage {
   if (!hasCr) {
     const pos = raw.indexOf('\n\n');
     if (pos >= 0) {
-      return { header: truncateHeader(raw.subarray(0, pos + 1)), body: raw.subarray(pos + 2), bodyOffset: pos + 2, crlf: '\n' };
+      return {
+        header: truncateHeader(raw.subarray(0, pos + 1)),
+        body: raw.subarray(pos + 2),
+        bodyOffset: pos + 2,
+        crlf: '\n',
+      };
     }
   } else {
     const blank = findBlankLine(raw);
@@ -54,7 +59,12 @@ export function splitHeaderBody(raw: Buffer): SplitMessage {
   }
   const text = raw.toString('latin1');
   if (HEADERISH_LINE.test(text) && /\r?\n$/.test(text)) {
-    return { header: truncateHeader(raw.subarray(0, HEADER_SIZE_LIMIT + 1)), body: null, bodyOffset: raw.length, crlf: text.endsWith('\r\n') ? '\r\n' : '\n' };
+    return {
+      header: truncateHeader(raw.subarray(0, HEADER_SIZE_LIMIT + 1)),
+      body: null,
+      bodyOffset: raw.length,
+      crlf: text.endsWith('\r\n') ? '\r\n' : '\n',
+    };
   }
   const nl = text.match(/\r?\n/);
   return { header: Buffer.alloc(0), body: raw, bodyOffset: 0, crlf: nl && nl[0] === '\r\n' ? '\r\n' : '\n' };
@@ -129,5 +139,8 @@ export class HeaderBlock {
 
 /** Each fold (line break plus the next line's indentation) becomes one space, then trim. */
 function unfold(lines: string[]): string {
-  return lines.map((l, i) => (i ? l.replace(/^[ \t]+/, '') : l)).join(' ').trim();
+  return lines
+    .map((l, i) => (i ? l.replace(/^[ \t]+/, '') : l))
+    .join(' ')
+    .trim();
 }

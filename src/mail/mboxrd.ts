@@ -76,7 +76,8 @@ export class MboxSplitter {
 
   private finish(lines: Buffer): Buffer {
     let raw = unescapeFromLines(Buffer.from(lines), this.format);
-    if (raw.length >= 2 && raw[raw.length - 1] === 0x0a && raw[raw.length - 2] === 0x0a) raw = raw.subarray(0, raw.length - 1);
+    if (raw.length >= 2 && raw[raw.length - 1] === 0x0a && raw[raw.length - 2] === 0x0a)
+      raw = raw.subarray(0, raw.length - 1);
     return raw;
   }
 }

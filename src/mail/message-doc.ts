@@ -8,7 +8,7 @@ import { decodeCharset, decodeTransfer } from './codec.js';
  */
 export type DocHeaders = Partial<Record<DocHeaderName, string[]>>;
 export type DocHeaderName =
-  | 'from' | 'to' | 'cc' | 'subject' | 'reply-to' | 'date' | 'message-id' | 'x-alt-message-id' | 'in-reply-to';
+  'from' | 'to' | 'cc' | 'subject' | 'reply-to' | 'date' | 'message-id' | 'x-alt-message-id' | 'in-reply-to';
 
 export interface DocPart {
   idx: string;

@@ -84,8 +84,12 @@ export function generatedMessageId(dateSeconds: number, contentDigest: Buffer): 
   const d = new Date(Math.max(0, dateSeconds) * 1000);
   const pad = (n: number, w = 2) => String(n).padStart(w, '0');
   const stamp =
-    pad(d.getUTCFullYear(), 4) + pad(d.getUTCMonth() + 1) + pad(d.getUTCDate()) +
-    pad(d.getUTCHours()) + pad(d.getUTCMinutes()) + pad(d.getUTCSeconds());
+    pad(d.getUTCFullYear(), 4) +
+    pad(d.getUTCMonth() + 1) +
+    pad(d.getUTCDate()) +
+    pad(d.getUTCHours()) +
+    pad(d.getUTCMinutes()) +
+    pad(d.getUTCSeconds());
   return `${stamp}.${contentDigest.toString('base64url')}@z`;
 }
 

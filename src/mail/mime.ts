@@ -48,7 +48,8 @@ export class MimeEntity {
   get contentType(): HeaderValue {
     if (!this.parsedType) {
       const raw = this.contentTypeHeader;
-      this.parsedType = raw === undefined ? { value: 'text/plain', params: { charset: 'us-ascii' } } : parseHeaderValue(raw);
+      this.parsedType =
+        raw === undefined ? { value: 'text/plain', params: { charset: 'us-ascii' } } : parseHeaderValue(raw);
     }
     return this.parsedType;
   }

@@ -18,7 +18,9 @@ export function normalizeSubject(subject: string): string {
  */
 export function subjectKey(subject: string): string | null {
   if (subject === '') return null;
-  const path = normalizeSubject(subject).replace(/[^\p{L}\p{N}\p{M}_.~/-]+/gu, '_').toLowerCase();
+  const path = normalizeSubject(subject)
+    .replace(/[^\p{L}\p{N}\p{M}_.~/-]+/gu, '_')
+    .toLowerCase();
   if (/[^a-zA-Z0-9_-]/.test(path) || path.length > 40) return createHash('sha1').update(path, 'utf8').digest('hex');
   return path;
 }
@@ -48,8 +50,17 @@ export interface PatchTag {
 export function parsePatchSubject(raw: string): PatchTag {
   let subject = raw.replace(/\s+/g, ' ').trim();
   const tag: PatchTag = {
-    reply: false, patch: false, rfc: false, resend: false, version: 1, counter: 1, total: 1,
-    counterInferred: true, versionInferred: true, prefixes: [], title: subject,
+    reply: false,
+    patch: false,
+    rfc: false,
+    resend: false,
+    version: 1,
+    counter: 1,
+    total: 1,
+    counterInferred: true,
+    versionInferred: true,
+    prefixes: [],
+    title: subject,
   };
   if (/^(Re|Aw|Fwd):/i.test(subject) || /^\w{2,3}:\s*\[/.test(subject)) {
     tag.reply = true;

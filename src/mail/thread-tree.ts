@@ -72,7 +72,8 @@ function byTopmost<M extends ThreadMessage>(): (a: TreeNode<M>, b: TreeNode<M>) 
 export const MAX_TREE_REFS = 100;
 
 /** The closest MAX_TREE_REFS of a message's references (oldest first, like the whole list). */
-export const closestOf = (refs: string[]): string[] => (refs.length > MAX_TREE_REFS ? refs.slice(-MAX_TREE_REFS) : refs);
+export const closestOf = (refs: string[]): string[] =>
+  refs.length > MAX_TREE_REFS ? refs.slice(-MAX_TREE_REFS) : refs;
 
 /**
  * Build the display tree. `resolveGhosts` may supply messages for ghosts that exist outside the
@@ -132,7 +133,10 @@ export function buildThreadTree<M extends ThreadMessage>(
 }
 
 /** Depth-first walk (iterative: 3,000-deep chains must not overflow the stack). */
-export function walkTree<M extends ThreadMessage>(roots: TreeNode<M>[], visit: (n: TreeNode<M>, depth: number) => void): void {
+export function walkTree<M extends ThreadMessage>(
+  roots: TreeNode<M>[],
+  visit: (n: TreeNode<M>, depth: number) => void,
+): void {
   const stack: [TreeNode<M>, number][] = roots.map((r) => [r, 0] as [TreeNode<M>, number]).reverse();
   while (stack.length) {
     const [n, depth] = stack.pop()!;

@@ -35,7 +35,8 @@ export function findTrailers(body: string, followup: boolean): { trailers: Trail
     const line = raw.replace(/\r/g, '');
     const m = /^\s*(\w\S+):\s+(\S.*)/.exec(line);
     if (m) {
-      let [, name, value] = m;
+      const name = m[1];
+      let value = m[2];
       const lname = name.toLowerCase();
       if (lname === 'phone' || lname === 'email') continue;
       if (others.length && (lname === 'subject' || lname === 'date' || lname === 'from')) continue;

@@ -2,10 +2,29 @@
 // to): absolute dates and times, and relative ones such as 2.weeks.ago, last.month or yesterday.
 
 const UNIT_SECONDS: Record<string, number> = {
-  second: 1, minute: 60, hour: 3600, day: 86400, week: 7 * 86400, fortnight: 14 * 86400,
+  second: 1,
+  minute: 60,
+  hour: 3600,
+  day: 86400,
+  week: 7 * 86400,
+  fortnight: 14 * 86400,
 };
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const NUMBERS: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, last: 1 };
+const NUMBERS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  last: 1,
+};
 
 /** Step back n months or years from `now`, keeping the day where the calendar allows. */
 function monthsAgo(now: number, months: number): number {
@@ -32,13 +51,17 @@ function relative(words: string[], now: number): number | undefined {
 }
 
 function absolute(s: string): number | undefined {
-  const m = /^(\d{4})-?(\d{2})-?(\d{2})(?:[ T.]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?(?:\s*(?:z|utc|gmt|\+0000))?$/i.exec(s);
+  const m =
+    /^(\d{4})-?(\d{2})-?(\d{2})(?:[ T.]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?(?:\s*(?:z|utc|gmt|\+0000))?$/i.exec(s);
   if (m) {
     const t = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0));
     return Number.isNaN(t) ? undefined : t / 1000;
   }
   // "jan 5 2020", "5 january 2020", "january 2020"
-  const words = s.toLowerCase().split(/[\s.,/-]+/).filter(Boolean);
+  const words = s
+    .toLowerCase()
+    .split(/[\s.,/-]+/)
+    .filter(Boolean);
   let month: number | undefined;
   let day: number | undefined;
   let year: number | undefined;
@@ -59,5 +82,11 @@ export function approxidate(input: string, now: number): number | undefined {
   if (s === '') return undefined;
   const abs = absolute(s);
   if (abs !== undefined) return abs;
-  return relative(s.toLowerCase().split(/[\s._]+/).filter(Boolean), now);
+  return relative(
+    s
+      .toLowerCase()
+      .split(/[\s._]+/)
+      .filter(Boolean),
+    now,
+  );
 }

@@ -4,7 +4,8 @@
 import { approxidate } from './approxidate.js';
 
 /** Full-text index columns (store/schema.ts) a prefix searches. */
-export type TextColumn = 's' | 'f' | 't' | 'c' | 'nq' | 'q' | 'n' | 'dfn' | 'dfa' | 'dfb' | 'dfhh' | 'dfctx' | 'm' | 'l';
+export type TextColumn =
+  's' | 'f' | 't' | 'c' | 'nq' | 'q' | 'n' | 'dfn' | 'dfa' | 'dfb' | 'dfhh' | 'dfctx' | 'm' | 'l';
 
 const NON_QUOTED: TextColumn[] = ['nq', 'dfn', 'dfa', 'dfb', 'dfhh', 'dfctx'];
 
@@ -111,7 +112,8 @@ function tokenize(q: string): Token[] {
     while (j < q.length && !/[\s()]/.test(q[j])) j++;
     const word = q.slice(i, j);
     i = j;
-    if (!prefix && !sign && /^(AND|OR|NOT|XOR)$/.test(word)) out.push({ t: 'op', op: word as 'AND' | 'OR' | 'NOT' | 'XOR' });
+    if (!prefix && !sign && /^(AND|OR|NOT|XOR)$/.test(word))
+      out.push({ t: 'op', op: word as 'AND' | 'OR' | 'NOT' | 'XOR' });
     else if (word !== '' || prefix) out.push({ t: 'term', prefix, value: word, quoted: false, sign });
   }
   return out;
@@ -171,7 +173,8 @@ function dateRange(prefix: string, value: string, now: number): QueryNode {
   const days = [a, b].map((s) => (s === '' || /^\d{8}$/.test(s) || /^\d{4}-\d{2}-\d{2}$/.test(s) ? s : undefined));
   if (days.every((s) => s !== undefined)) {
     return {
-      kind: 'range', field: 'ds',
+      kind: 'range',
+      field: 'ds',
       from: a ? dayStart(a)! : undefined,
       to: b ? dayStart(b)! + DAY - 1 : undefined,
     };
@@ -241,7 +244,8 @@ export function parseQuery(q: string, now: number): QueryNode {
       items.push(tk.op === 'NOT' ? { kind: 'not', item: operand } : operand);
     }
     const flat = items.flatMap((n) => (n.kind === 'and' ? n.items : [n]));
-    if (flat.every((n) => n.kind === 'not')) throw new QueryError('a query cannot only exclude: add a term to search for');
+    if (flat.every((n) => n.kind === 'not'))
+      throw new QueryError('a query cannot only exclude: add a term to search for');
     return flat.length === 1 ? flat[0] : { kind: 'and', items: flat };
   };
 
@@ -257,6 +261,7 @@ export function parseQuery(q: string, now: number): QueryNode {
 
   if (!tokens.length) throw new QueryError('empty query');
   const tree = orExpr();
-  if (pos < tokens.length) throw new QueryError(tokens[pos].t === 'rp' ? 'a ")" has no "("' : 'unexpected text at the end of the query');
+  if (pos < tokens.length)
+    throw new QueryError(tokens[pos].t === 'rp' ? 'a ")" has no "("' : 'unexpected text at the end of the query');
   return tree;
 }

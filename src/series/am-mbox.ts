@@ -92,12 +92,16 @@ export function wrapHeader(name: string, value: string, width = 75): string {
     }
   }
   if (cur.trim()) out.push(cur.trimEnd());
-  return out.map((l, i) => (i ? ` ${l}` : l)).join('\n').replace(':_', ': ');
+  return out
+    .map((l, i) => (i ? ` ${l}` : l))
+    .join('\n')
+    .replace(':_', ': ');
 }
 
 function amMessage(p: AmPatch): string {
   const inBody = inBodyHeaders(afterScissors(p.body));
-  const title = inBody.subject !== undefined ? parsePatchSubject(inBody.subject).title : parsePatchSubject(p.subject).title;
+  const title =
+    inBody.subject !== undefined ? parsePatchSubject(inBody.subject).title : parsePatchSubject(p.subject).title;
   const body = bodyWithTrailers(inBody.body, p.trailers);
   let out = 'From git@z Thu Jan  1 00:00:00 1970\n';
   out += wrapHeader('Subject', amSubject(title, p.tag)) + '\n';
@@ -113,10 +117,20 @@ export function amMbox(patches: AmPatch[]): Buffer {
   return Buffer.from(patches.map(amMessage).join(''), 'utf8');
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
 
 /** b4's file name stem: v7_20200910_yi_l_liu_vfio_expose_virtual_shared_virtual_addressing_to_vms. */
-export function amFilename(s: { version: number; ds: number; author: string; authorAddr: string; title: string }): string {
+export function amFilename(s: {
+  version: number;
+  ds: number;
+  author: string;
+  authorAddr: string;
+  title: string;
+}): string {
   const day = new Date(s.ds * 1000).toISOString().slice(0, 10).replace(/-/g, '');
   const who = slug(s.author) || slug(s.authorAddr.split('@')[0]) || 'unknown';
   return `v${s.version}_${day}_${who}_${slug(s.title).slice(0, 60).replace(/_+$/, '') || 'series'}`;

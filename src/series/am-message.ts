@@ -13,7 +13,8 @@ export interface BodyParts {
 }
 
 /** The same trailer, case aside (b4 compares them so). */
-export const sameTrailer = (a: Trailer, b: Trailer) => a.name.toLowerCase() === b.name.toLowerCase() && a.value.toLowerCase() === b.value.toLowerCase();
+export const sameTrailer = (a: Trailer, b: Trailer) =>
+  a.name.toLowerCase() === b.name.toLowerCase() && a.value.toLowerCase() === b.value.toLowerCase();
 
 /** Split a patch body the way b4 does (LoreMessage.get_body_parts). */
 export function bodyParts(body: string): BodyParts {
@@ -48,14 +49,21 @@ export function bodyParts(body: string): BodyParts {
   const last = findTrailers(paras[paras.length - 1], false);
   if (paras.length === 1) {
     const same = headers.length === last.trailers.length && headers.every((h, i) => sameTrailer(h, last.trailers[i]));
-    return { headers: same ? [] : headers, message: last.others.join('\n'), trailers: last.trailers, basement, signature };
+    return {
+      headers: same ? [] : headers,
+      message: last.others.join('\n'),
+      trailers: last.trailers,
+      basement,
+      signature,
+    };
   }
   parts.push(...paras.slice(1, -1));
   if (last.others.length) parts.push(last.others.join('\n'));
   return { headers, message: parts.join('\n\n'), trailers: last.trailers, basement, signature };
 }
 
-const asString = (t: Trailer, withExt = true) => `${t.name}: ${t.value}${withExt && t.extinfo ? (t.extinfo.trimStart().startsWith('#') ? t.extinfo : `\n${t.extinfo}`) : ''}`;
+const asString = (t: Trailer, withExt = true) =>
+  `${t.name}: ${t.value}${withExt && t.extinfo ? (t.extinfo.trimStart().startsWith('#') ? t.extinfo : `\n${t.extinfo}`) : ''}`;
 
 /** The body with `extra` trailers after the patch's own, unless already there (fix_trailers). */
 export function bodyWithTrailers(body: string, extra: Trailer[]): string {

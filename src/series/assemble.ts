@@ -171,7 +171,12 @@ function reroll(v: Version, prev: Version, byMid: Map<string, Read>): void {
   }
 }
 
-function build(v: Version, prev: Version | undefined, cover: Read | undefined, byMid: Map<string, Read>): AssembledSeries | undefined {
+function build(
+  v: Version,
+  prev: Version | undefined,
+  cover: Read | undefined,
+  byMid: Map<string, Read>,
+): AssembledSeries | undefined {
   if (!v.slots.slice(1).some(Boolean)) return undefined;
   if (!v.complete && prev) reroll(v, prev, byMid);
   if (!cover) {
@@ -221,9 +226,15 @@ function attribute(followups: Read[], byMid: Map<string, Read>): Map<number, Att
   const out = new Map<number, AttributedTrailer[]>();
   for (const f of followups) {
     if (!f.trailers.length) continue;
-    let target: Read | undefined = f.irt ? byMid.get(f.irt) : f.refs.map((r) => byMid.get(r)).find((m) => m && m.mid !== f.mid);
+    let target: Read | undefined = f.irt
+      ? byMid.get(f.irt)
+      : f.refs.map((r) => byMid.get(r)).find((m) => m && m.mid !== f.mid);
     if (f.irt && !target) continue;
-    const trailers: AttributedTrailer[] = f.trailers.map((t) => ({ ...t, fromNum: f.num, matched: trailerMatchesSender(t, f.fromName, f.fromAddr) }));
+    const trailers: AttributedTrailer[] = f.trailers.map((t) => ({
+      ...t,
+      fromNum: f.num,
+      matched: trailerMatchesSender(t, f.fromName, f.fromAddr),
+    }));
     const seen = new Set<Read>();
     while (target && !seen.has(target)) {
       seen.add(target);

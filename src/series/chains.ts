@@ -39,7 +39,8 @@ class UnionFind {
   }
 }
 
-const titleKey = (s: ChainInput) => `${s.title.toLowerCase().replace(/\s+/g, ' ').trim()}\0${s.authorAddr.toLowerCase()}`;
+const titleKey = (s: ChainInput) =>
+  `${s.title.toLowerCase().replace(/\s+/g, ' ').trim()}\0${s.authorAddr.toLowerCase()}`;
 
 /** The chain (id of its first series) of every series. */
 export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number, number> {
@@ -86,10 +87,11 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
   const sizes = new Map(list.map((s) => [s.id, new Set(s.patchIds).size]));
   const shared = new Map<string, number>();
   for (const ids of byPatch.values()) {
-    for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) {
-      const k = pairKey(ids[i], ids[j]);
-      shared.set(k, (shared.get(k) ?? 0) + 1);
-    }
+    for (let i = 0; i < ids.length; i++)
+      for (let j = i + 1; j < ids.length; j++) {
+        const k = pairKey(ids[i], ids[j]);
+        shared.set(k, (shared.get(k) ?? 0) + 1);
+      }
   }
   for (const [k, n] of shared) {
     const [a, b] = k.split('-').map(Number);

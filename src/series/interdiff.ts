@@ -64,13 +64,23 @@ function commonRuns(a: string[], b: string[]): Run[] {
   const diffSection = (ka: number, kb: number) => {
     const a0 = sa[ka];
     const b0 = sb[kb];
-    diffSequences(end(sa, ka, A.length) - a0, end(sb, kb, B.length) - b0, (i, j) => A[a0 + i] === B[b0 + j], (n, i, j) => runs.push({ a: a0 + i, b: b0 + j, n }));
+    diffSequences(
+      end(sa, ka, A.length) - a0,
+      end(sb, kb, B.length) - b0,
+      (i, j) => A[a0 + i] === B[b0 + j],
+      (n, i, j) => runs.push({ a: a0 + i, b: b0 + j, n }),
+    );
   };
   // the commit messages always pair; files pair when their headers are the same, in order
   diffSection(0, 0);
-  diffSequences(sa.length - 1, sb.length - 1, (i, j) => A[sa[i + 1]] === B[sb[j + 1]], (n, i, j) => {
-    for (let k = 0; k < n; k++) diffSection(i + 1 + k, j + 1 + k);
-  });
+  diffSequences(
+    sa.length - 1,
+    sb.length - 1,
+    (i, j) => A[sa[i + 1]] === B[sb[j + 1]],
+    (n, i, j) => {
+      for (let k = 0; k < n; k++) diffSection(i + 1 + k, j + 1 + k);
+    },
+  );
   runs.push({ a: a.length, b: b.length, n: 0 });
   return runs;
 }
@@ -95,7 +105,13 @@ export function interdiff(older: string, newer: string, olderLabel: string, newe
   for (const run of runs) {
     if (run.a > ai || run.b > bi) {
       const lead = hunk ? 0 : Math.min(CONTEXT, ai);
-      hunk ??= { a: ai - lead, b: bi - lead, lines: a.slice(ai - lead, ai).map((l) => ` ${l}\n`), aLen: lead, bLen: lead };
+      hunk ??= {
+        a: ai - lead,
+        b: bi - lead,
+        lines: a.slice(ai - lead, ai).map((l) => ` ${l}\n`),
+        aLen: lead,
+        bLen: lead,
+      };
       for (let i = ai; i < run.a; i++) hunk.lines.push(`-${a[i]}\n`);
       for (let j = bi; j < run.b; j++) hunk.lines.push(`+${b[j]}\n`);
       hunk.aLen += run.a - ai;

@@ -65,8 +65,17 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
   }
   const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
   const body = STATUS_CODES[status] ?? 'Bad Request';
-  const headers = { 'Content-Type': 'text/plain; charset=UTF-8', 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close', ...SECURITY_HEADERS };
-  socket.end(`HTTP/1.1 ${status} ${body}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`);
+  const headers = {
+    'Content-Type': 'text/plain; charset=UTF-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+    ...SECURITY_HEADERS,
+  };
+  socket.end(
+    `HTTP/1.1 ${status} ${body}\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n${body}`,
+  );
 }
 
 export interface AppOptions {
@@ -136,11 +145,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   fastify.setErrorHandler((err: { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) req.log.error(err);
-    void reply.code(status).type('text/plain; charset=UTF-8').send(STATUS_CODES[status] ?? 'Error');
+    void reply
+      .code(status)
+      .type('text/plain; charset=UTF-8')
+      .send(STATUS_CODES[status] ?? 'Error');
   });
 
   const send = (req: FastifyRequest, reply: FastifyReply, c: CachedResponse, cached: boolean): FastifyReply => {
-    reply.code(c.status).headers(c.headers).header('X-Cache', cached ? 'hit' : 'miss');
+    reply
+      .code(c.status)
+      .headers(c.headers)
+      .header('X-Cache', cached ? 'hit' : 'miss');
     if (c.etag) {
       reply.header('ETag', c.etag);
       if (req.headers['if-none-match'] === c.etag) return reply.code(304).send();
@@ -175,12 +190,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       if (hit) return send(req, reply, hit, true);
     }
     const ctx: RequestContext = {
-      site, method, path, rawQuery, query: parseQuery(rawQuery), origin: origin(req),
-      body: typeof req.body === 'string' ? req.body : '', referer: String(req.headers.referer ?? ''),
+      site,
+      method,
+      path,
+      rawQuery,
+      query: parseQuery(rawQuery),
+      origin: origin(req),
+      body: typeof req.body === 'string' ? req.body : '',
+      referer: String(req.headers.referer ?? ''),
     };
     // one snapshot per request: an ingest committing meanwhile never shows half a thread
     const { d, snapshot } = inSnapshot(ctx);
-    if (d.kind === 'method-not-allowed') return reply.code(405).header('Allow', 'GET, HEAD').type('text/plain; charset=UTF-8').send('Method Not Allowed');
+    if (d.kind === 'method-not-allowed')
+      return reply.code(405).header('Allow', 'GET, HEAD').type('text/plain; charset=UTF-8').send('Method Not Allowed');
     const page: Page = d.page ?? { status: 404, type: 'text/plain; charset=UTF-8', body: 'Not Found', cache: true };
     const headers: Record<string, string> = { 'Content-Type': page.type, ...page.headers };
     if (page.body instanceof Readable) {
@@ -195,7 +217,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   };
 
   fastify.route({ method: ['GET', 'HEAD', 'POST'], url: '/', handler: handle });
-  fastify.setNotFoundHandler((_req, reply) => reply.code(405).header('Allow', ALLOWED).type('text/plain; charset=UTF-8').send('Method Not Allowed'));
+  fastify.setNotFoundHandler((_req, reply) =>
+    reply.code(405).header('Allow', ALLOWED).type('text/plain; charset=UTF-8').send('Method Not Allowed'),
+  );
   fastify.addHook('onClose', async () => db.close());
   return { fastify, db };
 }

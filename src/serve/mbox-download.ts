@@ -33,7 +33,14 @@ export function mboxGzStream(reader: StoreReader, numbers: () => Iterable<number
     read() {
       const next = batches.next();
       if (next.done) return void this.push(null);
-      this.push(Buffer.concat(next.value.map((n) => reader.raw(n)).filter((r): r is Buffer => !!r).map(toMboxrd)));
+      this.push(
+        Buffer.concat(
+          next.value
+            .map((n) => reader.raw(n))
+            .filter((r): r is Buffer => !!r)
+            .map(toMboxrd),
+        ),
+      );
     },
   });
   return {
@@ -55,6 +62,10 @@ export function* inBatches(nums: number[]): Iterable<number[]> {
 /** A header value reduced to a safe download file name (Hval::to_filename). */
 export function toFilename(s: string): string | undefined {
   const first = s.split('\n')[0];
-  const out = first.replace(/[^A-Za-z0-9_.]+/g, '-').replace(/\.+/g, '.').replace(/[.-]+$/, '').replace(/^[.-]+/, '');
+  const out = first
+    .replace(/[^A-Za-z0-9_.]+/g, '-')
+    .replace(/\.+/g, '.')
+    .replace(/[.-]+$/, '')
+    .replace(/^[.-]+/, '');
   return out === '' ? undefined : out;
 }

@@ -12,11 +12,18 @@ const hbs = Handlebars.create();
 const templates = new Map<string, Handlebars.TemplateDelegate>();
 
 for (const file of readdirSync(join(VIEWS_DIR, 'partials'))) {
-  if (file.endsWith('.hbs')) hbs.registerPartial(basename(file, '.hbs'), readFileSync(join(VIEWS_DIR, 'partials', file), 'utf8').replace(/\n$/, ''));
+  if (file.endsWith('.hbs'))
+    hbs.registerPartial(
+      basename(file, '.hbs'),
+      readFileSync(join(VIEWS_DIR, 'partials', file), 'utf8').replace(/\n$/, ''),
+    );
 }
 for (const file of readdirSync(VIEWS_DIR)) {
   if (file.endsWith('.hbs')) {
-    templates.set(basename(file, '.hbs'), hbs.compile(readFileSync(join(VIEWS_DIR, file), 'utf8').replace(/\n$/, ''), { strict: true }));
+    templates.set(
+      basename(file, '.hbs'),
+      hbs.compile(readFileSync(join(VIEWS_DIR, file), 'utf8').replace(/\n$/, ''), { strict: true }),
+    );
   }
 }
 

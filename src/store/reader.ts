@@ -69,7 +69,14 @@ function toMessage(r: RawRow): MessageRow {
   return { ...r, refs: closestRefs(r.refs) };
 }
 
-const rowBytes = (r: MessageRow) => 200 + 2 * (r.mid.length + r.subject.length + r.fromNames.length + r.fromAddr.length + r.refs.reduce((n, x) => n + x.length + 16, 0));
+const rowBytes = (r: MessageRow) =>
+  200 +
+  2 *
+    (r.mid.length +
+      r.subject.length +
+      r.fromNames.length +
+      r.fromAddr.length +
+      r.refs.reduce((n, x) => n + x.length + 16, 0));
 
 const scopeId = (scope: Scope) => (scope === 'all' ? null : scope.inboxId);
 
@@ -109,7 +116,9 @@ export class StoreReader {
       hasDiff: p('SELECT has_diff FROM msg WHERE num = ?').pluck(),
       threadCount: p(`SELECT count(*) FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE}`).pluck(),
       strict: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY ds, num LIMIT @limit`),
-      loose: p(`SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`),
+      loose: p(
+        `SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`,
+      ),
       threadByNum: p(`SELECT ${COLUMNS} FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE} ORDER BY num`),
       strictByNum: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY num`),
       // the first message in the scope under each id, its row read in the same query
@@ -118,11 +127,17 @@ export class StoreReader {
                         WHERE i.mid IN (SELECT value FROM json_each(@mids)) AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
                         GROUP BY i.mid) f JOIN msg ON msg.num = f.first`),
       count: p(`SELECT count(*) FROM msg WHERE ${IN_SCOPE}`).pluck(),
-      recentBefore: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts <= @ts ORDER BY ts DESC, num DESC LIMIT @limit`),
-      recentAfter: p(`SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`),
+      recentBefore: p(
+        `SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts <= @ts ORDER BY ts DESC, num DESC LIMIT @limit`,
+      ),
+      recentAfter: p(
+        `SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`,
+      ),
       numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
       newestTs: p(`SELECT max(ts) FROM msg WHERE ${IN_SCOPE}`).pluck(),
-      generation: p(`SELECT coalesce((SELECT max(num) FROM msg), 0) + coalesce((SELECT val FROM counter WHERE key = 'edits'), 0)`).pluck(),
+      generation: p(
+        `SELECT coalesce((SELECT max(num) FROM msg), 0) + coalesce((SELECT val FROM counter WHERE key = 'edits'), 0)`,
+      ).pluck(),
     };
   }
 
@@ -142,14 +157,18 @@ export class StoreReader {
   /** Message-IDs in the scope starting with `prefix` (for "partial match" suggestions). */
   midsWithPrefix(prefix: string, scope: Scope, limit: number): string[] {
     const end = prefix + '\uffff';
-    return (this.st.midPrefix.all({ scope: scopeId(scope), from: prefix, to: end, limit }) as { mid: string }[]).map((r) => r.mid);
+    return (this.st.midPrefix.all({ scope: scopeId(scope), from: prefix, to: end, limit }) as { mid: string }[]).map(
+      (r) => r.mid,
+    );
   }
 
   /** Message-IDs in the scope containing all these words (`m:` search); the last may be a prefix. */
   midsWithWords(words: string[], lastIsPrefix: boolean, scope: Scope, limit: number): string[] {
     if (!words.length) return [];
     const terms = words.map((w, i) => `"${w.replace(/"/g, '""')}"${lastIsPrefix && i === words.length - 1 ? '*' : ''}`);
-    return (this.st.midWords.all({ match: `m : (${terms.join(' ')})`, scope: scopeId(scope), limit }) as { mid: string }[]).map((r) => r.mid);
+    return (
+      this.st.midWords.all({ match: `m : (${terms.join(' ')})`, scope: scopeId(scope), limit }) as { mid: string }[]
+    ).map((r) => r.mid);
   }
 
   message(num: number): MessageRow | undefined {
@@ -213,26 +232,39 @@ export class StoreReader {
     const id = scopeId(scope);
     const strict = (this.st.strict.all({ scope: id, tid: m.tid, limit: THREAD_PAGE_LIMIT }) as RawRow[]).map(toMessage);
     const room = THREAD_PAGE_LIMIT - strict.length;
-    const loose = room > 0 && m.sid !== null ? (this.st.loose.all({ scope: id, sid: m.sid, tid: m.tid, limit: room }) as RawRow[]).map(toMessage) : [];
+    const loose =
+      room > 0 && m.sid !== null
+        ? (this.st.loose.all({ scope: id, sid: m.sid, tid: m.tid, limit: room }) as RawRow[]).map(toMessage)
+        : [];
     // strict and loose rows together are the whole thread unless the limit cut one short: only
     // then is it counted apart (most pages are spared a third query)
     const whole = strict.length < THREAD_PAGE_LIMIT && (m.sid === null || loose.length < room);
-    const count = whole ? strict.length + loose.length : (this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) as number);
+    const count = whole
+      ? strict.length + loose.length
+      : (this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) as number);
     const members = firstCopies([...strict, ...loose], scope);
-    return { count: scope === 'all' ? members.length + Math.max(0, count - strict.length - loose.length) : count, members };
+    return {
+      count: scope === 'all' ? members.length + Math.max(0, count - strict.length - loose.length) : count,
+      members,
+    };
   }
 
   /** The whole thread in arrival order, for mbox downloads: strict, or strict plus loose matches. */
   threadInArrivalOrder(m: MessageRow, scope: Scope, loose: boolean): MessageRow[] {
     const id = scopeId(scope);
-    const rows = loose ? this.st.threadByNum.all({ scope: id, tid: m.tid, sid: m.sid }) : this.st.strictByNum.all({ scope: id, tid: m.tid });
+    const rows = loose
+      ? this.st.threadByNum.all({ scope: id, tid: m.tid, sid: m.sid })
+      : this.st.strictByNum.all({ scope: id, tid: m.tid });
     return firstCopies((rows as RawRow[]).map(toMessage), scope);
   }
 
   /** messageByMid for many ids in one query: the ghosts of a thread, found in the scope or not. */
   messagesByMids(mids: string[], scope: Scope): Map<string, MessageRow> {
     const out = new Map<string, MessageRow>();
-    for (const { wanted, ...row } of this.st.firstByMids.all({ mids: JSON.stringify(mids), scope: scopeId(scope) }) as (RawRow & { wanted: string })[]) {
+    for (const { wanted, ...row } of this.st.firstByMids.all({
+      mids: JSON.stringify(mids),
+      scope: scopeId(scope),
+    }) as (RawRow & { wanted: string })[]) {
       out.set(wanted, toMessage(row));
     }
     return out;
@@ -244,12 +276,18 @@ export class StoreReader {
 
   /** Newest messages by arrival: `limit` at or before `before` (newest first). */
   recentBefore(scope: Scope, before: number, limit: number): MessageRow[] {
-    return firstCopies((this.st.recentBefore.all({ scope: scopeId(scope), ts: before, limit }) as RawRow[]).map(toMessage), scope);
+    return firstCopies(
+      (this.st.recentBefore.all({ scope: scopeId(scope), ts: before, limit }) as RawRow[]).map(toMessage),
+      scope,
+    );
   }
 
   /** Oldest messages by arrival at or after `after` (oldest first). */
   recentAfter(scope: Scope, after: number, limit: number): MessageRow[] {
-    return firstCopies((this.st.recentAfter.all({ scope: scopeId(scope), ts: after, limit }) as RawRow[]).map(toMessage), scope);
+    return firstCopies(
+      (this.st.recentAfter.all({ scope: scopeId(scope), ts: after, limit }) as RawRow[]).map(toMessage),
+      scope,
+    );
   }
 
   /** Article numbers after `after`, in order: for walking a whole inbox in batches. */
@@ -261,7 +299,10 @@ export class StoreReader {
     return this.st.newestTs.get({ scope: scopeId(scope) }) as number | null;
   }
 
-  /** Grows with every stored message and every administrator's edit: pages cached under an older generation are stale. */
+  /**
+   * Grows with every stored message and every administrator's edit: pages cached under an older
+   * generation are stale.
+   */
   generation(): number {
     return this.st.generation.get() as number;
   }

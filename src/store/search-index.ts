@@ -190,13 +190,22 @@ export class SearchIndex {
     } else {
       sql = `SELECT ${ROW_COLUMNS}${score} FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
       // a bare full-text query over every inbox there is: FTS5 counts its matches without msg
-      countSql = p.matchOnly && (o.scope === 'all' || this.inboxCount() === 1)
-        ? 'SELECT count(*) FROM fts WHERE fts MATCH @match'
-        : `SELECT count(*) FROM msg WHERE ${p.where}`;
+      countSql =
+        p.matchOnly && (o.scope === 'all' || this.inboxCount() === 1)
+          ? 'SELECT count(*) FROM fts WHERE fts MATCH @match'
+          : `SELECT count(*) FROM msg WHERE ${p.where}`;
     }
     const rows = this.db.prepare(sql).all({ ...p.params, limit: o.limit, offset: o.offset }) as RawRow[];
-    const total = this.db.prepare(countSql).pluck().get({ ...p.params, match: p.match }) as number;
-    const scores = relevance ? new Map(rows.map((r) => [r.num, r.score!])) : this.scores(p, rows.map((r) => r.num));
+    const total = this.db
+      .prepare(countSql)
+      .pluck()
+      .get({ ...p.params, match: p.match }) as number;
+    const scores = relevance
+      ? new Map(rows.map((r) => [r.num, r.score!]))
+      : this.scores(
+          p,
+          rows.map((r) => r.num),
+        );
     // bm25 scores are negative, the best lowest: print them relative to the page's best, as percentages
     const best = Math.min(0, ...scores.values());
     const hits = rows.map((r): SearchHit => {
@@ -216,7 +225,9 @@ export class SearchIndex {
     if (p.match === undefined || !nums.length) return new Map();
     const page = new Set(nums);
     const rows = this.db
-      .prepare(`SELECT rowid AS num, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM fts WHERE fts MATCH @m AND rowid BETWEEN @lo AND @hi`)
+      .prepare(
+        `SELECT rowid AS num, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM fts WHERE fts MATCH @m AND rowid BETWEEN @lo AND @hi`,
+      )
       .all({ m: p.match, lo: Math.min(...nums), hi: Math.max(...nums) }) as { num: number; score: number }[];
     return new Map(rows.filter((r) => page.has(r.num)).map((r) => [r.num, r.score]));
   }
@@ -224,14 +235,19 @@ export class SearchIndex {
   /** Every match, newest article first: what public-inbox's search mbox holds. */
   allNums(tree: QueryNode, scope: Scope, tid?: number): number[] {
     const p = plan(tree, scope, tid);
-    return this.db.prepare(`SELECT msg.num FROM msg WHERE ${p.where} ORDER BY msg.num DESC`).pluck().all(p.params) as number[];
+    return this.db
+      .prepare(`SELECT msg.num FROM msg WHERE ${p.where} ORDER BY msg.num DESC`)
+      .pluck()
+      .all(p.params) as number[];
   }
 
   /** The whole (strict) threads of these matches: threads by newest match, messages in arrival order. */
   expandThreads(nums: number[], scope: Scope): number[] {
     const tidOf = this.db.prepare('SELECT tid FROM msg WHERE num = ?').pluck();
     const members = this.db
-      .prepare('SELECT num FROM msg WHERE tid = @tid AND num > 0 AND quarantine IS NULL AND (@scope IS NULL OR inbox_id = @scope) ORDER BY num')
+      .prepare(
+        'SELECT num FROM msg WHERE tid = @tid AND num > 0 AND quarantine IS NULL AND (@scope IS NULL OR inbox_id = @scope) ORDER BY num',
+      )
       .pluck();
     const seen = new Set<number>();
     const out: number[] = [];

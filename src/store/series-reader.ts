@@ -62,10 +62,15 @@ export class SeriesReader {
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       byId: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.id = ?`),
-      byMember: p(`SELECT ${SERIES_COLUMNS} FROM series_patch sp JOIN series s ON s.id = sp.series_id JOIN msg m ON m.num = s.first_num
+      byMember:
+        p(`SELECT ${SERIES_COLUMNS} FROM series_patch sp JOIN series s ON s.id = sp.series_id JOIN msg m ON m.num = s.first_num
                    WHERE sp.num = ? ORDER BY s.version DESC`),
-      byThread: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND s.inbox_id = ? ORDER BY s.version DESC`),
-      chain: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.chain = ? ORDER BY s.version, s.ds`),
+      byThread: p(
+        `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND s.inbox_id = ? ORDER BY s.version DESC`,
+      ),
+      chain: p(
+        `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.chain = ? ORDER BY s.version, s.ds`,
+      ),
       patches: p(`SELECT sp.counter, sp.num, m.mid, m.subject, sp.patch_id AS patchId, sp.from_version AS fromVersion
                   FROM series_patch sp JOIN msg m ON m.num = sp.num WHERE sp.series_id = ? AND sp.counter > 0 ORDER BY sp.counter`),
       trailers: p(`SELECT st.counter, st.name, st.value, st.from_num AS fromNum, m.mid AS fromMid, st.matched
@@ -99,7 +104,10 @@ export class SeriesReader {
   }
 
   trailers(seriesId: number): SeriesTrailerRow[] {
-    return (this.st.trailers.all(seriesId) as (Omit<SeriesTrailerRow, 'matched'> & { matched: number })[]).map((t) => ({ ...t, matched: !!t.matched }));
+    return (this.st.trailers.all(seriesId) as (Omit<SeriesTrailerRow, 'matched'> & { matched: number })[]).map((t) => ({
+      ...t,
+      matched: !!t.matched,
+    }));
   }
 
   /** Series with activity at or before `before`, newest first. */

@@ -32,25 +32,33 @@ export class SeriesWriter {
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.st = {
-      members: p(`SELECT m.num, m.inbox_id AS inboxId, m.mid, m.subject, m.from_names AS fromNames, m.from_addr AS fromAddr,
+      members:
+        p(`SELECT m.num, m.inbox_id AS inboxId, m.mid, m.subject, m.from_names AS fromNames, m.from_addr AS fromAddr,
                     m.ds, m.ts, m.irt, m.refs, m.b4_diff AS b4Diff, m.b4_diffstat AS b4Diffstat, m.change_id AS changeId,
                     m.base_commit AS baseCommit, (SELECT patchid FROM patchid p WHERE p.num = m.num ORDER BY rowid LIMIT 1) AS patchId
                   FROM msg m WHERE m.tid = ? AND m.num > 0 AND m.quarantine IS NULL ORDER BY m.num`),
-      trailers: p(`SELECT t.num, t.name, t.value FROM msg_trailer t JOIN msg m ON m.num = t.num WHERE m.tid = ? ORDER BY t.num, t.pos`),
+      trailers: p(
+        `SELECT t.num, t.name, t.value FROM msg_trailer t JOIN msg m ON m.num = t.num WHERE m.tid = ? ORDER BY t.num, t.pos`,
+      ),
       oldSeries: p('SELECT id, inbox_id AS inboxId, chain FROM series WHERE tid = ?'),
       delSeries: p('DELETE FROM series WHERE id = ?'),
       delPatches: p('DELETE FROM series_patch WHERE series_id = ?'),
       delTrailers: p('DELETE FROM series_trailer WHERE series_id = ?'),
       nextId: p('SELECT coalesce(max(id), 0) + 1 FROM series').pluck(),
-      insSeries: p(`INSERT INTO series (id, inbox_id, tid, version, total, cover_num, first_num, title, author, author_addr, ds, ts,
+      insSeries:
+        p(`INSERT INTO series (id, inbox_id, tid, version, total, cover_num, first_num, title, author, author_addr, ds, ts,
                       present, complete, rfc, resend, change_id, base_commit, reviews, chain)
                     VALUES (@id, @inboxId, @tid, @version, @total, @coverNum, @firstNum, @title, @author, @authorAddr, @ds, @ts,
                       @present, @complete, @rfc, @resend, @changeId, @baseCommit, @reviews, @chain)`),
       insPatch: p('INSERT INTO series_patch (series_id, counter, num, patch_id, from_version) VALUES (?, ?, ?, ?, ?)'),
-      insTrailer: p('INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)'),
-      inboxSeries: p(`SELECT s.id, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum
+      insTrailer: p(
+        'INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      inboxSeries:
+        p(`SELECT s.id, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum
                       FROM series s WHERE s.inbox_id = ?`),
-      seriesPatches: p(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
+      seriesPatches:
+        p(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
                         JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ?`),
       refsOf: p('SELECT refs FROM msg WHERE num = ?').pluck(),
       links: p('SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link'),
@@ -58,7 +66,8 @@ export class SeriesWriter {
       markDirty: p('INSERT OR IGNORE INTO series_dirty (inbox_id) VALUES (?)'),
       dirty: p('SELECT inbox_id FROM series_dirty').pluck(),
       clearDirty: p('DELETE FROM series_dirty'),
-      seriesOfMid: p(`SELECT m.mid, s.inbox_id AS inboxId FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+      seriesOfMid:
+        p(`SELECT m.mid, s.inbox_id AS inboxId FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
                       JOIN series_patch sp ON sp.num = m.num JOIN series s ON s.id = sp.series_id WHERE i.mid = ?`),
       unsetLink: p('DELETE FROM series_link WHERE (a_mid = @a AND b_mid = @b) OR (a_mid = @b AND b_mid = @a)'),
       setLink: p('INSERT INTO series_link (a_mid, b_mid, linked) VALUES (@a, @b, @linked)'),
@@ -139,17 +148,38 @@ export class SeriesWriter {
     return inboxes;
   }
 
-  private insertThread(tid: number, inboxId: number, members: MemberRow[], trailers: Map<number, { name: string; value: string }[]>, chain: number | null): boolean {
+  private insertThread(
+    tid: number,
+    inboxId: number,
+    members: MemberRow[],
+    trailers: Map<number, { name: string; value: string }[]>,
+    chain: number | null,
+  ): boolean {
     const messages: SeriesMessage[] = members.map((r) => ({
-      num: r.num, mid: r.mid, subject: r.subject, fromName: r.fromNames, fromAddr: r.fromAddr, ds: r.ds, ts: r.ts,
-      irt: r.irt, refs: r.refs ? r.refs.split('\n') : [], hasDiff: !!r.b4Diff, hasDiffstat: !!r.b4Diffstat,
-      changeId: r.changeId, baseCommit: r.baseCommit, trailers: trailers.get(r.num) ?? [], patchId: r.patchId,
+      num: r.num,
+      mid: r.mid,
+      subject: r.subject,
+      fromName: r.fromNames,
+      fromAddr: r.fromAddr,
+      ds: r.ds,
+      ts: r.ts,
+      irt: r.irt,
+      refs: r.refs ? r.refs.split('\n') : [],
+      hasDiff: !!r.b4Diff,
+      hasDiffstat: !!r.b4Diffstat,
+      changeId: r.changeId,
+      baseCommit: r.baseCommit,
+      trailers: trailers.get(r.num) ?? [],
+      patchId: r.patchId,
     }));
     const assembled = assembleThread(messages);
     const newest = Math.max(...members.map((m) => m.ts));
     for (const s of assembled.series) {
       const id = this.st.nextId.get() as number;
-      const given = [...(s.cover ? [{ counter: 0, num: s.cover.num }] : []), ...s.patches.map((p) => ({ counter: p.counter, num: p.msg.num }))];
+      const given = [
+        ...(s.cover ? [{ counter: 0, num: s.cover.num }] : []),
+        ...s.patches.map((p) => ({ counter: p.counter, num: p.msg.num })),
+      ];
       let reviews = 0;
       const rows: [number, string, string, number, number][] = [];
       for (const { counter, num } of given) {
@@ -159,10 +189,26 @@ export class SeriesWriter {
         }
       }
       this.st.insSeries.run({
-        id, inboxId, tid, version: s.version, total: s.total, coverNum: s.cover?.num ?? null,
-        firstNum: s.cover?.num ?? s.patches[0].msg.num, title: s.title, author: s.author, authorAddr: s.authorAddr,
-        ds: s.ds, ts: newest, present: s.patches.length, complete: s.complete ? 1 : 0, rfc: s.rfc ? 1 : 0,
-        resend: s.resend ? 1 : 0, changeId: s.changeId, baseCommit: s.baseCommit, reviews, chain: chain ?? id,
+        id,
+        inboxId,
+        tid,
+        version: s.version,
+        total: s.total,
+        coverNum: s.cover?.num ?? null,
+        firstNum: s.cover?.num ?? s.patches[0].msg.num,
+        title: s.title,
+        author: s.author,
+        authorAddr: s.authorAddr,
+        ds: s.ds,
+        ts: newest,
+        present: s.patches.length,
+        complete: s.complete ? 1 : 0,
+        rfc: s.rfc ? 1 : 0,
+        resend: s.resend ? 1 : 0,
+        changeId: s.changeId,
+        baseCommit: s.baseCommit,
+        reviews,
+        chain: chain ?? id,
       });
       for (const p of s.patches) this.st.insPatch.run(id, p.counter, p.msg.num, p.msg.patchId, p.fromVersion ?? null);
       if (s.cover) this.st.insPatch.run(id, 0, s.cover.num, null, null);
@@ -173,14 +219,37 @@ export class SeriesWriter {
 
   /** Recompute the version chains of these inboxes. */
   private relink(inboxIds: Iterable<number>): void {
-    const links = (this.st.links.all() as { aMid: string; bMid: string; linked: number }[]).map((l): ChainLink => ({ ...l, linked: !!l.linked }));
+    const links = (this.st.links.all() as { aMid: string; bMid: string; linked: number }[]).map((l): ChainLink => ({
+      ...l,
+      linked: !!l.linked,
+    }));
     for (const inboxId of inboxIds) {
       const inputs = new Map<number, ChainInput>();
-      for (const s of this.st.inboxSeries.all(inboxId) as { id: number; tid: number; title: string; authorAddr: string; changeId: string | null; firstNum: number }[]) {
+      for (const s of this.st.inboxSeries.all(inboxId) as {
+        id: number;
+        tid: number;
+        title: string;
+        authorAddr: string;
+        changeId: string | null;
+        firstNum: number;
+      }[]) {
         const refs = (this.st.refsOf.get(s.firstNum) as string | null) ?? '';
-        inputs.set(s.id, { id: s.id, tid: s.tid, title: s.title, authorAddr: s.authorAddr, changeId: s.changeId, patchIds: [], mids: [], answers: refs ? refs.split('\n') : [] });
+        inputs.set(s.id, {
+          id: s.id,
+          tid: s.tid,
+          title: s.title,
+          authorAddr: s.authorAddr,
+          changeId: s.changeId,
+          patchIds: [],
+          mids: [],
+          answers: refs ? refs.split('\n') : [],
+        });
       }
-      for (const p of this.st.seriesPatches.all(inboxId) as { seriesId: number; patchId: string | null; mid: string }[]) {
+      for (const p of this.st.seriesPatches.all(inboxId) as {
+        seriesId: number;
+        patchId: string | null;
+        mid: string;
+      }[]) {
         const s = inputs.get(p.seriesId)!;
         s.mids.push(p.mid);
         if (p.patchId) s.patchIds.push(p.patchId);

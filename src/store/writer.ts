@@ -50,7 +50,9 @@ export class StoreWriter {
     this.st = {
       inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
       inboxInsert: p('INSERT INTO inbox (name, address, description) VALUES (?, ?, ?)'),
-      inboxUpdate: p('UPDATE inbox SET address = coalesce(?, address), description = coalesce(?, description) WHERE id = ?'),
+      inboxUpdate: p(
+        'UPDATE inbox SET address = coalesce(?, address), description = coalesce(?, description) WHERE id = ?',
+      ),
       sameContent: p(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
                       WHERE i.mid = ? AND m.inbox_id = ? AND m.chash = ? LIMIT 1`),
       sameQuarantined: p(`SELECT 1 FROM msg m JOIN blob b ON b.id = m.blob_id
@@ -58,7 +60,8 @@ export class StoreWriter {
       blobId: p('SELECT id FROM blob WHERE sha256 = ?'),
       blobInsert: p('INSERT INTO blob (sha256, size, codec, data) VALUES (?, ?, ?, ?)'),
       nextNum: p('SELECT coalesce(max(num), 0) + 1 AS n FROM msg'),
-      msgInsert: p(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
+      msgInsert:
+        p(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
                       refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags,
                       irt, b4_diff, b4_diffstat, change_id, base_commit)
                     VALUES (@num, @inbox, @tid, @sid, @ts, @ds, @blob, @mid, @chash, @subject, @fromNames, @fromAddr,
@@ -74,7 +77,8 @@ export class StoreWriter {
 
   /** Find or create an inbox; a given address or description replaces the stored one. */
   ensureInbox(name: string, address?: string, description?: string): Inbox {
-    if (!INBOX_NAME.test(name)) throw new Error(`invalid inbox name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
+    if (!INBOX_NAME.test(name))
+      throw new Error(`invalid inbox name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
     const found = this.st.inboxByName.get(name) as Inbox | undefined;
     if (found) {
       if (address !== undefined || description !== undefined) {
@@ -133,13 +137,31 @@ export class StoreWriter {
     const tid = this.threads.assign(m.mids, m.refs);
     const p = m.patch;
     this.st.msgInsert.run({
-      num, inbox: inboxId, tid, sid: this.threads.subjectId(m.subjectKey), ts: m.ts, ds: m.ds, blob,
-      mid: m.mids[0], chash: m.contentHash, subject: m.subject, fromNames: m.fromNames, fromAddr: m.fromAddr,
-      refs: m.refs.join('\n'), doc: m.doc, quarantine: null, hasDiff: m.hasDiff ? 1 : 0,
-      pv: p.isPatch ? p.version : null, pc: p.isPatch ? p.counter : null, pt: p.isPatch ? p.total : null,
+      num,
+      inbox: inboxId,
+      tid,
+      sid: this.threads.subjectId(m.subjectKey),
+      ts: m.ts,
+      ds: m.ds,
+      blob,
+      mid: m.mids[0],
+      chash: m.contentHash,
+      subject: m.subject,
+      fromNames: m.fromNames,
+      fromAddr: m.fromAddr,
+      refs: m.refs.join('\n'),
+      doc: m.doc,
+      quarantine: null,
+      hasDiff: m.hasDiff ? 1 : 0,
+      pv: p.isPatch ? p.version : null,
+      pc: p.isPatch ? p.counter : null,
+      pt: p.isPatch ? p.total : null,
       pf: (p.rfc ? PATCH_FLAG_RFC : 0) | (p.resend ? PATCH_FLAG_RESEND : 0) | (p.reply ? PATCH_FLAG_REPLY : 0),
-      irt: m.series.inReplyTo, b4Diff: m.series.hasDiff ? 1 : 0, b4Diffstat: m.series.hasDiffstat ? 1 : 0,
-      changeId: m.series.changeId, baseCommit: m.series.baseCommit,
+      irt: m.series.inReplyTo,
+      b4Diff: m.series.hasDiff ? 1 : 0,
+      b4Diffstat: m.series.hasDiffstat ? 1 : 0,
+      changeId: m.series.changeId,
+      baseCommit: m.series.baseCommit,
     });
     m.series.trailers.forEach((t, i) => this.st.trailerInsert.run(num, i, t.name, t.value + (t.extinfo ?? '')));
     this.touchedThreads.add(tid);
@@ -158,9 +180,31 @@ export class StoreWriter {
     const blob = this.blobFor(q.sha256, q.size, rawData);
     const num = this.nextNum();
     this.st.msgInsert.run({
-      num, inbox: inboxId, tid: this.threads.newThread(), sid: null, ts: 0, ds: 0, blob, mid: q.mid, chash: null,
-      subject: '', fromNames: '', fromAddr: '', refs: '', doc: null, quarantine: q.reason, hasDiff: 0,
-      pv: null, pc: null, pt: null, pf: 0, irt: null, b4Diff: 0, b4Diffstat: 0, changeId: null, baseCommit: null,
+      num,
+      inbox: inboxId,
+      tid: this.threads.newThread(),
+      sid: null,
+      ts: 0,
+      ds: 0,
+      blob,
+      mid: q.mid,
+      chash: null,
+      subject: '',
+      fromNames: '',
+      fromAddr: '',
+      refs: '',
+      doc: null,
+      quarantine: q.reason,
+      hasDiff: 0,
+      pv: null,
+      pc: null,
+      pt: null,
+      pf: 0,
+      irt: null,
+      b4Diff: 0,
+      b4Diffstat: 0,
+      changeId: null,
+      baseCommit: null,
     });
     this.threads.mapIds([q.mid], num);
     return 'added';

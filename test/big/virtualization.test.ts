@@ -20,7 +20,9 @@ describe('the whole virtualization list (27,573 real messages)', () => {
   let db: Db;
   let reader: StoreReader;
   beforeAll(() => {
-    summary = jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'virtualization', '--json', corpus('virtualization.mbox.gz')]));
+    summary = jsonSummary(
+      runCli(['ingest', '--data', dir, '--inbox', 'virtualization', '--json', corpus('virtualization.mbox.gz')]),
+    );
     ({ db, reader } = openReader(dir));
   });
   afterAll(() => db.close());
@@ -31,7 +33,7 @@ describe('the whole virtualization list (27,573 real messages)', () => {
     expect(summary.quarantined).toBe(0);
     // the archive holds 7 copies identical to an earlier one under the same Message-ID
     expect(summary.duplicates).toBe(7);
-    expect(reader.messageCount({ inboxId: reader.inbox("virtualization")!.id })).toBe(summary.added);
+    expect(reader.messageCount({ inboxId: reader.inbox('virtualization')!.id })).toBe(summary.added);
   });
 
   it('gives back a sample of messages byte for byte', () => {
@@ -47,7 +49,10 @@ describe('the whole virtualization list (27,573 real messages)', () => {
       else {
         // a later copy that differs only in trace headers: counted as a duplicate of a stored one
         const hash = analyzeMessage(raw).contentHash;
-        expect(nums.some((n) => (chash.get(n) as Buffer).equals(hash)), mid).toBe(true);
+        expect(
+          nums.some((n) => (chash.get(n) as Buffer).equals(hash)),
+          mid,
+        ).toBe(true);
         duplicates++;
       }
     }
@@ -63,13 +68,22 @@ describe('the whole virtualization list (27,573 real messages)', () => {
     afterAll(async () => app.fastify.close());
     const json = async (mid: string) =>
       (await app.fastify.inject({ url: midUrl('virtualization', mid, 'series.json') })).json() as {
-        versions: { version: number; total: number; complete: boolean; patches: { index: number; unchangedSince?: number }[] }[];
+        versions: {
+          version: number;
+          total: number;
+          complete: boolean;
+          patches: { index: number; unchangedSince?: number }[];
+        }[];
       };
 
     // the three chains README names, each found from its newest version
     for (const [name, mid, versions] of [
       ['vDPA support (Jason Wang)', '20200326140125.19794-1-jasowang@redhat.com', 9],
-      ['i2c: virtio: add a virtio i2c frontend driver (Jie Deng)', 'bcf2fb9bbe965862213f27e05f87ffc91283c0c5.1627018061.git.jie.deng@intel.com', 15],
+      [
+        'i2c: virtio: add a virtio i2c frontend driver (Jie Deng)',
+        'bcf2fb9bbe965862213f27e05f87ffc91283c0c5.1627018061.git.jie.deng@intel.com',
+        15,
+      ],
       ['ALSA: add virtio sound driver (Anton Yakovlev)', '20210302164709.3142702-1-anton.yakovlev@opensynergy.com', 7],
     ] as const) {
       it(`chains ${name}: v1..v${versions}`, async () => {
@@ -83,17 +97,31 @@ describe('the whole virtualization list (27,573 real messages)', () => {
       expect(v[6]).toMatchObject({ version: 7, total: 9, complete: true });
       // the uapi ID patch never changed after v1
       expect(v[6].patches[0].unchangedSince).toBe(1);
-      const page = (await app.fastify.inject({ url: midUrl('virtualization', '20210302164709.3142702-1-anton.yakovlev@opensynergy.com', 'series/?vs=6') })).body;
+      const page = (
+        await app.fastify.inject({
+          url: midUrl('virtualization', '20210302164709.3142702-1-anton.yakovlev@opensynergy.com', 'series/?vs=6'),
+        })
+      ).body;
       const inter = page.slice(page.indexOf('<b>Interdiff v6 .. v7</b>'));
-      expect(inter).toContain('<b>1/9 uapi: virtio_ids: add a sound device type ID from OASIS spec</b>\n  unchanged since v6');
+      expect(inter).toContain(
+        '<b>1/9 uapi: virtio_ids: add a sound device type ID from OASIS spec</b>\n  unchanged since v6',
+      );
       // v7 2/9 adds an event dispatcher the v6 patch did not have
-      const two = inter.slice(inter.indexOf('<b>2/9 ALSA: virtio: add virtio sound driver</b>'), inter.indexOf('<b>3/9 '));
+      const two = inter.slice(
+        inter.indexOf('<b>2/9 ALSA: virtio: add virtio sound driver</b>'),
+        inter.indexOf('<b>3/9 '),
+      );
       expect(two).toContain('<span\nclass="add">++static void virtsnd_event_dispatch(struct virtio_snd *snd,\n</span>');
-      expect(two).toContain('<span\nclass="del">-+\t\twhile ((event = virtqueue_get_buf(vqueue, &#38;length)))\n</span>');
+      expect(two).toContain(
+        '<span\nclass="del">-+\t\twhile ((event = virtqueue_get_buf(vqueue, &#38;length)))\n</span>',
+      );
     });
 
     it('finds at least three chains of three versions or more across the list', () => {
-      const chains = db.prepare('SELECT count(*) FROM (SELECT chain FROM series GROUP BY chain HAVING count(DISTINCT version) >= 3)').pluck().get() as number;
+      const chains = db
+        .prepare('SELECT count(*) FROM (SELECT chain FROM series GROUP BY chain HAVING count(DISTINCT version) >= 3)')
+        .pluck()
+        .get() as number;
       expect(chains).toBeGreaterThanOrEqual(100);
     });
   });

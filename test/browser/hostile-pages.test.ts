@@ -18,17 +18,38 @@ import { corpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import type { TestServer } from '../helpers/server.js';
 import {
-  RecordedPage, TRIPWIRE, cspProblems, structureOf, structureProblems, type Structure, type Visit,
+  RecordedPage,
+  TRIPWIRE,
+  cspProblems,
+  structureOf,
+  structureProblems,
+  type Structure,
+  type Visit,
 } from '../helpers/browser.js';
 import {
-  hostileSeries, shellCases, writeMbox, findQuery, feedProblems, hostileSite, Pool, caseOf, BULK, SERIES_TITLE, AUTHOR_NAME, CHANGE_ID,
-  type Located, type OwnMessage,
+  hostileSeries,
+  shellCases,
+  writeMbox,
+  findQuery,
+  feedProblems,
+  hostileSite,
+  Pool,
+  caseOf,
+  BULK,
+  SERIES_TITLE,
+  AUTHOR_NAME,
+  CHANGE_ID,
+  type Located,
+  type OwnMessage,
 } from '../helpers/hostile.js';
 
 const INBOX = 'hostile';
 const SAMPLE = readMbox(corpus('hostile-sample.mbox'));
 const OWN: OwnMessage[] = [...hostileSeries(), ...shellCases()];
-const subjectOf = (raw: Buffer) => decodeWords(HeaderBlock.parse(splitHeaderBody(raw).header).first('subject') ?? '').replace(/\s+/g, ' ').trim();
+const subjectOf = (raw: Buffer) =>
+  decodeWords(HeaderBlock.parse(splitHeaderBody(raw).header).first('subject') ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
 /** Tabs visiting pages at once, all in the one browser context. */
 const TABS = 4;
 
@@ -58,8 +79,17 @@ const HOSTILE_QUERIES = [
   'line\none<script>\r\n</script>',
 ];
 /** Every view of a search page, and parameters that are hostile too. */
-const VARIANTS = ['', '&r', '&x=t', '&x=A', '&t=1', '&o=-1', '&l=1&o=1',
-  `&x=${encodeURIComponent("<script>__lkPwned(5)</script>")}`, `&o=${encodeURIComponent('<script>')}&l=${encodeURIComponent('"><img src=x onerror=alert(1)>')}`];
+const VARIANTS = [
+  '',
+  '&r',
+  '&x=t',
+  '&x=A',
+  '&t=1',
+  '&o=-1',
+  '&l=1&o=1',
+  `&x=${encodeURIComponent('<script>__lkPwned(5)</script>')}`,
+  `&o=${encodeURIComponent('<script>')}&l=${encodeURIComponent('"><img src=x onerror=alert(1)>')}`,
+];
 
 /** Search pages have a second form: the mbox download buttons, posting back to the same search. */
 function searchStructureProblems(s: Structure, origin: string): string[] {
@@ -74,7 +104,8 @@ function searchStructureProblems(s: Structure, origin: string): string[] {
       out.push(`download form with an unreadable action: ${JSON.stringify(f)}`);
       continue;
     }
-    if (u.origin !== origin || u.pathname !== `/${INBOX}/` || u.searchParams.get('x') !== 'm') out.push(`download form posts elsewhere: ${JSON.stringify(f)}`);
+    if (u.origin !== origin || u.pathname !== `/${INBOX}/` || u.searchParams.get('x') !== 'm')
+      out.push(`download form posts elsewhere: ${JSON.stringify(f)}`);
   }
   return [...out, ...structureProblems({ ...s, forms: s.forms.filter((f) => f.method !== 'post') }, origin)];
 }
@@ -99,14 +130,26 @@ describe('hostile mail on search, series, message and thread pages in a real bro
   beforeAll(async () => {
     started = Date.now();
     dir = tempDir('lk-browser-hostile-pages-');
-    summaries.push(await ingest({ dataDir: dir, inbox: INBOX, address: 'list@hostile.example', sources: [corpus('hostile-sample.mbox')], jobs: 2 }));
-    summaries.push(await ingest({ dataDir: dir, inbox: INBOX, sources: [writeMbox(dir, 'own-hostile', OWN)], jobs: 2 }));
+    summaries.push(
+      await ingest({
+        dataDir: dir,
+        inbox: INBOX,
+        address: 'list@hostile.example',
+        sources: [corpus('hostile-sample.mbox')],
+        jobs: 2,
+      }),
+    );
+    summaries.push(
+      await ingest({ dataDir: dir, inbox: INBOX, sources: [writeMbox(dir, 'own-hostile', OWN)], jobs: 2 }),
+    );
     ({ db, located, server, browser, tabs, close: closeSite } = await hostileSite(dir, INBOX, SAMPLE, TABS));
   });
 
   afterAll(async () => {
     await closeSite?.();
-    console.log(`hostile pages: ${JSON.stringify(visited)} (${Object.values(visited).reduce((a, b) => a + b, 0)} visits) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `hostile pages: ${JSON.stringify(visited)} (${Object.values(visited).reduce((a, b) => a + b, 0)} visits) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 
   type Kind = 'html' | 'search' | 'atom' | 'json' | 'text' | 'error';
@@ -134,7 +177,12 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       const a = await tab.assertQuiet(`${label} ${v.url}`, { allowConsole: true });
       foreign.push(...a.foreignRequests);
       // an error status is logged by the browser, as it should be; anything else is not expected
-      const logged = a.console.filter((m) => v.status < 400 || !m.startsWith(`error: Failed to load resource: the server responded with a status of ${v.status} `) || !m.endsWith(`@ ${v.finalUrl}`));
+      const logged = a.console.filter(
+        (m) =>
+          v.status < 400 ||
+          !m.startsWith(`error: Failed to load resource: the server responded with a status of ${v.status} `) ||
+          !m.endsWith(`@ ${v.finalUrl}`),
+      );
       if (logged.length) problems.push(`console messages: ${JSON.stringify(logged)}`);
     } catch (e) {
       problems.push((e as Error).message);
@@ -147,7 +195,9 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       if (!ct.startsWith('text/html')) problems.push(`content type ${ct}`);
       else {
         const s = await structureOf(tab.page);
-        problems.push(...(kind === 'search' ? searchStructureProblems(s, tab.origin) : structureProblems(s, tab.origin)));
+        problems.push(
+          ...(kind === 'search' ? searchStructureProblems(s, tab.origin) : structureProblems(s, tab.origin)),
+        );
       }
       if (kind === 'search') {
         let q = new URL(v.url).searchParams.get('q') ?? '';
@@ -161,7 +211,8 @@ describe('hostile mail on search, series, message and thread pages in a real bro
         if (page.retried) q = midUnescape(q);
         // (a text input drops line breaks from its value)
         if (shown !== undefined && !/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(q) && shown !== q.replace(/[\r\n]/g, '')) {
-          const vis = (x: string) => JSON.stringify(x).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+          const vis = (x: string) =>
+            JSON.stringify(x).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
           echo.push(`${label} ${v.url}: the search box shows ${vis(shown)}, not the query ${vis(q)}`);
         }
       }
@@ -169,8 +220,11 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       if (!ct.startsWith('application/atom+xml')) problems.push(`content type ${ct}`);
       else {
         const doc = await tab.page.evaluate(() => document.contentType);
-        if (doc !== 'text/plain' && doc !== 'application/atom+xml' && doc !== 'text/xml') problems.push(`the browser made a ${doc} document of the feed`);
-        feedReader.push(...(await feedProblems(tab.page, await v.response.text())).map((p) => `${label} ${v.url}: ${p}`));
+        if (doc !== 'text/plain' && doc !== 'application/atom+xml' && doc !== 'text/xml')
+          problems.push(`the browser made a ${doc} document of the feed`);
+        feedReader.push(
+          ...(await feedProblems(tab.page, await v.response.text())).map((p) => `${label} ${v.url}: ${p}`),
+        );
       }
     } else if (kind === 'json') {
       if (ct.split(';')[0].trim() !== 'application/json') problems.push(`content type ${ct}, not application/json`);
@@ -185,7 +239,9 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       if (!/^(text\/plain|application\/json)/.test(ct)) problems.push(`content type ${ct}`);
     } else if (kind === 'text') {
       if (!ct.startsWith('text/plain')) problems.push(`content type ${ct}`);
-      const kinds = await tab.page.evaluate(() => [...document.body.querySelectorAll('*')].map((e) => e.localName).join(' '));
+      const kinds = await tab.page.evaluate(() =>
+        [...document.body.querySelectorAll('*')].map((e) => e.localName).join(' '),
+      );
       if (kinds !== 'pre') problems.push(`rendered as markup, not text: ${kinds.slice(0, 200)}`);
     }
     const key = `${want}${path.includes('?q=') ? '(search)' : ''}`;
@@ -209,15 +265,24 @@ describe('hostile mail on search, series, message and thread pages in a real bro
     const tab = await tabs.acquire();
     try {
       await tab.goto(`/${INBOX}/`);
-      await tab.page.setContent('<form action="/x"></form><form action="http://evil.example/y" method=post></form><form method=post action="/hostile/?q=a&x=m"></form><p>x</p>');
+      await tab.page.setContent(
+        '<form action="/x"></form><form action="http://evil.example/y" method=post></form><form method=post action="/hostile/?q=a&x=m"></form><p>x</p>',
+      );
       const problems = searchStructureProblems(await structureOf(tab.page), tab.origin);
       expect(problems.join('\n')).toMatch(/download forms/);
       expect(problems.join('\n')).toMatch(/posts elsewhere/);
-      const evil = '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title type="html">&lt;img src=x&gt;</title>' +
+      const evil =
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title type="html">&lt;img src=x&gt;</title>' +
         '<entry><title>ok &amp; fine</title><link href="javascript:alert(1)"/><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><pre style="white-space:pre-wrap"><a href="http://x/" onclick="alert(1)">x</a><img src="http://evil.example/"/></pre></div></content></entry></feed>';
       const found = (await feedProblems(tab.page, evil)).join('\n');
-      for (const p of ['<title type="html"> holds markup', 'link to javascript:', 'attribute onclick', 'element <img']) expect(found).toContain(p);
-      expect(await feedProblems(tab.page, '<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">a &amp;amp; b</title></feed>')).toEqual([]);
+      for (const p of ['<title type="html"> holds markup', 'link to javascript:', 'attribute onclick', 'element <img'])
+        expect(found).toContain(p);
+      expect(
+        await feedProblems(
+          tab.page,
+          '<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">a &amp;amp; b</title></feed>',
+        ),
+      ).toEqual([]);
     } finally {
       tabs.add(tab);
     }
@@ -228,7 +293,9 @@ describe('hostile mail on search, series, message and thread pages in a real bro
     expect(summaries[1]).toMatchObject({ read: OWN.length, added: OWN.length, duplicates: 0, quarantined: 0 });
     expect(located.size, 'sample messages found in the store').toBe(569);
     for (const m of OWN) {
-      const n = db.prepare('SELECT count(*) AS n FROM msgid d JOIN id2num x ON x.id = d.id WHERE d.mid = ?').get(m.mid) as { n: number };
+      const n = db
+        .prepare('SELECT count(*) AS n FROM msgid d JOIN id2num x ON x.id = d.id WHERE d.mid = ?')
+        .get(m.mid) as { n: number };
       expect(n.n, `${m.name} <${m.mid}>`).toBe(1);
     }
   });
@@ -247,9 +314,11 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       await tabs.with(async (tab) => {
         const c = await check(tab, q(query), 'search', name);
         const problems = [...c.problems];
-        if (c.v.status === 200 && !(await links(tab, loc.mid))) problems.push(`${name}: the results of ${JSON.stringify(query)} do not list <${loc.mid}>`);
+        if (c.v.status === 200 && !(await links(tab, loc.mid)))
+          problems.push(`${name}: the results of ${JSON.stringify(query)} do not list <${loc.mid}>`);
         if (!bulk) {
-          for (const extra of ['&x=t', '&r']) problems.push(...(await check(tab, q(query, extra), 'search', name)).problems);
+          for (const extra of ['&x=t', '&r'])
+            problems.push(...(await check(tab, q(query, extra), 'search', name)).problems);
           problems.push(...(await check(tab, q(query, '&x=A'), 'atom', name)).problems);
         }
         expect(problems, problems.join('\n')).toEqual([]);
@@ -270,26 +339,47 @@ describe('hostile mail on search, series, message and thread pages in a real bro
   }
   for (const [subject, group] of bySubject) {
     const words = subject.match(/[\p{L}\p{N}_]+/gu);
-    it.concurrent(`subject of ${group[0].name}${group.length > 1 ? ` and ${group.length - 1} more` : ''}: found by its words, echoed whole`, async ({ expect }) => {
-      await tabs.with(async (tab) => {
-        const problems: string[] = [];
-        if (words) {
-          // (a word longer than a URL may be is looked for by its first 200 characters)
-          const query = words.map((w) => (w.length > 200 ? `s:${w.slice(0, 200)}*` : `s:${w}`)).join(' ');
-          const mids = [...new Set(group.map((g) => g.mid ?? located.get(g.index!)?.mid).filter((m): m is string => m !== undefined))];
-          const listed = new Set<string>();
-          // newest first, then oldest first: the 301 of the wide thread fill more than one page
-          for (const order of ['', '&o=-1']) {
-            const c = await check(tab, q(query, order), 'search', group[0].name);
-            problems.push(...c.problems);
-            for (const m of await linked(tab, mids)) listed.add(m);
+    it.concurrent(
+      `subject of ${group[0].name}${group.length > 1 ? ` and ${group.length - 1} more` : ''}: found by its words, echoed whole`,
+      async ({ expect }) => {
+        await tabs.with(async (tab) => {
+          const problems: string[] = [];
+          if (words) {
+            // (a word longer than a URL may be is looked for by its first 200 characters)
+            const query = words.map((w) => (w.length > 200 ? `s:${w.slice(0, 200)}*` : `s:${w}`)).join(' ');
+            const mids = [
+              ...new Set(
+                group.map((g) => g.mid ?? located.get(g.index!)?.mid).filter((m): m is string => m !== undefined),
+              ),
+            ];
+            const listed = new Set<string>();
+            // newest first, then oldest first: the 301 of the wide thread fill more than one page
+            for (const order of ['', '&o=-1']) {
+              const c = await check(tab, q(query, order), 'search', group[0].name);
+              problems.push(...c.problems);
+              for (const m of await linked(tab, mids)) listed.add(m);
+            }
+            if (listed.size < mids.length)
+              problems.push(
+                `${group[0].name}: ${JSON.stringify(query)} lists ${listed.size} of the ${mids.length} messages with that subject`,
+              );
           }
-          if (listed.size < mids.length) problems.push(`${group[0].name}: ${JSON.stringify(query)} lists ${listed.size} of the ${mids.length} messages with that subject`);
-        }
-        if (subject) problems.push(...(await check(tab, q(subject.slice(0, 2000)), 'search', `${group[0].name} (subject as the query)`, [200, 400, 404])).problems);
-        expect(problems, problems.join('\n')).toEqual([]);
-      });
-    });
+          if (subject)
+            problems.push(
+              ...(
+                await check(
+                  tab,
+                  q(subject.slice(0, 2000)),
+                  'search',
+                  `${group[0].name} (subject as the query)`,
+                  [200, 400, 404],
+                )
+              ).problems,
+            );
+          expect(problems, problems.join('\n')).toEqual([]);
+        });
+      },
+    );
   }
 
   // 3. hostile queries, in every view
@@ -299,7 +389,9 @@ describe('hostile mail on search, series, message and thread pages in a real bro
         const problems: string[] = [];
         for (const extra of VARIANTS) {
           const kind = extra === '&x=A' ? 'atom' : 'search';
-          problems.push(...(await check(tab, q(query, extra), kind, `hostile query ${n}${extra}`, [200, 400, 404])).problems);
+          problems.push(
+            ...(await check(tab, q(query, extra), kind, `hostile query ${n}${extra}`, [200, 400, 404])).problems,
+          );
         }
         expect(problems, problems.join('\n')).toEqual([]);
       });
@@ -311,7 +403,17 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       // longer than the 8 KiB of URL the app reads, and than the 16 KiB of headers node reads
       const problems: string[] = [];
       for (const n of [9000, 20000]) {
-        problems.push(...(await check(tab, q(`<script>__lkPwned('long')</script>${'x'.repeat(n)}`), 'error', `query of ${n} characters`, [414, 431])).problems);
+        problems.push(
+          ...(
+            await check(
+              tab,
+              q(`<script>__lkPwned('long')</script>${'x'.repeat(n)}`),
+              'error',
+              `query of ${n} characters`,
+              [414, 431],
+            )
+          ).problems,
+        );
       }
       expect(problems, problems.join('\n')).toEqual([]);
     });
@@ -331,7 +433,8 @@ describe('hostile mail on search, series, message and thread pages in a real bro
           // shown as text, not dropped: the subject is on the page as written
           const subject = subjectOf(Buffer.from(m.raw)).replace(/[\x00-\x1f\x7f]/g, '');
           const shown = text.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '');
-          if (m.patch && !shown.includes(subject.slice(0, 200).replace(/\s+/g, ' '))) problems.push(`${m.name}: the page does not show the subject ${JSON.stringify(subject.slice(0, 80))}`);
+          if (m.patch && !shown.includes(subject.slice(0, 200).replace(/\s+/g, ' ')))
+            problems.push(`${m.name}: the page does not show the subject ${JSON.stringify(subject.slice(0, 80))}`);
         }
         for (const t of ['T/', 't/']) problems.push(...(await check(tab, `${base}${t}`, 'html', m.name)).problems);
         problems.push(...(await check(tab, `${base}raw`, 'text', m.name)).problems);
@@ -340,7 +443,8 @@ describe('hostile mail on search, series, message and thread pages in a real bro
         if (query) {
           c = await check(tab, q(query), 'search', m.name);
           problems.push(...c.problems);
-          if (c.v.status === 200 && !(await links(tab, m.mid))) problems.push(`${m.name}: the results of ${JSON.stringify(query)} do not list <${m.mid}>`);
+          if (c.v.status === 200 && !(await links(tab, m.mid)))
+            problems.push(`${m.name}: the results of ${JSON.stringify(query)} do not list <${m.mid}>`);
           problems.push(...(await check(tab, q(query, '&x=t'), 'search', m.name)).problems);
           problems.push(...(await check(tab, q(query, '&x=A'), 'atom', m.name)).problems);
         }
@@ -359,8 +463,19 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       const problems: string[] = [];
       problems.push(...(await check(tab, `/${INBOX}/series/`, 'html', 'series list')).problems);
       const text = await tab.page.evaluate(() => document.body.innerText);
-      for (const v of ['v1', 'v2']) if (!text.replace(/\s+/g, ' ').includes(`[${v}] ${SERIES_TITLE}`)) problems.push(`the series list does not show our ${v}`);
-      problems.push(...(await check(tab, `/${INBOX}/series/?t=${encodeURIComponent('<script>alert(1)</script>')}`, 'html', 'series list ?t=')).problems);
+      for (const v of ['v1', 'v2'])
+        if (!text.replace(/\s+/g, ' ').includes(`[${v}] ${SERIES_TITLE}`))
+          problems.push(`the series list does not show our ${v}`);
+      problems.push(
+        ...(
+          await check(
+            tab,
+            `/${INBOX}/series/?t=${encodeURIComponent('<script>alert(1)</script>')}`,
+            'html',
+            'series list ?t=',
+          )
+        ).problems,
+      );
       problems.push(...(await check(tab, `/all/series/`, 'html', 'series list of /all/')).problems);
       problems.push(...(await check(tab, `/${INBOX}/new.atom`, 'atom', 'the inbox feed')).problems);
       expect(problems, problems.join('\n')).toEqual([]);
@@ -368,53 +483,82 @@ describe('hostile mail on search, series, message and thread pages in a real bro
   });
 
   it.concurrent('every series of the inbox: page, every interdiff, series.json and series.atom', async ({ expect }) => {
-    const rows = db.prepare(
-      `SELECT s.id AS id, s.version AS version, s.chain AS chain, m.mid AS mid FROM series s JOIN msg m ON m.num = s.first_num
+    const rows = db
+      .prepare(
+        `SELECT s.id AS id, s.version AS version, s.chain AS chain, m.mid AS mid FROM series s JOIN msg m ON m.num = s.first_num
        JOIN inbox i ON i.id = s.inbox_id WHERE i.name = ? ORDER BY s.id`,
-    ).all(INBOX) as { id: number; version: number; chain: number; mid: string }[];
+      )
+      .all(INBOX) as { id: number; version: number; chain: number; mid: string }[];
     expect(rows.length, 'series in the inbox').toBeGreaterThanOrEqual(4);
     const problems: string[] = [];
-    await Promise.all(rows.map((s) => tabs.with(async (tab) => {
-      const base = `/${INBOX}/${midEscape(s.mid)}/`;
-      const label = `series ${s.id} (v${s.version}) <${s.mid}>`;
-      problems.push(...(await check(tab, `${base}series/`, 'html', label)).problems);
-      const earlier = rows.filter((o) => o.chain === s.chain && o.version < s.version).map((o) => o.version);
-      for (const vs of [...new Set(earlier)]) {
-        const c = await check(tab, `${base}series/?vs=${vs}`, 'html', `${label} ?vs=${vs}`);
-        problems.push(...c.problems);
-        if (!(await tab.page.locator('pre#interdiff').count())) problems.push(`${label} ?vs=${vs}: no interdiff`);
-      }
-      problems.push(...(await check(tab, `${base}series/?vs=${encodeURIComponent('1<script>')}`, 'html', `${label} ?vs=hostile`)).problems);
-      problems.push(...(await check(tab, `${base}series.json`, 'json', label)).problems);
-      problems.push(...(await check(tab, `${base}series.atom`, 'atom', label)).problems);
-    })));
+    await Promise.all(
+      rows.map((s) =>
+        tabs.with(async (tab) => {
+          const base = `/${INBOX}/${midEscape(s.mid)}/`;
+          const label = `series ${s.id} (v${s.version}) <${s.mid}>`;
+          problems.push(...(await check(tab, `${base}series/`, 'html', label)).problems);
+          const earlier = rows.filter((o) => o.chain === s.chain && o.version < s.version).map((o) => o.version);
+          for (const vs of [...new Set(earlier)]) {
+            const c = await check(tab, `${base}series/?vs=${vs}`, 'html', `${label} ?vs=${vs}`);
+            problems.push(...c.problems);
+            if (!(await tab.page.locator('pre#interdiff').count())) problems.push(`${label} ?vs=${vs}: no interdiff`);
+          }
+          problems.push(
+            ...(
+              await check(tab, `${base}series/?vs=${encodeURIComponent('1<script>')}`, 'html', `${label} ?vs=hostile`)
+            ).problems,
+          );
+          problems.push(...(await check(tab, `${base}series.json`, 'json', label)).problems);
+          problems.push(...(await check(tab, `${base}series.atom`, 'atom', label)).problems);
+        }),
+      ),
+    );
     expect(problems, problems.join('\n')).toEqual([]);
   });
 
-  it.concurrent('our series: v2 shows the hostile title, author, change-id and ledger as text, chained to v1', async ({ expect }) => {
-    await tabs.with(async (tab) => {
-      const v2 = `/${INBOX}/${midEscape('hs-v2-0.x@series.hostile.example')}/`;
-      const c = await check(tab, `${v2}series/?vs=1`, 'html', 'our series v2');
-      expect(c.problems, c.problems.join('\n')).toEqual([]);
-      const text = (await tab.page.evaluate(() => document.body.innerText)).replace(/[ \t]+/g, ' ');
-      for (const shown of [SERIES_TITLE, AUTHOR_NAME, `change-id: ${CHANGE_ID}`, `<script>__lkPwned('reviewed')</script> <rev1@series.hostile.example>`,
-        `"><img src=x onerror=__lkPwned('acked')> <acker@series.hostile.example>`, 'unchanged since v1', 'Interdiff v1 .. v2']) {
-        expect(text, `the page shows ${JSON.stringify(shown)}`).toContain(shown.replace(/[ \t]+/g, ' '));
-      }
-      // the ledger: one row per reviewer, hostile names as text; the carried review on patch 3
-      const ledger = await tab.page.evaluate(() => [...document.querySelectorAll('table.series tr')].map((tr) => (tr as HTMLElement).innerText.split('\t')));
-      expect(ledger.length, 'ledger rows').toBeGreaterThanOrEqual(10);
-      expect(ledger.find((r) => r[0].includes('rev3@'))?.slice(1)).toEqual(['.', '.', 'Rc']);
-      expect(ledger.find((r) => r[0].startsWith('Tester '))?.slice(1)).toEqual(['T', 'T', 'T']);
-      for (const counter of [1, 2, 3]) expect(await links(tab, `hs-v2-${counter}.${counter === 2 ? "&amp;'quote" : 'x'}@series.hostile.example`), `patch ${counter} linked`).toBe(true);
-      await tab.goto(`${v2}series.json`);
-      const json = JSON.parse(await tab.page.evaluate(() => document.body.innerText)) as { title: string; versions: { version: number; changeId: string; author: { name: string } }[] };
-      expect(json.title).toBe(SERIES_TITLE);
-      expect(json.versions.map((v) => v.version)).toEqual([1, 2]);
-      expect(json.versions[1].changeId).toBe(CHANGE_ID);
-      expect(json.versions[1].author.name).toBe(AUTHOR_NAME);
-    });
-  });
+  it.concurrent(
+    'our series: v2 shows the hostile title, author, change-id and ledger as text, chained to v1',
+    async ({ expect }) => {
+      await tabs.with(async (tab) => {
+        const v2 = `/${INBOX}/${midEscape('hs-v2-0.x@series.hostile.example')}/`;
+        const c = await check(tab, `${v2}series/?vs=1`, 'html', 'our series v2');
+        expect(c.problems, c.problems.join('\n')).toEqual([]);
+        const text = (await tab.page.evaluate(() => document.body.innerText)).replace(/[ \t]+/g, ' ');
+        for (const shown of [
+          SERIES_TITLE,
+          AUTHOR_NAME,
+          `change-id: ${CHANGE_ID}`,
+          `<script>__lkPwned('reviewed')</script> <rev1@series.hostile.example>`,
+          `"><img src=x onerror=__lkPwned('acked')> <acker@series.hostile.example>`,
+          'unchanged since v1',
+          'Interdiff v1 .. v2',
+        ]) {
+          expect(text, `the page shows ${JSON.stringify(shown)}`).toContain(shown.replace(/[ \t]+/g, ' '));
+        }
+        // the ledger: one row per reviewer, hostile names as text; the carried review on patch 3
+        const ledger = await tab.page.evaluate(() =>
+          [...document.querySelectorAll('table.series tr')].map((tr) => (tr as HTMLElement).innerText.split('\t')),
+        );
+        expect(ledger.length, 'ledger rows').toBeGreaterThanOrEqual(10);
+        expect(ledger.find((r) => r[0].includes('rev3@'))?.slice(1)).toEqual(['.', '.', 'Rc']);
+        expect(ledger.find((r) => r[0].startsWith('Tester '))?.slice(1)).toEqual(['T', 'T', 'T']);
+        for (const counter of [1, 2, 3])
+          expect(
+            await links(tab, `hs-v2-${counter}.${counter === 2 ? "&amp;'quote" : 'x'}@series.hostile.example`),
+            `patch ${counter} linked`,
+          ).toBe(true);
+        await tab.goto(`${v2}series.json`);
+        const json = JSON.parse(await tab.page.evaluate(() => document.body.innerText)) as {
+          title: string;
+          versions: { version: number; changeId: string; author: { name: string } }[];
+        };
+        expect(json.title).toBe(SERIES_TITLE);
+        expect(json.versions.map((v) => v.version)).toEqual([1, 2]);
+        expect(json.versions[1].changeId).toBe(CHANGE_ID);
+        expect(json.versions[1].author.name).toBe(AUTHOR_NAME);
+      });
+    },
+  );
 
   describe('after every page', () => {
     it('with the Content-Security-Policy enforced, our pages and the hostile queries do not even try', async () => {
@@ -423,7 +567,8 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       try {
         const paths: string[] = [];
         for (const m of OWN) paths.push(`/${INBOX}/${midEscape(m.mid)}/`, `/${INBOX}/${midEscape(m.mid)}/T/`);
-        for (const v of [1, 2]) paths.push(`/${INBOX}/${midEscape(`hs-v${v}-0.x@series.hostile.example`)}/series/${v === 2 ? '?vs=1' : ''}`);
+        for (const v of [1, 2])
+          paths.push(`/${INBOX}/${midEscape(`hs-v${v}-0.x@series.hostile.example`)}/series/${v === 2 ? '?vs=1' : ''}`);
         paths.push(`/${INBOX}/series/`);
         for (const query of HOSTILE_QUERIES) paths.push(q(query), q(query, '&x=t'));
         for (const [i, raw] of SAMPLE.entries()) {
@@ -435,7 +580,11 @@ describe('hostile mail on search, series, message and thread pages in a real bro
         for (const p of paths) {
           const v = await plain.goto(p);
           const a = await plain.assertQuiet(plain.urlOf(p), { allowConsole: true });
-          const logged = a.console.filter((m) => !/^error: Failed to load resource: the server responded with a status of (400|404) /.test(m) || !m.endsWith(`@ ${v.finalUrl}`));
+          const logged = a.console.filter(
+            (m) =>
+              !/^error: Failed to load resource: the server responded with a status of (400|404) /.test(m) ||
+              !m.endsWith(`@ ${v.finalUrl}`),
+          );
           if (logged.length) problems.push(`${v.url}: console messages: ${JSON.stringify(logged)}`);
         }
         expect(problems, problems.join('\n')).toEqual([]);
@@ -460,10 +609,21 @@ describe('hostile mail on search, series, message and thread pages in a real bro
       // feed reader makes of the same documents)
       const by = new Map<string, number>();
       for (const p of feedReader) {
-        const k = / \S*\/new\.atom: /.test(p) ? 'new.atom' : / \S*\/t\.atom: /.test(p) ? 't.atom' : / \S*\/series\.atom: /.test(p) ? 'series.atom' : / \S*[?&]x=A\S*: /.test(p) ? 'search (x=A)' : 'other';
+        const k = / \S*\/new\.atom: /.test(p)
+          ? 'new.atom'
+          : / \S*\/t\.atom: /.test(p)
+            ? 't.atom'
+            : / \S*\/series\.atom: /.test(p)
+              ? 'series.atom'
+              : / \S*[?&]x=A\S*: /.test(p)
+                ? 'search (x=A)'
+                : 'other';
         by.set(k, (by.get(k) ?? 0) + 1);
       }
-      expect(feedReader.length, `${feedReader.length} problems (${JSON.stringify(Object.fromEntries(by))}), for example:\n${feedReader.slice(0, 20).join('\n')}`).toBe(0);
+      expect(
+        feedReader.length,
+        `${feedReader.length} problems (${JSON.stringify(Object.fromEntries(by))}), for example:\n${feedReader.slice(0, 20).join('\n')}`,
+      ).toBe(0);
     });
   });
 });

@@ -14,9 +14,7 @@ import { corpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import type { TestServer } from '../helpers/server.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
-import {
-  RecordedPage, TRIPWIRE, cspProblems, structureOf, structureProblems, type Visit,
-} from '../helpers/browser.js';
+import { RecordedPage, TRIPWIRE, cspProblems, structureOf, structureProblems, type Visit } from '../helpers/browser.js';
 
 interface Case {
   case: string;
@@ -25,7 +23,9 @@ interface Case {
 
 const INBOX = 'hostile';
 const MESSAGES = readMbox(corpus('hostile-sample.mbox'));
-const CASES = new Map((JSON.parse(readFileSync(corpus('hostile-sample.mbox.cases.json'), 'utf8')) as Case[]).map((c) => [c.case, c.expect]));
+const CASES = new Map(
+  (JSON.parse(readFileSync(corpus('hostile-sample.mbox.cases.json'), 'utf8')) as Case[]).map((c) => [c.case, c.expect]),
+);
 /** Tabs visiting pages at once, all in the one browser context; vitest runs up to 5 concurrent tests. */
 const TABS = 4;
 
@@ -37,8 +37,10 @@ function shellProblems(command: string): string[] {
     const c = command[i];
     if (c === "'") quoted = !quoted;
     else if (quoted) continue;
-    else if (c === '\\') i++; // backslash-newline continues the line; any other escaped character is literal
-    else if (!/[A-Za-z0-9@._+=,:/%~\s-]/.test(c)) out.push(`unquoted ${JSON.stringify(c)} at ${JSON.stringify(command.slice(Math.max(0, i - 30), i + 30))}`);
+    else if (c === '\\')
+      i++; // backslash-newline continues the line; any other escaped character is literal
+    else if (!/[A-Za-z0-9@._+=,:/%~\s-]/.test(c))
+      out.push(`unquoted ${JSON.stringify(c)} at ${JSON.stringify(command.slice(Math.max(0, i - 30), i + 30))}`);
   }
   if (quoted) out.push('unterminated quote');
   return out;
@@ -103,17 +105,33 @@ describe('the hostile sample in a real browser', () => {
       expect(a.dialogs, 'dialogs').toEqual(['alert: onerror']);
       expect(a.tripwireCalls, 'tripwire').toEqual([`${base}/: ["inline"]`]);
       expect(a.scripts.length, 'compiled page scripts').toBeGreaterThanOrEqual(2);
-      expect(a.foreignRequests, 'foreign requests').toEqual(expect.arrayContaining(['GET http://tracker.example/x.png', 'GET http://tracker.example/s.css']));
+      expect(a.foreignRequests, 'foreign requests').toEqual(
+        expect.arrayContaining(['GET http://tracker.example/x.png', 'GET http://tracker.example/s.css']),
+      );
       expect(a.extraFrames, 'frames').toHaveLength(1);
       await expect(bypass.assertQuiet('evil page')).rejects.toThrow(/script ran: dialogs/);
       const problems = structureProblems(await structureOf(bypass.page), base).join('\n');
-      for (const p of ['forbidden elements', '<script>', '<iframe', '<style>', 'inline event handlers', 'onerror=', 'javascript:', 'stylesheets other than our own', 'form posts elsewhere']) {
+      for (const p of [
+        'forbidden elements',
+        '<script>',
+        '<iframe',
+        '<style>',
+        'inline event handlers',
+        'onerror=',
+        'javascript:',
+        'stylesheets other than our own',
+        'form posts elsewhere',
+      ]) {
         expect(problems, `structure check notices ${p}`).toContain(p);
       }
       bypass.reset();
       await bypass.page.click('#j');
       // the click only queues the javascript: navigation; its call arrives when the page gets to it
-      await expect.poll(async () => (await bypass.activity()).tripwireCalls, { message: 'a javascript: link, clicked', timeout: 10_000 })
+      await expect
+        .poll(async () => (await bypass.activity()).tripwireCalls, {
+          message: 'a javascript: link, clicked',
+          timeout: 10_000,
+        })
         .toEqual([`${base}/: ["href"]`]);
 
       // behind the CSP nothing runs, but the browser says it refused: a console message
@@ -135,11 +153,16 @@ describe('the hostile sample in a real browser', () => {
     expect(summary).toMatchObject({ read: 569, added: 568, duplicates: 1, quarantined: 0 });
     const missing = MESSAGES.map((m, i) => (located.has(i) ? undefined : caseOf(m, i))).filter(Boolean);
     expect(missing, 'messages not found in the store').toEqual([]);
-    expect([...located.values()].filter((l) => !l.ownBlob).length, 'only the identical duplicate is stored as another copy').toBe(1);
+    expect(
+      [...located.values()].filter((l) => !l.ownBlob).length,
+      'only the identical duplicate is stored as another copy',
+    ).toBe(1);
     const generated = [...located.values()].filter((l) => l.mid.endsWith('@z'));
     expect(generated.length, 'no-mid and empty-mid got generated ids').toBe(2);
     const rootOf = (c: string) => located.get(MESSAGES.findIndex((m, i) => caseOf(m, i) === c))?.root;
-    expect(['deep-0', 'wide-root', 'deep-1', 'wide-0'].map(rootOf), 'deep-0 and wide-root start their threads').toEqual([true, true, false, false]);
+    expect(['deep-0', 'wide-root', 'deep-1', 'wide-0'].map(rootOf), 'deep-0 and wide-root start their threads').toEqual(
+      [true, true, false, false],
+    );
   });
 
   MESSAGES.forEach((raw, i) => {
@@ -151,63 +174,69 @@ describe('the hostile sample in a real browser', () => {
     // (the 200-deep chain, the 301-message wide thread), so those threads are opened once, from
     // their roots (deep-0, wide-root), whose thread pages show every one of their messages.
     const threadToo = !BULK.test(name);
-    it.concurrent(`${name}: page${threadToo ? ', thread' : ''} and raw${Object.keys(exp).length ? ` (${Object.keys(exp).join(', ')})` : ''}`, async ({ expect }) => {
-      const loc = located.get(i);
-      if (!loc) throw new Error(`${name}: message ${i} is not in the store`);
-      const base = `/${INBOX}/${midEscape(loc.mid)}/`;
-      await tabs.with(async (tab) => {
-        // the message page
-        let v = await tab.goto(base);
-        visited.message++;
-        const label = `${name} <${loc.mid}> ${tab.urlOf(base)}`;
-        const problems = (await checkHtml(tab, v, label)).map((p) => `page: ${p}`);
-        if (v.status === 200) {
-          const page = await tab.page.evaluate(() => ({
-            text: document.body.innerText,
-            preB: document.querySelectorAll('pre#b').length,
-            reply: (document.querySelector('pre#R') as HTMLElement | null)?.innerText ?? '',
-          }));
-          if (typeof exp.page_contains === 'string' && !page.text.includes(exp.page_contains)) {
-            problems.push(`page_contains: ${JSON.stringify(exp.page_contains)} not in the page text`);
+    it.concurrent(
+      `${name}: page${threadToo ? ', thread' : ''} and raw${Object.keys(exp).length ? ` (${Object.keys(exp).join(', ')})` : ''}`,
+      async ({ expect }) => {
+        const loc = located.get(i);
+        if (!loc) throw new Error(`${name}: message ${i} is not in the store`);
+        const base = `/${INBOX}/${midEscape(loc.mid)}/`;
+        await tabs.with(async (tab) => {
+          // the message page
+          let v = await tab.goto(base);
+          visited.message++;
+          const label = `${name} <${loc.mid}> ${tab.urlOf(base)}`;
+          const problems = (await checkHtml(tab, v, label)).map((p) => `page: ${p}`);
+          if (v.status === 200) {
+            const page = await tab.page.evaluate(() => ({
+              text: document.body.innerText,
+              preB: document.querySelectorAll('pre#b').length,
+              reply: (document.querySelector('pre#R') as HTMLElement | null)?.innerText ?? '',
+            }));
+            if (typeof exp.page_contains === 'string' && !page.text.includes(exp.page_contains)) {
+              problems.push(`page_contains: ${JSON.stringify(exp.page_contains)} not in the page text`);
+            }
+            if (page.preB !== 1)
+              problems.push(`page: ${page.preB} <pre id=b> elements, expected the one holding the message`);
+            const cmd = sendEmailIn(page.reply);
+            if (!cmd) problems.push('page: no git send-email command in the reply instructions');
+            else problems.push(...shellProblems(cmd).map((p) => `reply command: ${p}`));
           }
-          if (page.preB !== 1) problems.push(`page: ${page.preB} <pre id=b> elements, expected the one holding the message`);
-          const cmd = sendEmailIn(page.reply);
-          if (!cmd) problems.push('page: no git send-email command in the reply instructions');
-          else problems.push(...shellProblems(cmd).map((p) => `reply command: ${p}`));
-        }
 
-        // its raw text
-        v = await tab.goto(`${base}raw`);
-        visited.raw++;
-        if (v.status !== 200) problems.push(`raw: HTTP ${v.status}`);
-        if (!v.contentType.startsWith('text/plain')) problems.push(`raw: content type ${v.contentType}`);
-        problems.push(...cspProblems(v.csp).map((p) => `raw: ${p}`));
-        try {
-          foreign.push(...(await tab.assertQuiet(`${label}raw`)).foreignRequests);
-        } catch (e) {
-          problems.push(`raw: ${(e as Error).message}`);
-        }
-        if (v.status === 200 && loc.ownBlob) {
-          const body = await v.response.body();
-          if (!body.includes(`\nX-Case: ${name}\n`)) problems.push(`raw: its X-Case line is missing`);
-          // nothing of it may have become markup: the browser shows it as one text document
-          const kinds = await tab.page.evaluate(() => [...document.body.querySelectorAll('*')].map((e) => e.localName).join(' '));
-          if (kinds !== 'pre') problems.push(`raw: rendered as markup, not text: ${kinds.slice(0, 200)}`);
-        }
-
-        // its thread
-        if (threadToo || loc.root) {
-          v = await tab.goto(`${base}T/`);
-          visited.thread++;
-          problems.push(...(await checkHtml(tab, v, `${label}T/`)).map((p) => `thread: ${p}`));
-          // (copies sharing a Message-ID, like dup-a and dup-b, each get an entry with the same anchor)
-          if (v.status === 200 && (await tab.page.locator(`a[id="m${midAnchor(loc.mid)}"]`).count()) < 1) {
-            problems.push(`thread: no anchor #m${midAnchor(loc.mid)} for the message`);
+          // its raw text
+          v = await tab.goto(`${base}raw`);
+          visited.raw++;
+          if (v.status !== 200) problems.push(`raw: HTTP ${v.status}`);
+          if (!v.contentType.startsWith('text/plain')) problems.push(`raw: content type ${v.contentType}`);
+          problems.push(...cspProblems(v.csp).map((p) => `raw: ${p}`));
+          try {
+            foreign.push(...(await tab.assertQuiet(`${label}raw`)).foreignRequests);
+          } catch (e) {
+            problems.push(`raw: ${(e as Error).message}`);
           }
-        }
-        expect(problems, `${label}\n  ${problems.join('\n  ')}`).toEqual([]);
-      });
-    });
+          if (v.status === 200 && loc.ownBlob) {
+            const body = await v.response.body();
+            if (!body.includes(`\nX-Case: ${name}\n`)) problems.push(`raw: its X-Case line is missing`);
+            // nothing of it may have become markup: the browser shows it as one text document
+            const kinds = await tab.page.evaluate(() =>
+              [...document.body.querySelectorAll('*')].map((e) => e.localName).join(' '),
+            );
+            if (kinds !== 'pre') problems.push(`raw: rendered as markup, not text: ${kinds.slice(0, 200)}`);
+          }
+
+          // its thread
+          if (threadToo || loc.root) {
+            v = await tab.goto(`${base}T/`);
+            visited.thread++;
+            problems.push(...(await checkHtml(tab, v, `${label}T/`)).map((p) => `thread: ${p}`));
+            // (copies sharing a Message-ID, like dup-a and dup-b, each get an entry with the same anchor)
+            if (v.status === 200 && (await tab.page.locator(`a[id="m${midAnchor(loc.mid)}"]`).count()) < 1) {
+              problems.push(`thread: no anchor #m${midAnchor(loc.mid)} for the message`);
+            }
+          }
+          expect(problems, `${label}\n  ${problems.join('\n  ')}`).toEqual([]);
+        });
+      },
+    );
   });
 
   describe('after every message', () => {
@@ -219,7 +248,7 @@ describe('the hostile sample in a real browser', () => {
       expect(foreign, 'requests that left the server').toEqual([]);
     });
 
-    it('reaches the odd Message-IDs through midEscape\'d URLs, exactly as escaped', async () => {
+    it("reaches the odd Message-IDs through midEscape'd URLs, exactly as escaped", async () => {
       const tab = await tabs.acquire();
       try {
         for (const [n, mid] of ['a/b/../../c@h', '%2e%2e%2f@h', 'x?y=1#frag@h', 'sp ace@h'].entries()) {
@@ -269,7 +298,10 @@ describe('the hostile sample in a real browser', () => {
           const loc = located.get(MESSAGES.findIndex((m) => m.includes(`\nX-Case: ${name}\n`)))!;
           await plain.goto(`/${INBOX}/${midEscape(loc.mid)}/`);
           const a = await plain.activity();
-          expect(a.requests.filter((r) => r.includes('tracker.example')), name).toEqual([]);
+          expect(
+            a.requests.filter((r) => r.includes('tracker.example')),
+            name,
+          ).toEqual([]);
         }
       } finally {
         await plain.close();

@@ -6,7 +6,15 @@ import type { Browser } from 'playwright-core';
 import { tempDir } from '../helpers/paths.js';
 import { ingestFixtures } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { launchBrowser, closeBrowser, RecordedPage, cspProblems, structureOf, structureProblems, type Visit } from '../helpers/browser.js';
+import {
+  launchBrowser,
+  closeBrowser,
+  RecordedPage,
+  cspProblems,
+  structureOf,
+  structureProblems,
+  type Visit,
+} from '../helpers/browser.js';
 import { midEscape } from '../../src/mail/message-id.js';
 
 const VFIO_COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
@@ -76,7 +84,8 @@ describe('the archive in a real browser', () => {
       return anchors.slice(top + 1).map((a) => {
         // the row's text before its link: "     [not found] ` <" for ghosts, a date otherwise
         let before = '';
-        for (let n = a.previousSibling; n && !before.includes('\n'); n = n.previousSibling) before = (n.textContent ?? '') + before;
+        for (let n = a.previousSibling; n && !before.includes('\n'); n = n.previousSibling)
+          before = (n.textContent ?? '') + before;
         const line = before.slice(before.lastIndexOf('\n') + 1);
         const current = a.id === 'r';
         return { href: current ? '' : a.href, text: a.textContent ?? '', current, ghost: line.includes('[not found]') };
@@ -104,7 +113,9 @@ describe('the archive in a real browser', () => {
     expect(await adds.count(), 'span.add in the patch').toBeGreaterThan(0);
     expect((await adds.first().innerText()).startsWith('+')).toBe(true);
     expect(await page.locator('pre#b span.hunk').count()).toBeGreaterThan(0);
-    expect(await page.locator('pre#b span.head').first().innerText()).toContain('diff --git a/include/uapi/linux/iommu.h');
+    expect(await page.locator('pre#b span.head').first().innerText()).toContain(
+      'diff --git a/include/uapi/linux/iommu.h',
+    );
     const colours = await page.evaluate(() => ({
       text: getComputedStyle(document.querySelector('pre#b')!).color,
       add: getComputedStyle(document.querySelector('span.add')!).color,
@@ -188,7 +199,9 @@ describe('the archive in a real browser', () => {
 
   it('walks the whole thread with next, in overview order', async () => {
     await open(msgPath('iommu', VFIO_COVER));
-    const order = (await overviewRows()).filter((r) => !r.ghost).map((r) => (r.current ? VFIO_COVER : midOfUrl(r.href)));
+    const order = (await overviewRows())
+      .filter((r) => !r.ghost)
+      .map((r) => (r.current ? VFIO_COVER : midOfUrl(r.href)));
     expect(order).toHaveLength(VFIO_THREAD_SIZE);
     for (let i = 1; i < order.length; i++) {
       const v = await rp.clickAndWait('a[rel=next]');
@@ -201,10 +214,19 @@ describe('the archive in a real browser', () => {
 
   it('opens a message by clicking its subject in the overview', async () => {
     await open(msgPath('iommu', VFIO_01));
-    const row = rp.page.locator('pre:has-text("Thread overview:") a', { hasText: '[PATCH v7 07/16] vfio/type1: Add VFIO_IOMMU_PASID_REQUEST (alloc/free)' });
+    const row = rp.page.locator('pre:has-text("Thread overview:") a', {
+      hasText: '[PATCH v7 07/16] vfio/type1: Add VFIO_IOMMU_PASID_REQUEST (alloc/free)',
+    });
     expect(await row.count()).toBe(1);
     const [v] = await Promise.all([rp.page.waitForNavigation({ waitUntil: 'load' }), row.click()]);
-    const visit = { url: v!.url(), finalUrl: rp.page.url(), status: v!.status(), contentType: (await v!.allHeaders())['content-type'], csp: (await v!.allHeaders())['content-security-policy'], response: v! };
+    const visit = {
+      url: v!.url(),
+      finalUrl: rp.page.url(),
+      status: v!.status(),
+      contentType: (await v!.allHeaders())['content-type'],
+      csp: (await v!.allHeaders())['content-security-policy'],
+      response: v!,
+    };
     await settle(rp, visit, 'after clicking an overview row');
     expect(midOfUrl(visit.finalUrl)).toBe('1599734733-6431-8-git-send-email-yi.l.liu@intel.com');
     const head = await rp.page.locator('pre#b').innerText();
@@ -212,14 +234,20 @@ describe('the archive in a real browser', () => {
     expect(await rp.page.locator('b:has(a#r)').innerText()).toContain('[this message]');
   });
 
-  for (const [kind, nested] of [['T', false], ['t', true]] as const) {
+  for (const [kind, nested] of [
+    ['T', false],
+    ['t', true],
+  ] as const) {
     it(`${nested ? 'nested' : 'flat'} thread page ${kind}/ renders all ${VFIO_THREAD_SIZE} messages`, async () => {
       await open(msgPath('iommu', VFIO_01, `${kind}/`));
       const p = rp.page;
       const stars = p.locator('a[id^="m"]', { hasText: /^\*$/ });
       expect(await stars.count(), 'message anchors (*)').toBe(VFIO_THREAD_SIZE);
       const ids = await stars.evaluateAll((as) => as.map((a) => a.id));
-      expect(ids.every((id) => /^m[0-9a-f]{40}$/.test(id)), 'message anchors are m + sha1').toBe(true);
+      expect(
+        ids.every((id) => /^m[0-9a-f]{40}$/.test(id)),
+        'message anchors are m + sha1',
+      ).toBe(true);
       expect(new Set(ids).size).toBe(VFIO_THREAD_SIZE);
       // each * links to the end of its message, and the end links back
       expect(await p.locator('a[id^="e"]', { hasText: /^\^$/ }).count()).toBe(VFIO_THREAD_SIZE);
@@ -233,7 +261,11 @@ describe('the archive in a real browser', () => {
       // the bottom overview links to the messages on this page
       const rowLinks = await p.locator('a[id^="r"][href^="#m"]').count();
       expect(rowLinks).toBe(VFIO_THREAD_SIZE);
-      const lists = await p.evaluate(() => ({ ul: document.querySelectorAll('ul').length, li: document.querySelectorAll('li').length, liPre: document.querySelectorAll('ul > li > pre').length }));
+      const lists = await p.evaluate(() => ({
+        ul: document.querySelectorAll('ul').length,
+        li: document.querySelectorAll('li').length,
+        liPre: document.querySelectorAll('ul > li > pre').length,
+      }));
       if (nested) {
         expect(lists.ul, 'nested page uses <ul>').toBeGreaterThan(0);
         // every message but the root sits in a list item
@@ -259,7 +291,8 @@ describe('the archive in a real browser', () => {
     expect(text).toContain('git send-email');
     expect(text).toContain(`--in-reply-to=${VFIO_01}`);
     expect(text).toContain('--to=yi.l.liu@intel.com');
-    for (const cc of ['alex.williamson@redhat.com', 'iommu@lists.linux-foundation.org', 'kvm@vger.kernel.org']) expect(text).toContain(`--cc=${cc}`);
+    for (const cc of ['alex.williamson@redhat.com', 'iommu@lists.linux-foundation.org', 'kvm@vger.kernel.org'])
+      expect(text).toContain(`--cc=${cc}`);
     expect(text).toContain("--subject='Re: [PATCH v7 01/16] iommu: Report domain nesting info'");
     expect(text).toContain('/path/to/YOUR_REPLY');
     const mailto = await r.locator('a[href^="mailto:"]').getAttribute('href');
@@ -277,7 +310,9 @@ describe('the archive in a real browser', () => {
     expect(raw.status).toBe(200);
     expect(raw.contentType).toMatch(/^text\/plain/);
     expect(cspProblems(raw.csp)).toEqual([]);
-    expect(await rp.page.locator('body').innerText()).toMatch(new RegExp(`^Message-Id: <${VFIO_01.replace(/[.]/g, '\\.')}>$`, 'mi'));
+    expect(await rp.page.locator('body').innerText()).toMatch(
+      new RegExp(`^Message-Id: <${VFIO_01.replace(/[.]/g, '\\.')}>$`, 'mi'),
+    );
     await rp.assertQuiet('raw');
   });
 
@@ -304,7 +339,11 @@ describe('the archive in a real browser', () => {
   });
 
   it('fits a 375px phone screen without horizontal scrolling', async () => {
-    const phone = await RecordedPage.open(browser, server.url, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const phone = await RecordedPage.open(browser, server.url, {
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const pages = [
         msgPath('iommu', VFIO_01),
@@ -321,10 +360,16 @@ describe('the archive in a real browser', () => {
           scroll: document.documentElement.scrollWidth,
           client: document.documentElement.clientWidth,
           widest: [...document.querySelectorAll('body *')]
-            .map((el) => ({ el: `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}`, right: Math.round(el.getBoundingClientRect().right) }))
+            .map((el) => ({
+              el: `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}`,
+              right: Math.round(el.getBoundingClientRect().right),
+            }))
             .sort((a, b) => b.right - a.right)[0],
         }));
-        if (m.client > 380 || m.scroll > 375 + 4) overflow.push(`${path}: scrollWidth ${m.scroll}, clientWidth ${m.client}, widest ${JSON.stringify(m.widest)}`);
+        if (m.client > 380 || m.scroll > 375 + 4)
+          overflow.push(
+            `${path}: scrollWidth ${m.scroll}, clientWidth ${m.client}, widest ${JSON.stringify(m.widest)}`,
+          );
       }
       expect(overflow, 'pages wider than the phone').toEqual([]);
     } finally {
@@ -335,17 +380,30 @@ describe('the archive in a real browser', () => {
   it('fits a 375px phone screen on the nested thread page too', async () => {
     // each reply level is a nested <ul>; with the browser's default 40px list padding a deep
     // thread pushes its replies far off the right edge of a phone
-    const phone = await RecordedPage.open(browser, server.url, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    const phone = await RecordedPage.open(browser, server.url, {
+      viewport: { width: 375, height: 812 },
+      isMobile: true,
+      hasTouch: true,
+    });
     try {
       const path = msgPath('iommu', VFIO_01, 't/');
       await open(path, phone);
       const m = await phone.page.evaluate(() => {
-        const deepest = [...document.querySelectorAll('li')].sort((a, b) => b.getBoundingClientRect().left - a.getBoundingClientRect().left)[0];
+        const deepest = [...document.querySelectorAll('li')].sort(
+          (a, b) => b.getBoundingClientRect().left - a.getBoundingClientRect().left,
+        )[0];
         let depth = 0;
         for (let e: Element | null = deepest; e; e = e.parentElement) if (e.localName === 'ul') depth++;
-        return { scroll: document.documentElement.scrollWidth, deepestLeft: Math.round(deepest.getBoundingClientRect().left), depth };
+        return {
+          scroll: document.documentElement.scrollWidth,
+          deepestLeft: Math.round(deepest.getBoundingClientRect().left),
+          depth,
+        };
       });
-      expect(m.scroll, `${path}: scrollWidth ${m.scroll} on a 375px screen; the deepest reply (${m.depth} lists deep) starts at x=${m.deepestLeft}`).toBeLessThanOrEqual(375 + 4);
+      expect(
+        m.scroll,
+        `${path}: scrollWidth ${m.scroll} on a 375px screen; the deepest reply (${m.depth} lists deep) starts at x=${m.deepestLeft}`,
+      ).toBeLessThanOrEqual(375 + 4);
     } finally {
       await phone.close();
     }
@@ -358,12 +416,13 @@ describe('the archive in a real browser', () => {
       if (m[4] !== undefined && Number(m[4]) === 0) return 1; // transparent: the canvas is white
       return (0.2126 * Number(m[1]) + 0.7152 * Number(m[2]) + 0.0722 * Number(m[3])) / 255;
     };
-    const colours = () => rp.page.evaluate(() => ({
-      bg: getComputedStyle(document.body).backgroundColor,
-      fg: getComputedStyle(document.body).color,
-      add: getComputedStyle(document.querySelector('span.add')!).color,
-      link: getComputedStyle(document.querySelector('a')!).color,
-    }));
+    const colours = () =>
+      rp.page.evaluate(() => ({
+        bg: getComputedStyle(document.body).backgroundColor,
+        fg: getComputedStyle(document.body).color,
+        add: getComputedStyle(document.querySelector('span.add')!).color,
+        link: getComputedStyle(document.querySelector('a')!).color,
+      }));
     try {
       await rp.page.emulateMedia({ colorScheme: 'dark' });
       await open(msgPath('iommu', VFIO_01));
@@ -385,7 +444,17 @@ describe('the archive in a real browser', () => {
 
   it('never requests anything from another origin, on any page visited here', async () => {
     // a few more pages of every kind, then everything recorded in this file
-    for (const path of ['/', '/iommu/', '/virtualization/', '/qemu-devel/', '/kvm/', msgPath('virtualization', VSOCK_MST, 'T/'), '/iommu/_/text/help/', '/iommu/_/text/color/', '/iommu/_/text/mirror/']) {
+    for (const path of [
+      '/',
+      '/iommu/',
+      '/virtualization/',
+      '/qemu-devel/',
+      '/kvm/',
+      msgPath('virtualization', VSOCK_MST, 'T/'),
+      '/iommu/_/text/help/',
+      '/iommu/_/text/color/',
+      '/iommu/_/text/mirror/',
+    ]) {
       const v = await rp.goto(path);
       expect(v.status, path).toBe(200);
       expect(cspProblems(v.csp), path).toEqual([]);
@@ -396,7 +465,12 @@ describe('the archive in a real browser', () => {
     const foreign = allRequests.filter((r) => !rp.sameOrigin(r.split(' ')[1]));
     expect(foreign, 'requests to other origins').toEqual([]);
     // the stylesheet is the only subresource any page loads
-    const sub = [...new Set(allRequests.map((r) => new URL(r.split(' ')[1]).pathname))].filter((p) => !p.endsWith('/') && !p.endsWith('/raw'));
-    expect(sub.every((p) => p.endsWith('/_/lorekeeper.css')), `subresources: ${JSON.stringify(sub)}`).toBe(true);
+    const sub = [...new Set(allRequests.map((r) => new URL(r.split(' ')[1]).pathname))].filter(
+      (p) => !p.endsWith('/') && !p.endsWith('/raw'),
+    );
+    expect(
+      sub.every((p) => p.endsWith('/_/lorekeeper.css')),
+      `subresources: ${JSON.stringify(sub)}`,
+    ).toBe(true);
   });
 });

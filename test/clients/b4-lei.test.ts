@@ -29,7 +29,14 @@ function have(cmd: string): boolean {
 /** A private HOME: git identity (b4 stays silent without one), b4's URLs, and lei's own state. */
 function clientHome(inboxUrl: string): Record<string, string> {
   const home = tempDir('lk-client-');
-  const env = { ...process.env, HOME: home, XDG_RUNTIME_DIR: join(home, 'run'), XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), XDG_CACHE_HOME: join(home, '.cache') } as Record<string, string>;
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_RUNTIME_DIR: join(home, 'run'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+  } as Record<string, string>;
   mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
   const git = (...a: string[]) => execFileSync('git', ['config', '--global', ...a], { env });
   git('user.name', 'Lore Tester');
@@ -60,20 +67,38 @@ describe.skipIf(!have('b4') || !have('lei'))('b4 and lei against lorekeeper', ()
   afterAll(async () => {
     try {
       execFileSync('lei', ['daemon-kill'], { env, stdio: 'ignore' });
-    } catch { /* no daemon started */ }
+    } catch {
+      /* no daemon started */
+    }
     await server.close();
   });
 
   /** Files b4 wrote, compared by SHA-256 with those it wrote against public-inbox (SHA256SUMS). */
   const compareDir = (out: string, files: string[]) => {
     const sums = join(EXPECTED, 'SHA256SUMS');
-    const known = new Map(existsSync(sums) ? readFileSync(sums, 'utf8').trim().split('\n').map((l) => [l.slice(66), l.slice(0, 64)] as [string, string]) : []);
+    const known = new Map(
+      existsSync(sums)
+        ? readFileSync(sums, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => [l.slice(66), l.slice(0, 64)] as [string, string])
+        : [],
+    );
     for (const f of files) {
-      const got = createHash('sha256').update(readFileSync(join(out, f))).digest('hex');
+      const got = createHash('sha256')
+        .update(readFileSync(join(out, f)))
+        .digest('hex');
       if (regenerateFrom) known.set(f, got);
       else expect(got, `${f} differs from what b4 wrote against public-inbox`).toBe(known.get(f));
     }
-    if (regenerateFrom) writeFileSync(sums, [...known].map(([f, h]) => `${h}  ${f}`).sort().join('\n') + '\n');
+    if (regenerateFrom)
+      writeFileSync(
+        sums,
+        [...known]
+          .map(([f, h]) => `${h}  ${f}`)
+          .sort()
+          .join('\n') + '\n',
+      );
   };
 
   it('b4 am writes the same .mbx and .cover as against public-inbox', async () => {
@@ -94,7 +119,10 @@ describe.skipIf(!have('b4') || !have('lei'))('b4 and lei against lorekeeper', ()
     compareDir(out, [`${COVER}.mbx`]);
   });
 
-  for (const [name, args] of [['lei q -I', []], ['lei q -t -I', ['-t']]] as const) {
+  for (const [name, args] of [
+    ['lei q -I', []],
+    ['lei q -t -I', ['-t']],
+  ] as const) {
     it(`${name} returns the same messages as against public-inbox`, async () => {
       const file = join(tempDir('lk-lei-'), 'out.mbox');
       await run('lei', ['q', ...args, '-I', base, '-o', `mboxrd:${file}`, 's:pasid'], { env });

@@ -23,7 +23,19 @@ import { readMbox } from '../helpers/mbox.js';
 import { ingestFixtures, openReader, FIXTURE_INBOXES } from '../helpers/store.js';
 import { launchBrowser, closeBrowser, RecordingContext, CHROMIUM } from '../helpers/browser.js';
 import {
-  hostileSeries, shellCases, writeMbox, sendEmailCommand, sendEmailIn, intendedArgv, decodeEntities, htmlText, ShellSandbox, Pool, caseOf, BULK, type Shell,
+  hostileSeries,
+  shellCases,
+  writeMbox,
+  sendEmailCommand,
+  sendEmailIn,
+  intendedArgv,
+  decodeEntities,
+  htmlText,
+  ShellSandbox,
+  Pool,
+  caseOf,
+  BULK,
+  type Shell,
 } from '../helpers/hostile.js';
 
 const SHELLS: Shell[] = ['bash', 'dash', 'bash-interactive'];
@@ -40,7 +52,12 @@ const PARALLEL = 4;
 
 /** A string with its invisible characters (controls, C1, bidi, separators) spelled out. */
 const visible = (s: string | undefined) =>
-  s === undefined ? 'nothing' : JSON.stringify(s).replace(/[\x7f-\x9f\u00a0\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  s === undefined
+    ? 'nothing'
+    : JSON.stringify(s).replace(
+        /[\x7f-\x9f\u00a0\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
 
 function have(cmd: string): boolean {
   return ['/bin', '/usr/bin'].some((d) => existsSync(`${d}/${cmd}`));
@@ -70,14 +87,29 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
 
   const open = async (name: string, dir: string) => {
     const { db, reader } = openReader(dir);
-    stores.set(name, { db, site: new Site(reader, new SearchIndex(db), new SeriesReader(db)), app: await buildApp({ dataDir: dir }) });
+    stores.set(name, {
+      db,
+      site: new Site(reader, new SearchIndex(db), new SeriesReader(db)),
+      app: await buildApp({ dataDir: dir }),
+    });
   };
 
   beforeAll(async () => {
     started = Date.now();
     const hostileDir = tempDir('lk-paste-hostile-');
-    await ingest({ dataDir: hostileDir, inbox: HOSTILE, address: 'list@hostile.example', sources: [corpus('hostile-sample.mbox')], jobs: 2 });
-    await ingest({ dataDir: hostileDir, inbox: HOSTILE, sources: [writeMbox(hostileDir, 'own-hostile', OWN)], jobs: 2 });
+    await ingest({
+      dataDir: hostileDir,
+      inbox: HOSTILE,
+      address: 'list@hostile.example',
+      sources: [corpus('hostile-sample.mbox')],
+      jobs: 2,
+    });
+    await ingest({
+      dataDir: hostileDir,
+      inbox: HOSTILE,
+      sources: [writeMbox(hostileDir, 'own-hostile', OWN)],
+      jobs: 2,
+    });
     const fixtureDir = tempDir('lk-paste-fixtures-');
     await ingestFixtures(fixtureDir);
     await open('hostile', hostileDir);
@@ -92,13 +124,21 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       s.db.close();
     }
     sandbox?.close();
-    console.log(`send-email lines: ${pasted.pages} pages, ${pasted.pastes} pastes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `send-email lines: ${pasted.pages} pages, ${pasted.pastes} pastes in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   });
 
   /** Every message page of an inbox (each Message-ID once), as /INBOX/MID/. */
   const pagesOf = (store: 'hostile' | 'fixtures', inbox: string): string[] =>
-    (stores.get(store)!.db.prepare('SELECT DISTINCT m.mid AS mid FROM msg m JOIN inbox i ON i.id = m.inbox_id WHERE i.name = ? AND m.num > 0 ORDER BY m.num')
-      .all(inbox) as { mid: string }[]).map((r) => r.mid);
+    (
+      stores
+        .get(store)!
+        .db.prepare(
+          'SELECT DISTINCT m.mid AS mid FROM msg m JOIN inbox i ON i.id = m.inbox_id WHERE i.name = ? AND m.num > 0 ORDER BY m.num',
+        )
+        .all(inbox) as { mid: string }[]
+    ).map((r) => r.mid);
 
   /** What the page means to pass: computeReply over the first copy's headers, as message-page.ts calls it. */
   function intended(t: Target): string[] {
@@ -107,7 +147,14 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
     const first = copiesOf(site, ib, t.mid)[0];
     const h = first.doc.h;
     const reply = computeReply(
-      { from: h.from?.[0], to: h.to?.[0], cc: h.cc?.[0], replyTo: h['reply-to']?.[0], subject: h.subject?.[0] ?? '', messageIdRaw: h['message-id']?.[0] ?? `<${first.row.mid}>` },
+      {
+        from: h.from?.[0],
+        to: h.to?.[0],
+        cc: h.cc?.[0],
+        replyTo: h['reply-to']?.[0],
+        subject: h.subject?.[0] ?? '',
+        messageIdRaw: h['message-id']?.[0] ?? `<${first.row.mid}>`,
+      },
       ib.address,
     );
     return intendedArgv(reply);
@@ -131,9 +178,16 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       pasted.pastes++;
       const say = (what: string) => problems.push(`${shell}: ${what}`);
       if (p.calls.length !== 1) say(`git ran ${p.calls.length} times: ${JSON.stringify(p.calls)}`);
-      else if (JSON.stringify(['send-email', ...p.calls[0].slice(1)]) !== JSON.stringify(want) || p.calls[0][0] !== 'send-email') {
+      else if (
+        JSON.stringify(['send-email', ...p.calls[0].slice(1)]) !== JSON.stringify(want) ||
+        p.calls[0][0] !== 'send-email'
+      ) {
         const got = p.calls[0];
-        const diff = want.map((w, i) => (got[i] === w ? undefined : `  [${i}] intended ${visible(w)}\n  [${i}] received ${visible(got[i])}`)).filter(Boolean);
+        const diff = want
+          .map((w, i) =>
+            got[i] === w ? undefined : `  [${i}] intended ${visible(w)}\n  [${i}] received ${visible(got[i])}`,
+          )
+          .filter(Boolean);
         if (got.length !== want.length) diff.push(`  ${got.length} arguments received, ${want.length} intended`);
         say(`arguments differ:\n${diff.join('\n')}`);
       }
@@ -149,14 +203,22 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
   describe('the tools', () => {
     it('decode character references as the HTML standard does', () => {
       expect(decodeEntities('&lt;&gt;&amp;&quot;&#39;&#34;&#x27;&#38;lt;')).toBe(`<>&"'"'&lt;`);
-      expect(decodeEntities('&#128;&#133;&#155;&#129;&#0;&#xD800;&#1114112;&#128640;&#8238;')).toBe('\u20ac\u2026\u203a\u0081\ufffd\ufffd\ufffd\u{1f680}\u202e');
+      expect(decodeEntities('&#128;&#133;&#155;&#129;&#0;&#xD800;&#1114112;&#128640;&#8238;')).toBe(
+        '\u20ac\u2026\u203a\u0081\ufffd\ufffd\ufffd\u{1f680}\u202e',
+      );
       expect(() => decodeEntities('&hellip;')).toThrow(/not handled/);
       expect(htmlText('<b>git</b> send-email <a\nhref="x">&#39;a&#39;</a>\r\n')).toBe("git send-email 'a'\n");
     });
 
     it('the sandbox sees a second command, a missing program, a file written, output, a bad exit', async () => {
       const ok = await sandbox.paste('bash', "git send-email --to='a b' x");
-      expect(ok).toMatchObject({ calls: [['send-email', '--to=a b', 'x']], stderr: '', stdout: '', status: 0, strayFiles: [] });
+      expect(ok).toMatchObject({
+        calls: [['send-email', '--to=a b', 'x']],
+        stderr: '',
+        stdout: '',
+        status: 0,
+        strayFiles: [],
+      });
       expect((await sandbox.paste('dash', 'git a; git b')).calls).toEqual([['a'], ['b']]);
       expect((await sandbox.paste('bash', 'git $(git inner)')).calls).toEqual([['inner'], []]);
       expect((await sandbox.paste('bash', 'git x; touch pwned')).stderr).toMatch(/touch: command not found/);
@@ -169,7 +231,12 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       expect((await sandbox.paste('bash-interactive', 'git one !#')).calls).toEqual([['one', 'git', 'one']]);
       expect((await sandbox.paste('bash', 'git one !#')).calls).toEqual([['one', '!#']]);
       const bi = await sandbox.paste('bash-interactive', "git send-email --subject='it'\\''s' \\\n    /path");
-      expect(bi).toMatchObject({ calls: [['send-email', "--subject=it's", '/path']], stderr: '', status: 0, strayFiles: [] });
+      expect(bi).toMatchObject({
+        calls: [['send-email', "--subject=it's", '/path']],
+        stderr: '',
+        status: 0,
+        strayFiles: [],
+      });
     });
   });
 
@@ -190,15 +257,22 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       const missing = pagesOf('hostile', HOSTILE).filter((mid) => !declared.has(`hostile\0${HOSTILE}\0${mid}`));
       const problems: string[] = [];
       // pages without a Message-ID of their own in the mbox (generated ids): pasted here
-      for (const mid of missing) problems.push(...(await pasteAll({ store: 'hostile', inbox: HOSTILE, mid, label: `generated id <${mid}>` })));
-      expect(missing.length, `pages whose ids the mbox does not name: ${JSON.stringify(missing)}`).toBeLessThanOrEqual(2);
+      for (const mid of missing)
+        problems.push(...(await pasteAll({ store: 'hostile', inbox: HOSTILE, mid, label: `generated id <${mid}>` })));
+      expect(missing.length, `pages whose ids the mbox does not name: ${JSON.stringify(missing)}`).toBeLessThanOrEqual(
+        2,
+      );
       expect(problems, problems.join('\n')).toEqual([]);
     });
-    for (const [mid, name] of SAMPLE_CASES) declare({ store: 'hostile', inbox: HOSTILE, mid, label: `${name} <${mid}>` });
+    for (const [mid, name] of SAMPLE_CASES)
+      declare({ store: 'hostile', inbox: HOSTILE, mid, label: `${name} <${mid}>` });
     for (const m of OWN) declare({ store: 'hostile', inbox: HOSTILE, mid: m.mid, label: `${m.name} <${m.mid}>` });
     // on /all/ there is no list address to fall back on
-    for (const m of OWN) if (m.name.startsWith('shell-')) declare({ store: 'hostile', inbox: 'all', mid: m.mid, label: `/all/: ${m.name} <${m.mid}>` });
-    for (const [mid, name] of SAMPLE_CASES) if (!BULK.test(name)) declare({ store: 'hostile', inbox: 'all', mid, label: `/all/: ${name} <${mid}>` });
+    for (const m of OWN)
+      if (m.name.startsWith('shell-'))
+        declare({ store: 'hostile', inbox: 'all', mid: m.mid, label: `/all/: ${m.name} <${m.mid}>` });
+    for (const [mid, name] of SAMPLE_CASES)
+      if (!BULK.test(name)) declare({ store: 'hostile', inbox: 'all', mid, label: `/all/: ${name} <${mid}>` });
   });
 
   describe('the fixtures', () => {
@@ -206,7 +280,11 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       it.concurrent(`every message page of /${ib.name}/`, async ({ expect }) => {
         const mids = pagesOf('fixtures', ib.name);
         expect(mids.length).toBeGreaterThan(0);
-        const problems = (await Promise.all(mids.map((mid) => pasteAll({ store: 'fixtures', inbox: ib.name, mid, label: `/${ib.name}/ <${mid}>` })))).flat();
+        const problems = (
+          await Promise.all(
+            mids.map((mid) => pasteAll({ store: 'fixtures', inbox: ib.name, mid, label: `/${ib.name}/ <${mid}>` })),
+          )
+        ).flat();
         expect(problems, problems.join('\n')).toEqual([]);
       });
     }
@@ -220,7 +298,9 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       const ctx = await RecordingContext.open(browser, address);
       try {
         const tab = await ctx.newPage();
-        const sample = targets.filter((t) => t.store === 'hostile' && t.inbox === HOSTILE && !BULK.test(SAMPLE_CASES.get(t.mid) ?? ''));
+        const sample = targets.filter(
+          (t) => t.store === 'hostile' && t.inbox === HOSTILE && !BULK.test(SAMPLE_CASES.get(t.mid) ?? ''),
+        );
         expect(sample.length).toBeGreaterThan(90);
         const differ: string[] = [];
         for (const t of sample) {
@@ -228,7 +308,10 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
           const shown = await tab.page.evaluate(() => (document.querySelector('pre#R') as HTMLElement).innerText);
           const fromBrowser = sendEmailIn(shown);
           const decoded = await commandOf(t);
-          if (fromBrowser !== decoded) differ.push(`${t.label}:\n  chromium ${JSON.stringify(fromBrowser)}\n  decoded  ${JSON.stringify(decoded)}`);
+          if (fromBrowser !== decoded)
+            differ.push(
+              `${t.label}:\n  chromium ${JSON.stringify(fromBrowser)}\n  decoded  ${JSON.stringify(decoded)}`,
+            );
         }
         expect(differ, differ.join('\n')).toEqual([]);
       } finally {

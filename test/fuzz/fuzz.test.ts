@@ -51,7 +51,8 @@ interface Tally {
   reasons: Map<string, number>;
 }
 
-const describeVariant = (v: Variant) => `variant ${v.n} (FUZZ_SEED=${FUZZ_SEED}, seed ${v.seed}, ${v.mutations.join(' + ')})`;
+const describeVariant = (v: Variant) =>
+  `variant ${v.n} (FUZZ_SEED=${FUZZ_SEED}, seed ${v.seed}, ${v.mutations.join(' + ')})`;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -78,8 +79,10 @@ async function ingestMaildir(dataDir: string, maildir: string, label: string): P
   const [status, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   clearTimeout(timer);
   const err = Buffer.concat(stderr).toString();
-  if (hung) throw new Error(`${label}: ingest hung, killed after ${CHUNK_TIMEOUT_MS / 1000} s (Maildir kept: ${maildir})`);
-  if (status !== 0) throw new Error(`${label}: ingest crashed, exit ${status} signal ${signal} (Maildir kept: ${maildir})\n${err}`);
+  if (hung)
+    throw new Error(`${label}: ingest hung, killed after ${CHUNK_TIMEOUT_MS / 1000} s (Maildir kept: ${maildir})`);
+  if (status !== 0)
+    throw new Error(`${label}: ingest crashed, exit ${status} signal ${signal} (Maildir kept: ${maildir})\n${err}`);
   return jsonSummary({ status, stdout: Buffer.concat(stdout).toString(), stderr: err });
 }
 
@@ -88,7 +91,9 @@ async function ingestMaildir(dataDir: string, maildir: string, label: string): P
  * here, not taken from the store, so a variant is found only if its exact bytes come back.
  */
 function storedSince(db: Db, raw: (num: number) => Buffer | undefined, afterNum: number): Map<string, StoredRow> {
-  const rows = db.prepare('SELECT num, mid, quarantine FROM msg WHERE num > ? ORDER BY num').all(afterNum) as StoredRow[];
+  const rows = db
+    .prepare('SELECT num, mid, quarantine FROM msg WHERE num > ? ORDER BY num')
+    .all(afterNum) as StoredRow[];
   const out = new Map<string, StoredRow>();
   for (const row of rows) {
     const bytes = raw(row.num);
@@ -115,75 +120,111 @@ describe(`fuzzing the ingest: ${VARIANTS} mutated real messages (FUZZ_SEED=${FUZ
     else rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('stores every variant byte for byte, quarantines it with a reason, or counts it as a duplicate', { timeout: chunks * (CHUNK_TIMEOUT_MS + 120_000) }, async ({ onTestFailed }) => {
-    onTestFailed(() => {
-      keep = true;
-    });
-    const tally: Tally = { stored: 0, quarantined: 0, duplicates: 0, reasons: new Map() };
-    const started = Date.now();
-    let lastNum = 0;
-    for (let c = 0; c < chunks; c++) {
-      const variants = Array.from({ length: Math.min(CHUNK, VARIANTS - c * CHUNK) }, (_, i) => makeVariant(seeds, c * CHUNK + i, FUZZ_SEED));
-      const label = `chunk ${c + 1}/${chunks} (variants ${variants[0].n}..${variants[variants.length - 1].n}, FUZZ_SEED=${FUZZ_SEED})`;
-      const maildir = writeMaildir(variants);
-      const summary = await ingestMaildir(dataDir, maildir, label);
-      console.log(`fuzz: ${label}: ${summary.added} added, ${summary.duplicates} duplicates, ${summary.quarantined} quarantined in ${summary.seconds.toFixed(1)} s`);
-      expect(summary.read, label).toBe(variants.length);
-      expect(summary.added + summary.duplicates + summary.quarantined, label).toBe(summary.read);
+  it(
+    'stores every variant byte for byte, quarantines it with a reason, or counts it as a duplicate',
+    { timeout: chunks * (CHUNK_TIMEOUT_MS + 120_000) },
+    async ({ onTestFailed }) => {
+      onTestFailed(() => {
+        keep = true;
+      });
+      const tally: Tally = { stored: 0, quarantined: 0, duplicates: 0, reasons: new Map() };
+      const started = Date.now();
+      let lastNum = 0;
+      for (let c = 0; c < chunks; c++) {
+        const variants = Array.from({ length: Math.min(CHUNK, VARIANTS - c * CHUNK) }, (_, i) =>
+          makeVariant(seeds, c * CHUNK + i, FUZZ_SEED),
+        );
+        const label = `chunk ${c + 1}/${chunks} (variants ${variants[0].n}..${variants[variants.length - 1].n}, FUZZ_SEED=${FUZZ_SEED})`;
+        const maildir = writeMaildir(variants);
+        const summary = await ingestMaildir(dataDir, maildir, label);
+        console.log(
+          `fuzz: ${label}: ${summary.added} added, ${summary.duplicates} duplicates, ${summary.quarantined} quarantined in ${summary.seconds.toFixed(1)} s`,
+        );
+        expect(summary.read, label).toBe(variants.length);
+        expect(summary.added + summary.duplicates + summary.quarantined, label).toBe(summary.read);
 
-      const { db, reader } = openReader(dataDir);
+        const { db, reader } = openReader(dataDir);
+        try {
+          const fresh = storedSince(db, (num) => reader.raw(num), lastNum);
+          const rows = db.prepare('SELECT count(*) FROM msg WHERE num > ?').pluck().get(lastNum) as number;
+          expect(rows, `${label}: rows written`).toBe(summary.added + summary.quarantined);
+          for (const [k, row] of fresh) byBytes.set(k, row);
+          lastNum = db.prepare('SELECT coalesce(max(num), 0) FROM msg').pluck().get() as number;
+          const sameContent = db
+            .prepare(
+              `SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                                        WHERE i.mid = ? AND m.chash = ? AND m.num > 0 LIMIT 1`,
+            )
+            .pluck();
+          for (const v of variants)
+            account(v, byBytes.get(sha256(v.raw)), (mid, chash) => sameContent.get(mid, chash) !== undefined, tally);
+        } finally {
+          db.close();
+        }
+        rmSync(maildir, { recursive: true, force: true });
+      }
+      const reasons = [...tally.reasons]
+        .sort((a, b) => b[1] - a[1])
+        .map(([r, n]) => `${n}x ${r}`)
+        .join('; ');
+      console.log(
+        `fuzz: ${VARIANTS} variants (FUZZ_SEED=${FUZZ_SEED}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+          `${tally.stored} stored, ${tally.quarantined} quarantined, ${tally.duplicates} duplicates; reasons: ${reasons || 'none'}`,
+      );
+      expect(tally.stored + tally.quarantined + tally.duplicates).toBe(VARIANTS);
+    },
+  );
+
+  it(
+    'serves the pages and /raw of stored variants promptly, without a server error',
+    { timeout: 600_000 },
+    async ({ onTestFailed }) => {
+      onTestFailed(() => {
+        keep = true;
+      });
+      const rows = [...new Set(byBytes.values())];
+      const sample = [
+        ...evenly(
+          rows.filter((r) => r.quarantine === null),
+          RENDER_SAMPLE,
+        ),
+        ...evenly(
+          rows.filter((r) => r.quarantine !== null),
+          RENDER_QUARANTINED,
+        ),
+      ];
+      expect(sample.length).toBeGreaterThan(0);
+      const app = await appOver(dataDir);
+      const problems: string[] = [];
+      let slowest = { ms: 0, url: '' };
       try {
-        const fresh = storedSince(db, (num) => reader.raw(num), lastNum);
-        const rows = db.prepare('SELECT count(*) FROM msg WHERE num > ?').pluck().get(lastNum) as number;
-        expect(rows, `${label}: rows written`).toBe(summary.added + summary.quarantined);
-        for (const [k, row] of fresh) byBytes.set(k, row);
-        lastNum = (db.prepare('SELECT coalesce(max(num), 0) FROM msg').pluck().get() as number);
-        const sameContent = db.prepare(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
-                                        WHERE i.mid = ? AND m.chash = ? AND m.num > 0 LIMIT 1`).pluck();
-        for (const v of variants) account(v, byBytes.get(sha256(v.raw)), (mid, chash) => sameContent.get(mid, chash) !== undefined, tally);
+        for (const url of sample.flatMap((row) => [midUrl(INBOX, row.mid), midUrl(INBOX, row.mid, 'raw')])) {
+          const started = Date.now();
+          const r = await app.fastify.inject({ method: 'GET', url });
+          const ms = Date.now() - started;
+          if (ms > slowest.ms) slowest = { ms, url };
+          if (r.statusCode >= 500 || ms > RENDER_SLOW_MS)
+            problems.push(`GET ${url.slice(0, 200)}: ${r.statusCode} in ${ms} ms`);
+          if (problems.length >= RENDER_MAX_PROBLEMS) break;
+        }
       } finally {
-        db.close();
+        await app.fastify.close();
       }
-      rmSync(maildir, { recursive: true, force: true });
-    }
-    const reasons = [...tally.reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n}x ${r}`).join('; ');
-    console.log(`fuzz: ${VARIANTS} variants (FUZZ_SEED=${FUZZ_SEED}) in ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
-      `${tally.stored} stored, ${tally.quarantined} quarantined, ${tally.duplicates} duplicates; reasons: ${reasons || 'none'}`);
-    expect(tally.stored + tally.quarantined + tally.duplicates).toBe(VARIANTS);
-  });
-
-  it('serves the pages and /raw of stored variants promptly, without a server error', { timeout: 600_000 }, async ({ onTestFailed }) => {
-    onTestFailed(() => {
-      keep = true;
-    });
-    const rows = [...new Set(byBytes.values())];
-    const sample = [
-      ...evenly(rows.filter((r) => r.quarantine === null), RENDER_SAMPLE),
-      ...evenly(rows.filter((r) => r.quarantine !== null), RENDER_QUARANTINED),
-    ];
-    expect(sample.length).toBeGreaterThan(0);
-    const app = await appOver(dataDir);
-    const problems: string[] = [];
-    let slowest = { ms: 0, url: '' };
-    try {
-      for (const url of sample.flatMap((row) => [midUrl(INBOX, row.mid), midUrl(INBOX, row.mid, 'raw')])) {
-        const started = Date.now();
-        const r = await app.fastify.inject({ method: 'GET', url });
-        const ms = Date.now() - started;
-        if (ms > slowest.ms) slowest = { ms, url };
-        if (r.statusCode >= 500 || ms > RENDER_SLOW_MS) problems.push(`GET ${url.slice(0, 200)}: ${r.statusCode} in ${ms} ms`);
-        if (problems.length >= RENDER_MAX_PROBLEMS) break;
-      }
-    } finally {
-      await app.fastify.close();
-    }
-    console.log(`fuzz: rendered the pages of ${sample.length} variants; slowest ${slowest.ms} ms: GET ${slowest.url.slice(0, 200)}`);
-    expect(problems).toEqual([]);
-  });
+      console.log(
+        `fuzz: rendered the pages of ${sample.length} variants; slowest ${slowest.ms} ms: GET ${slowest.url.slice(0, 200)}`,
+      );
+      expect(problems).toEqual([]);
+    },
+  );
 });
 
 /** Where variant `v` went: its exact bytes stored (maybe quarantined), or a duplicate of a stored message. */
-function account(v: Variant, row: StoredRow | undefined, stored: (mid: string, chash: Buffer) => boolean, tally: Tally): void {
+function account(
+  v: Variant,
+  row: StoredRow | undefined,
+  stored: (mid: string, chash: Buffer) => boolean,
+  tally: Tally,
+): void {
   if (row?.quarantine === null) {
     tally.stored++;
     return;
@@ -196,7 +237,10 @@ function account(v: Variant, row: StoredRow | undefined, stored: (mid: string, c
   }
   // not stored as it came: only right if a stored message has the same Message-ID and content
   const m = analyzed(v);
-  expect(m.mids.some((mid) => stored(mid, m.contentHash)), `${describeVariant(v)}: neither stored byte for byte nor a duplicate`).toBe(true);
+  expect(
+    m.mids.some((mid) => stored(mid, m.contentHash)),
+    `${describeVariant(v)}: neither stored byte for byte nor a duplicate`,
+  ).toBe(true);
   tally.duplicates++;
 }
 
@@ -205,7 +249,9 @@ function analyzed(v: Variant): AnalyzedMessage {
   try {
     return analyzeMessage(v.raw);
   } catch (err) {
-    throw new Error(`${describeVariant(v)}: neither stored nor quarantined, and not analyzable (${String(err)})`);
+    throw new Error(`${describeVariant(v)}: neither stored nor quarantined, and not analyzable (${String(err)})`, {
+      cause: err,
+    });
   }
 }
 

@@ -170,7 +170,8 @@ function boundaries(s: string): string[] {
 function boundaryLines(s: string): [number, number][] {
   const out: [number, number][] = [];
   for (const b of boundaries(s)) {
-    for (const m of s.matchAll(new RegExp(`^--${escapeRe(b)}(?:--)?[ \\t]*\\r?$`, 'gm'))) out.push([m.index, m.index + m[0].length]);
+    for (const m of s.matchAll(new RegExp(`^--${escapeRe(b)}(?:--)?[ \\t]*\\r?$`, 'gm')))
+      out.push([m.index, m.index + m[0].length]);
   }
   return out.sort((a, b) => a[0] - b[0]);
 }
@@ -251,12 +252,18 @@ function flipBytes(s: string, d: Dice): string {
 function lineEndings(s: string, d: Dice): string {
   const k = d.between(1, 20);
   switch (d.int(6)) {
-    case 0: return s.replace(/\r?\n/g, '\r\n');
-    case 1: return s.replace(/\r\n/g, '\n');
-    case 2: return editAt(s, positions(s), k, d, (t, i) => t.slice(0, i) + '\r' + t.slice(i + 1)); // bare CR
-    case 3: return editAt(s, positions(s), k, d, (t, i) => t.slice(0, i) + t.slice(i + 1)); // lines joined
-    case 4: return editAt(s, positions(s), k, d, (t, i) => t.slice(0, i) + '\r\r\n' + t.slice(i + 1));
-    default: return editAt(s, positions(s), k * 10, d, (t, i) => t.slice(0, i) + '\r\n' + t.slice(i + 1)); // mixed
+    case 0:
+      return s.replace(/\r?\n/g, '\r\n');
+    case 1:
+      return s.replace(/\r\n/g, '\n');
+    case 2:
+      return editAt(s, positions(s), k, d, (t, i) => t.slice(0, i) + '\r' + t.slice(i + 1)); // bare CR
+    case 3:
+      return editAt(s, positions(s), k, d, (t, i) => t.slice(0, i) + t.slice(i + 1)); // lines joined
+    case 4:
+      return editAt(s, positions(s), k, d, (t, i) => t.slice(0, i) + '\r\r\n' + t.slice(i + 1));
+    default:
+      return editAt(s, positions(s), k * 10, d, (t, i) => t.slice(0, i) + '\r\n' + t.slice(i + 1)); // mixed
   }
 }
 
@@ -332,7 +339,16 @@ function boundaryChanged(s: string, d: Dice): string {
   const t = ensureMultipart(s);
   const b = d.pick(boundaries(t));
   const replacement = d.pick([
-    b + 'x', b.toUpperCase(), b.slice(0, -1), '', '"', '(.*)+[', '-'.repeat(70), 'x'.repeat(3000), b + '\0', b + ' ',
+    b + 'x',
+    b.toUpperCase(),
+    b.slice(0, -1),
+    '',
+    '"',
+    '(.*)+[',
+    '-'.repeat(70),
+    'x'.repeat(3000),
+    b + '\0',
+    b + ' ',
   ]);
   return t.replace(new RegExp(`(boundary\\s*=\\s*"?)${escapeRe(b)}`, 'i'), (_m, lead: string) => lead + replacement);
 }
@@ -381,11 +397,37 @@ function badBase64(s: string, d: Dice): string {
   // no base64 here: text declared base64, or real base64 with holes in it
   const p = parts(setField(s, 'Content-Transfer-Encoding', 'base64'));
   if (d.chance(0.5)) return joinParts(p);
-  const encoded = Buffer.from(p.body, 'latin1').toString('base64').replace(/.{76}/g, `$&${eol(s)}`);
-  return joinParts({ ...p, body: editAt(encoded, positions(encoded, /[A-Z]/g), d.between(1, 8), d, (t, i) => t.slice(0, i) + d.pick(BASE64_JUNK) + t.slice(i + 1)) });
+  const encoded = Buffer.from(p.body, 'latin1')
+    .toString('base64')
+    .replace(/.{76}/g, `$&${eol(s)}`);
+  return joinParts({
+    ...p,
+    body: editAt(
+      encoded,
+      positions(encoded, /[A-Z]/g),
+      d.between(1, 8),
+      d,
+      (t, i) => t.slice(0, i) + d.pick(BASE64_JUNK) + t.slice(i + 1),
+    ),
+  });
 }
 
-const QP_JUNK = ['=ZZ', '=4', '=\r', '= ', '=', '=\n', '=3', '=E2=82', '=00', '=\r\r\n', '=3D=', '===', '=C3=28', '=FF=FE'];
+const QP_JUNK = [
+  '=ZZ',
+  '=4',
+  '=\r',
+  '= ',
+  '=',
+  '=\n',
+  '=3',
+  '=E2=82',
+  '=00',
+  '=\r\r\n',
+  '=3D=',
+  '===',
+  '=C3=28',
+  '=FF=FE',
+];
 
 function badQuotedPrintable(s: string, d: Dice): string {
   const t = /quoted-printable/i.test(s) ? s : setField(s, 'Content-Transfer-Encoding', 'quoted-printable');
@@ -399,9 +441,27 @@ function badQuotedPrintable(s: string, d: Dice): string {
 }
 
 const CHARSETS = [
-  'x-unknown-8bit', 'utf-7', 'utf-16', 'utf-32le', 'iso-8859-99', '', '"unterminated', 'a'.repeat(5000),
-  'utf-8\0', '../../etc/passwd', 'cp65001', 'gb18030', 'ISO-2022-JP', 'EBCDIC-US', 'unicode-1-1-utf-7',
-  'utf8; charset=latin1', '"utf-8"; charset="koi8-r"', '__proto__', 'constructor', 'binary', 'base64',
+  'x-unknown-8bit',
+  'utf-7',
+  'utf-16',
+  'utf-32le',
+  'iso-8859-99',
+  '',
+  '"unterminated',
+  'a'.repeat(5000),
+  'utf-8\0',
+  '../../etc/passwd',
+  'cp65001',
+  'gb18030',
+  'ISO-2022-JP',
+  'EBCDIC-US',
+  'unicode-1-1-utf-7',
+  'utf8; charset=latin1',
+  '"utf-8"; charset="koi8-r"',
+  '__proto__',
+  'constructor',
+  'binary',
+  'base64',
 ];
 
 function bogusCharset(s: string, d: Dice): string {
@@ -413,29 +473,63 @@ function bogusCharset(s: string, d: Dice): string {
 }
 
 const BROKEN_WORDS = [
-  '=?utf-8?B?####?=', '=?utf-8?Q?=E2=82?=', '=?nonexistent?Q?hello?=', '=?utf-8?X?abc?=', '=?utf-8?B?SGVsbG8',
-  '=??B?SGVsbG8=?=', '=?utf-8*xx?Q?a?=', '=?utf-16?B?2D3d?=', '=?utf-8?b?' + Buffer.from([0xc3, 0x28, 0xff]).toString('base64') + '?=',
-  '=?iso-2022-jp?B?GyRC?=', '=?utf-8?Q?a?= '.repeat(500), '=?utf-8?Q?' + '=C3'.repeat(1000) + '?=', '=?utf-8?Q?\0?=',
-  '=?UTF-8?B?PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==?=', '=?utf-8?q?_?=?=?utf-8?q?_?=', '=?', '?=', '=?utf-8??=',
+  '=?utf-8?B?####?=',
+  '=?utf-8?Q?=E2=82?=',
+  '=?nonexistent?Q?hello?=',
+  '=?utf-8?X?abc?=',
+  '=?utf-8?B?SGVsbG8',
+  '=??B?SGVsbG8=?=',
+  '=?utf-8*xx?Q?a?=',
+  '=?utf-16?B?2D3d?=',
+  '=?utf-8?b?' + Buffer.from([0xc3, 0x28, 0xff]).toString('base64') + '?=',
+  '=?iso-2022-jp?B?GyRC?=',
+  '=?utf-8?Q?a?= '.repeat(500),
+  '=?utf-8?Q?' + '=C3'.repeat(1000) + '?=',
+  '=?utf-8?Q?\0?=',
+  '=?UTF-8?B?PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==?=',
+  '=?utf-8?q?_?=?=?utf-8?q?_?=',
+  '=?',
+  '?=',
+  '=?utf-8??=',
 ];
 
 function brokenEncodedWords(s: string, d: Dice): string {
   const value = Array.from({ length: d.between(1, 4) }, () => d.pick(BROKEN_WORDS)).join(d.pick([' ', '', '\n ']));
   switch (d.int(5)) {
-    case 0: return setField(s, 'Subject', value);
-    case 1: return setField(s, 'From', `${value} <fuzz@example.org>`);
-    case 2: return setField(s, 'Content-Disposition', `attachment; filename="${value}"`);
-    case 3: return setField(s, 'Content-Disposition', d.pick([
-      "attachment; filename*=utf-8''%E2%82%", "attachment; filename*0*=utf-8''%E2; filename*2*=%AC",
-      "attachment; filename*=bogus'xx'%FF%FE", 'attachment; filename*1=only-the-second-piece',
-    ]));
-    default: return setField(s, 'To', `${value} <a@example.org>, ${value}`);
+    case 0:
+      return setField(s, 'Subject', value);
+    case 1:
+      return setField(s, 'From', `${value} <fuzz@example.org>`);
+    case 2:
+      return setField(s, 'Content-Disposition', `attachment; filename="${value}"`);
+    case 3:
+      return setField(
+        s,
+        'Content-Disposition',
+        d.pick([
+          "attachment; filename*=utf-8''%E2%82%",
+          "attachment; filename*0*=utf-8''%E2; filename*2*=%AC",
+          "attachment; filename*=bogus'xx'%FF%FE",
+          'attachment; filename*1=only-the-second-piece',
+        ]),
+      );
+    default:
+      return setField(s, 'To', `${value} <a@example.org>, ${value}`);
   }
 }
 
 const CTE_NONSENSE = [
-  'x-uuencode', '8bit7bit', '', 'base64; foo=bar', ' BASE64 ', 'quoted-printable base64', 'binary', 'x-gzip64',
-  '7bit\0', 'b'.repeat(10000), 'quoted-printable\r\nContent-Transfer-Encoding: base64',
+  'x-uuencode',
+  '8bit7bit',
+  '',
+  'base64; foo=bar',
+  ' BASE64 ',
+  'quoted-printable base64',
+  'binary',
+  'x-gzip64',
+  '7bit\0',
+  'b'.repeat(10000),
+  'quoted-printable\r\nContent-Transfer-Encoding: base64',
 ];
 
 function cteNonsense(s: string, d: Dice): string {
@@ -443,14 +537,29 @@ function cteNonsense(s: string, d: Dice): string {
   const at = positions(s, /^Content-Transfer-Encoding:/gim);
   if (!at.length || d.chance(0.3)) return setField(s, 'Content-Transfer-Encoding', value);
   const i = d.pick(at);
-  return s.slice(0, i) + s.slice(i).replace(/^Content-Transfer-Encoding:[^\n]*/im, () => `Content-Transfer-Encoding: ${value}`);
+  return (
+    s.slice(0, i) +
+    s.slice(i).replace(/^Content-Transfer-Encoding:[^\n]*/im, () => `Content-Transfer-Encoding: ${value}`)
+  );
 }
 
 const CONTENT_TYPES = [
-  'multipart/mixed', 'message/rfc822', 'multipart/digest; boundary=x', 'text/', '/', ';;;;', 'multipart/alternative; boundary=""',
-  "text/plain; name*0*=utf-8''%E2; name*1*=%82%AC", 'application/octet-stream; ' + 'x=y; '.repeat(5000),
-  'message/global', 'message/partial; id="x"; number=2; total=1', 'multipart/signed; boundary="a"; boundary="b"',
-  'text/html; charset=utf-8', 'text/x-patch', 'TEXT/PLAIN; CHARSET=UTF-8', 'multipart/mixed; boundary=--',
+  'multipart/mixed',
+  'message/rfc822',
+  'multipart/digest; boundary=x',
+  'text/',
+  '/',
+  ';;;;',
+  'multipart/alternative; boundary=""',
+  "text/plain; name*0*=utf-8''%E2; name*1*=%82%AC",
+  'application/octet-stream; ' + 'x=y; '.repeat(5000),
+  'message/global',
+  'message/partial; id="x"; number=2; total=1',
+  'multipart/signed; boundary="a"; boundary="b"',
+  'text/html; charset=utf-8',
+  'text/x-patch',
+  'TEXT/PLAIN; CHARSET=UTF-8',
+  'multipart/mixed; boundary=--',
 ];
 
 function contentTypeNonsense(s: string, d: Dice): string {
@@ -460,17 +569,32 @@ function contentTypeNonsense(s: string, d: Dice): string {
 // --- Message-ID ------------------------------------------------------------------------------
 
 const MESSAGE_IDS = [
-  '<' + 'a'.repeat(100000) + '@example.org>', '<a b c@example.org>', 'fuzz@example.org', '<<nested@example.org>>',
-  '<a@example.org> <b@example.org>', '<nul\0id@example.org>', '<>', '<unterminated@example.org', ' ',
-  '<\xff\xfe@example.org>', '<../../etc/passwd>', '<a%2Fb/../c@example.org>', '<?q=x&t=1>', '<raw>', '<t.mbox.gz>',
-  '<"quoted"@example.org>', '<x@y>' + '\t'.repeat(1000),
+  '<' + 'a'.repeat(100000) + '@example.org>',
+  '<a b c@example.org>',
+  'fuzz@example.org',
+  '<<nested@example.org>>',
+  '<a@example.org> <b@example.org>',
+  '<nul\0id@example.org>',
+  '<>',
+  '<unterminated@example.org',
+  ' ',
+  '<\xff\xfe@example.org>',
+  '<../../etc/passwd>',
+  '<a%2Fb/../c@example.org>',
+  '<?q=x&t=1>',
+  '<raw>',
+  '<t.mbox.gz>',
+  '<"quoted"@example.org>',
+  '<x@y>' + '\t'.repeat(1000),
 ];
 
 function messageIdMangled(s: string, d: Dice): string {
   const p = parts(s);
   if (d.chance(0.2)) return joinParts({ ...p, head: dropField(p.head, 'Message-ID') });
   const t = setField(s, 'Message-ID', d.pick(MESSAGE_IDS));
-  return d.chance(0.2) ? setField(t, 'Message-ID', `${d.pick(MESSAGE_IDS)}${eol(s)}Message-ID: ${d.pick(MESSAGE_IDS)}`) : t;
+  return d.chance(0.2)
+    ? setField(t, 'Message-ID', `${d.pick(MESSAGE_IDS)}${eol(s)}Message-ID: ${d.pick(MESSAGE_IDS)}`)
+    : t;
 }
 
 // --- giants ----------------------------------------------------------------------------------
@@ -481,17 +605,23 @@ function giantSubject(s: string, d: Dice): string {
   const e = eol(s);
   const words = 'patch series virtio vfio iommu fix ';
   switch (d.int(3)) {
-    case 0: return setField(s, 'Subject', words.repeat(MB / words.length));
-    case 1: return setField(s, 'Subject', (words + e + ' ').repeat(MB / (words.length + 3)));
-    default: return setField(s, 'Subject', '=?utf-8?B?w6lsw6lwaGFudA==?= '.repeat(MB / 31));
+    case 0:
+      return setField(s, 'Subject', words.repeat(MB / words.length));
+    case 1:
+      return setField(s, 'Subject', (words + e + ' ').repeat(MB / (words.length + 3)));
+    default:
+      return setField(s, 'Subject', '=?utf-8?B?w6lsw6lwaGFudA==?= '.repeat(MB / 31));
   }
 }
 
 function manyReceived(s: string, d: Dice): string {
   const e = eol(s);
-  const lines = Array.from({ length: 10000 }, (_, i) =>
-    `Received: from relay${i}.example.org (relay${i}.example.org [10.${i >> 8 & 255}.${i & 255}.${d.int(256)}]) by mx.example.org; ` +
-    `${d.chance(0.1) ? 'garbage date' : `Mon, ${1 + (i % 28)} Jan 2024 10:${String(i % 60).padStart(2, '0')}:00 +0000`}${e}`);
+  const lines = Array.from(
+    { length: 10000 },
+    (_, i) =>
+      `Received: from relay${i}.example.org (relay${i}.example.org [10.${(i >> 8) & 255}.${i & 255}.${d.int(256)}]) by mx.example.org; ` +
+      `${d.chance(0.1) ? 'garbage date' : `Mon, ${1 + (i % 28)} Jan 2024 10:${String(i % 60).padStart(2, '0')}:00 +0000`}${e}`,
+  );
   return afterFirstLine(s, lines.join(''));
 }
 
@@ -499,8 +629,13 @@ function manyReferences(s: string, d: Dice): string {
   const e = eol(s);
   const mid = /^Message-ID:\s*<([^>\r\n]*)>/im.exec(s)?.[1] ?? 'self@example.org';
   // a few point at the message itself: reference cycles for the thread linker
-  const ids = Array.from({ length: 10000 }, (_, i) => (i % 997 === 0 ? `<${mid}>` : `<ref${d.int(5000)}.${i}@example.org>`));
-  return afterFirstLine(s, d.chance(0.5) ? `References: ${ids.join(e + ' ')}${e}` : ids.map((id) => `References: ${id}${e}`).join(''));
+  const ids = Array.from({ length: 10000 }, (_, i) =>
+    i % 997 === 0 ? `<${mid}>` : `<ref${d.int(5000)}.${i}@example.org>`,
+  );
+  return afterFirstLine(
+    s,
+    d.chance(0.5) ? `References: ${ids.join(e + ' ')}${e}` : ids.map((id) => `References: ${id}${e}`).join(''),
+  );
 }
 
 function foldedHeader(s: string, d: Dice): string {
@@ -521,7 +656,9 @@ function deepMultipart(s: string, d: Dice): string {
     if (!d.chance(0.05)) close.unshift(`--n${i - 1}--`);
   }
   const head = addField(dropField(p.head, 'Content-[\\w-]*'), 'Content-Type: multipart/mixed; boundary="n0"', e);
-  return [head, '', ...open, `--n${depth}`, ...contentFields(p.head), '', p.body, `--n${depth}--`, ...close, ''].join(e);
+  return [head, '', ...open, `--n${depth}`, ...contentFields(p.head), '', p.body, `--n${depth}--`, ...close, ''].join(
+    e,
+  );
 }
 
 /** The whole message inside `depth` message/rfc822 parts. */

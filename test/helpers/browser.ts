@@ -27,7 +27,8 @@ export const CHROMIUM_ARGS = [
 export const TRIPWIRE = '__lkPwned';
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium)`);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
 }
 
@@ -98,7 +99,11 @@ export class RecordingContext {
     readonly origin: string,
   ) {}
 
-  static async open(browser: Browser, serverUrl: string, opts: RecordingContextOptions = {}): Promise<RecordingContext> {
+  static async open(
+    browser: Browser,
+    serverUrl: string,
+    opts: RecordingContextOptions = {},
+  ): Promise<RecordingContext> {
     const origin = new URL(serverUrl).origin;
     const ctxOpts: BrowserContextOptions = {
       javaScriptEnabled: true,
@@ -150,7 +155,17 @@ export class RecordedPage {
   ) {}
 
   private static empty(): Activity {
-    return { requests: [], foreignRequests: [], responses: [], dialogs: [], tripwireCalls: [], console: [], pageErrors: [], scripts: [], extraFrames: [] };
+    return {
+      requests: [],
+      foreignRequests: [],
+      responses: [],
+      dialogs: [],
+      tripwireCalls: [],
+      console: [],
+      pageErrors: [],
+      scripts: [],
+      extraFrames: [],
+    };
   }
 
   /** A context of its own with one recorded page in it. */
@@ -178,7 +193,8 @@ export class RecordedPage {
       const at = m.location().url;
       // the browser asks for /favicon.ico once per origin, on its own; the archive has none (a
       // same-origin 404, as with public-inbox) and the browser logs that to the first page's console
-      if (/^Failed to load resource/.test(m.text()) && rp.sameOrigin(at) && new URL(at).pathname === '/favicon.ico') return;
+      if (/^Failed to load resource/.test(m.text()) && rp.sameOrigin(at) && new URL(at).pathname === '/favicon.ico')
+        return;
       rp.act.console.push(`${m.type()}: ${m.text()} @ ${at}`);
     });
     page.on('pageerror', (e) => rp.act.pageErrors.push(String(e)));
@@ -190,7 +206,9 @@ export class RecordedPage {
     const cdp = await page.context().newCDPSession(page);
     cdp.on('Debugger.scriptParsed', (e) => {
       if (!e.url || e.url.startsWith('__playwright')) return;
-      rp.act.scripts.push(`${e.url} (lines ${e.startLine}-${e.endLine}, ${e.length} chars${e.isModule ? ', module' : ''})`);
+      rp.act.scripts.push(
+        `${e.url} (lines ${e.startLine}-${e.endLine}, ${e.length} chars${e.isModule ? ', module' : ''})`,
+      );
     });
     await cdp.send('Debugger.enable');
     await cdp.send('Debugger.setSkipAllPauses', { skip: true });
@@ -279,7 +297,8 @@ export class RecordedPage {
     if (a.foreignRequests.length) problems.push(`requests left ${this.origin}: ${JSON.stringify(a.foreignRequests)}`);
     if (a.extraFrames.length) problems.push(`extra frames or popups: ${JSON.stringify(a.extraFrames)}`);
     if (!opts.allowConsole && a.console.length) problems.push(`console messages: ${JSON.stringify(a.console)}`);
-    if (problems.length) throw new Error(`${label}:\n  ${problems.join('\n  ')}\n  responses: ${JSON.stringify(a.responses)}`);
+    if (problems.length)
+      throw new Error(`${label}:\n  ${problems.join('\n  ')}\n  responses: ${JSON.stringify(a.responses)}`);
     return a;
   }
 
@@ -298,13 +317,26 @@ export function cspProblems(csp: string | undefined): string[] {
   if (csp === undefined) return ['no Content-Security-Policy header'];
   const out: string[] = [];
   const directives = new Map(
-    csp.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
-      const [name, ...values] = d.split(/\s+/);
-      return [name.toLowerCase(), values] as const;
-    }),
+    csp
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [name, ...values] = d.split(/\s+/);
+        return [name.toLowerCase(), values] as const;
+      }),
   );
-  if (directives.get('default-src')?.join(' ') !== "'none'") out.push(`default-src is not 'none' in ${JSON.stringify(csp)}`);
-  for (const d of ['script-src', 'script-src-elem', 'script-src-attr', 'object-src', 'frame-src', 'child-src', 'connect-src']) {
+  if (directives.get('default-src')?.join(' ') !== "'none'")
+    out.push(`default-src is not 'none' in ${JSON.stringify(csp)}`);
+  for (const d of [
+    'script-src',
+    'script-src-elem',
+    'script-src-attr',
+    'object-src',
+    'frame-src',
+    'child-src',
+    'connect-src',
+  ]) {
     const v = directives.get(d);
     if (v && v.join(' ') !== "'none'") out.push(`${d} widened to ${v.join(' ')} in ${JSON.stringify(csp)}`);
   }
@@ -335,11 +367,35 @@ export interface Structure {
 export async function structureOf(page: Page): Promise<Structure> {
   return page.evaluate(() => {
     const FORBIDDEN = [
-      'script', 'noscript', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'style', 'base', 'img',
-      'picture', 'source', 'video', 'audio', 'track', 'svg', 'math', 'canvas', 'portal', 'template', 'dialog',
-      'textarea', 'select', 'button', 'fencedframe',
+      'script',
+      'noscript',
+      'iframe',
+      'frame',
+      'frameset',
+      'object',
+      'embed',
+      'applet',
+      'style',
+      'base',
+      'img',
+      'picture',
+      'source',
+      'video',
+      'audio',
+      'track',
+      'svg',
+      'math',
+      'canvas',
+      'portal',
+      'template',
+      'dialog',
+      'textarea',
+      'select',
+      'button',
+      'fencedframe',
     ];
-    const describe = (el: Element) => `<${el.tagName.toLowerCase()}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
+    const describe = (el: Element) =>
+      `<${el.tagName.toLowerCase()}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
     const all = [...document.querySelectorAll('*')];
     const out = {
       forms: [...document.forms].map((f) => ({ action: f.action, method: f.method })),
@@ -349,7 +405,21 @@ export async function structureOf(page: Page): Promise<Structure> {
       links: [...document.querySelectorAll('link')].map((l) => `${l.rel} ${l.href}`),
       badUrls: [] as string[],
       loadingAttributes: all
-        .filter((el) => ['src', 'srcset', 'poster', 'data', 'background', 'formaction', 'ping', 'xlink:href', 'lowsrc', 'dynsrc', 'longdesc'].some((n) => el.hasAttribute(n)))
+        .filter((el) =>
+          [
+            'src',
+            'srcset',
+            'poster',
+            'data',
+            'background',
+            'formaction',
+            'ping',
+            'xlink:href',
+            'lowsrc',
+            'dynsrc',
+            'longdesc',
+          ].some((n) => el.hasAttribute(n)),
+        )
         .map(describe),
       metaHttpEquiv: [...document.querySelectorAll('meta[http-equiv]')].map(describe),
     };
@@ -376,9 +446,11 @@ export async function structureOf(page: Page): Promise<Structure> {
  */
 export function structureProblems(s: Structure, origin: string): string[] {
   const out: string[] = [];
-  if (s.forms.length !== 1) out.push(`expected exactly one <form> (search), found ${s.forms.length}: ${JSON.stringify(s.forms)}`);
+  if (s.forms.length !== 1)
+    out.push(`expected exactly one <form> (search), found ${s.forms.length}: ${JSON.stringify(s.forms)}`);
   for (const f of s.forms) {
-    if (new URL(f.action).origin !== origin || f.method !== 'get') out.push(`form posts elsewhere: ${JSON.stringify(f)}`);
+    if (new URL(f.action).origin !== origin || f.method !== 'get')
+      out.push(`form posts elsewhere: ${JSON.stringify(f)}`);
   }
   if (s.forbiddenElements.length) out.push(`forbidden elements: ${s.forbiddenElements.join(' ')}`);
   if (s.eventHandlers.length) out.push(`inline event handlers: ${s.eventHandlers.join(' ')}`);
@@ -392,7 +464,8 @@ export function structureProblems(s: Structure, origin: string): string[] {
     const u = new URL(href);
     return u.origin === origin && u.pathname.endsWith('/_/lorekeeper.css');
   });
-  if (sheets.length !== 1 || ours.length !== 1) out.push(`stylesheets other than our own _/lorekeeper.css: ${JSON.stringify(sheets)}`);
+  if (sheets.length !== 1 || ours.length !== 1)
+    out.push(`stylesheets other than our own _/lorekeeper.css: ${JSON.stringify(sheets)}`);
   const others = s.links.filter((l) => !/^(?:stylesheet|alternate) /i.test(l));
   if (others.length) out.push(`unexpected <link> elements: ${JSON.stringify(others)}`);
   return out;

@@ -18,7 +18,13 @@ export function startCli(args: string[]): ChildProcess {
 }
 
 /** The one JSON line `ingest --json` prints. */
-export function jsonSummary(r: CliResult): { read: number; added: number; duplicates: number; quarantined: number; seconds: number } {
+export function jsonSummary(r: CliResult): {
+  read: number;
+  added: number;
+  duplicates: number;
+  quarantined: number;
+  seconds: number;
+} {
   if (r.status !== 0) throw new Error(`lorekeeper exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim());
 }

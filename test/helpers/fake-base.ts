@@ -68,7 +68,10 @@ function filePatches(body: string): FilePatch[] {
 
 /** Bodies of an mbox's messages (git am's "From " framing, no quoting). */
 export function mboxBodies(mbox: string): string[] {
-  return mbox.split(/^From git@z .*\n/m).filter(Boolean).map((m) => m.slice(m.indexOf('\n\n') + 2));
+  return mbox
+    .split(/^From git@z .*\n/m)
+    .filter(Boolean)
+    .map((m) => m.slice(m.indexOf('\n\n') + 2));
 }
 
 /** Files (path to content) the patches of `mbox` apply to, in order, with `git am`. */

@@ -38,11 +38,11 @@ export const PAYLOADS = {
   template: `<template><script>alert(1)</script></template><math><mtext><table><mglyph><style><img src=x onerror=alert('mxss')>`,
   /** Unicode tricks: right-to-left override, isolates, a Cyrillic homoglyph, zero-width joiners. */
   bidi: '\u202e>tpircs/<\u202c \u2066evil\u2069 \u0430dmin@ex\u0430mple.org zero\u200bwidth',
-  entity: '&lt;script&gt;__lkPwned(\'entity\')&lt;/script&gt; &#60;img src=x onerror=alert(1)&#62;',
+  entity: "&lt;script&gt;__lkPwned('entity')&lt;/script&gt; &#60;img src=x onerror=alert(1)&#62;",
 };
 const ALL_PAYLOADS = Object.values(PAYLOADS).join(' ');
 /** A line far longer than any screen: 40,000 characters of markup. */
-export const LONG_LINE = `long:${'<b onmouseover=__lkPwned(\'long\')>'.repeat(1000)}${'x'.repeat(6000)}`;
+export const LONG_LINE = `long:${"<b onmouseover=__lkPwned('long')>".repeat(1000)}${'x'.repeat(6000)}`;
 
 /** RFC 2047 B-encoding of any text (so names and subjects can carry raw UTF-8 and markup). */
 export function encodedWord(text: string): string {
@@ -88,8 +88,21 @@ const DATE0 = Date.UTC(2023, 5, 1, 12, 0, 0) / 1000;
 
 function mail(s: MailSpec): OwnMessage {
   const date = new Date(s.date * 1000).toUTCString().replace('GMT', '+0000');
-  const head = [`Message-ID: <${s.mid}>`, `Date: ${date}`, ...s.headers, `X-Case: ${s.name}`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit'];
-  return { name: s.name, mid: s.mid, raw: `${head.join('\n')}\n\n${s.body.endsWith('\n') ? s.body : s.body + '\n'}`, patch: s.patch };
+  const head = [
+    `Message-ID: <${s.mid}>`,
+    `Date: ${date}`,
+    ...s.headers,
+    `X-Case: ${s.name}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+  ];
+  return {
+    name: s.name,
+    mid: s.mid,
+    raw: `${head.join('\n')}\n\n${s.body.endsWith('\n') ? s.body : s.body + '\n'}`,
+    patch: s.patch,
+  };
 }
 
 export const SERIES_DOMAIN = 'series.hostile.example';
@@ -115,7 +128,8 @@ const PATHS = [
 
 const subjectOf = (version: number, counter: number, title: string) =>
   `[PATCH ${version > 1 ? `v${version} ` : ''}${counter}/3] ${title}`;
-const seriesMid = (version: number, counter: number) => `hs-v${version}-${counter}.${counter === 2 ? '&amp;\'quote' : 'x'}@${SERIES_DOMAIN}`;
+const seriesMid = (version: number, counter: number) =>
+  `hs-v${version}-${counter}.${counter === 2 ? "&amp;'quote" : 'x'}@${SERIES_DOMAIN}`;
 
 function patchBody(version: number, counter: number): string {
   const path = PATHS[counter - 1];
@@ -140,7 +154,7 @@ function patchBody(version: number, counter: number): string {
     'index 1111111..2222222 100644',
     `--- a/${path}`,
     `+++ b/${path}`,
-    '@@ -1,3 +1,3 @@ <script>__lkPwned(\'hunk\')</script>',
+    "@@ -1,3 +1,3 @@ <script>__lkPwned('hunk')</script>",
     ` context ${PAYLOADS.form} ${PAYLOADS.iframe}`,
     `-old ${PAYLOADS.meta} ${PAYLOADS.base}`,
     `+new ${changed} ${PAYLOADS.link} ${PAYLOADS.cssUrl} </pre></div></table><script>__lkPwned('diff')</script>`,
@@ -180,49 +194,129 @@ export function hostileSeries(): OwnMessage[] {
   const to = `To: "${PAYLOADS.script.replace(/"/g, '')}" <list@${SERIES_DOMAIN}>`;
   for (const version of [1, 2]) {
     const cover = seriesMid(version, 0);
-    out.push(mail({
-      name: `series-v${version}-cover`, mid: cover, date: t++, patch: [version, 0],
-      headers: [author, to, `Subject: ${encodedWord(subjectOf(version, 0, SERIES_TITLE))}`],
-      body: coverBody(version),
-    }));
+    out.push(
+      mail({
+        name: `series-v${version}-cover`,
+        mid: cover,
+        date: t++,
+        patch: [version, 0],
+        headers: [author, to, `Subject: ${encodedWord(subjectOf(version, 0, SERIES_TITLE))}`],
+        body: coverBody(version),
+      }),
+    );
     for (const counter of [1, 2, 3]) {
-      out.push(mail({
-        name: `series-v${version}-patch-${counter}`, mid: seriesMid(version, counter), date: t++, patch: [version, counter],
-        headers: [author, to, `Subject: ${encodedWord(subjectOf(version, counter, PATCH_SUBJECTS[counter - 1]))}`, `In-Reply-To: <${cover}>`, `References: <${cover}>`],
-        body: patchBody(version, counter),
-      }));
+      out.push(
+        mail({
+          name: `series-v${version}-patch-${counter}`,
+          mid: seriesMid(version, counter),
+          date: t++,
+          patch: [version, counter],
+          headers: [
+            author,
+            to,
+            `Subject: ${encodedWord(subjectOf(version, counter, PATCH_SUBJECTS[counter - 1]))}`,
+            `In-Reply-To: <${cover}>`,
+            `References: <${cover}>`,
+          ],
+          body: patchBody(version, counter),
+        }),
+      );
     }
   }
-  const reply = (name: string, parent: string, parentRefs: string[], subject: string, from: string, lines: string[]) => {
-    out.push(mail({
-      name, mid: `${name}@${SERIES_DOMAIN}`, date: t++,
-      headers: [`From: ${from}`, to, `Subject: ${encodedWord(`Re: ${subject}`)}`, `In-Reply-To: <${parent}>`, `References: ${[...parentRefs, parent].map((r) => `<${r}>`).join(' ')}`],
-      body: [`On a day, someone wrote:`, `> ${PAYLOADS.script}`, `> ${PAYLOADS.img}`, '', ...lines].join('\n'),
-    }));
+  const reply = (
+    name: string,
+    parent: string,
+    parentRefs: string[],
+    subject: string,
+    from: string,
+    lines: string[],
+  ) => {
+    out.push(
+      mail({
+        name,
+        mid: `${name}@${SERIES_DOMAIN}`,
+        date: t++,
+        headers: [
+          `From: ${from}`,
+          to,
+          `Subject: ${encodedWord(`Re: ${subject}`)}`,
+          `In-Reply-To: <${parent}>`,
+          `References: ${[...parentRefs, parent].map((r) => `<${r}>`).join(' ')}`,
+        ],
+        body: [`On a day, someone wrote:`, `> ${PAYLOADS.script}`, `> ${PAYLOADS.img}`, '', ...lines].join('\n'),
+      }),
+    );
   };
   const v2 = (c: number) => seriesMid(2, c);
   const v2subj = (c: number) => subjectOf(2, c, c ? PATCH_SUBJECTS[c - 1] : SERIES_TITLE);
-  reply('series-reply-reviewed', v2(1), [v2(0)], v2subj(1), `${encodedWord(`<script>__lkPwned('r1name')</script>"><img src=x onerror=alert(1)>`)} <rev1@${SERIES_DOMAIN}>`,
-    [`Reviewed-by: <script>__lkPwned('reviewed')</script> <rev1@${SERIES_DOMAIN}>`,
+  reply(
+    'series-reply-reviewed',
+    v2(1),
+    [v2(0)],
+    v2subj(1),
+    `${encodedWord(`<script>__lkPwned('r1name')</script>"><img src=x onerror=alert(1)>`)} <rev1@${SERIES_DOMAIN}>`,
+    [
+      `Reviewed-by: <script>__lkPwned('reviewed')</script> <rev1@${SERIES_DOMAIN}>`,
       // no '<' or '"' before the address: b4's rules read the address, so this one is applied
-      `Reviewed-by: javascript:__lkPwned('reviewed-ok')//'>&amp;lt;svg onload=alert(1)&gt; <rev1@${SERIES_DOMAIN}>`]);
-  reply('series-reply-acked', v2(2), [v2(0)], v2subj(2), `"Acker ${PAYLOADS.iframe.replace(/"/g, "'")}" <acker@${SERIES_DOMAIN}>`,
-    [`Acked-by: "><img src=x onerror=__lkPwned('acked')> <acker@${SERIES_DOMAIN}>`,
-      `Acked-by: ' onmouseover=__lkPwned('acked-ok') x='>&amp; <acker@${SERIES_DOMAIN}>`]);
-  reply('series-reply-tested-cover', v2(0), [], v2subj(0), `Tester <tester@${SERIES_DOMAIN}>`,
+      `Reviewed-by: javascript:__lkPwned('reviewed-ok')//'>&amp;lt;svg onload=alert(1)&gt; <rev1@${SERIES_DOMAIN}>`,
+    ],
+  );
+  reply(
+    'series-reply-acked',
+    v2(2),
+    [v2(0)],
+    v2subj(2),
+    `"Acker ${PAYLOADS.iframe.replace(/"/g, "'")}" <acker@${SERIES_DOMAIN}>`,
+    [
+      `Acked-by: "><img src=x onerror=__lkPwned('acked')> <acker@${SERIES_DOMAIN}>`,
+      `Acked-by: ' onmouseover=__lkPwned('acked-ok') x='>&amp; <acker@${SERIES_DOMAIN}>`,
+    ],
+  );
+  reply(
+    'series-reply-tested-cover',
+    v2(0),
+    [],
+    v2subj(0),
+    `Tester <tester@${SERIES_DOMAIN}>`,
     // (no http:// in them: b4 ignores trailers carrying a URL)
-    [`Tested-by: <style>*{display:none}</style><link rel=stylesheet href=//evil.example/t.css> <tester@${SERIES_DOMAIN}>`,
-      `Tested-by: Tester '>\u202e}enon:yalpsid{* <tester@${SERIES_DOMAIN}>`]);
-  reply('series-reply-unmatched', v2(1), [v2(0)], v2subj(1), `Mallory <mallory@${SERIES_DOMAIN}>`,
-    [`Reviewed-by: <iframe src=javascript:__lkPwned('unmatched')></iframe> <someone-else@${SERIES_DOMAIN}>`,
-      `Nacked-by: javascript:__lkPwned('nacked') <mallory@${SERIES_DOMAIN}>`]);
-  reply('series-reply-carried', seriesMid(1, 3), [seriesMid(1, 0)], subjectOf(1, 3, PATCH_SUBJECTS[2]), `${encodedWord('\u202eevil\u202c \u0410dmin')} <rev3@${SERIES_DOMAIN}>`,
-    [`Reviewed-by: \u202eevil\u202c \u0410dmin <rev3@${SERIES_DOMAIN}>`]);
-  reply('series-reply-reported', v2(3), [v2(0)], v2subj(3), `"<form action=http://evil.example/>" <rep@${SERIES_DOMAIN}>`,
-    [`Reported-by: <form action=//evil.example/f><button>x</button></form> <rep@${SERIES_DOMAIN}>`,
-      `Suggested-by: data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg== <rep@${SERIES_DOMAIN}>`]);
-  reply('series-reply-nested', 'series-reply-reviewed@' + SERIES_DOMAIN, [v2(0), v2(1)], v2subj(1), `T2 <t2@${SERIES_DOMAIN}>`,
-    [`Tested-by: <meta http-equiv=refresh content=0;url=//evil.example/> <base href=//evil.example/> <t2@${SERIES_DOMAIN}>`]);
+    [
+      `Tested-by: <style>*{display:none}</style><link rel=stylesheet href=//evil.example/t.css> <tester@${SERIES_DOMAIN}>`,
+      `Tested-by: Tester '>\u202e}enon:yalpsid{* <tester@${SERIES_DOMAIN}>`,
+    ],
+  );
+  reply('series-reply-unmatched', v2(1), [v2(0)], v2subj(1), `Mallory <mallory@${SERIES_DOMAIN}>`, [
+    `Reviewed-by: <iframe src=javascript:__lkPwned('unmatched')></iframe> <someone-else@${SERIES_DOMAIN}>`,
+    `Nacked-by: javascript:__lkPwned('nacked') <mallory@${SERIES_DOMAIN}>`,
+  ]);
+  reply(
+    'series-reply-carried',
+    seriesMid(1, 3),
+    [seriesMid(1, 0)],
+    subjectOf(1, 3, PATCH_SUBJECTS[2]),
+    `${encodedWord('\u202eevil\u202c \u0410dmin')} <rev3@${SERIES_DOMAIN}>`,
+    [`Reviewed-by: \u202eevil\u202c \u0410dmin <rev3@${SERIES_DOMAIN}>`],
+  );
+  reply(
+    'series-reply-reported',
+    v2(3),
+    [v2(0)],
+    v2subj(3),
+    `"<form action=http://evil.example/>" <rep@${SERIES_DOMAIN}>`,
+    [
+      `Reported-by: <form action=//evil.example/f><button>x</button></form> <rep@${SERIES_DOMAIN}>`,
+      `Suggested-by: data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg== <rep@${SERIES_DOMAIN}>`,
+    ],
+  );
+  reply(
+    'series-reply-nested',
+    'series-reply-reviewed@' + SERIES_DOMAIN,
+    [v2(0), v2(1)],
+    v2subj(1),
+    `T2 <t2@${SERIES_DOMAIN}>`,
+    [
+      `Tested-by: <meta http-equiv=refresh content=0;url=//evil.example/> <base href=//evil.example/> <t2@${SERIES_DOMAIN}>`,
+    ],
+  );
   return out;
 }
 
@@ -261,7 +355,8 @@ const SHELL_ADDRESSES = [
 export function shellCases(): OwnMessage[] {
   const out: OwnMessage[] = [];
   let t = DATE0 + 1000;
-  const add = (name: string, mid: string, headers: string[], body = 'shell case\n') => out.push(mail({ name, mid, date: t++, headers, body }));
+  const add = (name: string, mid: string, headers: string[], body = 'shell case\n') =>
+    out.push(mail({ name, mid, date: t++, headers, body }));
   add('shell-addr-0', 'shell-addr-0@shell.example', [
     `From: "Eve $(git injected-name)" <${SHELL_ADDRESSES[0]}>`,
     `To: ${SHELL_ADDRESSES.slice(1, 6).join(', ')}`,
@@ -269,24 +364,44 @@ export function shellCases(): OwnMessage[] {
     `Reply-To: ${SHELL_ADDRESSES.slice(14).join(', ')}`,
     'Subject: $(git injected-subject) `git injected-subject-bt` ; git x | git y && git z > pwned-subject',
   ]);
-  add('shell-mid-0', '$(git injected-mid)@shell.example', ['From: A <a@shell.example>', 'To: list@shell.example', 'Subject: mid $(...)']);
-  add('shell-mid-1', "'`git injected-mid-bt`'@shell.example", ['From: A <a@shell.example>', 'To: list@shell.example', 'Subject: mid backticks']);
-  add('shell-mid-2', 'a;git injected-mid-semi;b|git c&&git d@shell.example', ['From: A <a@shell.example>', 'To: list@shell.example', 'Subject: mid ; | &&']);
-  add('shell-mid-3', "it's!$HOME\\!!@shell.example", ['From: A <a@shell.example>', 'To: list@shell.example', "Subject: it's !! $HOME"]);
+  add('shell-mid-0', '$(git injected-mid)@shell.example', [
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
+    'Subject: mid $(...)',
+  ]);
+  add('shell-mid-1', "'`git injected-mid-bt`'@shell.example", [
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
+    'Subject: mid backticks',
+  ]);
+  add('shell-mid-2', 'a;git injected-mid-semi;b|git c&&git d@shell.example', [
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
+    'Subject: mid ; | &&',
+  ]);
+  add('shell-mid-3', "it's!$HOME\\!!@shell.example", [
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
+    "Subject: it's !! $HOME",
+  ]);
   add('shell-subject-quotes', 'shell-subject-quotes@shell.example', [
-    'From: A <a@shell.example>', 'To: list@shell.example',
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
     `Subject: it's a "quote" \\' \\" \\\\ '$(git injected)' !event !! !-1 ^a^b \${PATH:0:1} {a,b} *.c ~ #x`,
   ]);
   add('shell-subject-newline', 'shell-subject-newline@shell.example', [
-    'From: A <a@shell.example>', 'To: list@shell.example',
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
     `Subject: ${encodedWord("line one\ngit injected-newline\r\n$(git injected-crlf)\ttab\u0000nul\u001b[31mesc\u007fdel'")}`,
   ]);
   add('shell-subject-unicode', 'shell-subject-unicode@shell.example', [
-    'From: A <a@shell.example>', 'To: list@shell.example',
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
     `Subject: ${encodedWord("bidi \u202e'$(git injected-rlo)'\u202c sep\u2028line\u2029para nbsp\u00a0x zwj\u200d \uff1bgit fullwidth \uff04(x) \ud83d\ude80")}`,
   ]);
   add('shell-subject-c1', 'shell-subject-c1@shell.example', [
-    'From: A <a@shell.example>', 'To: list@shell.example',
+    'From: A <a@shell.example>',
+    'To: list@shell.example',
     `Subject: ${encodedWord('c1 controls: nel\u0085csi\u009b31m st\u009c pad\u0080 end')}`,
   ]);
   add('shell-addr-utf8', 'shell-addr-utf8@shell.example', [
@@ -301,8 +416,10 @@ export function shellCases(): OwnMessage[] {
 
 /** Messages as one mboxrd file (the ingest's default format). */
 export function toMboxrd(messages: OwnMessage[]): Buffer {
-  return Buffer.from(messages.map((m) =>
-    `From mboxrd@z Thu Jan  1 00:00:00 1970\n${m.raw.replace(/^(>*From )/gm, '>$1')}\n`).join(''), 'utf8');
+  return Buffer.from(
+    messages.map((m) => `From mboxrd@z Thu Jan  1 00:00:00 1970\n${m.raw.replace(/^(>*From )/gm, '>$1')}\n`).join(''),
+    'utf8',
+  );
 }
 
 /** Write our own cases to `dir/NAME.mbox` and return the path. */
@@ -316,7 +433,8 @@ export function writeMbox(dir: string, name: string, messages: OwnMessage[]): st
 // The hostile sample's cases, and where messages ended up
 
 /** The case a message of the hostile sample stands for: its X-Case header (else its index). */
-export const caseOf = (raw: Buffer, i: number) => /\nX-Case: ([^\n]+)\n/.exec(raw.toString('latin1'))?.[1] ?? `message-${i}`;
+export const caseOf = (raw: Buffer, i: number) =>
+  /\nX-Case: ([^\n]+)\n/.exec(raw.toString('latin1'))?.[1] ?? `message-${i}`;
 
 /** The cases of the 300 replies of the wide thread and the 200 links of the deep chain. */
 export const BULK = /^(?:deep|wide)-\d+$/;
@@ -385,40 +503,58 @@ export async function feedProblems(page: Page, xml: string): Promise<string[]> {
     const THR = 'http://purl.org/syndication/thread/1.0';
     const XHTML = 'http://www.w3.org/1999/xhtml';
     const out: string[] = [];
-    const describe = (el: Element) => `<${el.localName}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
+    const describe = (el: Element) =>
+      `<${el.localName}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
     const doc = new DOMParser().parseFromString(text, 'application/xml');
     const err = doc.getElementsByTagName('parsererror')[0];
     if (err) return [`not well-formed XML: ${err.textContent?.slice(0, 200)}`];
-    if (doc.documentElement.namespaceURI !== ATOM || doc.documentElement.localName !== 'feed') out.push(`root is ${describe(doc.documentElement)}`);
+    if (doc.documentElement.namespaceURI !== ATOM || doc.documentElement.localName !== 'feed')
+      out.push(`root is ${describe(doc.documentElement)}`);
     const okUrl = (v: string) => /^(?:https?:|mailto:|urn:uuid:)/i.test(v) || !/^[a-z][a-z0-9+.-]*:/i.test(v);
     const TEXT_CONSTRUCTS = ['title', 'subtitle', 'summary', 'content', 'rights'];
     const ALLOWED_XHTML = ['div', 'pre', 'a', 'span', 'b', 'u', 'i', 'q'];
     for (const el of [...doc.getElementsByTagName('*')]) {
       if (el.namespaceURI === ATOM || el.namespaceURI === THR) {
-        for (const a of [...el.attributes]) if (a.name === 'href' && !okUrl(a.value)) out.push(`link to ${a.value.slice(0, 80)} in ${describe(el)}`);
+        for (const a of [...el.attributes])
+          if (a.name === 'href' && !okUrl(a.value)) out.push(`link to ${a.value.slice(0, 80)} in ${describe(el)}`);
         if (!TEXT_CONSTRUCTS.includes(el.localName) || el.namespaceURI !== ATOM) continue;
         const type = el.getAttribute('type') ?? 'text';
         if (type === 'html') {
           const h = new DOMParser().parseFromString(el.textContent ?? '', 'text/html');
           const els = [...h.head.querySelectorAll('*'), ...h.body.querySelectorAll('*')];
           if (el.localName === 'title' && els.length) {
-            out.push(`<title type="html"> holds markup a feed reader renders: ${els.map(describe).join(' ')} (from ${JSON.stringify((el.textContent ?? '').slice(0, 120))})`);
+            out.push(
+              `<title type="html"> holds markup a feed reader renders: ${els.map(describe).join(' ')} (from ${JSON.stringify((el.textContent ?? '').slice(0, 120))})`,
+            );
           } else {
-            const bad = els.filter((e) => !ALLOWED_XHTML.includes(e.localName) || [...e.attributes].some((a) => /^on/i.test(a.name) || a.name === 'src' || a.name === 'style'));
+            const bad = els.filter(
+              (e) =>
+                !ALLOWED_XHTML.includes(e.localName) ||
+                [...e.attributes].some((a) => /^on/i.test(a.name) || a.name === 'src' || a.name === 'style'),
+            );
             if (bad.length) out.push(`<${el.localName} type="html"> holds markup: ${bad.map(describe).join(' ')}`);
           }
         } else if (type === 'xhtml') {
           for (const x of [...el.getElementsByTagName('*')]) {
-            if (x.namespaceURI !== XHTML || !ALLOWED_XHTML.includes(x.localName)) out.push(`element ${describe(x)} in <${el.localName} type="xhtml">`);
+            if (x.namespaceURI !== XHTML || !ALLOWED_XHTML.includes(x.localName))
+              out.push(`element ${describe(x)} in <${el.localName} type="xhtml">`);
             for (const a of [...x.attributes]) {
-              const fine = a.name === 'class' || a.name === 'id' || a.name === 'xmlns' ||
-                (a.name === 'href' && okUrl(a.value)) || (a.name === 'style' && x.localName === 'pre' && a.value === 'white-space:pre-wrap');
-              if (!fine) out.push(`attribute ${a.name}=${JSON.stringify(a.value.slice(0, 80))} on ${describe(x)} in <${el.localName} type="xhtml">`);
+              const fine =
+                a.name === 'class' ||
+                a.name === 'id' ||
+                a.name === 'xmlns' ||
+                (a.name === 'href' && okUrl(a.value)) ||
+                (a.name === 'style' && x.localName === 'pre' && a.value === 'white-space:pre-wrap');
+              if (!fine)
+                out.push(
+                  `attribute ${a.name}=${JSON.stringify(a.value.slice(0, 80))} on ${describe(x)} in <${el.localName} type="xhtml">`,
+                );
             }
           }
         } else if (type !== 'text') out.push(`text construct of type ${type}: ${describe(el)}`);
         else if (el.children.length) out.push(`<${el.localName}> of type text holds elements`);
-      } else if (!el.closest('content')) out.push(`element of another namespace outside content: ${describe(el)} (${el.namespaceURI})`);
+      } else if (!el.closest('content'))
+        out.push(`element of another namespace outside content: ${describe(el)} (${el.namespaceURI})`);
     }
     return out;
   }, xml);
@@ -483,7 +619,12 @@ export interface HostileSite extends HostileBrowser {
 }
 
 /** A store already ingested, served, read, and browsed with recording tabs; close() ends it all. */
-export async function hostileSite(dir: string, inbox: string, sample: Buffer[], tabCount: number): Promise<HostileSite> {
+export async function hostileSite(
+  dir: string,
+  inbox: string,
+  sample: Buffer[],
+  tabCount: number,
+): Promise<HostileSite> {
   const { db } = openReader(dir);
   const located = locateMessages(db, inbox, sample);
   const server = await startServer(dir);
@@ -506,10 +647,33 @@ export async function hostileSite(dir: string, inbox: string, sample: Buffer[], 
 
 /** Windows-1252 meanings the HTML standard gives numeric references &#128; .. &#159;. */
 const C1_REMAP: Record<number, number> = {
-  0x80: 0x20ac, 0x82: 0x201a, 0x83: 0x0192, 0x84: 0x201e, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021, 0x88: 0x02c6,
-  0x89: 0x2030, 0x8a: 0x0160, 0x8b: 0x2039, 0x8c: 0x0152, 0x8e: 0x017d, 0x91: 0x2018, 0x92: 0x2019, 0x93: 0x201c,
-  0x94: 0x201d, 0x95: 0x2022, 0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02dc, 0x99: 0x2122, 0x9a: 0x0161, 0x9b: 0x203a,
-  0x9c: 0x0153, 0x9e: 0x017e, 0x9f: 0x0178,
+  0x80: 0x20ac,
+  0x82: 0x201a,
+  0x83: 0x0192,
+  0x84: 0x201e,
+  0x85: 0x2026,
+  0x86: 0x2020,
+  0x87: 0x2021,
+  0x88: 0x02c6,
+  0x89: 0x2030,
+  0x8a: 0x0160,
+  0x8b: 0x2039,
+  0x8c: 0x0152,
+  0x8e: 0x017d,
+  0x91: 0x2018,
+  0x92: 0x2019,
+  0x93: 0x201c,
+  0x94: 0x201d,
+  0x95: 0x2022,
+  0x96: 0x2013,
+  0x97: 0x2014,
+  0x98: 0x02dc,
+  0x99: 0x2122,
+  0x9a: 0x0161,
+  0x9b: 0x203a,
+  0x9c: 0x0153,
+  0x9e: 0x017e,
+  0x9f: 0x0178,
 };
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
 
@@ -520,27 +684,32 @@ const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', a
  * decoder never guesses.
  */
 export function decodeEntities(s: string): string {
-  return s.replace(/&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|([A-Za-z][A-Za-z0-9]*));?/g, (m, dec?: string, hex?: string, name?: string) => {
-    if (name !== undefined) {
-      const v = NAMED[name];
-      if (v === undefined || !m.endsWith(';')) throw new Error(`decodeEntities: named reference ${m} not handled`);
-      return v;
-    }
-    if (!m.endsWith(';')) throw new Error(`decodeEntities: unterminated reference ${m}`);
-    const n = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
-    if (n === 0 || n > 0x10ffff || (n >= 0xd800 && n <= 0xdfff)) return '\ufffd';
-    return String.fromCodePoint(C1_REMAP[n] ?? n);
-  });
+  return s.replace(
+    /&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|([A-Za-z][A-Za-z0-9]*));?/g,
+    (m, dec?: string, hex?: string, name?: string) => {
+      if (name !== undefined) {
+        const v = NAMED[name];
+        if (v === undefined || !m.endsWith(';')) throw new Error(`decodeEntities: named reference ${m} not handled`);
+        return v;
+      }
+      if (!m.endsWith(';')) throw new Error(`decodeEntities: unterminated reference ${m}`);
+      const n = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+      if (n === 0 || n > 0x10ffff || (n >= 0xd800 && n <= 0xdfff)) return '\ufffd';
+      return String.fromCodePoint(C1_REMAP[n] ?? n);
+    },
+  );
 }
 
 /** The text of a fragment of our HTML as a <pre> shows it: tags dropped, references decoded. */
 export function htmlText(html: string): string {
-  if (/<(?:script|style|textarea|title|!--)/i.test(html)) throw new Error('htmlText: raw-text elements or comments are not handled');
+  if (/<(?:script|style|textarea|title|!--)/i.test(html))
+    throw new Error('htmlText: raw-text elements or comments are not handled');
   return decodeEntities(html.replace(/<[^>]*>/g, '')).replace(/\r\n?/g, '\n');
 }
 
 /** The `git send-email ... /path/to/YOUR_REPLY` command in the text of reply instructions. */
-export const sendEmailIn = (text: string): string | undefined => /git send-email[\s\S]*?\/path\/to\/YOUR_REPLY/.exec(text)?.[0];
+export const sendEmailIn = (text: string): string | undefined =>
+  /git send-email[\s\S]*?\/path\/to\/YOUR_REPLY/.exec(text)?.[0];
 
 /** The command of a message page's reply section (#R), as shown. */
 export function sendEmailCommand(pageHtml: string): string | undefined {
@@ -613,7 +782,16 @@ export class ShellSandbox {
     mkdirSync(cwd);
     mkdirSync(record);
     const recordFile = join(record, 'argv');
-    const env: Record<string, string> = { PATH: this.bin, HOME: home, LK_RECORD: recordFile, LC_ALL: 'C.UTF-8', PS1: '', PS2: '', TERM: 'dumb', HISTFILE: '' };
+    const env: Record<string, string> = {
+      PATH: this.bin,
+      HOME: home,
+      LK_RECORD: recordFile,
+      LC_ALL: 'C.UTF-8',
+      PS1: '',
+      PS2: '',
+      TERM: 'dumb',
+      HISTFILE: '',
+    };
     let file: string;
     let args: string[];
     let input = '';
@@ -625,7 +803,12 @@ export class ShellSandbox {
       [file, args] = ['/bin/bash', ['--noprofile', '--norc', '--noediting', '-i']];
       input = `${command}\nexit $?\n`;
     }
-    const result = await new Promise<{ stdout: string; stderr: string; status: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    const result = await new Promise<{
+      stdout: string;
+      stderr: string;
+      status: number | null;
+      signal: NodeJS.Signals | null;
+    }>((resolve, reject) => {
       const child = spawn(file, args, { cwd, env, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -664,7 +847,14 @@ export class ShellSandbox {
     rmSync(run, { recursive: true, force: true });
     // (other pastes may be running meanwhile, in their own run-N directories)
     const extra = listFiles(this.root).filter((f) => f !== 'bin/git' && !/^run-\d+\//.test(f));
-    return { calls, stdout: result.stdout, stderr, status: result.status, signal: result.signal, strayFiles: [...strayFiles, ...extra.map((f) => `(sandbox) ${f}`)] };
+    return {
+      calls,
+      stdout: result.stdout,
+      stderr,
+      status: result.status,
+      signal: result.signal,
+      strayFiles: [...strayFiles, ...extra.map((f) => `(sandbox) ${f}`)],
+    };
   }
 
   close(): void {

@@ -18,7 +18,16 @@ export const FIXTURE_INBOXES: FixtureInbox[] = JSON.parse(readFileSync(join(FIXT
 export async function ingestFixtures(dataDir: string): Promise<IngestSummary[]> {
   const out: IngestSummary[] = [];
   for (const ib of FIXTURE_INBOXES) {
-    out.push(await ingest({ dataDir, inbox: ib.name, address: ib.address, description: ib.description, sources: ib.sources.map(fixture), jobs: 2 }));
+    out.push(
+      await ingest({
+        dataDir,
+        inbox: ib.name,
+        address: ib.address,
+        description: ib.description,
+        sources: ib.sources.map(fixture),
+        jobs: 2,
+      }),
+    );
   }
   return out;
 }

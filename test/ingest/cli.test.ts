@@ -25,7 +25,15 @@ describe('lorekeeper ingest', () => {
 
   it('refuses a missing source with a clear error, exit 2, and writes nothing', () => {
     const dir = join(tempDir(), 'data');
-    const r = runCli(['ingest', '--data', dir, '--inbox', 'x', fixture('vsock-multicid.thread.mbox'), '/no/such/file.mbox']);
+    const r = runCli([
+      'ingest',
+      '--data',
+      dir,
+      '--inbox',
+      'x',
+      fixture('vsock-multicid.thread.mbox'),
+      '/no/such/file.mbox',
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('cannot read /no/such/file.mbox: no such file or directory');
     expect(existsSync(dir)).toBe(false);
@@ -38,18 +46,28 @@ describe('lorekeeper ingest', () => {
   });
 
   it('rejects bad options with usage errors', () => {
-    expect(runCli(['ingest', '--inbox', 'x', fixture('seed-000-qemu-devel.eml')]).stderr).toContain('--data is required');
-    expect(runCli(['ingest', '--data', tempDir(), '--inbox', '../x', fixture('seed-000-qemu-devel.eml')]).stderr).toContain('invalid inbox name');
+    expect(runCli(['ingest', '--inbox', 'x', fixture('seed-000-qemu-devel.eml')]).stderr).toContain(
+      '--data is required',
+    );
+    expect(
+      runCli(['ingest', '--data', tempDir(), '--inbox', '../x', fixture('seed-000-qemu-devel.eml')]).stderr,
+    ).toContain('invalid inbox name');
     expect(runCli(['ingest', '--bogus']).status).toBe(2);
   });
 
   it('takes one message on standard input, as a mail server pipes it', () => {
     const dir = tempDir();
     const msg = readFileSync(fixture('seed-000-qemu-devel.eml'));
-    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'q', '--json', '-'], msg))).toMatchObject({ read: 1, added: 1 });
+    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'q', '--json', '-'], msg))).toMatchObject({
+      read: 1,
+      added: 1,
+    });
     // an mbox From_ line in front is framing, not content: the same message again is a duplicate
     const framed = Buffer.concat([Buffer.from('From dgilbert@redhat.com Tue Jan 21 12:24:15 2020\n'), msg]);
-    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'q', '--json', '-'], framed))).toMatchObject({ read: 1, duplicates: 1 });
+    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'q', '--json', '-'], framed))).toMatchObject({
+      read: 1,
+      duplicates: 1,
+    });
   });
 
   it('reads Maildirs and gzipped mboxes to the same store as plain mboxes', () => {
@@ -62,12 +80,18 @@ describe('lorekeeper ingest', () => {
 
     const digests = [fixture('vsock-multicid.thread.mbox'), gz].map((src) => {
       const dir = tempDir();
-      expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'v', '--json', src]))).toMatchObject({ read: 7, added: 7 });
+      expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'v', '--json', src]))).toMatchObject({
+        read: 7,
+        added: 7,
+      });
       return runCli(['digest', '--data', dir]).stdout;
     });
     expect(digests[1]).toBe(digests[0]);
     const dir = tempDir();
-    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'v', '--json', maildir]))).toMatchObject({ read: 7, added: 7 });
+    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'v', '--json', maildir]))).toMatchObject({
+      read: 7,
+      added: 7,
+    });
   });
 
   it('quarantines what is not mail, keeps it, and says why', () => {
@@ -85,6 +109,9 @@ describe('lorekeeper ingest', () => {
     const dir = tempDir();
     const eml = join(tempDir(), 'one.eml');
     copyFileSync(fixture('seed-003-kvm.eml'), eml);
-    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'kvm', '--json', eml]))).toMatchObject({ read: 1, added: 1 });
+    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'kvm', '--json', eml]))).toMatchObject({
+      read: 1,
+      added: 1,
+    });
   });
 });

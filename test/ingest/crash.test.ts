@@ -44,23 +44,31 @@ describe('an ingest killed with SIGKILL', () => {
     writeFileSync(source, Buffer.concat(readMbox(corpus('virtualization.mbox.gz')).slice(0, MESSAGES).map(toMboxrd)));
     const dir = tempDir();
     const t0 = Date.now();
-    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'virt', '--json', source]))).toMatchObject({ read: MESSAGES });
+    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'virt', '--json', source]))).toMatchObject({
+      read: MESSAGES,
+    });
     fullMs = Date.now() - t0;
     reference = runCli(['digest', '--data', dir]).stdout;
   });
 
   // each store is killed three times at random points of its ingest (the next run picks up what
   // the last left, and is killed in turn), then ingested to the end
-  it.each([0, 1, 2])(`and rerun after three random kills ends with the same store as an uninterrupted run (store %i, seed ${SEED})`, { timeout: 600_000 }, async (store) => {
-    const random = seedrandom(`${SEED}:${store}`);
-    const dir = tempDir();
-    const kills: string[] = [];
-    for (let k = 0; k < 3; k++) {
-      const ms = Math.round(50 + random() * fullMs);
-      kills.push(`${ms} ms: ${await ingestKilledAfter(dir, source, ms)} committed`);
-    }
-    const rerun = jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'virt', '--json', source]));
-    expect(rerun.read).toBe(MESSAGES);
-    expect(runCli(['digest', '--data', dir]).stdout, `CRASH_SEED=${SEED}, kills after ${kills.join(', ')}`).toBe(reference);
-  });
+  it.each([0, 1, 2])(
+    `and rerun after three random kills ends with the same store as an uninterrupted run (store %i, seed ${SEED})`,
+    { timeout: 600_000 },
+    async (store) => {
+      const random = seedrandom(`${SEED}:${store}`);
+      const dir = tempDir();
+      const kills: string[] = [];
+      for (let k = 0; k < 3; k++) {
+        const ms = Math.round(50 + random() * fullMs);
+        kills.push(`${ms} ms: ${await ingestKilledAfter(dir, source, ms)} committed`);
+      }
+      const rerun = jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'virt', '--json', source]));
+      expect(rerun.read).toBe(MESSAGES);
+      expect(runCli(['digest', '--data', dir]).stdout, `CRASH_SEED=${SEED}, kills after ${kills.join(', ')}`).toBe(
+        reference,
+      );
+    },
+  );
 });

@@ -44,7 +44,10 @@ describe('the hostile sample', () => {
       const mid = midOf(raw);
       if (!mid || raw === duplicate) continue;
       const stored = reader.numsByMid(mid, { inboxId: inbox.id }).map((n) => reader.raw(n)!);
-      expect(stored.some((s) => s.equals(raw)), mid).toBe(true);
+      expect(
+        stored.some((s) => s.equals(raw)),
+        mid,
+      ).toBe(true);
       checked++;
     }
     expect(checked).toBeGreaterThan(560);
@@ -59,8 +62,11 @@ describe('the hostile sample', () => {
       const nums = mid ? reader.numsByMid(mid) : [];
       if (!mid) {
         // no (or an empty) Message-ID: found under the stable id generated for it
-        const gen = reader.inboxes().length && (db.prepare("SELECT num FROM msg WHERE mid LIKE '%@z' AND subject = ?")
-          .all(raw.toString().match(/^Subject: (.*)$/m)![1]) as { num: number }[]);
+        const gen =
+          reader.inboxes().length &&
+          (db
+            .prepare("SELECT num FROM msg WHERE mid LIKE '%@z' AND subject = ?")
+            .all(raw.toString().match(/^Subject: (.*)$/m)![1]) as { num: number }[]);
         expect(gen && gen.length).toBe(1);
         expect(reader.raw((gen as { num: number }[])[0].num)!.equals(raw)).toBe(true);
         return;

@@ -39,10 +39,12 @@ describe('ingesting the fixture inboxes', () => {
   it('stores all 84 messages of the vfio vSVA v7 thread as one thread', () => {
     expect(summaries[0]).toMatchObject({ read: 84, added: 84, duplicates: 0, quarantined: 0 });
     const iommu = reader.inbox('iommu')!;
-    const tids = new Set(readMbox(fixture('vfio-vsva-v7.thread.mbox')).map((raw) => {
-      const mid = /^Message-I[Dd]:\s*<([^>]+)>/m.exec(raw.toString())![1];
-      return reader.message(reader.numsByMid(mid, { inboxId: iommu.id })[0])!.tid;
-    }));
+    const tids = new Set(
+      readMbox(fixture('vfio-vsva-v7.thread.mbox')).map((raw) => {
+        const mid = /^Message-I[Dd]:\s*<([^>]+)>/m.exec(raw.toString())![1];
+        return reader.message(reader.numsByMid(mid, { inboxId: iommu.id })[0])!.tid;
+      }),
+    );
     expect(tids.size).toBe(1);
   });
 
@@ -57,9 +59,16 @@ describe('ingesting the fixture inboxes', () => {
     const expected: ExpectedRow[] = JSON.parse(readFileSync(fixture('expected/vsock-multicid.tree.json'), 'utf8'));
     const rows = overview(reader, 'virtualization', '20210802134251.hgg2wnepia4cjwnv@steredhat');
     expect(rows).toEqual(expected);
-    expect(rows.filter((r) => r.ghost).map((r) => r.mid)).toContain('20210802120720.547894-1-fuguancheng@bytedance.com');
+    expect(rows.filter((r) => r.ghost).map((r) => r.mid)).toContain(
+      '20210802120720.547894-1-fuguancheng@bytedance.com',
+    );
     const tid = reader.message(reader.numsByMid('20210802134251.hgg2wnepia4cjwnv@steredhat')[0])!.tid;
-    const ghostRows = db.prepare('SELECT i.mid FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid i ON i.id = x.id WHERE m.tid = ? AND m.num < 0').pluck().all(tid);
+    const ghostRows = db
+      .prepare(
+        'SELECT i.mid FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid i ON i.id = x.id WHERE m.tid = ? AND m.num < 0',
+      )
+      .pluck()
+      .all(tid);
     expect(ghostRows).toContain('20210802120720.547894-1-fuguancheng@bytedance.com');
   });
 
@@ -74,7 +83,12 @@ describe('ingesting the fixture inboxes', () => {
 
   it('a second ingest of the same sources adds nothing and changes nothing', async () => {
     const before = storeDigest(db);
-    const again = await ingest({ dataDir: dir, inbox: 'iommu', sources: [fixture('vfio-vsva-v7.thread.mbox')], jobs: 2 });
+    const again = await ingest({
+      dataDir: dir,
+      inbox: 'iommu',
+      sources: [fixture('vfio-vsva-v7.thread.mbox')],
+      jobs: 2,
+    });
     expect(again).toMatchObject({ read: 84, added: 0, duplicates: 84, quarantined: 0 });
     expect(storeDigest(db)).toBe(before);
   });
@@ -83,7 +97,12 @@ describe('ingesting the fixture inboxes', () => {
 describe('seed 003: one Message-ID, two different copies', () => {
   it('keeps both copies, in arrival order, each byte for byte', async () => {
     const dir = tempDir();
-    const s = await ingest({ dataDir: dir, inbox: 'all', sources: [fixture('seed-003-kvm.eml'), fixture('seed-003-qemu-devel.eml')], jobs: 0 });
+    const s = await ingest({
+      dataDir: dir,
+      inbox: 'all',
+      sources: [fixture('seed-003-kvm.eml'), fixture('seed-003-qemu-devel.eml')],
+      jobs: 0,
+    });
     expect(s).toMatchObject({ read: 2, added: 2, duplicates: 0 });
     const { db, reader } = openReader(dir);
     const nums = reader.numsByMid('57E38D7D.1050806@huawei.com');

@@ -21,7 +21,9 @@ describe('MboxSplitter', () => {
   it('gives the same messages however the input is chunked', () => {
     for (const size of [1, 7, 4096, 65536]) {
       const parts = splitInChunks(data.subarray(0, 200_000), size);
-      expect(parts.map((p) => p.toString('latin1'))).toEqual(splitInChunks(data.subarray(0, 200_000), 200_000).map((p) => p.toString('latin1')));
+      expect(parts.map((p) => p.toString('latin1'))).toEqual(
+        splitInChunks(data.subarray(0, 200_000), 200_000).map((p) => p.toString('latin1')),
+      );
     }
   });
   it('drops the From_ line and the blank line that frames the next message', () => {

@@ -1,17 +1,30 @@
 import { describe, it, expect } from 'vitest';
 import { HeaderBlock } from '../../src/mail/headers.js';
 import {
-  messageIds, messageIdsForIndex, references, threadingRefs, midEscape, midUnescape, generatedMessageId, MAX_MID_SIZE,
+  messageIds,
+  messageIdsForIndex,
+  references,
+  threadingRefs,
+  midEscape,
+  midUnescape,
+  generatedMessageId,
+  MAX_MID_SIZE,
 } from '../../src/mail/message-id.js';
 
 const h = (text: string) => HeaderBlock.parse(Buffer.from(text));
 
 describe('Message-ID extraction (public-inbox MID.pm)', () => {
   it('takes every id of every Message-ID header, in order, without repeats', () => {
-    expect(messageIds(h('Message-ID: <first@h> <second@h>\nMessage-Id: <third@h> <first@h>\n'))).toEqual(['first@h', 'second@h', 'third@h']);
+    expect(messageIds(h('Message-ID: <first@h> <second@h>\nMessage-Id: <third@h> <first@h>\n'))).toEqual([
+      'first@h',
+      'second@h',
+      'third@h',
+    ]);
   });
   it('takes a bracketless value whole', () => {
-    expect(messageIds(h('Message-ID: DF48D01B-4A2F-4813-959E-9E44C457B7F8\n'))).toEqual(['DF48D01B-4A2F-4813-959E-9E44C457B7F8']);
+    expect(messageIds(h('Message-ID: DF48D01B-4A2F-4813-959E-9E44C457B7F8\n'))).toEqual([
+      'DF48D01B-4A2F-4813-959E-9E44C457B7F8',
+    ]);
   });
   it('treats an empty Message-ID header as missing', () => {
     expect(messageIds(h('Message-ID: \nSubject: x\n'))).toEqual([]);
@@ -44,8 +57,8 @@ describe('References', () => {
 });
 
 describe('Message-IDs in URLs', () => {
-  it('escapes like MID_ESC: / % # ? space and non-ASCII, keeps @ + = : , ; ! $ & \' ( ) *', () => {
-    expect(midEscape("X+L9XpkoII7tw/tX@chromium.org")).toBe('X+L9XpkoII7tw%2FtX@chromium.org');
+  it("escapes like MID_ESC: / % # ? space and non-ASCII, keeps @ + = : , ; ! $ & ' ( ) *", () => {
+    expect(midEscape('X+L9XpkoII7tw/tX@chromium.org')).toBe('X+L9XpkoII7tw%2FtX@chromium.org');
     expect(midEscape('x?y=1#frag@h')).toBe('x%3Fy=1%23frag@h');
     expect(midEscape('sp ace@h')).toBe('sp%20ace@h');
     expect(midEscape('%2e%2e%2f@h')).toBe('%252e%252e%252f@h');
@@ -58,7 +71,14 @@ describe('Message-IDs in URLs', () => {
     expect(midUnescape('%252e@h')).toBe('%2e@h');
   });
   it('round-trips every hostile id', () => {
-    for (const mid of ['<script>alert(1)</script>@h', '"><imgsrc=xonerror=alert(1)>@h', 'a/b/../../c@h', '%2e%2e%2f@h', 'x?y=1#frag@h', 'sp ace@h']) {
+    for (const mid of [
+      '<script>alert(1)</script>@h',
+      '"><imgsrc=xonerror=alert(1)>@h',
+      'a/b/../../c@h',
+      '%2e%2e%2f@h',
+      'x?y=1#frag@h',
+      'sp ace@h',
+    ]) {
       expect(midUnescape(midEscape(mid))).toBe(mid);
       expect(midEscape(mid)).not.toMatch(/[<>"/ #?]/);
     }

@@ -6,24 +6,38 @@ import { interdiff } from '../../src/series/interdiff.js';
 describe('am-ready mbox', () => {
   it('wraps headers as b4 does (Python textwrap at 75 columns, long words kept whole)', () => {
     // expectations from Python's textwrap with b4's arguments
-    expect(wrapHeader('Subject', '[PATCH v7 7/16] vfio/type1: Add VFIO_IOMMU_PASID_REQUEST (alloc/free)'))
-      .toBe('Subject: [PATCH v7 7/16] vfio/type1: Add VFIO_IOMMU_PASID_REQUEST\n (alloc/free)');
-    expect(wrapHeader('Subject', `[PATCH] x ${'y'.repeat(90)} tail words here`))
-      .toBe(`Subject: [PATCH] x\n ${'y'.repeat(90)}\n tail words here`);
-    expect(wrapHeader('Subject', `[PATCH v2 3/3] a  b   c ${'word '.repeat(20)}`))
-      .toBe('Subject: [PATCH v2 3/3] a  b   c word word word word word word word word\n word word word word word word word word word word word word');
+    expect(wrapHeader('Subject', '[PATCH v7 7/16] vfio/type1: Add VFIO_IOMMU_PASID_REQUEST (alloc/free)')).toBe(
+      'Subject: [PATCH v7 7/16] vfio/type1: Add VFIO_IOMMU_PASID_REQUEST\n (alloc/free)',
+    );
+    expect(wrapHeader('Subject', `[PATCH] x ${'y'.repeat(90)} tail words here`)).toBe(
+      `Subject: [PATCH] x\n ${'y'.repeat(90)}\n tail words here`,
+    );
+    expect(wrapHeader('Subject', `[PATCH v2 3/3] a  b   c ${'word '.repeat(20)}`)).toBe(
+      'Subject: [PATCH v2 3/3] a  b   c word word word word word word word word\n word word word word word word word word word word word word',
+    );
     expect(wrapHeader('Date', 'Thu, 10 Sep 2020 03:45:25 -0700')).toBe('Date: Thu, 10 Sep 2020 03:45:25 -0700');
   });
 
   it('takes in-body From:, Subject: and Date: lines as git mailinfo does', () => {
     const got = inBodyHeaders('\nFrom: Yi Sun <yi.y.sun@intel.com>\nSubject: [PATCH] other\n  title\n\nThe message.\n');
-    expect(got).toEqual({ from: 'Yi Sun <yi.y.sun@intel.com>', subject: '[PATCH] other title', body: 'The message.\n' });
+    expect(got).toEqual({
+      from: 'Yi Sun <yi.y.sun@intel.com>',
+      subject: '[PATCH] other title',
+      body: 'The message.\n',
+    });
     expect(inBodyHeaders('Fromage is cheese.\n')).toEqual({ body: 'Fromage is cheese.\n' });
   });
 
   it('names the file as b4 does', () => {
-    expect(amFilename({ version: 7, ds: 1599734733, author: 'Liu Yi L', authorAddr: 'yi.l.liu@intel.com', title: 'vfio: expose virtual Shared Virtual Addressing to VMs' }))
-      .toBe('v7_20200910_liu_yi_l_vfio_expose_virtual_shared_virtual_addressing_to_vms');
+    expect(
+      amFilename({
+        version: 7,
+        ds: 1599734733,
+        author: 'Liu Yi L',
+        authorAddr: 'yi.l.liu@intel.com',
+        title: 'vfio: expose virtual Shared Virtual Addressing to VMs',
+      }),
+    ).toBe('v7_20200910_liu_yi_l_vfio_expose_virtual_shared_virtual_addressing_to_vms');
   });
 });
 
@@ -37,6 +51,7 @@ describe('interdiff', () => {
 
   it('shows the change to the change', () => {
     expect(interdiff(patch('B', 10), patch('BB', 10), 'v1 1/1', 'v2 1/1')).toBe(
-      '--- v1 1/1\n+++ v2 1/1\n@@ -9,5 +9,5 @@\n @@\n  a\n -b\n-+B\n++BB\n  c\n');
+      '--- v1 1/1\n+++ v2 1/1\n@@ -9,5 +9,5 @@\n @@\n  a\n -b\n-+B\n++BB\n  c\n',
+    );
   });
 });

@@ -10,7 +10,17 @@ import { openDatabase } from '../../src/store/open-database.js';
 import { SeriesWriter } from '../../src/store/series-writer.js';
 
 function series(id: number, over: Partial<ChainInput> = {}): ChainInput {
-  return { id, tid: id, title: `series ${id}`, authorAddr: `a${id}@example.org`, changeId: null, patchIds: [], mids: [`${id}@m`], answers: [], ...over };
+  return {
+    id,
+    tid: id,
+    title: `series ${id}`,
+    authorAddr: `a${id}@example.org`,
+    changeId: null,
+    patchIds: [],
+    mids: [`${id}@m`],
+    answers: [],
+    ...over,
+  };
 }
 
 const chainsOf = (list: ChainInput[], links = [] as { aMid: string; bMid: string; linked: boolean }[]) => {
@@ -42,11 +52,20 @@ describe('version chains', () => {
   });
 
   it('keeps unlinked series apart however many signals join them through other versions', () => {
-    const list = [series(1, { title: 't', authorAddr: 'a@x' }), series(2, { title: 't', authorAddr: 'a@x' }), series(3, { title: 't', authorAddr: 'a@x' })];
+    const list = [
+      series(1, { title: 't', authorAddr: 'a@x' }),
+      series(2, { title: 't', authorAddr: 'a@x' }),
+      series(3, { title: 't', authorAddr: 'a@x' }),
+    ];
     expect(chainsOf(list)).toEqual([1, 1, 1]);
     const apart = chainsOf(list, [{ aMid: '1@m', bMid: '3@m', linked: false }]);
     expect(apart[0]).not.toBe(apart[2]);
-    expect(chainsOf(list, [{ aMid: '1@m', bMid: '2@m', linked: false }, { aMid: '1@m', bMid: '3@m', linked: false }])).toEqual([1, 2, 2]);
+    expect(
+      chainsOf(list, [
+        { aMid: '1@m', bMid: '2@m', linked: false },
+        { aMid: '1@m', bMid: '3@m', linked: false },
+      ]),
+    ).toEqual([1, 2, 2]);
     expect(chainsOf([series(1), series(2)], [{ aMid: '2@m', bMid: '1@m', linked: true }])).toEqual([1, 1]);
   });
 
@@ -58,12 +77,19 @@ describe('version chains', () => {
       // qemu-devel holds two unrelated one-patch series: seed 000's patch 91/109 and seed 003's RFC
       const a = '20200121122433.50803-92-dgilbert@redhat.com';
       const b = '57E38D7D.1050806@huawei.com';
-      const versions = async () => ((await app.fastify.inject({ url: midUrl('qemu-devel', a, 'series.json') })).json() as { versions: { version: number }[] }).versions.length;
+      const versions = async () =>
+        (
+          (await app.fastify.inject({ url: midUrl('qemu-devel', a, 'series.json') })).json() as {
+            versions: { version: number }[];
+          }
+        ).versions.length;
       expect(await versions()).toBe(1);
 
       const linked = runCli(['series', 'link', '--data', dir, `<${a}>`, b]);
       expect(linked.status, linked.stderr).toBe(0);
-      expect(linked.stdout).toMatch(/^v1 1\/1 <57E38D7D\.1050806@huawei\.com> kvm: x86: handle.*\nv2 1\/109 incomplete <20200121122433\.50803-92-dgilbert@redhat\.com> virtiofsd/);
+      expect(linked.stdout).toMatch(
+        /^v1 1\/1 <57E38D7D\.1050806@huawei\.com> kvm: x86: handle.*\nv2 1\/109 incomplete <20200121122433\.50803-92-dgilbert@redhat\.com> virtiofsd/,
+      );
       expect(await versions()).toBe(2);
       const page = (await app.fastify.inject({ url: midUrl('qemu-devel', a, 'series/') })).body;
       expect(page).toContain(`versions: <a\nhref="../../${b}/series/">v1</a> <b>v2</b>`);
@@ -90,7 +116,10 @@ describe('series between a batch and the end of its ingest', () => {
     const db = openDatabase(dir);
     try {
       const cover = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
-      const json = async () => (await app.fastify.inject({ url: midUrl('iommu', cover, 'series.json') })).json() as { versions: { version: number; patches: unknown[] }[] };
+      const json = async () =>
+        (await app.fastify.inject({ url: midUrl('iommu', cover, 'series.json') })).json() as {
+          versions: { version: number; patches: unknown[] }[];
+        };
       expect((await json()).versions).toHaveLength(1);
       // what a batch's commit does when new mail joins the thread: the series are assembled again
       const tid = db.prepare('SELECT tid FROM msg WHERE mid = ?').pluck().get(cover) as number;

@@ -23,8 +23,16 @@ const RING_REPLY = 'CACGkMEvPtS9pGqkxr6=UJj7myQZw8A2qMdV2CnPtksDESvn5Gg@mail.gma
 
 interface SeriesJson {
   versions: {
-    version: number; cover: string | null; total: number; complete: boolean;
-    patches: { index: number; messageId: string; subject: string; trailers: { name: string; value: string; messageId: string; source: string }[] }[];
+    version: number;
+    cover: string | null;
+    total: number;
+    complete: boolean;
+    patches: {
+      index: number;
+      messageId: string;
+      subject: string;
+      trailers: { name: string; value: string; messageId: string; source: string }[];
+    }[];
   }[];
 }
 
@@ -42,7 +50,10 @@ function trailerBlocks(mbox: string): string[][] {
  * system; everything else must be byte for byte the same.
  */
 function sortTrailerBlocks(mbox: string): string {
-  return mbox.replace(/((?:^[A-Z][\w-]*: .*\n)+)(?=---\n)/gm, (block) => block.split('\n').slice(0, -1).sort().join('\n') + '\n');
+  return mbox.replace(
+    /((?:^[A-Z][\w-]*: .*\n)+)(?=---\n)/gm,
+    (block) => block.split('\n').slice(0, -1).sort().join('\n') + '\n',
+  );
 }
 
 describe('patch series on real threads', () => {
@@ -74,16 +85,23 @@ describe('patch series on real threads', () => {
     const json = (await get(midUrl('iommu', VFIO_COVER, 'series.json'))).json() as SeriesJson;
     const review = /^(Reviewed|Acked|Tested)-by: /;
     const b4Lines = trailerBlocks(expected).map((b) => b.filter((l) => review.test(l)));
-    const ours = json.versions[0].patches.map((p) => p.trailers.filter((t) => review.test(`${t.name}: `)).map((t) => `${t.name}: ${t.value}`));
+    const ours = json.versions[0].patches.map((p) =>
+      p.trailers.filter((t) => review.test(`${t.name}: `)).map((t) => `${t.name}: ${t.value}`),
+    );
     expect(ours).toEqual(b4Lines);
     // the reviews the patches carry as sent: Eric Auger's on four, Stefan Hajnoczi's on one
-    expect(b4Lines.flat().sort()).toEqual([...Array(4).fill('Reviewed-by: Eric Auger <eric.auger@redhat.com>'), 'Reviewed-by: Stefan Hajnoczi <stefanha@redhat.com>']);
+    expect(b4Lines.flat().sort()).toEqual([
+      ...Array(4).fill('Reviewed-by: Eric Auger <eric.auger@redhat.com>'),
+      'Reviewed-by: Stefan Hajnoczi <stefanha@redhat.com>',
+    ]);
   });
 
   it('writes series.mbox exactly as b4 am does, in-body From: lines and folded subjects included', async () => {
     const res = await get(midUrl('iommu', VFIO_PATCH_3, 'series.mbox'));
     expect(res.statusCode).toBe(200);
-    expect(res.headers['content-disposition']).toBe('inline; filename=v7_20200910_liu_yi_l_vfio_expose_virtual_shared_virtual_addressing_to_vms.mbx');
+    expect(res.headers['content-disposition']).toBe(
+      'inline; filename=v7_20200910_liu_yi_l_vfio_expose_virtual_shared_virtual_addressing_to_vms.mbx',
+    );
     expect(res.body).toBe(readFileSync(fixture('expected/b4-am-vfio-v7.mbx'), 'utf8'));
   });
 
@@ -93,8 +111,16 @@ describe('patch series on real threads', () => {
     expect(v).toMatchObject({ version: 2, cover: RING_COVER, total: 3, complete: true });
     // Xuan Zhuo reviewed the whole series on the cover letter; Jason Wang acked each patch
     for (const p of v.patches) {
-      expect(p.trailers).toContainEqual(expect.objectContaining({ name: 'Reviewed-by', value: 'Xuan Zhuo <xuanzhuo@linux.alibaba.com>', source: 'cover' }));
-      expect(p.trailers).toContainEqual(expect.objectContaining({ name: 'Acked-by', value: 'Jason Wang <jasowang@redhat.com>', source: 'reply' }));
+      expect(p.trailers).toContainEqual(
+        expect.objectContaining({
+          name: 'Reviewed-by',
+          value: 'Xuan Zhuo <xuanzhuo@linux.alibaba.com>',
+          source: 'cover',
+        }),
+      );
+      expect(p.trailers).toContainEqual(
+        expect.objectContaining({ name: 'Acked-by', value: 'Jason Wang <jasowang@redhat.com>', source: 'reply' }),
+      );
     }
     const ours = (await get(midUrl('virtualization', RING_PATCH_2, 'series.mbox'))).body;
     const b4 = readFileSync(fixture('expected/b4-am-t-virtio-ring-v2.mbx'), 'utf8');
@@ -103,10 +129,17 @@ describe('patch series on real threads', () => {
   });
 
   it('git am applies series.mbox in a repository built for it, and the commits carry the trailers', async () => {
-    for (const [inbox, mid, count] of [['iommu', VFIO_COVER, 16], ['virtualization', RING_COVER, 3]] as const) {
+    for (const [inbox, mid, count] of [
+      ['iommu', VFIO_COVER, 16],
+      ['virtualization', RING_COVER, 3],
+    ] as const) {
       const mbox = (await get(midUrl(inbox, mid, 'series.mbox'))).body;
       const repo = tempDir('lk-am-');
-      const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Lore Tester', '-c', 'user.email=tester@example.org', ...args], { cwd: repo, encoding: 'utf8' });
+      const git = (...args: string[]) =>
+        execFileSync('git', ['-c', 'user.name=Lore Tester', '-c', 'user.email=tester@example.org', ...args], {
+          cwd: repo,
+          encoding: 'utf8',
+        });
       git('init', '-q');
       for (const [path, text] of fakeBase(mbox)) {
         mkdirSync(dirname(join(repo, path)), { recursive: true });
@@ -116,7 +149,9 @@ describe('patch series on real threads', () => {
       git('commit', '-q', '-m', 'base');
       writeFileSync(join(repo, 'series.mbox'), mbox);
       git('am', '-q', 'series.mbox');
-      const log = git('log', '--reverse', '--format=%an <%ae>%n%B%x00', 'HEAD~' + count + '..HEAD').split('\0\n').filter((s) => s.trim());
+      const log = git('log', '--reverse', '--format=%an <%ae>%n%B%x00', 'HEAD~' + count + '..HEAD')
+        .split('\0\n')
+        .filter((s) => s.trim());
       expect(log).toHaveLength(count);
       const json = (await get(midUrl(inbox, mid, 'series.json'))).json() as SeriesJson;
       json.versions[0].patches.forEach((p, i) => {
@@ -133,24 +168,34 @@ describe('patch series on real threads', () => {
 
   it('shows the series page from every message: cover, patches with diffstats, ledger', async () => {
     const msg = await get(midUrl('virtualization', RING_REPLY));
-    expect(msg.body).toContain('patch series: <a\nhref="series/">[PATCH v2 0/3] virtio_ring: Clean up code for virtio ring and pci</a> (complete)');
+    expect(msg.body).toContain(
+      'patch series: <a\nhref="series/">[PATCH v2 0/3] virtio_ring: Clean up code for virtio ring and pci</a> (complete)',
+    );
     const thread = await get(midUrl('virtualization', RING_REPLY, 'T/'));
     expect(thread.body).toContain('patch series: <a\nhref="../series/">');
     const page = await get(midUrl('virtualization', RING_REPLY, 'series/'));
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<b>[PATCH v2 0/3] virtio_ring: Clean up code for virtio ring and pci</b>');
     expect(page.body).toContain('3/3 patches, complete');
-    expect(page.body).toContain(`href="../../${RING_PATCH_2}/">virtio_ring: Avoid using inline for small functions</a>`);
+    expect(page.body).toContain(
+      `href="../../${RING_PATCH_2}/">virtio_ring: Avoid using inline for small functions</a>`,
+    );
     expect(page.body).toMatch(/drivers\/virtio\/virtio_ring\.c \| +\d+ \+*-*\n/);
     // the ledger: Xuan Zhuo's review on the cover letter counts for every patch
-    expect(page.body).toMatch(/<tr><th>Xuan Zhuo &lt;xuanzhuo@linux\.alibaba\.com&gt;<\/th><td>R<\/td><td>R<\/td><td>R<\/td><\/tr>/);
-    expect(page.body).toMatch(/<tr><th>Jason Wang &lt;jasowang@redhat\.com&gt;<\/th><td>A<\/td><td>A<\/td><td>A<\/td><\/tr>/);
+    expect(page.body).toMatch(
+      /<tr><th>Xuan Zhuo &lt;xuanzhuo@linux\.alibaba\.com&gt;<\/th><td>R<\/td><td>R<\/td><td>R<\/td><\/tr>/,
+    );
+    expect(page.body).toMatch(
+      /<tr><th>Jason Wang &lt;jasowang@redhat\.com&gt;<\/th><td>A<\/td><td>A<\/td><td>A<\/td><\/tr>/,
+    );
   });
 
   it('lists series per inbox, newest first, with version, completeness and reviews', async () => {
     const res = await get('/virtualization/series/');
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain(`href="../${RING_COVER}/series/">[v2] virtio_ring: Clean up code for virtio ring and pci</a>`);
+    expect(res.body).toContain(
+      `href="../${RING_COVER}/series/">[v2] virtio_ring: Clean up code for virtio ring and pci</a>`,
+    );
     expect(res.body).toMatch(/Feng Liu[^,\n]*, 3\/3, 7 reviews/);
     const iommu = await get('/iommu/series/');
     expect(iommu.body).toContain('[v7] vfio: expose virtual Shared Virtual Addressing to VMs');

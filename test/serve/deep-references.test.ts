@@ -17,13 +17,24 @@ describe('a thread 25,000 references deep', () => {
   let dir: string;
   beforeAll(async () => {
     dir = tempDir();
-    await ingest({ dataDir: dir, inbox: 'x', sources: [join(FOUND, 'deep-references-1.eml'), join(FOUND, 'deep-references-2.eml')], jobs: 0 });
+    await ingest({
+      dataDir: dir,
+      inbox: 'x',
+      sources: [join(FOUND, 'deep-references-1.eml'), join(FOUND, 'deep-references-2.eml')],
+      jobs: 0,
+    });
     app = await appOver(dir);
   });
   afterAll(async () => app.fastify.close());
 
   it('shows every page with the closest ancestors only', async () => {
-    for (const url of ['/x/', midUrl('x', 'deep-refs-1@example.org'), midUrl('x', 'deep-refs-2@example.org', 'T/'), midUrl('x', 'deep-refs-2@example.org', 't/'), '/x/new.atom']) {
+    for (const url of [
+      '/x/',
+      midUrl('x', 'deep-refs-1@example.org'),
+      midUrl('x', 'deep-refs-2@example.org', 'T/'),
+      midUrl('x', 'deep-refs-2@example.org', 't/'),
+      '/x/new.atom',
+    ]) {
       const res = await app.fastify.inject({ url });
       expect([url, res.statusCode]).toEqual([url, 200]);
       // each message hangs under at most MAX_TREE_REFS ghosts: pages stay small

@@ -14,7 +14,11 @@ import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
 const PATCH1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
 
 /** Raw HTTP over a socket: what the server answers (or '' if it just closes), and when it closed. */
-function rawRequest(port: number, text: string | Buffer, opts: { waitMs?: number } = {}): Promise<{ response: string; closedAfterMs: number }> {
+function rawRequest(
+  port: number,
+  text: string | Buffer,
+  opts: { waitMs?: number } = {},
+): Promise<{ response: string; closedAfterMs: number }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const s = connect(port, '127.0.0.1', () => s.write(text));
@@ -32,7 +36,12 @@ interface Answer {
   body: string;
 }
 
-function http(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+function http(
+  port: number,
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const r = request({ host: '127.0.0.1', port, method, path, headers: opts.headers }, (res) => {
       let body = '';
@@ -47,7 +56,14 @@ function http(port: number, method: string, path: string, opts: { headers?: Reco
 /** What a response must never carry: stack frames, file paths of the server, library names. */
 function leaks(body: string): string[] {
   const out: string[] = [];
-  for (const re of [/\bat [\w.<>]+ \(/, /\/work\//, /node_modules/, /\.(?:ts|js):\d+/, /SqliteError|TypeError|RangeError|ReferenceError/, /\bfastify\b/i]) {
+  for (const re of [
+    /\bat [\w.<>]+ \(/,
+    /\/work\//,
+    /node_modules/,
+    /\.(?:ts|js):\d+/,
+    /SqliteError|TypeError|RangeError|ReferenceError/,
+    /\bfastify\b/i,
+  ]) {
     if (re.test(body)) out.push(re.source);
   }
   return out;
@@ -85,7 +101,10 @@ describe('HTTP hardening', () => {
     expect(big.response).toContain(`Content-Security-Policy: ${CONTENT_SECURITY_POLICY}\r\n`);
     expect(big.response).toContain('X-Content-Type-Options: nosniff\r\n');
     const body = 'x='.padEnd(100_000, 'y');
-    const r = await http(port, 'POST', '/iommu/?q=s:pasid&x=m', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const r = await http(port, 'POST', '/iommu/?q=s:pasid&x=m', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(r.status).toBe(413);
     expect(leaks(r.body)).toEqual([]);
   });
@@ -100,13 +119,39 @@ describe('HTTP hardening', () => {
 
   it('answers absurd URLs sanely: no 5xx, nothing of the server leaked', async () => {
     const absurd = [
-      '/%', '/%%', '/%zz/', '/iommu/%E0%A4%A/', '/iommu/%C0%AF/', '/iommu/%00/raw', '/iommu/%FF%FE/', '/iommu/a%2Fb/',
-      '/iommu/../../../../etc/passwd', '/iommu/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc/passwd', '/iommu/..\\..\\win.ini',
-      '//iommu//', '/iommu/.', '/iommu/./raw', '/iommu/?t=99999999999999999999', '/iommu/?t=-1', '/iommu/?q=%00', '/iommu/?q=(((((((((',
-      '/iommu/?q=d:99999999..1', '/iommu/?o=-5', '/iommu/?o=1e309', '/iommu/?x=A&q=%22', '/all/?q=' + '('.repeat(500),
-      '/iommu/series/?t=abc', `${midUrl('iommu', PATCH1, 'series/')}?vs=-1`, `${midUrl('iommu', PATCH1, 'series/')}?vs=99999999`,
-      `${midUrl('iommu', PATCH1, '9999-x.bin')}`, `${midUrl('iommu', PATCH1, '1.1.1.1.1.1.1-a.txt')}`, '/_/text/../../etc/passwd',
-      '/iommu/_/text/%2e%2e%2f', '/iommu/new.atom?t=zzz', '/' + 'x/'.repeat(2000),
+      '/%',
+      '/%%',
+      '/%zz/',
+      '/iommu/%E0%A4%A/',
+      '/iommu/%C0%AF/',
+      '/iommu/%00/raw',
+      '/iommu/%FF%FE/',
+      '/iommu/a%2Fb/',
+      '/iommu/../../../../etc/passwd',
+      '/iommu/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fetc/passwd',
+      '/iommu/..\\..\\win.ini',
+      '//iommu//',
+      '/iommu/.',
+      '/iommu/./raw',
+      '/iommu/?t=99999999999999999999',
+      '/iommu/?t=-1',
+      '/iommu/?q=%00',
+      '/iommu/?q=(((((((((',
+      '/iommu/?q=d:99999999..1',
+      '/iommu/?o=-5',
+      '/iommu/?o=1e309',
+      '/iommu/?x=A&q=%22',
+      '/all/?q=' + '('.repeat(500),
+      '/iommu/series/?t=abc',
+      `${midUrl('iommu', PATCH1, 'series/')}?vs=-1`,
+      `${midUrl('iommu', PATCH1, 'series/')}?vs=99999999`,
+      `${midUrl('iommu', PATCH1, '9999-x.bin')}`,
+      `${midUrl('iommu', PATCH1, '1.1.1.1.1.1.1-a.txt')}`,
+      '/_/text/../../etc/passwd',
+      '/iommu/_/text/%2e%2e%2f',
+      '/iommu/new.atom?t=zzz',
+      '/' + 'x/'.repeat(2000),
     ];
     for (const url of absurd) {
       const r = await http(port, 'GET', url);

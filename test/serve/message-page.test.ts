@@ -19,9 +19,10 @@ describe('message pages on the fixture inboxes', () => {
     app = await appOver(dir);
   });
   afterAll(() => app.fastify.close());
-  const get = (url: string, headers: Record<string, string> = {}) => app.fastify.inject({ method: 'GET', url, headers });
+  const get = (url: string, headers: Record<string, string> = {}) =>
+    app.fastify.inject({ method: 'GET', url, headers });
 
-  it('shows the headers, the body and public-inbox\'s thread overview', async () => {
+  it("shows the headers, the body and public-inbox's thread overview", async () => {
     const r = await get(midUrl('iommu', PATCH1));
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('text/html; charset=UTF-8');
@@ -31,10 +32,14 @@ describe('message pages on the fixture inboxes', () => {
     expect(body).toContain('Subject: <a\nhref="#r"\nid=t>[PATCH v7 01/16] iommu: Report domain nesting info</a>\n');
     expect(body).toContain(`Message-ID: &lt;${PATCH1}&gt; (<a\nhref="raw">raw</a>)\n`);
     expect(body).toContain(`In-Reply-To: &lt;<a\nhref="../${COVER}/">${COVER}</a>&gt;\n`);
-    expect(body).toContain('<b>Thread overview: </b>84+ messages / expand[<a\nhref="T/#u">flat</a>|<a\nhref="t/#u">nested</a>]');
+    expect(body).toContain(
+      '<b>Thread overview: </b>84+ messages / expand[<a\nhref="T/#u">flat</a>|<a\nhref="t/#u">nested</a>]',
+    );
     expect(body).toMatch(/<b>2020-09-10 10:45 ` <a\nid=r\nhref="#t">Liu Yi L \[this message\]<\/a><\/b>\n/);
     // the diffstat links to the diff and back
-    expect(body).toContain('<a\nid=iZ31include:uapi:linux:iommu.h\nhref=#Z31include:uapi:linux:iommu.h>include/uapi/linux/iommu.h</a>');
+    expect(body).toContain(
+      '<a\nid=iZ31include:uapi:linux:iommu.h\nhref=#Z31include:uapi:linux:iommu.h>include/uapi/linux/iommu.h</a>',
+    );
     expect(body).toContain('<a\nhref=#iZ31include:uapi:linux:iommu.h\nid=Z31include:uapi:linux:iommu.h>diff</a> --git');
     expect(body).toMatch(/<span\nclass="add">\+/);
     // navigation: the cover letter is both previous and parent
@@ -42,7 +47,7 @@ describe('message pages on the fixture inboxes', () => {
     expect(body).toContain('rel=next>next</a>');
   });
 
-  it('prints reply instructions with public-inbox\'s --to/--cc rules', async () => {
+  it("prints reply instructions with public-inbox's --to/--cc rules", async () => {
     const body = (await get(midUrl('iommu', PATCH1))).body;
     const block = /git send-email \\\n([\s\S]*?)\n\n/.exec(body)![1];
     const args = block.split('\n').map((l) => l.trim().replace(/ \\$/, ''));
@@ -53,7 +58,9 @@ describe('message pages on the fixture inboxes', () => {
     expect(cc).toContain('alex.williamson@redhat.com');
     expect(args).toContain('--subject=&#39;Re: [PATCH v7 01/16] iommu: Report domain nesting info&#39;');
     expect(args[args.length - 1]).toBe('/path/to/YOUR_REPLY');
-    expect(body).toMatch(/href="mailto:yi\.l\.liu@intel\.com\?In-Reply-To=%3C1599734733-6431-2-git-send-email-yi\.l\.liu@intel\.com%3E&#38;Cc=/);
+    expect(body).toMatch(
+      /href="mailto:yi\.l\.liu@intel\.com\?In-Reply-To=%3C1599734733-6431-2-git-send-email-yi\.l\.liu@intel\.com%3E&#38;Cc=/,
+    );
   });
 
   it('quotes a hostile address so pasting the command runs nothing', async () => {
@@ -67,7 +74,9 @@ describe('message pages on the fixture inboxes', () => {
 
   it('links a vsock reply to its [not found] parent', async () => {
     const body = (await get(midUrl('virtualization', '20210802161055-mutt-send-email-mst@kernel.org'))).body;
-    expect(body).toContain('     [not found] &lt;<a\nhref="../20210802120720.547894-1-fuguancheng@bytedance.com/">20210802120720.547894-1-fuguancheng@bytedance.com</a>&gt;\n');
+    expect(body).toContain(
+      '     [not found] &lt;<a\nhref="../20210802120720.547894-1-fuguancheng@bytedance.com/">20210802120720.547894-1-fuguancheng@bytedance.com</a>&gt;\n',
+    );
     expect(body).toContain('<b>Thread overview: </b>7+ messages');
   });
 
@@ -89,9 +98,15 @@ describe('message pages on the fixture inboxes', () => {
   it('serves /raw as public-inbox does: mboxrd of every copy, byte for byte', async () => {
     const r = await get(midUrl('iommu', PATCH1, 'raw'));
     expect(r.headers['content-type']).toBe('text/plain; charset=us-ascii');
-    expect(r.headers['content-disposition']).toBe('inline; filename=PATCH-v7-01-16-iommu-Report-domain-nesting-info.txt');
+    expect(r.headers['content-disposition']).toBe(
+      'inline; filename=PATCH-v7-01-16-iommu-Report-domain-nesting-info.txt',
+    );
     const original = readMbox(fixture('vfio-vsva-v7.thread.mbox')).find((m) => m.includes(`Message-Id: <${PATCH1}>`))!;
-    expect(r.rawPayload.equals(Buffer.concat([Buffer.from('From mboxrd@z Thu Jan  1 00:00:00 1970\n'), original, Buffer.from('\n')]))).toBe(true);
+    expect(
+      r.rawPayload.equals(
+        Buffer.concat([Buffer.from('From mboxrd@z Thu Jan  1 00:00:00 1970\n'), original, Buffer.from('\n')]),
+      ),
+    ).toBe(true);
     const both = await get(midUrl('all', '57E38D7D.1050806@huawei.com', 'raw'));
     expect(both.body.match(/^From mboxrd@z /gm)).toHaveLength(2);
     expect(both.rawPayload.includes(readFileSync(fixture('seed-003-kvm.eml')))).toBe(true);

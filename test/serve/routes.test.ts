@@ -17,8 +17,20 @@ describe('routes, redirects and HTTP behaviour', () => {
     app = await appOver(dir);
   });
   afterAll(() => app.fastify.close());
-  const req = (url: string, opts: { method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'; headers?: Record<string, string>; payload?: string } = {}) =>
-    app.fastify.inject({ method: opts.method ?? 'GET', url, headers: { host: 'lore.test', ...opts.headers }, payload: opts.payload });
+  const req = (
+    url: string,
+    opts: {
+      method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+      headers?: Record<string, string>;
+      payload?: string;
+    } = {},
+  ) =>
+    app.fastify.inject({
+      method: opts.method ?? 'GET',
+      url,
+      headers: { host: 'lore.test', ...opts.headers },
+      payload: opts.payload,
+    });
 
   it('redirects like public-inbox: /NAME, /MID, /t, /T, /R, legacy and bare Message-IDs', async () => {
     const cases: [string, number, string][] = [
@@ -43,7 +55,7 @@ describe('routes, redirects and HTTP behaviour', () => {
     expect([head.statusCode, head.headers.location]).toEqual([301, `http://lore.test/iommu/${PATCH1}/`]);
   });
 
-  it('answers unknown Message-IDs with public-inbox\'s not-found page: 404, or 300 with suggestions', async () => {
+  it("answers unknown Message-IDs with public-inbox's not-found page: 404, or 300 with suggestions", async () => {
     const short = await req('/iommu/nonexistent-id/');
     expect(short.statusCode).toBe(404);
     expect(short.body).toContain('Message-ID &lt;nonexistent-id&gt;\nnot found\n');
@@ -69,7 +81,15 @@ describe('routes, redirects and HTTP behaviour', () => {
   });
 
   it('puts the security headers on every response, errors included', async () => {
-    for (const url of ['/', '/iommu/', `/iommu/${PATCH1}/`, `/iommu/${PATCH1}/raw`, '/iommu/nope/', '/missing', `/iommu/${PATCH1}/t.mbox.gz`]) {
+    for (const url of [
+      '/',
+      '/iommu/',
+      `/iommu/${PATCH1}/`,
+      `/iommu/${PATCH1}/raw`,
+      '/iommu/nope/',
+      '/missing',
+      `/iommu/${PATCH1}/t.mbox.gz`,
+    ]) {
       const r = await req(url);
       expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
       expect(r.headers['x-content-type-options']).toBe('nosniff');
@@ -100,7 +120,9 @@ describe('routes, redirects and HTTP behaviour', () => {
       expect(r.statusCode).toBe(200);
       expect(r.headers['content-type']).toBe('application/gzip');
       expect(r.headers['content-encoding']).toBeUndefined();
-      expect(r.headers['content-disposition']).toBe('inline; filename=PATCH-v7-00-16-vfio-expose-virtual-Shared-Virtual-Addressing-to-VMs.mbox.gz');
+      expect(r.headers['content-disposition']).toBe(
+        'inline; filename=PATCH-v7-00-16-vfio-expose-virtual-Shared-Virtual-Addressing-to-VMs.mbox.gz',
+      );
       const mbox = gunzipSync(r.rawPayload).toString();
       expect(mbox.match(/^From mboxrd@z Thu Jan {2}1 00:00:00 1970$/gm)).toHaveLength(84);
       expect(mbox.indexOf(`<${COVER}>`)).toBeLessThan(mbox.indexOf(`<${PATCH1}>`));
@@ -116,7 +138,9 @@ describe('routes, redirects and HTTP behaviour', () => {
     expect(inbox.body).toContain('<id>mailto:iommu@lists.linux-foundation.org</id>');
     const thread = await req(midUrl('iommu', PATCH1, 't.atom'));
     expect(thread.body.match(/<entry>/g)).toHaveLength(84);
-    expect(thread.body).toContain('<title>[PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs</title>');
+    expect(thread.body).toContain(
+      '<title>[PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs</title>',
+    );
     expect(thread.body).toContain(`<link\nhref="http://lore.test/iommu/${PATCH1}/"/>`);
     expect((await req(midUrl('iommu', 'no-such@id', 't.atom'))).statusCode).toBe(404);
   });
@@ -124,13 +148,18 @@ describe('routes, redirects and HTTP behaviour', () => {
   it('lists topics on the index, newest first, and pages with ?t=', async () => {
     const r = await req('/iommu/');
     expect(r.statusCode).toBe(200);
-    expect(r.body).toContain('[PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs</a>\n 2021-03-03  9:44 UTC  (84+ messages)\n');
+    expect(r.body).toContain(
+      '[PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs</a>\n 2021-03-03  9:44 UTC  (84+ messages)\n',
+    );
     const older = await req('/iommu/?t=20200911000000');
-    expect(older.body).toContain('[PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs</a>\n 2020-09-10 10:45 UTC  (17+ messages)\n');
+    expect(older.body).toContain(
+      '[PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs</a>\n 2020-09-10 10:45 UTC  (17+ messages)\n',
+    );
     expect(older.body).toContain('rel=prev>prev (newer)</a>');
     expect((await req('/iommu/?t=19700102')).statusCode).toBe(404);
     const listing = await req('/');
-    for (const name of ['iommu', 'virtualization', 'qemu-devel', 'kvm']) expect(listing.body).toContain(`href="${name}/">${name}</a>`);
+    for (const name of ['iommu', 'virtualization', 'qemu-devel', 'kvm'])
+      expect(listing.body).toContain(`href="${name}/">${name}</a>`);
   });
 
   it('renders nested and flat thread pages with every message', async () => {
@@ -138,12 +167,16 @@ describe('routes, redirects and HTTP behaviour', () => {
     expect(nested.body.match(/\nid=m[0-9a-f]{40}>\*<\/a> /g)).toHaveLength(84);
     expect(nested.body).toContain('<u\nid=u><b>[PATCH v7 01/16] iommu: Report domain nesting info</b></u>');
     expect(nested.body).toContain('<ul><li>');
-    expect(nested.body).toContain('<b\nid=t>Thread overview:</b> 84+ messages (download: <a\nhref="../t.mbox.gz">mbox.gz</a>');
+    expect(nested.body).toContain(
+      '<b\nid=t>Thread overview:</b> 84+ messages (download: <a\nhref="../t.mbox.gz">mbox.gz</a>',
+    );
     const flat = await req(midUrl('iommu', PATCH1, 'T/'));
     expect(flat.body.match(/\nid=m[0-9a-f]{40}>\*<\/a> /g)).toHaveLength(84);
     expect(flat.body).not.toContain('<ul>');
     const ghost = await req(midUrl('virtualization', '20210802161055-mutt-send-email-mst@kernel.org', 't/'));
-    expect(ghost.body).toContain('[parent not found: &lt;<a\nhref="../../20210802120720.547894-2-fuguancheng@bytedance.com/">');
+    expect(ghost.body).toContain(
+      '[parent not found: &lt;<a\nhref="../../20210802120720.547894-2-fuguancheng@bytedance.com/">',
+    );
   });
 
   it('serves the help text, the stylesheet and the description', async () => {
@@ -160,6 +193,10 @@ describe('routes, redirects and HTTP behaviour', () => {
   it('streams a whole inbox as all.mbox.gz', async () => {
     const r = await req('/iommu/all.mbox.gz');
     expect(r.headers['content-type']).toBe('application/gzip');
-    expect(gunzipSync(r.rawPayload).toString().match(/^From mboxrd@z /gm)).toHaveLength(84);
+    expect(
+      gunzipSync(r.rawPayload)
+        .toString()
+        .match(/^From mboxrd@z /gm),
+    ).toHaveLength(84);
   });
 });

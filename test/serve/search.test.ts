@@ -8,7 +8,12 @@ import { appOver, midUrl } from '../helpers/app.js';
 const COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 const PATCH4 = '1599734733-6431-5-git-send-email-yi.l.liu@intel.com';
 
-const mids = (mbox: Buffer) => [...gunzipSync(mbox).toString().matchAll(/^Message-I[Dd]: <([^>]+)>/gm)].map((m) => m[1]);
+const mids = (mbox: Buffer) =>
+  [
+    ...gunzipSync(mbox)
+      .toString()
+      .matchAll(/^Message-I[Dd]: <([^>]+)>/gm),
+  ].map((m) => m[1]);
 
 describe('search', () => {
   let app: App;
@@ -19,15 +24,25 @@ describe('search', () => {
   });
   afterAll(() => app.fastify.close());
   const get = (url: string) => app.fastify.inject({ url, headers: { host: 'lore.test' } });
-  const post = (url: string, payload = '') => app.fastify.inject({ method: 'POST', url, payload, headers: { host: 'lore.test', 'content-type': 'application/x-www-form-urlencoded' } });
+  const post = (url: string, payload = '') =>
+    app.fastify.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: { host: 'lore.test', 'content-type': 'application/x-www-form-urlencoded' },
+    });
 
-  it('shows results newest first with public-inbox\'s summary layout', async () => {
+  it("shows results newest first with public-inbox's summary layout", async () => {
     const r = await get('/iommu/?q=s:pasid');
     expect(r.statusCode).toBe(200);
     expect(r.body).toContain('<title>s:pasid - search results</title>');
     expect(r.body).toContain('Search results ordered by [<b>date</b>|<a\nhref="?q=s:pasid&#38;r">relevance</a>]');
     expect(r.body).toContain('Results 1-10 of 10');
-    const subjects = [...r.body.matchAll(/(?:^|<pre>) ?\d+\. <b><a\nhref="[^"]+\/">([^<]+)<\/a><\/b>\n {4}- by ([^@]+) @ (\S+ [ \d]\d:\d\d) UTC \[\d+%\]$/gm)];
+    const subjects = [
+      ...r.body.matchAll(
+        /(?:^|<pre>) ?\d+\. <b><a\nhref="[^"]+\/">([^<]+)<\/a><\/b>\n {4}- by ([^@]+) @ (\S+ [ \d]\d:\d\d) UTC \[\d+%\]$/gm,
+      ),
+    ];
     expect(subjects).toHaveLength(10);
     expect(subjects[0][1]).toBe('RE: [PATCH v7 04/16] vfio: Add PASID allocation/free support');
     const dates = subjects.map((s) => s[3]);
@@ -43,7 +58,9 @@ describe('search', () => {
     expect(page2.body).toContain('Results 6-10 of ');
     expect(page2.body).toContain('rel=prev>prev (newer)</a>');
     const rev = await get('/iommu/?q=s:pasid&o=-1');
-    expect(rev.body).toMatch(/ 1\. <b><a\nhref="1599734733-6431-\d+-git-send-email-yi\.l\.liu@intel\.com\/">\[PATCH v7/);
+    expect(rev.body).toMatch(
+      / 1\. <b><a\nhref="1599734733-6431-\d+-git-send-email-yi\.l\.liu@intel\.com\/">\[PATCH v7/,
+    );
   });
 
   it('answers no results with 404 and a bad query with 400, both saying so', async () => {
@@ -58,7 +75,9 @@ describe('search', () => {
   it('retries a query with %-escapes once, decoded, and says so', async () => {
     const r = await get('/iommu/?q=f%3Aalex%2520williamson');
     expect(r.statusCode).toBe(200);
-    expect(r.body).toContain(' Warning: Initial query:\n <b>f:alex%20williamson</b>\n returned no results, used:\n <b>f:alex williamson</b>\n instead');
+    expect(r.body).toContain(
+      ' Warning: Initial query:\n <b>f:alex%20williamson</b>\n returned no results, used:\n <b>f:alex williamson</b>\n instead',
+    );
   });
 
   it('offers the nested view and an Atom feed of results', async () => {
@@ -100,7 +119,10 @@ describe('search', () => {
     expect(r.statusCode).toBe(200);
     const found = mids(r.rawPayload);
     expect(found.length).toBeGreaterThan(0);
-    expect((await post(`${midUrl('virtualization', '20210802161055-mutt-send-email-mst@kernel.org')}?x=m&q=f:alex`)).statusCode).toBe(404);
+    expect(
+      (await post(`${midUrl('virtualization', '20210802161055-mutt-send-email-mst@kernel.org')}?x=m&q=f:alex`))
+        .statusCode,
+    ).toBe(404);
   });
 
   it('searches every inbox at once on /all/', async () => {

@@ -13,7 +13,8 @@ async function announced(p: ChildProcess): Promise<{ url?: string; code?: number
   return new Promise((resolve) => {
     p.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
-      const m = /serving (http:\/\/\S+?)\/? with (\d+) workers/.exec(stderr) ?? /serving (http:\/\/\S+?)\/?\n/.exec(stderr);
+      const m =
+        /serving (http:\/\/\S+?)\/? with (\d+) workers/.exec(stderr) ?? /serving (http:\/\/\S+?)\/?\n/.exec(stderr);
       if (m) resolve({ url: m[1], stderr });
     });
     p.on('exit', (code) => resolve({ code, stderr }));

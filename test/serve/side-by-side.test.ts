@@ -12,30 +12,54 @@ import { readMbox, hostileCase } from '../helpers/mbox.js';
 
 const PATCH3 = '1599734733-6431-4-git-send-email-yi.l.liu@intel.com';
 const EVIL = [
-  '<script>alert(1)</script>', '"><img src=x onerror=alert(2)>', "'><svg onload=alert(3)>", '<style>*{display:none}</style>',
-  '<iframe src=//evil.example>', '<form action=//evil.example><input name=q></form>', '<a href="javascript:alert(4)">x</a>',
-  '<meta http-equiv=refresh content="0;url=//evil.example">', '<base href=//evil.example/>', '<link rel=stylesheet href=//evil.example/x.css>',
+  '<script>alert(1)</script>',
+  '"><img src=x onerror=alert(2)>',
+  "'><svg onload=alert(3)>",
+  '<style>*{display:none}</style>',
+  '<iframe src=//evil.example>',
+  '<form action=//evil.example><input name=q></form>',
+  '<a href="javascript:alert(4)">x</a>',
+  '<meta http-equiv=refresh content="0;url=//evil.example">',
+  '<base href=//evil.example/>',
+  '<link rel=stylesheet href=//evil.example/x.css>',
 ];
 
 function hostilePatch(): string {
   const name = 'a<script>alert(5)</script>"onmouseover="alert(6).c';
   const lines = EVIL.map((e) => `-old ${e}\n+new ${e}`).join('\n');
   return [
-    'From: Mallory <mallory@example.org>', 'To: list@example.org', 'Subject: [PATCH] <script>alert(7)</script> evil diff',
-    'Date: Mon, 1 Jan 2024 00:00:00 +0000', 'Message-ID: <evil-diff@example.org>', '', 'A diff full of markup.', '',
-    'Signed-off-by: Mallory <mallory@example.org>', '---', '', `diff --git a/${name} b/${name}`, 'index 1111111..2222222 100644',
-    `--- a/${name}`, `+++ b/${name}`, `@@ -1,${EVIL.length + 1} +1,${EVIL.length + 1} @@ <script>alert(8)</script>`, ' context', lines, '',
+    'From: Mallory <mallory@example.org>',
+    'To: list@example.org',
+    'Subject: [PATCH] <script>alert(7)</script> evil diff',
+    'Date: Mon, 1 Jan 2024 00:00:00 +0000',
+    'Message-ID: <evil-diff@example.org>',
+    '',
+    'A diff full of markup.',
+    '',
+    'Signed-off-by: Mallory <mallory@example.org>',
+    '---',
+    '',
+    `diff --git a/${name} b/${name}`,
+    'index 1111111..2222222 100644',
+    `--- a/${name}`,
+    `+++ b/${name}`,
+    `@@ -1,${EVIL.length + 1} +1,${EVIL.length + 1} @@ <script>alert(8)</script>`,
+    ' context',
+    lines,
+    '',
   ].join('\n');
 }
 
 /** The diff2html part of a page. */
-const diffsOf = (page: string) => page.slice(page.indexOf('<div class="d2h-file-list-wrapper'), page.lastIndexOf('<hr><pre>This is a public inbox'));
+const diffsOf = (page: string) =>
+  page.slice(page.indexOf('<div class="d2h-file-list-wrapper'), page.lastIndexOf('<hr><pre>This is a public inbox'));
 
 /** Real tags (mail text has every '<' escaped) that would mean mail content became markup. */
 function injected(html: string): string[] {
   const out: string[] = [];
   for (const [tag, name, attrs] of html.matchAll(/<([a-zA-Z][\w-]*)([^>]*)>/g)) {
-    if (/^(?:script|iframe|style|form|meta|base|link|img|object|embed|frame|video|audio|source)$/i.test(name)) out.push(tag);
+    if (/^(?:script|iframe|style|form|meta|base|link|img|object|embed|frame|video|audio|source)$/i.test(name))
+      out.push(tag);
     else if (/\son\w+\s*=|javascript:|\bsrc\s*=|\bstyle\s*=/i.test(attrs)) out.push(tag);
   }
   return out;
@@ -70,7 +94,7 @@ describe('side-by-side diffs', () => {
     expect(injected(diffsOf(page.body))).toEqual([]);
   });
 
-  it('serves diff2html\'s stylesheet as its own, and no side-by-side page for mail without a diff', async () => {
+  it("serves diff2html's stylesheet as its own, and no side-by-side page for mail without a diff", async () => {
     for (const url of ['/_/diff2html.css', '/iommu/_/diff2html.css']) {
       const css = await get(url);
       expect([url, css.statusCode, css.headers['content-type']]).toEqual([url, 200, 'text/css']);
@@ -93,8 +117,10 @@ describe('side-by-side diffs', () => {
     expect(page.body).toContain('&lt;iframe src=&#x2F;&#x2F;evil.example&gt;');
   });
 
-  it('lays out the hostile sample\'s huge patch, or declines it, without a server error', async () => {
-    const mid = /^Message-ID:\s*<([^>]+)>/im.exec(hostileCase(readMbox(corpus('hostile-sample.mbox')), 'huge-patch').toString('latin1'))![1];
+  it("lays out the hostile sample's huge patch, or declines it, without a server error", async () => {
+    const mid = /^Message-ID:\s*<([^>]+)>/im.exec(
+      hostileCase(readMbox(corpus('hostile-sample.mbox')), 'huge-patch').toString('latin1'),
+    )![1];
     const page = await get(midUrl('hostile', mid, 'side-by-side/'));
     expect([200, 404]).toContain(page.statusCode);
     expect(injected(diffsOf(page.body))).toEqual([]);

@@ -33,9 +33,16 @@ describe('the thread overview count', () => {
   beforeAll(async () => {
     const dir = tempDir();
     const mbox = join(dir, 'in.mbox');
-    const big = [mail('big-0@t', 'big thread', 0), ...Array.from({ length: BIG - 1 }, (_, i) => mail(`big-${i + 1}@t`, 'Re: big thread', i + 1, 'big-0@t'))];
+    const big = [
+      mail('big-0@t', 'big thread', 0),
+      ...Array.from({ length: BIG - 1 }, (_, i) => mail(`big-${i + 1}@t`, 'Re: big thread', i + 1, 'big-0@t')),
+    ];
     // two strict messages, and one with the same subject that names no parent: a loose match
-    const small = [mail('small-0@t', 'small thread', 0), mail('small-1@t', 'Re: small thread', 1, 'small-0@t'), mail('loose-0@t', 'Re: small thread', 2)];
+    const small = [
+      mail('small-0@t', 'small thread', 0),
+      mail('small-1@t', 'Re: small thread', 1, 'small-0@t'),
+      mail('loose-0@t', 'Re: small thread', 2),
+    ];
     writeFileSync(mbox, [...big, ...small].join(''));
     expect(await ingest({ dataDir: dir, inbox: 'c', sources: [mbox], jobs: 0 })).toMatchObject({ added: BIG + 3 });
     app = await appOver(dir);

@@ -121,7 +121,9 @@ export function renderDiff(ctx: DiffContext, text: string): string {
         if (!inDiff) after += s;
         else if (s.startsWith('@@ ')) {
           const m = /^@@ (\S+) (\S+) @@([\s\S]*)$/.exec(s);
-          out += m ? `<span\nclass="hunk">@@ ${asciiHtml(m[1])} ${asciiHtml(m[2])} @@${linkify(m[3])}</span>` : linkify(s);
+          out += m
+            ? `<span\nclass="hunk">@@ ${asciiHtml(m[1])} ${asciiHtml(m[2])} @@${linkify(m[3])}</span>`
+            : linkify(s);
         } else if (s[0] === '+') out += `<span\nclass="add">${linkify(s)}</span>`;
         else if (/^-- $/m.test(s.split('\n')[0])) {
           inDiff = false; // a signature: the diff is over
@@ -139,7 +141,15 @@ export function renderDiff(ctx: DiffContext, text: string): string {
 export function renderUnifiedDiff(text: string): string {
   let out = '';
   for (const line of text.split(/(?<=\n)/)) {
-    const cls = line.startsWith('@@') ? 'hunk' : line.startsWith('+++') || line.startsWith('---') ? 'head' : line[0] === '+' ? 'add' : line[0] === '-' ? 'del' : '';
+    const cls = line.startsWith('@@')
+      ? 'hunk'
+      : line.startsWith('+++') || line.startsWith('---')
+        ? 'head'
+        : line[0] === '+'
+          ? 'add'
+          : line[0] === '-'
+            ? 'del'
+            : '';
     out += cls ? `<span\nclass="${cls}">${asciiHtml(line)}</span>` : asciiHtml(line);
   }
   return out;

@@ -3,7 +3,14 @@
 // so pages are pure 7-bit ASCII whatever the mail contained.
 
 const CONTROL_NAMES: Record<number, string> = {
-  0x00: '\\0', 0x07: '\\a', 0x08: '\\b', 0x0b: '\\v', 0x0c: '\\f', 0x0d: '\\r', 0x1b: '^[', 0x7f: '\\x7f',
+  0x00: '\\0',
+  0x07: '\\a',
+  0x08: '\\b',
+  0x0b: '\\v',
+  0x0c: '\\f',
+  0x0d: '\\r',
+  0x1b: '^[',
+  0x7f: '\\x7f',
 };
 
 const NEEDS_WORK = /[<>&'"\x00-\x08\x0b-\x1f\x7f-\uffff]/;

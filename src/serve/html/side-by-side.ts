@@ -9,7 +9,9 @@ import { ColorSchemeType } from 'diff2html/lib/types.js';
 /** Changed lines past which a patch is not laid out side by side (the message page still shows it). */
 export const SIDE_BY_SIDE_MAX_LINES = 20_000;
 
-export const DIFF2HTML_CSS: Buffer = readFileSync(createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'));
+export const DIFF2HTML_CSS: Buffer = readFileSync(
+  createRequire(import.meta.url).resolve('diff2html/bundles/css/diff2html.min.css'),
+);
 
 /** The diffs of a patch's text side by side, or undefined when it has none or too many lines. */
 export function sideBySideHtml(text: string): string | undefined {
@@ -17,5 +19,10 @@ export function sideBySideHtml(text: string): string | undefined {
   if (!files.length) return undefined;
   const lines = files.reduce((n, f) => n + f.addedLines + f.deletedLines, 0);
   if (lines > SIDE_BY_SIDE_MAX_LINES) return undefined;
-  return html(files, { outputFormat: 'side-by-side', drawFileList: true, matching: 'none', colorScheme: ColorSchemeType.AUTO });
+  return html(files, {
+    outputFormat: 'side-by-side',
+    drawFileList: true,
+    matching: 'none',
+    colorScheme: ColorSchemeType.AUTO,
+  });
 }

@@ -19,7 +19,11 @@ export interface ThreadLayout {
  * Roots of a thread for display (View::thread_results): when several roots exist (loose
  * subject matches), the one holding the requested message comes first, the rest newest first.
  */
-export function layoutThread(members: MessageRow[], current: string | undefined, resolveGhosts: (mids: string[]) => Map<string, MessageRow>): ThreadLayout {
+export function layoutThread(
+  members: MessageRow[],
+  current: string | undefined,
+  resolveGhosts: (mids: string[]) => Map<string, MessageRow>,
+): ThreadLayout {
   // SearchThread sorts by date; ties keep get_thread's order (strict, then loose newest first)
   const roots = buildThreadTree(members, resolveGhosts);
   if (current === undefined || roots.length < 2) return { roots, looseNote: false };
@@ -48,7 +52,11 @@ export const childPrefix = (level: number) => (level ? '` ' : '');
  * Drop the trailing words a subject shares with the previous row's (View::dedupe_subject):
  * `omit` is the marker to print when words were dropped, unless it was only one word.
  */
-export function dedupeSubject(prev: readonly string[], subject: readonly string[], marker: string): { words: string[]; omit: string } {
+export function dedupeSubject(
+  prev: readonly string[],
+  subject: readonly string[],
+  marker: string,
+): { words: string[]; omit: string } {
   const p = [...prev];
   const s = [...subject];
   const popped: string[] = [];

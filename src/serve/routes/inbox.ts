@@ -1,5 +1,5 @@
 // Inbox-wide URLs: /NAME/ (topics), new.atom, description, _/text/..., the stylesheet and all.mbox.gz.
-import { route, INBOX, inboxBase, type RequestContext } from '../router.js';
+import { route, INBOX, inboxBase } from '../router.js';
 import { html, plain, redirect, type Page } from '../response.js';
 import { indexPage, recentWindow } from '../views/index-page.js';
 import { atomFeed } from '../views/atom-feed.js';
@@ -9,12 +9,14 @@ import { staticFile } from '../templates.js';
 import { DIFF2HTML_CSS } from '../html/side-by-side.js';
 import { asciiHtml } from '../html/escape.js';
 import { searchInbox } from './search.js';
-import type { InboxView } from '../site.js';
 
 /** Feeds carry the newest 25 messages (public-inbox's feedmax). */
 const FEED_MAX = 25;
 
-const STYLESHEETS: Record<string, Buffer> = { 'lorekeeper.css': staticFile('lorekeeper.css'), 'diff2html.css': DIFF2HTML_CSS };
+const STYLESHEETS: Record<string, Buffer> = {
+  'lorekeeper.css': staticFile('lorekeeper.css'),
+  'diff2html.css': DIFF2HTML_CSS,
+};
 
 /** Our stylesheets: the only thing pages load besides themselves (CSP style-src 'self'). */
 export function stylesheet(name: string): Page | undefined {
@@ -30,21 +32,33 @@ route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
   return redirect(301, `${ctx.origin}/${m[1]}/${qs}`);
 });
 
-route(new RegExp(`^/${INBOX}/(?:index\\.html)?$`), (ctx, m) => {
-  const ib = ctx.site.inbox(m[1]);
-  if (!ib) return undefined;
-  if (ctx.query.has('q')) return searchInbox(ctx, ib);
-  if (ctx.method === 'POST') return plain(404, 'Not Found');
-  const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
-  return html(page.html, page.status);
-}, { post: true });
+route(
+  new RegExp(`^/${INBOX}/(?:index\\.html)?$`),
+  (ctx, m) => {
+    const ib = ctx.site.inbox(m[1]);
+    if (!ib) return undefined;
+    if (ctx.query.has('q')) return searchInbox(ctx, ib);
+    if (ctx.method === 'POST') return plain(404, 'Not Found');
+    const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
+    return html(page.html, page.status);
+  },
+  { post: true },
+);
 
 route(new RegExp(`^/${INBOX}/(?:atom\\.xml|new\\.atom)$`), (ctx, m) => {
   const ib = ctx.site.inbox(m[1]);
   if (!ib) return undefined;
   const { messages } = recentWindow(ctx.site, ib, ctx.query.get('t') ?? '', FEED_MAX);
-  const feed = atomFeed(ctx.site, { inbox: ib, base: inboxBase(ctx, ib), feed: { kind: 'inbox' }, messages, updated: ctx.site.reader.newestTs(ib.scope) ?? 0 });
-  return feed === undefined ? plain(404, 'No feed found for thread\n') : { status: 200, type: 'application/atom+xml', body: feed };
+  const feed = atomFeed(ctx.site, {
+    inbox: ib,
+    base: inboxBase(ctx, ib),
+    feed: { kind: 'inbox' },
+    messages,
+    updated: ctx.site.reader.newestTs(ib.scope) ?? 0,
+  });
+  return feed === undefined
+    ? plain(404, 'No feed found for thread\n')
+    : { status: 200, type: 'application/atom+xml', body: feed };
 });
 
 route(new RegExp(`^/${INBOX}/description$`), (ctx, m) => {
@@ -58,9 +72,11 @@ route(new RegExp(`^/${INBOX}/_/text(?:/(.*))?$`), (ctx, m) => {
   const ib = ctx.site.inbox(m[1]);
   if (!ib) return undefined;
   const rest = m[2];
-  if (rest === undefined || rest === '' || rest === 'help') return redirect(302, `${ctx.origin}/${ib.name}/_/text/help/`);
+  if (rest === undefined || rest === '' || rest === 'help')
+    return redirect(302, `${ctx.origin}/${ib.name}/_/text/help/`);
   const k = /^([a-z]+)\/(raw)?$/.exec(rest);
-  if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1])) return html(`<pre>404 Not Found (${asciiHtml(rest)})</pre>`, 404);
+  if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1]))
+    return html(`<pre>404 Not Found (${asciiHtml(rest)})</pre>`, 404);
   const key = k[1] as TextKey;
   const base = `${ctx.origin}/${ib.name}/`;
   return k[2] ? plain(200, textOf(key, ib, base)) : html(textPage(key, ib, base));
@@ -70,10 +86,14 @@ route(new RegExp(`^/${INBOX}/all\\.mbox\\.gz$`), (ctx, m) => {
   const ib = ctx.site.inbox(m[1]);
   if (!ib) return undefined;
   const reader = ctx.site.reader;
-  return mboxGzStream(reader, function* () {
-    for (let after = 0, batch = reader.numsAfter(ib.scope, 0, STREAM_BATCH); batch.length; batch = reader.numsAfter(ib.scope, after, STREAM_BATCH)) {
-      after = batch[batch.length - 1];
-      yield batch;
-    }
-  }, 'all');
+  return mboxGzStream(
+    reader,
+    function* () {
+      for (let batch = reader.numsAfter(ib.scope, 0, STREAM_BATCH); batch.length;) {
+        yield batch;
+        batch = reader.numsAfter(ib.scope, batch[batch.length - 1], STREAM_BATCH);
+      }
+    },
+    'all',
+  );
 });

@@ -26,7 +26,7 @@ export function rawPage(ctx: RequestContext, inboxName: string, midRaw: string):
   const raws = nums.map((n) => ctx.site.reader.raw(n)).filter((r): r is Buffer => !!r);
   if (!raws.length) return notFound();
   const header = HeaderBlock.parse(splitHeaderBody(raws[0]).header);
-  const subject = (decodeWords(header.first('subject') ?? '')).replace(/^re:\s+/i, '');
+  const subject = decodeWords(header.first('subject') ?? '').replace(/^re:\s+/i, '');
   const cs = safeCharset(header.first('content-type')) ?? 'UTF-8';
   return {
     status: 200,
@@ -49,14 +49,28 @@ function attachmentPage(ctx: RequestContext, inboxName: string, midRaw: string, 
   const fn = toFilename(part.contentType.params.name ?? '') ?? 'attachment';
   if (part.contentType.value.startsWith('text/')) {
     const cs = safeCharset(part.contentTypeHeader);
-    return { status: 200, type: `text/plain${cs ? `; charset=${cs}` : ''}`, body, headers: { 'Content-Disposition': `inline; filename=${fn}` } };
+    return {
+      status: 200,
+      type: `text/plain${cs ? `; charset=${cs}` : ''}`,
+      body,
+      headers: { 'Content-Disposition': `inline; filename=${fn}` },
+    };
   }
   // binary parts only for our own pages, curl and wget: others get a button (public-inbox's deep-linking rule)
   const referer = ctx.referer.toLowerCase();
   if (ctx.method !== 'POST' && referer !== '' && !referer.startsWith(ctx.origin.toLowerCase() + '/')) {
-    return html('<html><head><title>download\nattachment</title><body><pre>Deep-linking prevented</pre><form\nmethod=post\naction=""><input type=submit value="Download attachment"\n/></form></body></html>', 403);
+    return html(
+      '<html><head><title>download\nattachment</title><body><pre>Deep-linking prevented</pre><form\nmethod=post\naction=""><input type=submit value="Download attachment"\n/></form></body></html>',
+      403,
+    );
   }
-  return { status: 200, type: 'application/octet-stream', body, headers: { 'Content-Disposition': `attachment; filename=${fn}` }, cache: ctx.method !== 'POST' };
+  return {
+    status: 200,
+    type: 'application/octet-stream',
+    body,
+    headers: { 'Content-Disposition': `attachment; filename=${fn}` },
+    cache: ctx.method !== 'POST',
+  };
 }
 
 route(new RegExp(`^/${INBOX}/${MID}/raw$`), (ctx, m) => rawPage(ctx, m[1], m[2]));
@@ -84,5 +98,8 @@ route(new RegExp(`^/${INBOX}/${MID}/d/$`), (ctx, m) => {
   return copies.length ? html(duplicatesPage(t.inbox, copies)) : notFoundPage(ctx, t);
 });
 
-route(new RegExp(`^/${INBOX}/${MID}/([0-9][0-9.]*)-([a-zA-Z0-9][a-zA-Z0-9_.-]+[a-zA-Z0-9])$`),
-  (ctx, m) => attachmentPage(ctx, m[1], m[2], m[3]), { post: true });
+route(
+  new RegExp(`^/${INBOX}/${MID}/([0-9][0-9.]*)-([a-zA-Z0-9][a-zA-Z0-9_.-]+[a-zA-Z0-9])$`),
+  (ctx, m) => attachmentPage(ctx, m[1], m[2], m[3]),
+  { post: true },
+);

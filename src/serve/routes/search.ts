@@ -19,7 +19,10 @@ function mboxResults(ctx: RequestContext, ib: InboxView, q: string, threads: boo
   const search = ctx.site.search;
   const tid = within?.tid;
   let nums: number[];
-  if (!/\S/.test(q)) nums = within ? search.expandThreads([within.num], ib.scope) : ctx.site.reader.numsAfter(ib.scope, 0, Number.MAX_SAFE_INTEGER);
+  if (!/\S/.test(q))
+    nums = within
+      ? search.expandThreads([within.num], ib.scope)
+      : ctx.site.reader.numsAfter(ib.scope, 0, Number.MAX_SAFE_INTEGER);
   else {
     let tree: QueryNode;
     try {
@@ -47,13 +50,17 @@ export function searchInbox(ctx: RequestContext, ib: InboxView): Page {
 }
 
 // within one thread: lei q -T and liblore's thread updates
-route(new RegExp(`^/${INBOX}/${MID}/$`), (ctx, m) => {
-  if (ctx.method !== 'POST') return undefined;
-  const t = target(ctx, m[1], m[2]);
-  if (!t) return undefined;
-  const p = searchParams(ctx.query);
-  if (p.x !== 'm') return undefined; // a POST to a message page is not allowed otherwise
-  const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
-  if (!first) return plain(404, 'No results found\n');
-  return mboxResults(ctx, t.inbox, p.q, false, first);
-}, { post: true });
+route(
+  new RegExp(`^/${INBOX}/${MID}/$`),
+  (ctx, m) => {
+    if (ctx.method !== 'POST') return undefined;
+    const t = target(ctx, m[1], m[2]);
+    if (!t) return undefined;
+    const p = searchParams(ctx.query);
+    if (p.x !== 'm') return undefined; // a POST to a message page is not allowed otherwise
+    const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
+    if (!first) return plain(404, 'No results found\n');
+    return mboxResults(ctx, t.inbox, p.q, false, first);
+  },
+  { post: true },
+);

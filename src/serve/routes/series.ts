@@ -2,13 +2,26 @@
 // page), series.json, series.mbox (am-ready, trailers applied) and series.atom.
 import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, type Page } from '../response.js';
-import { seriesOf, seriesPage, seriesJson, seriesMbox, seriesAtom, seriesListPage, type SeriesContext } from '../views/series-page.js';
+import {
+  seriesOf,
+  seriesPage,
+  seriesJson,
+  seriesMbox,
+  seriesAtom,
+  seriesListPage,
+  type SeriesContext,
+} from '../views/series-page.js';
 import { amFilename } from '../../series/am-mbox.js';
 import type { SeriesRow } from '../../store/series-reader.js';
 
 const NO_SERIES = 'No patch series holds this message\n';
 
-function withSeries(ctx: RequestContext, inboxName: string, midRaw: string, fn: (c: SeriesContext, s: SeriesRow) => Page): Page | undefined {
+function withSeries(
+  ctx: RequestContext,
+  inboxName: string,
+  midRaw: string,
+  fn: (c: SeriesContext, s: SeriesRow) => Page,
+): Page | undefined {
   const t = target(ctx, inboxName, midRaw);
   if (!t) return undefined;
   const c = { site: ctx.site, inbox: t.inbox };
@@ -31,10 +44,16 @@ route(new RegExp(`^/${INBOX}/series/$`), (ctx, m) => {
 });
 
 route(new RegExp(`^/${INBOX}/${MID}/series/$`), (ctx, m) =>
-  withSeries(ctx, m[1], m[2], (c, s) => html(seriesPage(c, s, againstVersion(ctx)))));
+  withSeries(ctx, m[1], m[2], (c, s) => html(seriesPage(c, s, againstVersion(ctx)))),
+);
 
 route(new RegExp(`^/${INBOX}/${MID}/series\\.json$`), (ctx, m) =>
-  withSeries(ctx, m[1], m[2], (c, s) => ({ status: 200, type: 'application/json', body: JSON.stringify(seriesJson(c, s)) + '\n' })));
+  withSeries(ctx, m[1], m[2], (c, s) => ({
+    status: 200,
+    type: 'application/json',
+    body: JSON.stringify(seriesJson(c, s)) + '\n',
+  })),
+);
 
 route(new RegExp(`^/${INBOX}/${MID}/series\\.mbox$`), (ctx, m) =>
   withSeries(ctx, m[1], m[2], (c, s) => ({
@@ -42,7 +61,13 @@ route(new RegExp(`^/${INBOX}/${MID}/series\\.mbox$`), (ctx, m) =>
     type: 'application/mbox',
     body: seriesMbox(c, s),
     headers: { 'Content-Disposition': `inline; filename=${amFilename(s)}.mbx` },
-  })));
+  })),
+);
 
 route(new RegExp(`^/${INBOX}/${MID}/series\\.atom$`), (ctx, m) =>
-  withSeries(ctx, m[1], m[2], (c, s) => ({ status: 200, type: 'application/atom+xml', body: seriesAtom(c, s, inboxBase(ctx, c.inbox)) })));
+  withSeries(ctx, m[1], m[2], (c, s) => ({
+    status: 200,
+    type: 'application/atom+xml',
+    body: seriesAtom(c, s, inboxBase(ctx, c.inbox)),
+  })),
+);

@@ -21,19 +21,33 @@ export function threadMbox(ctx: RequestContext, inboxName: string, midRaw: strin
   const first = reader.messageByMid(t.mid, t.inbox.scope);
   if (!first) return plain(404, '');
   const members = reader.threadInArrivalOrder(first, t.inbox.scope, true);
-  return mboxGz(reader, members.map((r) => r.num), toFilename(members[0].subject) ?? 'no-subject');
+  return mboxGz(
+    reader,
+    members.map((r) => r.num),
+    toFilename(members[0].subject) ?? 'no-subject',
+  );
 }
 
 export function threadAtom(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
   const t = target(ctx, inboxName, midRaw);
   if (!t) return undefined;
   const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
-  const messages = first ? ctx.site.reader.thread(first, t.inbox.scope).members.slice().sort((a, b) => a.ds - b.ds) : [];
+  const messages = first
+    ? ctx.site.reader
+        .thread(first, t.inbox.scope)
+        .members.slice()
+        .sort((a, b) => a.ds - b.ds)
+    : [];
   const feed = atomFeed(ctx.site, {
-    inbox: t.inbox, base: inboxBase(ctx, t.inbox), feed: { kind: 'thread', mid: t.mid }, messages,
+    inbox: t.inbox,
+    base: inboxBase(ctx, t.inbox),
+    feed: { kind: 'thread', mid: t.mid },
+    messages,
     updated: ctx.site.reader.newestTs(t.inbox.scope) ?? 0,
   });
-  return feed === undefined ? plain(404, 'No feed found for thread\n') : { status: 200, type: 'application/atom+xml', body: feed };
+  return feed === undefined
+    ? plain(404, 'No feed found for thread\n')
+    : { status: 200, type: 'application/atom+xml', body: feed };
 }
 
 route(new RegExp(`^/${INBOX}/${MID}/([tT])/$`), (ctx, m) => showThread(ctx, m[1], m[2], m[3] === 'T'));

@@ -24,7 +24,10 @@ function titleTag(title: string): string {
   return `<title>${asciiHtml(title.replace(/[\t\n ]+/g, ' '))}</title>`;
 }
 
-export type FeedKind = { kind: 'inbox' } | { kind: 'thread'; mid: string } | { kind: 'search'; query: string; selfQuery: string; htmlQuery: string };
+export type FeedKind =
+  | { kind: 'inbox' }
+  | { kind: 'thread'; mid: string }
+  | { kind: 'search'; query: string; selfQuery: string; htmlQuery: string };
 
 export interface FeedInput {
   inbox: InboxView;
@@ -42,14 +45,20 @@ function entry(site: Site, ib: InboxView, base: string, m: MessageRow): string {
   const h = loaded.doc.h;
   const href = `${base}${asciiHtml(midEscape(m.mid))}/`;
   const parent = parentOf(loaded);
-  const irt = parent !== undefined ? `<thr:in-reply-to\nref="${toUuid(parent)}"\nhref="${base}${asciiHtml(midEscape(parent))}/"/>` : '';
+  const irt =
+    parent !== undefined
+      ? `<thr:in-reply-to\nref="${toUuid(parent)}"\nhref="${base}${asciiHtml(midEscape(parent))}/"/>`
+      : '';
   const from = h.from?.[0] ?? ib.address ?? '';
   const email = asciiHtml(emails(from)[0] ?? ib.address ?? '');
   const subject = h.subject?.[0] || '(no subject)';
-  return `<entry><author><name>${asciiHtml(names(from).join(', '))}</name><email>${email}</email></author>` +
+  return (
+    `<entry><author><name>${asciiHtml(names(from).join(', '))}</name><email>${email}</email></author>` +
     `${titleTag(subject)}<updated>${isoTs(m.ts)}</updated><link\nhref="${href}"/><id>${toUuid(m.mid)}</id>${irt}` +
     `<content\ntype="xhtml"><div\nxmlns="http://www.w3.org/1999/xhtml"><pre\nstyle="white-space:pre-wrap">` +
-    renderBody(loaded.doc.parts, loaded.raw, href) + '</pre></div></content></entry>';
+    renderBody(loaded.doc.parts, loaded.raw, href) +
+    '</pre></div></content></entry>'
+  );
 }
 
 /** The whole feed document; undefined when there is nothing to put in it (a 404, as public-inbox does). */
@@ -73,7 +82,10 @@ export function atomFeed(site: Site, f: FeedInput): string | undefined {
     self = `${f.base}new.atom`;
     id = f.inbox.address ? `mailto:${asciiHtml(f.inbox.address)}` : toUuid(self);
   }
-  return '<?xml version="1.0" encoding="us-ascii"?>\n<feed\nxmlns="http://www.w3.org/2005/Atom"\nxmlns:thr="http://purl.org/syndication/thread/1.0">' +
+  return (
+    '<?xml version="1.0" encoding="us-ascii"?>\n<feed\nxmlns="http://www.w3.org/2005/Atom"\nxmlns:thr="http://purl.org/syndication/thread/1.0">' +
     `${title}<link\nrel="alternate"\ntype="text/html"\nhref="${alternate}"/><link\nrel="self"\nhref="${self}"/><id>${id}</id><updated>${isoTs(f.updated)}</updated>` +
-    f.messages.map((m) => entry(site, f.inbox, f.base, m)).join('') + '</feed>';
+    f.messages.map((m) => entry(site, f.inbox, f.base, m)).join('') +
+    '</feed>'
+  );
 }

@@ -12,11 +12,14 @@ export function duplicatesPage(ib: InboxView, copies: LoadedMessage[]): string {
   const text = (m: LoadedMessage) => m.raw().toString('utf8').replace(/\r\n/g, '\n');
   const diffs = copies.slice(1).map((m, i) => ({
     titleHtml: `copy 1 (#${copies[0].row.num}) and copy ${i + 2} (#${m.row.num})`,
-    diffHtml: renderUnifiedDiff(createTwoFilesPatch('copy 1', `copy ${i + 2}`, text(copies[0]), text(m), '', '', { context: 3 })),
+    diffHtml: renderUnifiedDiff(
+      createTwoFilesPatch('copy 1', `copy ${i + 2}`, text(copies[0]), text(m), '', '', { context: 3 }),
+    ),
   }));
-  const intro = copies.length > 1
-    ? `${copies.length} messages have the Message-ID &lt;<a\nhref="../">${asciiHtml(mid)}</a>&gt;; how each differs from the first:`
-    : `Only one message has the Message-ID &lt;<a\nhref="../">${asciiHtml(mid)}</a>&gt;.`;
+  const intro =
+    copies.length > 1
+      ? `${copies.length} messages have the Message-ID &lt;<a\nhref="../">${asciiHtml(mid)}</a>&gt;; how each differs from the first:`
+      : `Only one message has the Message-ID &lt;<a\nhref="../">${asciiHtml(mid)}</a>&gt;.`;
   return render('duplicates', {
     frame: frame(ib, '../../', { title: `${mid} - copies` }),
     introHtml: `${intro}\n<a\nhref="../raw">raw</a> has every copy in one mbox`,

@@ -34,10 +34,11 @@ export function recentWindow(site: Site, ib: InboxView, t: string, limit: number
     rest = rest.slice(a[0].length);
   }
   if (/^[0-9]{8,14}$/.test(rest)) before = str2ts(rest);
-  let messages =
-    before !== undefined ? site.reader.recentBefore(ib.scope, before, limit).filter((m) => after === undefined || m.ts >= after)
-      : after !== undefined ? site.reader.recentAfter(ib.scope, after, limit)
-        : site.reader.recentBefore(ib.scope, Number.MAX_SAFE_INTEGER, limit);
+  let messages: MessageRow[];
+  if (before !== undefined) {
+    messages = site.reader.recentBefore(ib.scope, before, limit).filter((m) => after === undefined || m.ts >= after);
+  } else if (after !== undefined) messages = site.reader.recentAfter(ib.scope, after, limit);
+  else messages = site.reader.recentBefore(ib.scope, Number.MAX_SAFE_INTEGER, limit);
   if (messages.length < limit && after !== undefined) {
     after = before = undefined;
     messages = site.reader.recentBefore(ib.scope, Number.MAX_SAFE_INTEGER, limit);
@@ -94,7 +95,8 @@ function topics(site: Site, ib: InboxView, messages: MessageRow[]): Topic[] {
 function topicHtml(t: Topic): string {
   const href = (mid: string | undefined) => asciiHtml(midEscape(mid ?? ''));
   const single = t.count === 1;
-  let out = `<a\nhref="${href(t.seen.get(t.subject!))}/T/${single ? '#u' : '#t'}">${asciiHtml(t.subject!)}</a>\n` +
+  let out =
+    `<a\nhref="${href(t.seen.get(t.subject!))}/T/${single ? '#u' : '#t'}">${asciiHtml(t.subject!)}</a>\n` +
     ` ${fmtTs(t.ds)} UTC ${single ? '' : ` (${t.count}+ messages)`}\n`;
   let prev = subjectWords(t.subject!);
   for (const x of t.extra) {

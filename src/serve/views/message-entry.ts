@@ -39,9 +39,12 @@ export function messageEntry(site: Site, m: MessageRow, o: EntryOptions): string
   const mhref = `${o.upfx}${asciiHtml(midEscape(m.mid))}/`;
   let subj = `<b>${asciiHtml(m.subject || '(no subject)')}</b>`;
   if (o.underline) subj = `<u\nid=u>${subj}</u>`;
-  return `<a\nhref=#e${id}\nid=m${id}>*</a> ${subj}\n${o.overviewHtml}` +
+  return (
+    `<a\nhref=#e${id}\nid=m${id}>*</a> ${subj}\n${o.overviewHtml}` +
     `From: ${asciiHtml(names((loaded.doc.h.from ?? []).join(',')).join(', '))} @ ${fmtTs(m.ds)} UTC (<a\nhref="${mhref}">permalink</a> / <a\nhref="${mhref}raw">raw</a>)\n` +
-    recipients(loaded.doc.h) + '\n' +
+    recipients(loaded.doc.h) +
+    '\n' +
     renderBody(loaded.doc.parts, loaded.raw, mhref) +
-    `\n<a\nhref=#m${id}\nid=e${id}>^</a> <a\nhref="${mhref}">permalink</a> <a\nhref="${mhref}raw">raw</a> <a\nhref="${mhref}#R">reply</a>${o.footerHtml}`;
+    `\n<a\nhref=#m${id}\nid=e${id}>^</a> <a\nhref="${mhref}">permalink</a> <a\nhref="${mhref}raw">raw</a> <a\nhref="${mhref}#R">reply</a>${o.footerHtml}`
+  );
 }

@@ -66,7 +66,10 @@ const link = (mid: string, rel: string | null, text: string) =>
 
 /** The git send-email arguments one per line, as public-inbox prints them, and the mailto link. */
 export function replyModel(reply: ReturnType<typeof computeReply>): { argsHtml: string; mailtoHtml: string } {
-  return { argsHtml: asciiHtml(['', ...reply.args, '/path/to/YOUR_REPLY'].join(' \\\n    ')), mailtoHtml: asciiHtml(reply.mailto) };
+  return {
+    argsHtml: asciiHtml(['', ...reply.args, '/path/to/YOUR_REPLY'].join(' \\\n    ')),
+    mailtoHtml: asciiHtml(reply.mailto),
+  };
 }
 
 export function messagePage(site: Site, ib: InboxView, mid: string): string | undefined {
@@ -84,11 +87,17 @@ export function messagePage(site: Site, ib: InboxView, mid: string): string | un
   let next: string | undefined;
   let prev: string | undefined;
   if (thread.count <= 1) {
-    overviewHtml = parent !== undefined ? `${SKEL_EXPAND}\n ${ghostParent('../', parent)}\n` : `<a\nid=r>[no followups]</a> ${SKEL_EXPAND}\n`;
+    overviewHtml =
+      parent !== undefined
+        ? `${SKEL_EXPAND}\n ${ghostParent('../', parent)}\n`
+        : `<a\nid=r>[no followups]</a> ${SKEL_EXPAND}\n`;
   } else {
     const layout = layoutThread(thread.members, first.row.mid, (mids) => site.reader.messagesByMids(mids, ib.scope));
     const skel = renderSkeleton(layout, {
-      current: first.row.mid, currentSubject: subject, upfx: '../', note: looseNote(thread.count, THREAD_PAGE_LIMIT),
+      current: first.row.mid,
+      currentSubject: subject,
+      upfx: '../',
+      note: looseNote(thread.count, THREAD_PAGE_LIMIT),
     });
     overviewHtml = `${thread.count}+ messages / ${SKEL_EXPAND}  <a\nhref="#b">top</a>\n${skel.html}`;
     next = skel.next;
@@ -104,7 +113,14 @@ export function messagePage(site: Site, ib: InboxView, mid: string): string | un
   const nav = `${next !== undefined ? link(next, 'next', 'next') : '    '} ${prevHtml}${parentHtml} `;
 
   const reply = computeReply(
-    { from: h.from?.[0], to: h.to?.[0], cc: h.cc?.[0], replyTo: h['reply-to']?.[0], subject, messageIdRaw: h['message-id']?.[0] ?? `<${first.row.mid}>` },
+    {
+      from: h.from?.[0],
+      to: h.to?.[0],
+      cc: h.cc?.[0],
+      replyTo: h['reply-to']?.[0],
+      subject,
+      messageIdRaw: h['message-id']?.[0] ?? `<${first.row.mid}>`,
+    },
     ib.address,
   );
   return render('message', {

@@ -72,8 +72,15 @@ export function notFoundPage(ctx: RequestContext, t: Target): Page {
   if (elsewhere.length) {
     const where = elsewhere.length === 1 ? 'another inbox' : 'other inboxes';
     title = `<${mid}> found in ${where}`;
-    text = `Message-ID: &lt;${midHtml}&gt;\nfound in ${where}:\n\n` +
-      elsewhere.map((n) => `<a\nhref="${asciiHtml(`${ctx.origin}/${n}/`)}${href}/">${asciiHtml(`${ctx.origin}/${n}/`)}${midHtml}/</a>\n`).join('') + ext;
+    text =
+      `Message-ID: &lt;${midHtml}&gt;\nfound in ${where}:\n\n` +
+      elsewhere
+        .map(
+          (n) =>
+            `<a\nhref="${asciiHtml(`${ctx.origin}/${n}/`)}${href}/">${asciiHtml(`${ctx.origin}/${n}/`)}${midHtml}/</a>\n`,
+        )
+        .join('') +
+      ext;
     status = elsewhere.length === 1 && ext === '' ? 200 : 300;
   } else {
     title = `<${mid}> not found`;

@@ -51,16 +51,18 @@ export function qsHtml(p: SearchParams, over: Partial<SearchParams> = {}): strin
   return asciiHtml(qs);
 }
 
-export type SearchOutcome =
-  | { kind: 'html'; status: number; html: string }
-  | { kind: 'atom'; body: string };
+export type SearchOutcome = { kind: 'html'; status: number; html: string } | { kind: 'atom'; body: string };
 
 function navTop(p: SearchParams, retried: string | undefined): string {
   let out = `<form\nid=d\naction="?${qsHtml(p, { x: 'm', r: false, t: false })}"\nmethod=post><pre>`;
   if (retried !== undefined) {
     out += ` Warning: Initial query:\n <b>${asciiHtml(retried)}</b>\n returned no results, used:\n <b>${asciiHtml(p.q)}</b>\n instead\n\n`;
   }
-  out += 'Search results ordered by [' + (p.r ? `<a\nhref="?${qsHtml(p, { r: false })}">date</a>|<b>relevance</b>` : `<b>date</b>|<a\nhref="?${qsHtml(p, { r: true })}">relevance</a>`);
+  out +=
+    'Search results ordered by [' +
+    (p.r
+      ? `<a\nhref="?${qsHtml(p, { r: false })}">date</a>|<b>relevance</b>`
+      : `<b>date</b>|<a\nhref="?${qsHtml(p, { r: true })}">relevance</a>`);
   out += ']  view[';
   let pfx = '\t\t\t';
   if (p.x === 't') {
@@ -113,7 +115,10 @@ function navBottom(p: SearchParams, shown: number, total: number, pcts: number[]
   if (next) out += `  <a\nhref="?${next}"\nrel=next>next ${nd}</a>`;
   out += join;
   if (prev) out += `<a\nhref="?${prev}"\nrel=prev>prev ${pd}</a>`;
-  return out + ` | <a\nhref="?${qsHtml(p, { o: p.o < 0 ? 0 : -1 })}">reverse</a> | sort options + mbox downloads <a href=#d>above</a></pre>`;
+  return (
+    out +
+    ` | <a\nhref="?${qsHtml(p, { o: p.o < 0 ? 0 : -1 })}">reverse</a> | sort options + mbox downloads <a href=#d>above</a></pre>`
+  );
 }
 
 function summary(hits: SearchHit[], p: SearchParams, total: number): string {
@@ -132,13 +137,36 @@ function summary(hits: SearchHit[], p: SearchParams, total: number): string {
 
 /** The nested view: every result in full, then the matches as a thread overview. */
 function nested(site: Site, hits: SearchHit[]): { entries: string; overview: string } {
-  const skel = renderSkeleton(layoutThread(hits.map((h) => h.row), undefined, () => new Map()), { upfx: '', anchors: true });
+  const skel = renderSkeleton(
+    layoutThread(
+      hits.map((h) => h.row),
+      undefined,
+      () => new Map(),
+    ),
+    { upfx: '', anchors: true },
+  );
   const entries = hits.map((h) =>
-    messageEntry(site, h.row, { upfx: '', underline: false, overviewHtml: '', footerHtml: `\t[relevance ${h.percent ?? 99}%]` }));
-  return { entries: entries.join('</pre><hr><pre>'), overview: `<pre>-- links below jump to the message on this page --\n${skel.html}</pre>` };
+    messageEntry(site, h.row, {
+      upfx: '',
+      underline: false,
+      overviewHtml: '',
+      footerHtml: `\t[relevance ${h.percent ?? 99}%]`,
+    }),
+  );
+  return {
+    entries: entries.join('</pre><hr><pre>'),
+    overview: `<pre>-- links below jump to the message on this page --\n${skel.html}</pre>`,
+  };
 }
 
-export function searchPage(site: Site, index: SearchIndex, ib: InboxView, p: SearchParams, now: number, base: string): SearchOutcome {
+export function searchPage(
+  site: Site,
+  index: SearchIndex,
+  ib: InboxView,
+  p: SearchParams,
+  now: number,
+  base: string,
+): SearchOutcome {
   let retried: string | undefined;
   let params = p;
   for (;;) {
@@ -147,8 +175,12 @@ export function searchPage(site: Site, index: SearchIndex, ib: InboxView, p: Sea
       const tree = parseQuery(params.q, now);
       const asc = params.o < 0;
       result = index.search(tree, {
-        scope: ib.scope, relevance: params.r, ascending: asc, collapse: params.t && params.x !== 't',
-        offset: asc ? -(params.o + 1) : params.o, limit: params.l,
+        scope: ib.scope,
+        relevance: params.r,
+        ascending: asc,
+        collapse: params.t && params.x !== 't',
+        offset: asc ? -(params.o + 1) : params.o,
+        limit: params.l,
       });
     } catch (err) {
       const msg = err instanceof QueryError ? err.message : 'the query could not be run';
@@ -161,11 +193,22 @@ export function searchPage(site: Site, index: SearchIndex, ib: InboxView, p: Sea
       continue;
     }
     if (!result.total) {
-      return { kind: 'html', status: 404, html: page(ib, retried !== undefined ? { ...params, q: retried } : params, '<pre>\n[No results found]</pre><hr>') };
+      return {
+        kind: 'html',
+        status: 404,
+        html: page(
+          ib,
+          retried !== undefined ? { ...params, q: retried } : params,
+          '<pre>\n[No results found]</pre><hr>',
+        ),
+      };
     }
     if (params.x === 'A') {
       const feed = atomFeed(site, {
-        inbox: ib, base, messages: result.hits.map((h) => h.row), updated: site.reader.newestTs(ib.scope) ?? 0,
+        inbox: ib,
+        base,
+        messages: result.hits.map((h) => h.row),
+        updated: site.reader.newestTs(ib.scope) ?? 0,
         feed: { kind: 'search', query: params.q, selfQuery: qsHtml(params), htmlQuery: qsHtml(params, { x: '' }) },
       });
       return { kind: 'atom', body: feed! };
@@ -174,17 +217,28 @@ export function searchPage(site: Site, index: SearchIndex, ib: InboxView, p: Sea
     const tMax = Math.max(...result.hits.map((h) => h.row.ts));
     if (params.x === 't') {
       const n = nested(site, result.hits);
-      const html = navTop(params, retried) + n.entries + navBottom(params, result.hits.length, result.total, pcts) + n.overview;
+      const html =
+        navTop(params, retried) + n.entries + navBottom(params, result.hits.length, result.total, pcts) + n.overview;
       return { kind: 'html', status: 200, html: page(ib, params, html, tMax) };
     }
-    const html = navTop(params, retried) + summary(result.hits, params, result.total) + navBottom(params, result.hits.length, result.total, pcts);
+    const html =
+      navTop(params, retried) +
+      summary(result.hits, params, result.total) +
+      navBottom(params, result.hits.length, result.total, pcts);
     return { kind: 'html', status: 200, html: page(ib, params, html, tMax) };
   }
 }
 
 function page(ib: InboxView, p: SearchParams, bodyHtml: string, tMax?: number): string {
-  const f = frame(ib, '', { title: `${p.q} - search results`, tMax, atomHref: `?${qsHtml(p, { x: 'A', r: false })}`, query: p.q });
+  const f = frame(ib, '', {
+    title: `${p.q} - search results`,
+    tMax,
+    atomHref: `?${qsHtml(p, { x: 'A', r: false })}`,
+    query: p.q,
+  });
   // the search form keeps the order and view the results page has
-  f.extraFormHtml = (p.r ? '<input\ntype=hidden\nname=r />' : '') + (p.x ? `<input\ntype=hidden\nname=x\nvalue="${asciiHtml(p.x)}" />` : '');
+  f.extraFormHtml =
+    (p.r ? '<input\ntype=hidden\nname=r />' : '') +
+    (p.x ? `<input\ntype=hidden\nname=x\nvalue="${asciiHtml(p.x)}" />` : '');
   return render('search', { frame: f, bodyHtml });
 }

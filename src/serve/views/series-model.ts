@@ -50,11 +50,21 @@ export function patchBody(m: LoadedMessage): string {
 }
 
 function ownTrailers(body: string, messageId: string): TrailerView[] {
-  return bodyParts(body).trailers.map((t) => ({ name: t.name, value: t.value + (t.extinfo ?? ''), messageId, matched: true, source: 'patch' as const }));
+  return bodyParts(body).trailers.map((t) => ({
+    name: t.name,
+    value: t.value + (t.extinfo ?? ''),
+    messageId,
+    matched: true,
+    source: 'patch' as const,
+  }));
 }
 
 const fromRow = (t: SeriesTrailerRow, source: TrailerSource): TrailerView => ({
-  name: t.name, value: t.value, messageId: t.fromMid, matched: t.matched, source,
+  name: t.name,
+  value: t.value,
+  messageId: t.fromMid,
+  matched: t.matched,
+  source,
 });
 
 export class SeriesModel {
@@ -98,7 +108,11 @@ export class SeriesModel {
             p.trailers.push({ ...t, source: 'carried', carriedFrom: t.carriedFrom ?? earlier.version });
           }
         }
-        seen.set(p.patchId, { since: earlier?.since ?? v.series.version, version: v.series.version, trailers: p.trailers });
+        seen.set(p.patchId, {
+          since: earlier?.since ?? v.series.version,
+          version: v.series.version,
+          trailers: p.trailers,
+        });
       }
     }
     return versions;
@@ -117,8 +131,14 @@ export class SeriesModel {
         ...cover.map((t) => fromRow(t, 'cover')),
       ];
       return {
-        counter: p.counter, num: p.num, messageId: p.mid, subject: p.subject, patchId: p.patchId,
-        fromVersion: p.fromVersion, trailers, files: diffFiles(body),
+        counter: p.counter,
+        num: p.num,
+        messageId: p.mid,
+        subject: p.subject,
+        patchId: p.patchId,
+        fromVersion: p.fromVersion,
+        trailers,
+        files: diffFiles(body),
       };
     });
     const have = new Set(patches.map((p) => p.counter));

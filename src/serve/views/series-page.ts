@@ -20,7 +20,14 @@ import type { InboxView, Site } from '../site.js';
 const href = (mid: string) => asciiHtml(midEscape(mid));
 const versionLabel = (v: number) => `v${v}`;
 /** Review trailers in the ledger, with the letter each is shown as. */
-const LEDGER: Record<string, string> = { 'reviewed-by': 'R', 'acked-by': 'A', 'tested-by': 'T', 'nacked-by': 'N', 'reported-by': 'Rp', 'suggested-by': 'S' };
+const LEDGER: Record<string, string> = {
+  'reviewed-by': 'R',
+  'acked-by': 'A',
+  'tested-by': 'T',
+  'nacked-by': 'N',
+  'reported-by': 'Rp',
+  'suggested-by': 'S',
+};
 
 export interface SeriesContext {
   site: Site;
@@ -43,7 +50,10 @@ function diffstat(p: PatchView): string {
   const width = Math.max(...p.files.map((f) => f.path.length));
   const most = Math.max(...p.files.map((f) => f.added + f.removed));
   const scale = (n: number) => (most <= GRAPH_WIDTH || n === 0 ? n : Math.max(1, Math.round((n * GRAPH_WIDTH) / most)));
-  const lines = p.files.map((f) => `      ${asciiHtml(f.path.padEnd(width))} | ${String(f.added + f.removed).padStart(4)} ${'+'.repeat(scale(f.added))}${'-'.repeat(scale(f.removed))}`);
+  const lines = p.files.map(
+    (f) =>
+      `      ${asciiHtml(f.path.padEnd(width))} | ${String(f.added + f.removed).padStart(4)} ${'+'.repeat(scale(f.added))}${'-'.repeat(scale(f.removed))}`,
+  );
   const added = p.files.reduce((n, f) => n + f.added, 0);
   const removed = p.files.reduce((n, f) => n + f.removed, 0);
   return `${lines.join('\n')}\n      ${p.files.length} file${p.files.length === 1 ? '' : 's'} changed, ${added} insertion${added === 1 ? '' : 's'}(+), ${removed} deletion${removed === 1 ? '' : 's'}(-)\n`;
@@ -53,7 +63,11 @@ function diffstat(p: PatchView): string {
 function mark(t: TrailerView): string | undefined {
   const letter = LEDGER[t.name.toLowerCase()];
   if (!letter) return undefined;
-  return (t.source === 'patch' ? letter.toLowerCase() : letter) + (t.source === 'carried' ? 'c' : '') + (t.matched ? '' : '?');
+  return (
+    (t.source === 'patch' ? letter.toLowerCase() : letter) +
+    (t.source === 'carried' ? 'c' : '') +
+    (t.matched ? '' : '?')
+  );
 }
 
 function ledger(v: VersionView): string {
@@ -70,12 +84,16 @@ function ledger(v: VersionView): string {
   }
   if (!people.size) return '<pre>No Reviewed-by, Acked-by, Tested-by or other review trailers yet.</pre>';
   const head = v.patches.map((p) => `<th>${p.counter}</th>`).join('');
-  const rows = [...people].map(([who, row]) =>
-    `<tr><th>${asciiHtml(who)}</th>${v.patches.map((p) => `<td>${asciiHtml((row.get(p.counter) ?? ['.']).join(','))}</td>`).join('')}</tr>`);
-  return `<table\nclass=series><tr><th>reviewer \\ patch</th>${head}</tr>\n${rows.join('\n')}</table>` +
+  const rows = [...people].map(
+    ([who, row]) =>
+      `<tr><th>${asciiHtml(who)}</th>${v.patches.map((p) => `<td>${asciiHtml((row.get(p.counter) ?? ['.']).join(','))}</td>`).join('')}</tr>`,
+  );
+  return (
+    `<table\nclass=series><tr><th>reviewer \\ patch</th>${head}</tr>\n${rows.join('\n')}</table>` +
     '<pre>R reviewed, A acked, T tested, N nacked, Rp reported, S suggested: given in a reply (lower case: already in the patch as sent);\n' +
     'c: carried over from an earlier version of the unchanged patch;\n' +
-    '?: the trailer does not name the reply\'s sender, so it is not applied (as b4 leaves it out)</pre>';
+    "?: the trailer does not name the reply's sender, so it is not applied (as b4 leaves it out)</pre>"
+  );
 }
 
 /** An interdiff longer than this is cut: past it, the patches are better read side by side. */
@@ -85,8 +103,10 @@ function renderInterdiff(d: string, oldMid: string, newMid: string): string {
   const lines = d.split('\n');
   if (lines.length <= INTERDIFF_MAX_LINES) return renderUnifiedDiff(d);
   const rest = lines.length - INTERDIFF_MAX_LINES;
-  return renderUnifiedDiff(lines.slice(0, INTERDIFF_MAX_LINES).join('\n') + '\n') +
-    `  [${rest} more lines of interdiff: the versions differ too much for it to help; read the <a\nhref="../../${href(oldMid)}/">older</a> and <a\nhref="../../${href(newMid)}/">newer</a> patch]\n`;
+  return (
+    renderUnifiedDiff(lines.slice(0, INTERDIFF_MAX_LINES).join('\n') + '\n') +
+    `  [${rest} more lines of interdiff: the versions differ too much for it to help; read the <a\nhref="../../${href(oldMid)}/">older</a> and <a\nhref="../../${href(newMid)}/">newer</a> patch]\n`
+  );
 }
 
 export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefined): string {
@@ -99,20 +119,42 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
   top += `${s.present}/${s.total} patches${s.complete ? ', complete' : `, missing ${v.missing.join(', ')}`}${s.rfc ? ', RFC' : ''}${s.resend ? ', RESEND' : ''}; ${s.reviews} review trailer${s.reviews === 1 ? '' : 's'} from replies\n`;
   if (s.baseCommit) top += `base-commit: ${asciiHtml(s.baseCommit)}\n`;
   if (s.changeId) top += `change-id: ${asciiHtml(s.changeId)}\n`;
-  top += 'versions: ' + chain.map((x) => (x.series.id === s.id ? `<b>${versionLabel(x.series.version)}</b>` : `<a\nhref="../../${href(x.series.mid)}/series/">${versionLabel(x.series.version)}</a>`)).join(' ') + '\n';
+  top +=
+    'versions: ' +
+    chain
+      .map((x) =>
+        x.series.id === s.id
+          ? `<b>${versionLabel(x.series.version)}</b>`
+          : `<a\nhref="../../${href(x.series.mid)}/series/">${versionLabel(x.series.version)}</a>`,
+      )
+      .join(' ') +
+    '\n';
   top += `download: <a\nhref="../series.mbox">series.mbox</a> (git am, trailers applied) | <a\nhref="../series.json">series.json</a> | <a\nhref="../series.atom">series.atom</a> | <a\nhref="../t.mbox.gz">thread mbox.gz</a>\n`;
   const earlier = chain.filter((x) => x.series.version < s.version);
-  if (earlier.length) top += 'interdiff against: ' + earlier.map((x) => `<a\nhref="?vs=${x.series.version}#interdiff">${versionLabel(x.series.version)}</a>`).join(' ') + '\n';
+  if (earlier.length)
+    top +=
+      'interdiff against: ' +
+      earlier
+        .map((x) => `<a\nhref="?vs=${x.series.version}#interdiff">${versionLabel(x.series.version)}</a>`)
+        .join(' ') +
+      '\n';
 
   let coverHtml = '';
   if (s.coverNum !== null) {
     const m = loadMessage(c.site, s.coverNum);
-    if (m) coverHtml = `<hr><pre><b>Cover letter</b> (<a\nhref="${up}/">message</a>)\n\n${renderBody(m.doc.parts, m.raw, `${up}/`)}</pre>`;
+    if (m)
+      coverHtml = `<hr><pre><b>Cover letter</b> (<a\nhref="${up}/">message</a>)\n\n${renderBody(m.doc.parts, m.raw, `${up}/`)}</pre>`;
   }
 
   let patches = '<hr><pre><b>Patches</b>\n';
   for (const p of v.patches) {
-    const counts = Object.entries(LEDGER).slice(0, 3).map(([name, letter]) => `${letter}:${p.trailers.filter((t) => applicable(t) && t.name.toLowerCase() === name).length}`).join(' ');
+    const counts = Object.entries(LEDGER)
+      .slice(0, 3)
+      .map(
+        ([name, letter]) =>
+          `${letter}:${p.trailers.filter((t) => applicable(t) && t.name.toLowerCase() === name).length}`,
+      )
+      .join(' ');
     const since = p.unchangedSince !== undefined ? `  unchanged since ${versionLabel(p.unchangedSince)}` : '';
     const from = p.fromVersion !== null ? `  (from ${versionLabel(p.fromVersion)})` : '';
     patches += `${String(p.counter).padStart(3)}/${s.total} <a\nhref="../../${href(p.messageId)}/">${asciiHtml(parsePatchSubject(p.subject).title)}</a>  ${counts}${since}${from}\n${diffstat(p)}`;
@@ -121,25 +163,37 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
   patches += '</pre>';
 
   let interdiffs = '';
-  const against = vs !== undefined ? chain.find((x) => x.series.version === vs && x.series.version < s.version) : undefined;
+  const against =
+    vs !== undefined ? chain.find((x) => x.series.version === vs && x.series.version < s.version) : undefined;
   if (against) {
     const byTitle = new Map(against.patches.map((o) => [parsePatchSubject(o.subject).title, o]));
     interdiffs = `<hr><pre\nid=interdiff><b>Interdiff ${versionLabel(against.series.version)} .. ${versionLabel(s.version)}</b> (each patch against the ${versionLabel(against.series.version)} patch with the same patch-id, else the same subject, else the same number)\n`;
     for (const p of v.patches) {
-      const old = against.patches.find((o) => o.patchId && o.patchId === p.patchId) ??
+      const old =
+        against.patches.find((o) => o.patchId && o.patchId === p.patchId) ??
         byTitle.get(parsePatchSubject(p.subject).title) ??
         against.patches.find((o) => o.counter === p.counter);
       interdiffs += `\n<b>${p.counter}/${s.total} ${asciiHtml(parsePatchSubject(p.subject).title)}</b>\n`;
       if (!old) interdiffs += `  (no ${versionLabel(against.series.version)} counterpart)\n`;
       else {
-        const d = interdiff(model.body(old.num), model.body(p.num), `${versionLabel(against.series.version)} ${old.counter}/${against.series.total}`, `${versionLabel(s.version)} ${p.counter}/${s.total}`);
-        interdiffs += d ? renderInterdiff(d, old.messageId, p.messageId) : `  unchanged since ${versionLabel(against.series.version)}\n`;
+        const d = interdiff(
+          model.body(old.num),
+          model.body(p.num),
+          `${versionLabel(against.series.version)} ${old.counter}/${against.series.total}`,
+          `${versionLabel(s.version)} ${p.counter}/${s.total}`,
+        );
+        interdiffs += d
+          ? renderInterdiff(d, old.messageId, p.messageId)
+          : `  unchanged since ${versionLabel(against.series.version)}\n`;
       }
     }
     interdiffs += '</pre>';
   }
   return render('series', {
-    frame: frame(c.inbox, '../../', { title: `[PATCH ${versionLabel(s.version)}] ${s.title} - series`, atomHref: '../series.atom' }),
+    frame: frame(c.inbox, '../../', {
+      title: `[PATCH ${versionLabel(s.version)}] ${s.title} - series`,
+      atomHref: '../series.atom',
+    }),
     topHtml: top,
     coverHtml,
     patchesHtml: patches,
@@ -152,7 +206,11 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
 export function seriesJson(c: SeriesContext, s: SeriesRow): object {
   const chain = new SeriesModel(c.site).chain(s);
   const trailer = (t: TrailerView) => ({
-    name: t.name, value: t.value, messageId: t.messageId, source: t.source, ...(t.carriedFrom !== undefined ? { carriedFrom: t.carriedFrom } : {}),
+    name: t.name,
+    value: t.value,
+    messageId: t.messageId,
+    source: t.source,
+    ...(t.carriedFrom !== undefined ? { carriedFrom: t.carriedFrom } : {}),
   });
   return {
     title: s.title,
@@ -185,44 +243,85 @@ export function seriesJson(c: SeriesContext, s: SeriesRow): object {
 export function seriesMbox(c: SeriesContext, s: SeriesRow): Buffer {
   const model = new SeriesModel(c.site);
   const v = model.chain(s, (x) => x.id === s.id).find((x) => x.series.id === s.id)!;
-  return amMbox(v.patches.map((p) => {
-    const m = loadMessage(c.site, p.num)!;
-    const tag = parsePatchSubject(p.subject);
-    return {
-      subject: p.subject,
-      from: m.doc.h.from?.[0] ?? '',
-      date: m.doc.h.date?.[0] ?? '',
-      messageId: p.messageId,
-      body: model.body(p.num),
-      trailers: p.trailers.filter((t) => applicable(t) && t.source !== 'patch').map((t) => ({ name: t.name, value: t.value })),
-      tag: { rfc: tag.rfc, version: s.version, versionGiven: !tag.versionInferred || s.version !== 1, counter: p.counter, total: s.total, numbered: !tag.counterInferred },
-    };
-  }));
+  return amMbox(
+    v.patches.map((p) => {
+      const m = loadMessage(c.site, p.num)!;
+      const tag = parsePatchSubject(p.subject);
+      return {
+        subject: p.subject,
+        from: m.doc.h.from?.[0] ?? '',
+        date: m.doc.h.date?.[0] ?? '',
+        messageId: p.messageId,
+        body: model.body(p.num),
+        trailers: p.trailers
+          .filter((t) => applicable(t) && t.source !== 'patch')
+          .map((t) => ({ name: t.name, value: t.value })),
+        tag: {
+          rfc: tag.rfc,
+          version: s.version,
+          versionGiven: !tag.versionInferred || s.version !== 1,
+          counter: p.counter,
+          total: s.total,
+          numbered: !tag.counterInferred,
+        },
+      };
+    }),
+  );
 }
 
 /** series.atom: new versions, new trailers and new replies across the chain, newest first. */
 export function seriesAtom(c: SeriesContext, s: SeriesRow, base: string): string {
   const chain = c.site.series.chain(s);
-  interface Item { ts: number; mid: string; title: string; summary: string }
+  interface Item {
+    ts: number;
+    mid: string;
+    title: string;
+    summary: string;
+  }
   const items: Item[] = [];
   for (const v of chain) {
-    items.push({ ts: v.ds, mid: v.mid, title: `[${versionLabel(v.version)}] new version: ${v.title}`, summary: `${v.present}/${v.total} patches by ${v.author}` });
+    items.push({
+      ts: v.ds,
+      mid: v.mid,
+      title: `[${versionLabel(v.version)}] new version: ${v.title}`,
+      summary: `${v.present}/${v.total} patches by ${v.author}`,
+    });
     for (const t of c.site.series.trailers(v.id)) {
       const m = c.site.reader.message(t.fromNum);
-      if (m) items.push({ ts: m.ts, mid: t.fromMid, title: `[${versionLabel(v.version)}] ${t.name}: ${t.value}`, summary: `on ${t.counter === 0 ? 'the cover letter' : `patch ${t.counter}/${v.total}`}` });
+      if (m)
+        items.push({
+          ts: m.ts,
+          mid: t.fromMid,
+          title: `[${versionLabel(v.version)}] ${t.name}: ${t.value}`,
+          summary: `on ${t.counter === 0 ? 'the cover letter' : `patch ${t.counter}/${v.total}`}`,
+        });
     }
     const thread = c.site.reader.threadInArrivalOrder(c.site.reader.message(v.firstNum)!, c.inbox.scope, false);
     const own = new Set([v.firstNum, ...c.site.series.patches(v.id).map((p) => p.num)]);
-    for (const r of thread) if (!own.has(r.num)) items.push({ ts: r.ts, mid: r.mid, title: `[${versionLabel(v.version)}] reply: ${r.subject}`, summary: `from ${r.fromNames}` });
+    for (const r of thread)
+      if (!own.has(r.num))
+        items.push({
+          ts: r.ts,
+          mid: r.mid,
+          title: `[${versionLabel(v.version)}] reply: ${r.subject}`,
+          summary: `from ${r.fromNames}`,
+        });
   }
   items.sort((a, b) => b.ts - a.ts);
-  const entries = items.slice(0, 100).map((i) =>
-    `<entry><title>${asciiHtml(i.title)}</title><updated>${isoTs(i.ts)}</updated><link\nhref="${base}${href(i.mid)}/"/>` +
-    `<id>${toUuid(`${i.title}\n${i.mid}`)}</id><summary>${asciiHtml(i.summary)}</summary></entry>`).join('');
+  const entries = items
+    .slice(0, 100)
+    .map(
+      (i) =>
+        `<entry><title>${asciiHtml(i.title)}</title><updated>${isoTs(i.ts)}</updated><link\nhref="${base}${href(i.mid)}/"/>` +
+        `<id>${toUuid(`${i.title}\n${i.mid}`)}</id><summary>${asciiHtml(i.summary)}</summary></entry>`,
+    )
+    .join('');
   const self = `${base}${href(s.mid)}/series.atom`;
-  return '<?xml version="1.0" encoding="us-ascii"?>\n<feed\nxmlns="http://www.w3.org/2005/Atom">' +
+  return (
+    '<?xml version="1.0" encoding="us-ascii"?>\n<feed\nxmlns="http://www.w3.org/2005/Atom">' +
     `<title>${asciiHtml(`series: ${s.title}`)}</title><link\nrel="alternate"\ntype="text/html"\nhref="${base}${href(s.mid)}/series/"/>` +
-    `<link\nrel="self"\nhref="${self}"/><id>${toUuid(`series\n${chain[0].mid}`)}</id><updated>${isoTs(items[0]?.ts ?? s.ts)}</updated>${entries}</feed>`;
+    `<link\nrel="self"\nhref="${self}"/><id>${toUuid(`series\n${chain[0].mid}`)}</id><updated>${isoTs(items[0]?.ts ?? s.ts)}</updated>${entries}</feed>`
+  );
 }
 
 /** /NAME/series/: series by latest activity, 50 a page, paged with ?t=. */
@@ -239,7 +338,9 @@ export function seriesListPage(c: SeriesContext, before: number | undefined): { 
     html += `${fmtTs(s.ts)} <a\nhref="../${href(s.mid)}/series/">${asciiHtml(`[${versionLabel(s.version)}] ${s.title}`)}</a>\n`;
     html += `                 ${asciiHtml(s.author)}, ${s.present}/${s.total}${s.complete ? '' : ' incomplete'}${s.rfc ? ' RFC' : ''}, ${s.reviews} review${s.reviews === 1 ? '' : 's'}${versions > 1 ? `, ${versions} versions` : ''}\n`;
   }
-  const next = more ? `<hr><pre>page: <a\nhref="?t=${shown[shown.length - 1].ts - 1}"\nrel=next>next (older)</a>${before !== undefined ? ' | <a\nhref="./">latest</a>' : ''}</pre>` : '';
+  const next = more
+    ? `<hr><pre>page: <a\nhref="?t=${shown[shown.length - 1].ts - 1}"\nrel=next>next (older)</a>${before !== undefined ? ' | <a\nhref="./">latest</a>' : ''}</pre>`
+    : '';
   return {
     status: shown.length ? 200 : 404,
     html: render('series-list', {

@@ -171,5 +171,8 @@ export function textOf(key: TextKey, ib: InboxView, base: string): string {
 }
 
 export function textPage(key: TextKey, ib: InboxView, base: string): string {
-  return render('text', { frame: frame(ib, '../../../', { title: `${key} - ${ib.description}` }), textHtml: linkify(textOf(key, ib, base)) });
+  return render('text', {
+    frame: frame(ib, '../../../', { title: `${key} - ${ib.description}` }),
+    textHtml: linkify(textOf(key, ib, base)),
+  });
 }

@@ -62,7 +62,10 @@ function miniOverview(p: Placed, placed: Map<string, Placed>, rows: Map<string, 
     if (nNext > 2) out += padLink(next.mid, p.level, `${nNext - 1} subsequent siblings`);
     else if (siblings[p.idx + 2]) out += pad + row(siblings[p.idx + 2].mid);
   }
-  return out + `${pad}<a\nhref=#r${id}>${nrToS(nrS, 'sibling', 'siblings')}, ${nrToS(children.length, 'reply', 'replies')}; ${sNr}</a>\n`;
+  return (
+    out +
+    `${pad}<a\nhref=#r${id}>${nrToS(nrS, 'sibling', 'siblings')}, ${nrToS(children.length, 'reply', 'replies')}; ${sNr}</a>\n`
+  );
 }
 
 export interface ThreadPageOptions {
@@ -75,14 +78,18 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
   if (!start) return undefined;
   const thread = site.reader.thread(start, ib.scope);
   const layout = layoutThread(thread.members, mid, (mids) => site.reader.messagesByMids(mids, ib.scope));
-  const skel = renderSkeleton(layout, { upfx: '../../', anchors: true, note: looseNote(thread.count, THREAD_PAGE_LIMIT) });
+  const skel = renderSkeleton(layout, {
+    upfx: '../../',
+    anchors: true,
+    note: looseNote(thread.count, THREAD_PAGE_LIMIT),
+  });
   const sNr = `${thread.count > 1 ? `${thread.count}+ messages` : 'only message'} in thread`;
   const placed = new Map<string, Placed>();
   const order: Placed[] = [];
   const idxOf = new Map<Node, number>();
   walkTree(layout.roots, (node, level) => {
     node.children.forEach((c, i) => idxOf.set(c, i));
-    const p = { node, level, idx: level === 0 ? -1 : idxOf.get(node) ?? 0 };
+    const p = { node, level, idx: level === 0 ? -1 : (idxOf.get(node) ?? 0) };
     placed.set(node.mid, p);
     order.push(p);
   });
@@ -143,7 +150,8 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
     messagesHtml += adjust(0)[0];
   }
   const t = ts2str(tMax);
-  const bottom = `<hr><pre>${thread.count === 1 ? 'only message in thread' : 'end of thread'}, other threads:[<a\nhref="../../?t=${t}">~${fmtTs(tMax)} UTC</a> | <a\nhref="../../">newest</a>]\n\n` +
+  const bottom =
+    `<hr><pre>${thread.count === 1 ? 'only message in thread' : 'end of thread'}, other threads:[<a\nhref="../../?t=${t}">~${fmtTs(tMax)} UTC</a> | <a\nhref="../../">newest</a>]\n\n` +
     `<b\nid=t>Thread overview:</b> ${thread.count === 1 ? '(only message)' : `${thread.count}+ messages`} (download: <a\nhref="../t.mbox.gz">mbox.gz</a> / follow: <a\nhref="../t.atom">Atom feed</a>)\n` +
     `${seriesLinkHtml(site, start, '../series/')}-- links below jump to the message on this page --\n${skel.html}</pre>`;
   return render('thread', {
