@@ -1,7 +1,6 @@
 // `lorekeeper ingest`: wires arguments to the ingest pipeline and prints the summary.
 import { availableParallelism } from 'node:os';
 import { ingest, type IngestSummary } from '../ingest/ingest.js';
-import { SourceError } from '../ingest/sources.js';
 import { progressBar } from '../ingest/progress.js';
 import { parse, required, integer, UsageError } from './args.js';
 
@@ -27,22 +26,20 @@ export async function ingestCommand(args: string[]): Promise<number> {
   const format = values.format ?? 'mboxrd';
   if (format !== 'mboxrd' && format !== 'mboxo')
     throw new UsageError(`--format must be mboxrd or mboxo, not ${JSON.stringify(format)}`);
-  let summary: IngestSummary;
-  try {
-    summary = await ingest({
-      dataDir: required(values.data, '--data'),
-      inbox: required(values.inbox, '--inbox'),
-      address: values.address,
-      description: values.description,
-      sources: positionals,
-      format,
-      jobs: integer(values.jobs, '--jobs', Math.min(2, availableParallelism()), 0, 64),
-      progress: values.json ? undefined : (total) => progressBar(total),
-    });
-  } catch (err) {
-    if (err instanceof SourceError) throw new UsageError(err.message);
-    throw err;
+  if (!positionals.length) {
+    throw new UsageError('no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, or - for standard input');
   }
+  // an unreadable SOURCE is a failure (exit 1, nothing written), not a usage error
+  const summary: IngestSummary = await ingest({
+    dataDir: required(values.data, '--data'),
+    inbox: required(values.inbox, '--inbox'),
+    address: values.address,
+    description: values.description,
+    sources: positionals,
+    format,
+    jobs: integer(values.jobs, '--jobs', Math.min(2, availableParallelism()), 0, 64),
+    progress: values.json ? undefined : (total) => progressBar(total),
+  });
   if (values.json) {
     const { read, added, duplicates, quarantined, seconds } = summary;
     process.stdout.write(

@@ -3,7 +3,7 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { startServer } from '../serve/server.js';
-import { openDatabase } from '../store/open-database.js';
+import { openStoreToServe } from '../store/open-database.js';
 import { parse, required, integer } from './args.js';
 
 /** Response cache of the whole server, shared out between its workers. */
@@ -46,8 +46,8 @@ export async function serveCommand(args: string[]): Promise<number> {
     return new Promise<number>(() => {});
   }
 
-  // create the store once, before the workers open it read-only
-  openDatabase(dataDir).close();
+  // a missing store is an error before any worker starts; an older one is upgraded once, here
+  openStoreToServe(dataDir, { log: (line) => process.stderr.write(`lorekeeper: ${line}\n`) }).close();
   let stopping = false;
   let announced = false;
   const fork = () =>

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Readable, type Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
-import { openDatabase, type Db } from '../store/open-database.js';
+import { openStoreToServe, type Db } from '../store/open-database.js';
 import { StoreReader } from '../store/reader.js';
 import { SearchIndex } from '../store/search-index.js';
 import { SeriesReader } from '../store/series-reader.js';
@@ -106,11 +106,9 @@ function etagOf(body: Buffer, generation: number): string {
 }
 
 export async function buildApp(opts: AppOptions): Promise<App> {
-  // make sure a store exists, then read it through a read-only connection
-  openDatabase(opts.dataDir).close();
   // a small page cache: the OS caches the file for every worker, and a big per-worker one only
   // makes each worker's memory creep up as more of the store is read
-  const db = openDatabase(opts.dataDir, { readonly: true, cacheMiB: 16 });
+  const db = openStoreToServe(opts.dataDir, { cacheMiB: 16 });
   const reader = new StoreReader(db);
   const site = new Site(reader, new SearchIndex(db), new SeriesReader(db));
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);

@@ -1,8 +1,8 @@
 // The only better-sqlite3 import: opens the store file with the pragmas both readers and the writer rely on.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { applySchema } from './schema.js';
+import { migrate } from './migrations.js';
 
 export type Db = Database.Database;
 export type Statement = Database.Statement;
@@ -14,6 +14,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Page cache size in MiB (the ingest wants more than a web worker). */
   cacheMiB?: number;
+  /** Hears each step when an older store is upgraded on opening it for writing. */
+  log?: (line: string) => void;
 }
 
 export function storePath(dataDir: string): string {
@@ -32,6 +34,28 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
   db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
   db.pragma('temp_store = MEMORY');
   db.pragma('busy_timeout = 10000');
-  if (!opts.readonly) applySchema(db);
+  if (!opts.readonly) migrate(db, opts.log);
+  return db;
+}
+
+export class NoStoreError extends Error {}
+
+/**
+ * The store a server reads, upgraded first if an older release wrote it. Serving never creates a
+ * store: a mistyped directory is an error naming it, not an empty archive.
+ */
+export function openStoreToServe(dataDir: string, opts: OpenOptions = {}): Db {
+  const path = storePath(dataDir);
+  if (!existsSync(path)) {
+    throw new NoStoreError(
+      `no lorekeeper store at ${path}: ingest mail into it first (lorekeeper ingest --data ${dataDir} ...)`,
+    );
+  }
+  openDatabase(dataDir, { log: opts.log }).close();
+  const db = openDatabase(dataDir, { ...opts, readonly: true });
+  if (!db.prepare('SELECT count(*) FROM inbox').pluck().get()) {
+    db.close();
+    throw new NoStoreError(`the store at ${path} holds no inbox: ingest mail into it first`);
+  }
   return db;
 }

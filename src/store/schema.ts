@@ -1,9 +1,8 @@
-// The store's tables, one comment per column. Versioned with PRAGMA user_version.
-import type Database from 'better-sqlite3';
+// The store's tables as a new store gets them, one comment per column. A store written by an
+// earlier release is brought to the same tables by the numbered steps in migrations.ts, whose last
+// step's number is the version of these tables.
 
-export const SCHEMA_VERSION = 2;
-
-const DDL = `
+export const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,         -- URL path segment, [\\w-][\\w.-]*
@@ -121,7 +120,6 @@ CREATE TABLE IF NOT EXISTS series (
   chain INTEGER                      -- id of the first series of its version chain
 );
 -- (tid, inbox_id): a message page finds its thread's series by both; inbox_id alone would scan an inbox's series
-DROP INDEX IF EXISTS series_tid;
 CREATE INDEX IF NOT EXISTS series_tid_inbox ON series (tid, inbox_id);
 CREATE INDEX IF NOT EXISTS series_inbox_ts ON series (inbox_id, ts);
 CREATE INDEX IF NOT EXISTS series_chain ON series (chain);
@@ -174,15 +172,3 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 -- merging segments 8 at a time instead of 4 makes bulk ingest ~15% cheaper for the same query speed
 INSERT INTO fts (fts, rank) VALUES ('automerge', 8);
 `;
-
-export function applySchema(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`store schema ${version} is newer than this lorekeeper (${SCHEMA_VERSION}); upgrade lorekeeper`);
-  }
-  if (version === SCHEMA_VERSION) return;
-  db.exec('BEGIN');
-  db.exec(DDL);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  db.exec('COMMIT');
-}

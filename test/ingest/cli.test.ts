@@ -34,14 +34,15 @@ describe('lorekeeper ingest', () => {
       fixture('vsock-multicid.thread.mbox'),
       '/no/such/file.mbox',
     ]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
+    expect(r.stderr).not.toContain('--help');
     expect(r.stderr).toContain('cannot read /no/such/file.mbox: no such file or directory');
     expect(existsSync(dir)).toBe(false);
   });
 
   it('refuses a directory that is not a Maildir', () => {
     const r = runCli(['ingest', '--data', tempDir(), '--inbox', 'x', tempDir()]);
-    expect(r.status).toBe(2);
+    expect(r.status).toBe(1);
     expect(r.stderr).toContain('not a Maildir');
   });
 
@@ -53,6 +54,7 @@ describe('lorekeeper ingest', () => {
       runCli(['ingest', '--data', tempDir(), '--inbox', '../x', fixture('seed-000-qemu-devel.eml')]).stderr,
     ).toContain('invalid inbox name');
     expect(runCli(['ingest', '--bogus']).status).toBe(2);
+    expect(runCli(['ingest', '--data', tempDir(), '--inbox', 'x']).status).toBe(2);
   });
 
   it('takes one message on standard input, as a mail server pipes it', () => {

@@ -1,0 +1,72 @@
+// Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
+// each in its own transaction, so an upgrade killed midway resumes at the step it was in.
+import type { Db } from './open-database.js';
+import { DDL } from './schema.js';
+
+export interface Migration {
+  /** user_version once this step is done: the previous step's plus one. */
+  version: number;
+  /** What changes, in a line: printed while upgrading. */
+  what: string;
+  up: (db: Db) => void;
+}
+
+/** The first release's store (user_version 2) is the oldest that can be upgraded. */
+const OLDEST = 2;
+
+/**
+ * Every change to schema.ts after release 0.1, in order. A step leaves the store exactly as a new
+ * store of its version (test/store/migrations.test.ts compares them), derived data included.
+ */
+export const MIGRATIONS: Migration[] = [];
+
+/** PRAGMA user_version of a store holding exactly schema.ts's tables. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? OLDEST;
+
+export class StoreVersionError extends Error {}
+
+/** The store's schema version (0 for a new, empty file). */
+export function storeVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Migrations a store at `version` still needs. */
+export function pendingMigrations(version: number): Migration[] {
+  return MIGRATIONS.filter((m) => m.version > version);
+}
+
+/**
+ * Create the tables of a new store, or upgrade an old one; `log` hears each step. Throws
+ * StoreVersionError for a store newer than this lorekeeper or older than any release it upgrades.
+ */
+export function migrate(db: Db, log: (line: string) => void = () => {}): void {
+  const version = storeVersion(db);
+  if (version > SCHEMA_VERSION) {
+    throw new StoreVersionError(
+      `the store's schema ${version} is newer than this lorekeeper's (${SCHEMA_VERSION}): upgrade lorekeeper`,
+    );
+  }
+  if (version === SCHEMA_VERSION) return;
+  if (version === 0) {
+    db.transaction(() => {
+      if (storeVersion(db) !== 0) return;
+      db.exec(DDL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+    return;
+  }
+  if (version < OLDEST) {
+    throw new StoreVersionError(
+      `the store's schema ${version} predates release 0.1 and cannot be upgraded: ingest its mail again`,
+    );
+  }
+  for (const m of pendingMigrations(version)) {
+    db.transaction(() => {
+      // another process (a second server worker, an ingest) may have taken this step meanwhile
+      if (storeVersion(db) !== m.version - 1) return;
+      log(`upgrading the store to schema ${m.version}: ${m.what}`);
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}
