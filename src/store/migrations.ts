@@ -1,7 +1,8 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { DDL } from './schema.js';
+import { DDL, FTS_DDL } from './schema.js';
+import { reindexFullText } from './full-text.js';
 
 export interface Migration {
   /** user_version once this step is done: the previous step's plus one. */
@@ -18,7 +19,17 @@ const OLDEST = 2;
  * Every change to schema.ts after release 0.1, in order. A step leaves the store exactly as a new
  * store of its version (test/store/migrations.test.ts compares them), derived data included.
  */
-export const MIGRATIONS: Migration[] = [];
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 3,
+    what: 'a full-text index whose rows can be deleted (for messages removed upstream)',
+    up(db) {
+      db.exec('DROP TABLE fts');
+      db.exec(FTS_DDL);
+      reindexFullText(db);
+    },
+  },
+];
 
 /** PRAGMA user_version of a store holding exactly schema.ts's tables. */
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? OLDEST;

@@ -2,6 +2,19 @@
 // earlier release is brought to the same tables by the numbered steps in migrations.ts, whose last
 // step's number is the version of these tables.
 
+/**
+ * Full text, rowid = msg.num; columns are public-inbox's search prefixes. Contentless: the text
+ * lives in the raw blobs, the index only points at messages; a removed message's row can be deleted.
+ */
+export const FTS_DDL = `
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+  s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l,
+  content = '', contentless_delete = 1, tokenize = 'porter unicode61 tokenchars ''_'''
+);
+-- merging segments 8 at a time instead of 4 makes bulk ingest ~15% cheaper for the same query speed
+INSERT INTO fts (fts, rank) VALUES ('automerge', 8);
+`;
+
 export const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY,
@@ -163,12 +176,4 @@ CREATE TABLE IF NOT EXISTS list_id (
 );
 CREATE INDEX IF NOT EXISTS list_id_lid ON list_id (lid);
 
--- full text, rowid = msg.num; columns are public-inbox's search prefixes. Contentless: the text
--- lives in the raw blobs, the index only points at messages.
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-  s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l,
-  content = '', tokenize = 'porter unicode61 tokenchars ''_'''
-);
--- merging segments 8 at a time instead of 4 makes bulk ingest ~15% cheaper for the same query speed
-INSERT INTO fts (fts, rank) VALUES ('automerge', 8);
-`;
+${FTS_DDL}`;

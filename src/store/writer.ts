@@ -3,6 +3,7 @@ import type { Db, Statement } from './open-database.js';
 import { RAW_CODEC } from './raw-codec.js';
 import { ThreadLinker } from './thread-linker.js';
 import { SeriesWriter } from './series-writer.js';
+import { FullTextWriter } from './full-text.js';
 import type { AnalyzedMessage, FtsFields } from '../mail/analyze.js';
 
 export interface Inbox {
@@ -33,6 +34,7 @@ export class StoreWriter {
   private readonly db: Db;
   private readonly threads: ThreadLinker;
   private readonly series: SeriesWriter;
+  private readonly fullText: FullTextWriter;
   private readonly st: Record<string, Statement>;
   /**
    * Full-text rows wait for the commit: FTS5 flushes its pending terms to disk at every statement
@@ -46,6 +48,7 @@ export class StoreWriter {
     this.db = db;
     this.threads = new ThreadLinker(db);
     this.series = new SeriesWriter(db);
+    this.fullText = new FullTextWriter(db);
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
@@ -67,8 +70,6 @@ export class StoreWriter {
                     VALUES (@num, @inbox, @tid, @sid, @ts, @ds, @blob, @mid, @chash, @subject, @fromNames, @fromAddr,
                       @refs, @doc, @quarantine, @hasDiff, @pv, @pc, @pt, @pf, @irt, @b4Diff, @b4Diffstat, @changeId, @baseCommit)`),
       trailerInsert: p('INSERT INTO msg_trailer (num, pos, name, value) VALUES (?, ?, ?, ?)'),
-      ftsInsert: p(`INSERT INTO fts (rowid, s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l)
-                    VALUES (@num, @s, @f, @t, @c, @nq, @q, @n, @dfn, @dfa, @dfb, @dfhh, @dfctx, @m, @l)`),
       oidInsert: p('INSERT INTO blob_oid (num, post, oid) VALUES (?, ?, ?)'),
       patchIdInsert: p('INSERT INTO patchid (num, patchid) VALUES (?, ?)'),
       listIdInsert: p('INSERT INTO list_id (num, lid) VALUES (?, ?)'),
@@ -97,7 +98,7 @@ export class StoreWriter {
 
   /** Commit the batch, with the series of every thread it changed assembled again. */
   commit(): void {
-    for (const row of this.pendingFts) this.st.ftsInsert.run(row);
+    for (const row of this.pendingFts) this.fullText.add(row.num, row);
     this.pendingFts = [];
     const tids = [...this.touchedThreads, ...this.threads.takeMerged()];
     this.touchedThreads = new Set();

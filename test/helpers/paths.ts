@@ -1,7 +1,7 @@
 // Where test inputs live: the project's fixtures and the shared corpus beside the repository.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,4 +14,14 @@ export const corpus = (name: string) => join(CORPUS, name);
 
 export function tempDir(prefix = 'lk-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Whether the shared corpus file is beside the clone; a long test that needs it skips its suite
+ * when it is not, and says so (a user's clone has no ../shared).
+ */
+export function haveCorpus(name: string): boolean {
+  if (existsSync(corpus(name))) return true;
+  console.warn(`skipped: ${corpus(name)} is not there (../shared comes with CI, not with a clone)`);
+  return false;
 }

@@ -3,7 +3,7 @@ import seedrandom from 'seedrandom';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
-import { corpus, tempDir } from '../helpers/paths.js';
+import { corpus, haveCorpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli, startCli } from '../helpers/cli.js';
 import { openReader } from '../helpers/store.js';
@@ -34,7 +34,7 @@ async function ingestKilledAfter(dir: string, source: string, ms: number): Promi
   return committed(dir);
 }
 
-describe('an ingest killed with SIGKILL', () => {
+describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('an ingest killed with SIGKILL', () => {
   let source: string;
   let reference: string;
   /** How long an uninterrupted ingest of the input takes here. */

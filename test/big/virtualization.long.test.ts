@@ -4,7 +4,7 @@ import { messageIds } from '../../src/mail/message-id.js';
 import { analyzeMessage } from '../../src/mail/analyze.js';
 import type { StoreReader } from '../../src/store/reader.js';
 import type { Db } from '../../src/store/open-database.js';
-import { corpus, tempDir } from '../helpers/paths.js';
+import { corpus, haveCorpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
 import { openReader } from '../helpers/store.js';
@@ -14,7 +14,7 @@ import type { App } from '../../src/serve/app.js';
 /** Every 50th message of the archive is compared with what the store gives back. */
 const SAMPLE_EVERY = 50;
 
-describe('the whole virtualization list (27,573 real messages)', () => {
+describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('the whole virtualization list (27,573 real messages)', () => {
   const dir = tempDir();
   let summary: ReturnType<typeof jsonSummary>;
   let db: Db;
