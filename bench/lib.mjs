@@ -591,13 +591,14 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
  * `ready()` waits (up to 60 s) until `probeUrl` answers 2xx/3xx; `exited()` says how it ended,
  * if it did; `stop()` ends it (TERM, KILL after 10 s).
  */
-export function startServe(dataDir, port, { logFile, probeUrl }) {
+export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false }) {
   let exit;
   const fd = openSync(logFile, 'a');
   const child = spawn(
     process.execPath,
     [LOREKEEPER, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port)],
-    { stdio: ['ignore', fd, fd] },
+    // debugCache: every answer says whether the response cache held it (X-Cache)
+    { stdio: ['ignore', fd, fd], env: { ...process.env, ...(debugCache ? { LOREKEEPER_DEBUG_CACHE: '1' } : {}) } },
   );
   closeSync(fd);
   child.on('exit', (code, signal) => {

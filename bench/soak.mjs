@@ -379,7 +379,7 @@ const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
 const base = `${origin}/${INBOX}/`;
 const serveLog = join(work, 'serve.log');
-const server = startServe(dataDir, port, { logFile: serveLog, probeUrl: base });
+const server = startServe(dataDir, port, { logFile: serveLog, probeUrl: base, debugCache: true });
 cleanups.push(() => server.stop());
 try {
   await server.ready();

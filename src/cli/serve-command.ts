@@ -3,8 +3,9 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { startServer } from '../serve/server.js';
+import { canonicalOrigin } from '../serve/app.js';
 import { openStoreToServe } from '../store/open-database.js';
-import { parse, required, integer } from './args.js';
+import { parse, required, integer, UsageError } from './args.js';
 
 /** Response cache of the whole server, shared out between its workers. */
 const CACHE_BYTES = 256 * 1024 * 1024;
@@ -15,6 +16,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     host: { type: 'string' },
     port: { type: 'string' },
     workers: { type: 'string' },
+    'base-url': { type: 'string' },
   });
   const dataDir = required(values.data, '--data');
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
@@ -27,7 +29,24 @@ export async function serveCommand(args: string[]): Promise<number> {
     64,
   );
 
-  const serve = () => startServer({ dataDir, host, port, logger: true, cacheBytes: Math.floor(CACHE_BYTES / workers) });
+  const baseUrl = values['base-url'] ?? process.env.LOREKEEPER_BASE_URL;
+  if (baseUrl !== undefined) {
+    try {
+      canonicalOrigin(baseUrl);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const serve = () =>
+    startServer({
+      dataDir,
+      host,
+      port,
+      baseUrl,
+      logger: true,
+      cacheBytes: Math.floor(CACHE_BYTES / workers),
+      debugCache: process.env.LOREKEEPER_DEBUG_CACHE === '1',
+    });
   if (workers === 1) {
     const { url } = await serve();
     process.stderr.write(`lorekeeper: serving ${url}/\n`);

@@ -3,14 +3,14 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Readable, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { openStoreToServe, type Db } from '../store/open-database.js';
 import { StoreReader } from '../store/reader.js';
 import { SearchIndex } from '../store/search-index.js';
 import { SeriesReader } from '../store/series-reader.js';
 import { Site } from './site.js';
-import { dispatch, type RequestContext } from './router.js';
+import { dispatch, type Method, type RequestContext } from './router.js';
 import { parseQuery } from './query.js';
 import { ResponseCache, type CachedResponse } from './response-cache.js';
 import type { Page } from './response.js';
@@ -28,8 +28,8 @@ import './routes/redirects.js';
 const MAX_URL = 8192;
 /** Request bodies (search downloads, attachment buttons) are tiny; public-inbox stops at 10 MiB. */
 const MAX_BODY = 64 * 1024;
-/** Methods any URL answers; POST only where public-inbox takes it (search downloads). */
-const ALLOWED = 'GET, HEAD, POST';
+/** Methods the router hears; each route says which of them it takes (the rest answer 405). */
+const METHODS: Method[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 /** Milliseconds a client has to send its request headers. */
 const HEADERS_TIMEOUT = 10_000;
 /** Bodies smaller than this are not worth compressing. */
@@ -80,6 +80,15 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
 
 export interface AppOptions {
   dataDir: string;
+  /**
+   * The archive's canonical URL (`https://host[:port]`), which every absolute URL uses (feeds,
+   * help and mirror pages), as public-inbox's publicinbox.NAME.url. Without it they follow the
+   * request's Host header, which then keys the response cache so one client cannot choose
+   * another's links.
+   */
+  baseUrl?: string;
+  /** Tell each answer whether the response cache held it (an X-Cache header), for benchmarks. */
+  debugCache?: boolean;
   /** Milliseconds a client has to send its request headers (tests shorten it). */
   headersTimeoutMs?: number;
   /** Response cache size; 0 turns caching off. */
@@ -90,11 +99,26 @@ export interface AppOptions {
 export interface App {
   fastify: FastifyInstance;
   db: Db;
+  cache: ResponseCache;
 }
 
-function origin(req: FastifyRequest): string {
+/** `scheme://host[:port]` from a configured base URL; anything else is refused at start. */
+export function canonicalOrigin(baseUrl: string): string {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    throw new Error(`--base-url ${JSON.stringify(baseUrl)} is not a URL`);
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.pathname !== '/' || u.search || u.username) {
+    throw new Error(`--base-url ${JSON.stringify(baseUrl)} must be http(s)://host[:port]/ with nothing after the host`);
+  }
+  return u.origin;
+}
+
+function hostOrigin(req: FastifyRequest): string {
   const host = req.headers.host ?? '';
-  return `http://${HOST.test(host) ? host : '127.0.0.1'}`;
+  return `http://${HOST.test(host) ? host.toLowerCase() : '127.0.0.1'}`;
 }
 
 function acceptsGzip(req: FastifyRequest): boolean {
@@ -105,6 +129,18 @@ function etagOf(body: Buffer, generation: number): string {
   return `"${generation.toString(36)}-${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"`;
 }
 
+/** The gzipped representation is another one and has its own ETag (RFC 9110 8.8.3). */
+const gzipEtag = (etag: string) => etag.replace(/"$/, '-gz"');
+
+/** If-None-Match names this ETag (weak comparison, as RFC 9110 13.1.2 asks for GET and HEAD). */
+function notModified(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
 export async function buildApp(opts: AppOptions): Promise<App> {
   // a small page cache: the OS caches the file for every worker, and a big per-worker one only
   // makes each worker's memory creep up as more of the store is read
@@ -112,6 +148,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const reader = new StoreReader(db);
   const site = new Site(reader, new SearchIndex(db), new SeriesReader(db));
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);
+  const baseOrigin = opts.baseUrl === undefined ? undefined : canonicalOrigin(opts.baseUrl);
 
   const fastify = Fastify({
     logger: opts.logger ? { level: 'warn' } : false,
@@ -149,24 +186,25 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       .send(STATUS_CODES[status] ?? 'Error');
   });
 
-  const send = (req: FastifyRequest, reply: FastifyReply, c: CachedResponse, cached: boolean): FastifyReply => {
-    reply
-      .code(c.status)
-      .headers(c.headers)
-      .header('X-Cache', cached ? 'hit' : 'miss');
+  /** Send an answer; `key` is its cache key when the cache holds it, `hit` whether it came from there. */
+  const send = (req: FastifyRequest, reply: FastifyReply, c: CachedResponse, key?: string, hit = false) => {
+    reply.code(c.status).headers(c.headers);
+    if (opts.debugCache) reply.header('X-Cache', hit ? 'hit' : 'miss');
+    const gzip = c.body.length >= MIN_GZIP && COMPRESSIBLE.test(c.headers['Content-Type'] ?? '');
+    if (gzip) reply.header('Vary', 'Accept-Encoding');
+    const zipped = gzip && acceptsGzip(req);
     if (c.etag) {
-      reply.header('ETag', c.etag);
-      if (req.headers['if-none-match'] === c.etag) return reply.code(304).send();
+      const etag = zipped ? gzipEtag(c.etag) : c.etag;
+      reply.header('ETag', etag);
+      if (notModified(req.headers['if-none-match'], etag)) return reply.code(304).send();
     }
-    if (c.body.length >= MIN_GZIP && COMPRESSIBLE.test(c.headers['Content-Type'] ?? '')) {
-      reply.header('Vary', 'Accept-Encoding');
-      if (acceptsGzip(req)) {
-        if (!c.gzipped) {
-          c.gzipped = gzipSync(c.body, { level: 6 });
-          cache.grew(c.gzipped.length);
-        }
-        return reply.header('Content-Encoding', 'gzip').send(c.gzipped);
+    if (zipped) {
+      if (!c.gzipped) {
+        const gzipped = gzipSync(c.body, { level: 6 });
+        if (key === undefined) c.gzipped = gzipped;
+        else cache.addGzipped(key, c, gzipped);
       }
+      return reply.header('Content-Encoding', 'gzip').send(c.gzipped);
     }
     return reply.send(c.body);
   };
@@ -179,13 +217,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    const method = req.method as RequestContext['method'];
+    const method = req.method as Method;
     const generation = reader.generation();
-    const key = `${path}?${rawQuery}`;
-    if (method !== 'POST' && cache) {
+    const origin = baseOrigin ?? hostOrigin(req);
+    // without a base URL, pages print the Host they were asked under: it is part of the key
+    const key = `${baseOrigin ? '' : origin} ${path}?${rawQuery}`;
+    const readOnly = method === 'GET' || method === 'HEAD';
+    if (readOnly) {
       cache.sync(generation);
       const hit = cache.get(key);
-      if (hit) return send(req, reply, hit, true);
+      if (hit) return send(req, reply, hit, key, true);
     }
     const ctx: RequestContext = {
       site,
@@ -193,31 +234,35 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       path,
       rawQuery,
       query: parseQuery(rawQuery),
-      origin: origin(req),
+      origin,
       body: typeof req.body === 'string' ? req.body : '',
       referer: String(req.headers.referer ?? ''),
     };
     // one snapshot per request: an ingest committing meanwhile never shows half a thread
     const { d, snapshot } = inSnapshot(ctx);
-    if (d.kind === 'method-not-allowed')
-      return reply.code(405).header('Allow', 'GET, HEAD').type('text/plain; charset=UTF-8').send('Method Not Allowed');
-    const page: Page = d.page ?? { status: 404, type: 'text/plain; charset=UTF-8', body: 'Not Found', cache: true };
+    if (d.kind === 'method-not-allowed') {
+      return reply.code(405).header('Allow', d.allow).type('text/plain; charset=UTF-8').send('Method Not Allowed');
+    }
+    const page: Page = d.page ?? { status: 404, type: 'text/plain; charset=UTF-8', body: 'Not Found' };
     const headers: Record<string, string> = { 'Content-Type': page.type, ...page.headers };
-    if (page.body instanceof Readable) {
-      return reply.code(page.status).headers(headers).send(page.body);
+    if (typeof page.body === 'function') {
+      reply.code(page.status).headers(headers);
+      return method === 'HEAD' ? reply.send() : reply.send(page.body());
     }
     const body = Buffer.isBuffer(page.body) ? page.body : Buffer.from(page.body, 'utf8');
-    const cacheable = method !== 'POST' && page.cache !== false && (page.cache === true || page.status < 400);
+    const cacheable = readOnly && page.cache !== false && page.status < 400;
     const entry: CachedResponse = { status: page.status, headers, body, etag: cacheable ? etagOf(body, snapshot) : '' };
     // a page read from a newer store than the cache was synced to waits for the next request
-    if (cacheable && snapshot === generation) cache.set(key, entry);
-    return send(req, reply, entry, false);
+    if (cacheable && snapshot === generation) {
+      cache.set(key, entry);
+      return send(req, reply, entry, key);
+    }
+    return send(req, reply, entry);
   };
 
-  fastify.route({ method: ['GET', 'HEAD', 'POST'], url: '/', handler: handle });
-  fastify.setNotFoundHandler((_req, reply) =>
-    reply.code(405).header('Allow', ALLOWED).type('text/plain; charset=UTF-8').send('Method Not Allowed'),
-  );
+  fastify.route({ method: METHODS, url: '/', handler: handle });
+  // methods Fastify does not route (TRACE, ...) get the same 405 with the methods the URL takes
+  fastify.setNotFoundHandler(handle);
   fastify.addHook('onClose', async () => db.close());
-  return { fastify, db };
+  return { fastify, db, cache };
 }

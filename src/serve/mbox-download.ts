@@ -26,27 +26,30 @@ export function mboxGz(reader: StoreReader, nums: number[], filename: string): P
   };
 }
 
-/** The same, streamed: for downloads as big as a whole inbox. */
+/** The same, streamed: for downloads as big as a whole inbox. Nothing is read before it is sent. */
 export function mboxGzStream(reader: StoreReader, numbers: () => Iterable<number[]>, filename: string): Page {
-  const batches = numbers()[Symbol.iterator]();
-  const source = new Readable({
-    read() {
-      const next = batches.next();
-      if (next.done) return void this.push(null);
-      this.push(
-        Buffer.concat(
-          next.value
-            .map((n) => reader.raw(n))
-            .filter((r): r is Buffer => !!r)
-            .map(toMboxrd),
-        ),
-      );
-    },
-  });
+  const stream = () => {
+    const batches = numbers()[Symbol.iterator]();
+    const source = new Readable({
+      read() {
+        const next = batches.next();
+        if (next.done) return void this.push(null);
+        this.push(
+          Buffer.concat(
+            next.value
+              .map((n) => reader.raw(n))
+              .filter((r): r is Buffer => !!r)
+              .map(toMboxrd),
+          ),
+        );
+      },
+    });
+    return source.pipe(createGzip({ level: GZIP_LEVEL }));
+  };
   return {
     status: 200,
     type: 'application/gzip',
-    body: source.pipe(createGzip({ level: GZIP_LEVEL })),
+    body: stream,
     headers: { 'Content-Disposition': `inline; filename=${filename}.mbox.gz` },
     cache: false,
   };

@@ -5,10 +5,17 @@ export interface Page {
   status: number;
   /** Content-Type header value. */
   type: string;
-  /** A stream for downloads too big to hold (never cached). */
-  body: string | Buffer | Readable;
+  /**
+   * A stream for downloads too big to hold (never cached), made only when the body is sent:
+   * HEAD builds none of it.
+   */
+  body: string | Buffer | (() => Readable);
   headers?: Record<string, string>;
-  /** Keep for later requests until the store changes (GET 200s and redirects by default). */
+  /**
+   * Keep for later requests until the store changes: by default GET answers below 400. Errors
+   * are not kept (anyone can ask for endless distinct junk URLs), nor answers that depend on more
+   * than the URL and the store (a Referer, the clock).
+   */
   cache?: boolean;
 }
 
@@ -21,7 +28,7 @@ export function html(body: string, status = 200): Page {
 
 /** Plain errors as public-inbox sends them: the status text, no newline. */
 export function plain(status: number, body: string, headers?: Record<string, string>): Page {
-  return { status, type: TEXT, body, headers, cache: status < 500 };
+  return { status, type: TEXT, body, headers };
 }
 
 export function redirect(status: 301 | 302, location: string): Page {

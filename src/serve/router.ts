@@ -6,16 +6,21 @@ import type { Site, InboxView } from './site.js';
 import { asciiHtml } from './html/escape.js';
 import { midUnescape } from '../mail/message-id.js';
 
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';
+
 export interface RequestContext {
   site: Site;
-  method: 'GET' | 'HEAD' | 'POST';
+  method: Method;
   /** Raw path, percent-encoded as sent. */
   path: string;
   rawQuery: string;
   query: Query;
   /** POST body, if any. */
   body: string;
-  /** `scheme://host` of this request, for the absolute URLs redirects and feeds need. */
+  /**
+   * `scheme://host` of the archive for the absolute URLs feeds and help pages print: the configured
+   * base URL, else the request's Host (which then keys the response cache).
+   */
   origin: string;
   /** Referer header, '' when absent. */
   referer: string;
@@ -32,39 +37,54 @@ export interface Target {
 
 export type Handler = (ctx: RequestContext, m: RegExpExecArray) => Page | undefined;
 
+/** Whether a route takes POST for this request (search downloads, attachment buttons). */
+export type PostRule = boolean | ((ctx: RequestContext) => boolean);
+
+/** What a route matches paths with: a RegExp, or anything with the same `exec`. */
+export interface Matcher {
+  exec(path: string): RegExpExecArray | null;
+}
+
 interface Route {
-  re: RegExp;
+  re: Matcher;
   handler: Handler;
-  /** POST is accepted (search downloads, attachment buttons). */
-  post?: boolean;
+  post?: PostRule;
 }
 
 const routes: Route[] = [];
 
 /** Register a route; order matters, as in WWW.pm. */
-export function route(re: RegExp, handler: Handler, opts: { post?: boolean } = {}): void {
+export function route(re: Matcher, handler: Handler, opts: { post?: PostRule } = {}): void {
   routes.push({ re, handler, post: opts.post });
 }
 
-export type Dispatch = { kind: 'page'; page: Page | undefined } | { kind: 'method-not-allowed' };
+export type Dispatch = { kind: 'page'; page: Page | undefined } | { kind: 'method-not-allowed'; allow: string };
+
+const takesPost = (r: Route, ctx: RequestContext) => (typeof r.post === 'function' ? r.post(ctx) : !!r.post);
 
 /**
  * The first route that matches and answers; a handler returning undefined passes to the next.
- * Synchronous, so that a caller can run it inside one read transaction.
+ * Synchronous, so that a caller can run it inside one read transaction. A method the matching
+ * routes do not take is refused with the methods they do.
  */
 export function dispatch(ctx: RequestContext): Dispatch {
   let refused = false;
+  let post = false;
   for (const r of routes) {
     const m = r.re.exec(ctx.path);
     if (!m) continue;
-    if (ctx.method === 'POST' && !r.post) {
+    const postOk = takesPost(r, ctx);
+    post ||= postOk;
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && !(ctx.method === 'POST' && postOk)) {
       refused = true;
       continue;
     }
     const page = r.handler(ctx, m);
     if (page) return { kind: 'page', page };
   }
-  return refused ? { kind: 'method-not-allowed' } : { kind: 'page', page: undefined };
+  return refused
+    ? { kind: 'method-not-allowed', allow: post ? 'GET, HEAD, POST' : 'GET, HEAD' }
+    : { kind: 'page', page: undefined };
 }
 
 /** `[\w-][\w.-]*`: an inbox name in a URL. */

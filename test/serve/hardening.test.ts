@@ -81,15 +81,24 @@ describe('HTTP hardening', () => {
   });
   afterAll(async () => server.close());
 
-  it('answers only GET, HEAD and POST, and POST only where a search download takes it', async () => {
-    for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) {
-      const r = await http(port, method, '/iommu/');
-      expect([method, r.status]).toEqual([method, 405]);
-      expect(r.headers.allow).toBe('GET, HEAD, POST');
-      expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+  it('answers only GET, HEAD and POST, and POST only where a search download takes it, saying which', async () => {
+    const allowed: [string, string][] = [
+      ['/iommu/', 'GET, HEAD'],
+      ['/iommu/?q=s:pasid', 'GET, HEAD, POST'],
+      [midUrl('iommu', PATCH1), 'GET, HEAD'],
+      [`${midUrl('iommu', PATCH1)}?x=m&q=pasid`, 'GET, HEAD, POST'],
+    ];
+    for (const [url, allow] of allowed) {
+      for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) {
+        const r = await http(port, method, url);
+        expect([method, url, r.status, r.headers.allow]).toEqual([method, url, 405, allow]);
+        expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+      }
     }
-    const post = await http(port, 'POST', midUrl('iommu', PATCH1, 'raw'));
-    expect([post.status, post.headers.allow]).toEqual([405, 'GET, HEAD']);
+    for (const url of [midUrl('iommu', PATCH1, 'raw'), midUrl('iommu', PATCH1), '/iommu/']) {
+      const post = await http(port, 'POST', url);
+      expect([url, post.status, post.headers.allow]).toEqual([url, 405, 'GET, HEAD']);
+    }
     const head = await http(port, 'HEAD', midUrl('iommu', PATCH1));
     expect([head.status, head.body]).toEqual([200, '']);
   });

@@ -1,8 +1,9 @@
 // The header block atop a message (View::_msg_page_prepare_obuf): From, To/Cc folded at 72
 // columns, Subject, Date, Message-ID and In-Reply-To, each escaped, ids linked.
 import { asciiHtml } from './escape.js';
-import { midEscape } from '../../mail/message-id.js';
+
 import type { DocHeaders } from '../../mail/message-doc.js';
+import { midPath } from './mid-path.js';
 
 const COLS = 72;
 
@@ -21,7 +22,7 @@ export function linkMids(value: string, prefix: string, withRaw: boolean): strin
   let last = 0;
   for (const m of value.matchAll(/<([^>]+)>/g)) {
     out += asciiHtml(value.slice(last, m.index));
-    const href = `${prefix}/${asciiHtml(midEscape(m[1]))}/`;
+    const href = `${prefix}/${midPath(m[1])}/`;
     out += `&lt;<a\nhref="${href}">${asciiHtml(m[1])}</a>&gt;`;
     if (withRaw) out += ` (<a\nhref="${href}raw">raw</a>)`;
     last = m.index + m[0].length;
@@ -58,7 +59,7 @@ export function renderHeaderBlock({ h, mids, inReplyTo }: HeaderBlockInput): str
   const irt = h['in-reply-to'];
   if (irt?.length) for (const v of irt) out += `In-Reply-To: ${linkMids(v, '..', false)}\n`;
   else if (inReplyTo !== undefined) {
-    out += `In-Reply-To: &lt;<a\nhref="../${asciiHtml(midEscape(inReplyTo))}/">${asciiHtml(inReplyTo)}</a>&gt;\n`;
+    out += `In-Reply-To: &lt;<a\nhref="../${midPath(inReplyTo)}/">${asciiHtml(inReplyTo)}</a>&gt;\n`;
   }
   return out;
 }

@@ -2,10 +2,11 @@
 // depth, repeated subject words elided, ghosts as [not found], the page's message in bold.
 import { buildThreadTree, walkTree, type TreeNode } from '../../mail/thread-tree.js';
 import { normalizeSubject } from '../../mail/subject.js';
-import { midAnchor, midEscape } from '../../mail/message-id.js';
+import { midAnchor } from '../../mail/message-id.js';
 import type { MessageRow } from '../../store/reader.js';
 import { asciiHtml } from './escape.js';
 import { fmtTs } from './dates.js';
+import { midPath } from './mid-path.js';
 
 export type Node = TreeNode<MessageRow>;
 
@@ -109,7 +110,7 @@ export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Ske
   walkTree(layout.roots, (n, level) => {
     const indent = indentFor(level) + childPrefix(level);
     if (!n.msg) {
-      const href = `${opts.upfx}${asciiHtml(midEscape(n.mid))}/`;
+      const href = `${opts.upfx}${midPath(n.mid)}/`;
       const d = `     [not found] ${indent}`;
       if (opts.anchors) {
         const id = midAnchor(n.mid);
@@ -138,7 +139,7 @@ export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Ske
       const id = midAnchor(m.mid);
       rows.set(m.mid, `${d}<a\nhref="#m${id}">${end}`);
       html += `${d}<a\nhref="#m${id}"\nid=r${id}>${end}`;
-    } else html += `${d}<a\nhref="${opts.upfx}${asciiHtml(midEscape(m.mid))}/">${end}`;
+    } else html += `${d}<a\nhref="${opts.upfx}${midPath(m.mid)}/">${end}`;
   });
   return { html, next, prev, rows };
 }

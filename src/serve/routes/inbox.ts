@@ -29,7 +29,7 @@ route(/^\/_\/([\w-]+\.css)$/, (_ctx, m) => stylesheet(m[1]));
 route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
   if (!ctx.site.inbox(m[1])) return undefined;
   const qs = ctx.rawQuery ? `?${ctx.rawQuery}` : '';
-  return redirect(301, `${ctx.origin}/${m[1]}/${qs}`);
+  return redirect(301, `/${m[1]}/${qs}`);
 });
 
 route(
@@ -38,11 +38,11 @@ route(
     const ib = ctx.site.inbox(m[1]);
     if (!ib) return undefined;
     if (ctx.query.has('q')) return searchInbox(ctx, ib);
-    if (ctx.method === 'POST') return plain(404, 'Not Found');
     const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
     return html(page.html, page.status);
   },
-  { post: true },
+  // POST only for search downloads (lei, b4)
+  { post: (ctx) => ctx.query.has('q') },
 );
 
 route(new RegExp(`^/${INBOX}/(?:atom\\.xml|new\\.atom)$`), (ctx, m) => {
@@ -72,8 +72,7 @@ route(new RegExp(`^/${INBOX}/_/text(?:/(.*))?$`), (ctx, m) => {
   const ib = ctx.site.inbox(m[1]);
   if (!ib) return undefined;
   const rest = m[2];
-  if (rest === undefined || rest === '' || rest === 'help')
-    return redirect(302, `${ctx.origin}/${ib.name}/_/text/help/`);
+  if (rest === undefined || rest === '' || rest === 'help') return redirect(302, `/${ib.name}/_/text/help/`);
   const k = /^([a-z]+)\/(raw)?$/.exec(rest);
   if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1]))
     return html(`<pre>404 Not Found (${asciiHtml(rest)})</pre>`, 404);

@@ -69,7 +69,8 @@ function attachmentPage(ctx: RequestContext, inboxName: string, midRaw: string, 
     type: 'application/octet-stream',
     body,
     headers: { 'Content-Disposition': `attachment; filename=${fn}` },
-    cache: ctx.method !== 'POST',
+    // the Referer decided this answer: a cached copy would hand it to a foreign page too
+    cache: false,
   };
 }
 

@@ -1,6 +1,6 @@
 // Redirects and fallbacks, registered last: /MID -> /MID/, /t -> /t/#u, /R -> #R, legacy /m/ /t/ /f/
 // URLs, Message-IDs with an unescaped '/', and a bare /MID/ (no inbox) to the inbox holding it.
-import { route, INBOX, MID, type RequestContext } from '../router.js';
+import { route, INBOX, MID, type Matcher, type RequestContext } from '../router.js';
 import { plain, redirect, type Page } from '../response.js';
 import { rawPage, showMessage } from './message.js';
 import { showThread, threadMbox, threadAtom } from './thread.js';
@@ -8,11 +8,12 @@ import { midEscape, midUnescape } from '../../mail/message-id.js';
 
 /**
  * 301 to a Message-ID's URL in an inbox (WWW::r301): the id keeps its escapes except %40,
- * which becomes '@' again, and the query string follows.
+ * which becomes '@' again, and the query string follows. Locations are relative to the host
+ * (public-inbox's are absolute): a forged Host header never reaches them.
  */
 function r301(ctx: RequestContext, inbox: string, midRaw: string | undefined, suffix = ''): Page | undefined {
   if (!ctx.site.inbox(inbox)) return undefined;
-  let url = `${ctx.origin}/${inbox}/`;
+  let url = `/${inbox}/`;
   if (midRaw !== undefined) url += `${midRaw.replace(/%40/g, '@')}/${suffix}`;
   if (ctx.rawQuery) url += `?${ctx.rawQuery}`;
   return redirect(301, url);
@@ -35,7 +36,34 @@ function byEnd(ctx: RequestContext, inbox: string, midRaw: string, end: string):
   }
 }
 
-const END = '(T/|t/|t\\.mbox(?:\\.gz)?|t\\.atom|raw|)';
+/** What may follow a Message-ID's path, shortest first (a longer id wins, as a greedy regex would). */
+const ENDS = ['', 'raw', 'T/', 't/', 't.atom', 't.mbox', 't.mbox.gz'];
+const INBOX_NAME = /^[\w-][\w.-]*$/;
+
+/**
+ * `/NAME/ID/END` where ID holds a '/' (a client that did not escape it), END one of `ends`:
+ * [path, NAME, ID, END] like a RegExp match. Matched by hand: a regex with two `\S+` around a
+ * '/' backtracks quadratically over a run of slashes.
+ */
+function slashedMid(ends: readonly string[]): Matcher {
+  return {
+    exec(path) {
+      const slash = path.indexOf('/', 1);
+      if (path[0] !== '/' || slash < 0) return null;
+      const inbox = path.slice(1, slash);
+      const rest = path.slice(slash + 1);
+      if (!INBOX_NAME.test(inbox) || /\s/.test(rest)) return null;
+      for (const end of ends) {
+        if (!rest.endsWith(`/${end}`)) continue;
+        const mid = rest.slice(0, rest.length - end.length - 1);
+        if (mid.length >= 3 && mid.slice(1, -1).includes('/')) {
+          return Object.assign([path, inbox, mid, end], { index: 0, input: path }) as RegExpExecArray;
+        }
+      }
+      return null;
+    },
+  };
+}
 
 route(new RegExp(`^/${INBOX}/${MID}/([tT])$`), (ctx, m) => r301(ctx, m[1], m[2], `${m[3]}/#u`));
 route(new RegExp(`^/${INBOX}/${MID}/R/?$`), (ctx, m) => r301(ctx, m[1], m[2], '#R'));
@@ -62,15 +90,15 @@ const LEGACY: [RegExp, (m: RegExpExecArray) => string][] = [
 for (const [re, suffix] of LEGACY) route(re, (ctx, m) => r301(ctx, m[1], m[2], suffix(m)));
 
 // a Message-ID with an unescaped '/' still works for its pages
-route(new RegExp(`^/${INBOX}/(\\S+/\\S+)/${END}$`), (ctx, m) => byEnd(ctx, m[1], m[2], m[3]));
-route(new RegExp(`^/${INBOX}/(\\S+/\\S+)/([tT])$`), (ctx, m) => r301(ctx, m[1], m[2], `${m[3]}/#u`));
+route(slashedMid(ENDS), (ctx, m) => byEnd(ctx, m[1], m[2], m[3]));
+route(slashedMid(['t', 'T']), (ctx, m) => r301(ctx, m[1], m[2], `${m[3]}/#u`));
 
 /** b4's linkmask (/r/MID) and a bare /MID/ go to the inbox holding the message (NewsWWW). */
 function toOwningInbox(ctx: RequestContext, midRaw: string): Page | undefined {
   const mid = midUnescape(midRaw);
   const [inbox] = ctx.site.inboxesWithMid(mid);
   if (!inbox) return plain(404, 'Not Found');
-  return redirect(302, `${ctx.origin}/${inbox}/${midEscape(mid).replace(/%40/g, '@')}/`);
+  return redirect(302, `/${inbox}/${midEscape(mid).replace(/%40/g, '@')}/`);
 }
 
 route(/^\/r\/([^/]+)\/?$/, (ctx, m) => toOwningInbox(ctx, m[1]));

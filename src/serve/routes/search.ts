@@ -10,6 +10,18 @@ import type { MessageRow } from '../../store/reader.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/**
+ * Whether a query's matches move with the clock (`d:1.day.ago..`): it then reads the same a
+ * day apart only if it has no relative dates. Such pages are never cached.
+ */
+function dependsOnClock(q: string, at: number): boolean {
+  try {
+    return JSON.stringify(parseQuery(q, at)) !== JSON.stringify(parseQuery(q, at + 86_400));
+  } catch {
+    return false;
+  }
+}
+
 function badQuery(err: unknown): Page {
   return plain(400, `Bad query: ${err instanceof QueryError ? err.message : 'the query could not be run'}\n`);
 }
@@ -44,9 +56,11 @@ export function searchInbox(ctx: RequestContext, ib: InboxView): Page {
   if (ctx.method === 'POST' && p.x === 'm') {
     return mboxResults(ctx, ib, p.q, p.t || /^x=[^0]/.test(ctx.body.slice(0, 3)));
   }
-  const out = searchPage(ctx.site, ctx.site.search, ib, p, now(), inboxBase(ctx, ib));
-  if (out.kind === 'atom') return { status: 200, type: 'application/atom+xml', body: out.body };
-  return html(out.html, out.status);
+  const at = now();
+  const out = searchPage(ctx.site, ctx.site.search, ib, p, at, inboxBase(ctx, ib));
+  const page: Page =
+    out.kind === 'atom' ? { status: 200, type: 'application/atom+xml', body: out.body } : html(out.html, out.status);
+  return dependsOnClock(p.q, at) ? { ...page, cache: false } : page;
 }
 
 // within one thread: lei q -T and liblore's thread updates
@@ -57,10 +71,10 @@ route(
     const t = target(ctx, m[1], m[2]);
     if (!t) return undefined;
     const p = searchParams(ctx.query);
-    if (p.x !== 'm') return undefined; // a POST to a message page is not allowed otherwise
     const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
     if (!first) return plain(404, 'No results found\n');
     return mboxResults(ctx, t.inbox, p.q, false, first);
   },
-  { post: true },
+  // a POST to a message page is not allowed otherwise
+  { post: (ctx) => searchParams(ctx.query).x === 'm' },
 );

@@ -6,9 +6,10 @@ import { fmtTs, str2ts, ts2str } from '../html/dates.js';
 import { layoutThread, dedupeSubject, indentFor, subjectWords } from '../html/skeleton.js';
 import { walkTree } from '../../mail/thread-tree.js';
 import { normalizeSubject } from '../../mail/subject.js';
-import { midEscape } from '../../mail/message-id.js';
+
 import type { MessageRow } from '../../store/reader.js';
 import type { InboxView, Site } from '../site.js';
+import { midPath } from '../html/mid-path.js';
 
 /** Messages per index page (public-inbox's window). */
 export const INDEX_WINDOW = 200;
@@ -93,7 +94,7 @@ function topics(site: Site, ib: InboxView, messages: MessageRow[]): Topic[] {
 }
 
 function topicHtml(t: Topic): string {
-  const href = (mid: string | undefined) => asciiHtml(midEscape(mid ?? ''));
+  const href = (mid: string | undefined) => midPath(mid ?? '');
   const single = t.count === 1;
   let out =
     `<a\nhref="${href(t.seen.get(t.subject!))}/T/${single ? '#u' : '#t'}">${asciiHtml(t.subject!)}</a>\n` +

@@ -4,11 +4,12 @@ import { asciiHtml } from '../html/escape.js';
 import { fmtTs } from '../html/dates.js';
 import { renderBody } from '../html/body-html.js';
 import { foldAddresses } from '../html/message-headers.js';
-import { midAnchor, midEscape } from '../../mail/message-id.js';
+import { midAnchor } from '../../mail/message-id.js';
 import { names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';
 import { loadMessage } from './message-page.js';
 import type { Site } from '../site.js';
+import { midPath } from '../html/mid-path.js';
 
 const COLS = 72;
 
@@ -36,7 +37,7 @@ export function messageEntry(site: Site, m: MessageRow, o: EntryOptions): string
   const loaded = loadMessage(site, m.num);
   if (!loaded) return '';
   const id = midAnchor(m.mid);
-  const mhref = `${o.upfx}${asciiHtml(midEscape(m.mid))}/`;
+  const mhref = `${o.upfx}${midPath(m.mid)}/`;
   let subj = `<b>${asciiHtml(m.subject || '(no subject)')}</b>`;
   if (o.underline) subj = `<u\nid=u>${subj}</u>`;
   return (

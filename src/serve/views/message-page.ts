@@ -8,12 +8,13 @@ import { renderBody } from '../html/body-html.js';
 import { renderHeaderBlock } from '../html/message-headers.js';
 import { layoutThread, renderSkeleton, looseNote } from '../html/skeleton.js';
 import { decodeDoc, type MessageDoc } from '../../mail/message-doc.js';
-import { extractIds, uniqIds, midEscape } from '../../mail/message-id.js';
+import { extractIds, uniqIds } from '../../mail/message-id.js';
 import { names } from '../../mail/addresses.js';
 import { computeReply } from '../../mail/reply.js';
 import { seriesLinkHtml } from './series-link.js';
 import { THREAD_PAGE_LIMIT, type MessageRow } from '../../store/reader.js';
 import type { InboxView, Site } from '../site.js';
+import { midPath } from '../html/mid-path.js';
 
 export const SKEL_EXPAND =
   'expand[<a\nhref="T/#u">flat</a>|<a\nhref="t/#u">nested</a>]  <a\nhref="t.mbox.gz">mbox.gz</a>  <a\nhref="t.atom">Atom feed</a>';
@@ -58,11 +59,11 @@ export function copiesOf(site: Site, ib: InboxView, mid: string): LoadedMessage[
 }
 
 function ghostParent(upfx: string, mid: string): string {
-  return `[parent not found: &lt;<a\nhref="${upfx}${asciiHtml(midEscape(mid))}/">${asciiHtml(mid)}</a>&gt;]`;
+  return `[parent not found: &lt;<a\nhref="${upfx}${midPath(mid)}/">${asciiHtml(mid)}</a>&gt;]`;
 }
 
 const link = (mid: string, rel: string | null, text: string) =>
-  `<a\nhref="../${asciiHtml(midEscape(mid))}/"${rel ? `\nrel=${rel}` : ''}>${text}</a>`;
+  `<a\nhref="../${midPath(mid)}/"${rel ? `\nrel=${rel}` : ''}>${text}</a>`;
 
 /** The git send-email arguments one per line, as public-inbox prints them, and the mailto link. */
 export function replyModel(reply: ReturnType<typeof computeReply>): { argsHtml: string; mailtoHtml: string } {
@@ -77,7 +78,7 @@ export function messagePage(site: Site, ib: InboxView, mid: string): string | un
   if (!copies.length) return undefined;
   const first = copies[0];
   const h = first.doc.h;
-  const mhref = copies.length > 1 ? `../${asciiHtml(midEscape(first.row.mid))}/` : '';
+  const mhref = copies.length > 1 ? `../${midPath(first.row.mid)}/` : '';
   const subject = h.subject?.[0] ?? '';
   const title = `${subject || '(no subject)'} - ${names(h.from?.[0] ?? '').join(', ')}`;
 

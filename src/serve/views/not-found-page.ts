@@ -7,6 +7,7 @@ import { asciiHtml } from '../html/escape.js';
 import { midEscape } from '../../mail/message-id.js';
 import type { RequestContext, Target } from '../router.js';
 import type { InboxView } from '../site.js';
+import { midPath } from '../html/mid-path.js';
 
 /** Shorter ids match too much to be worth guessing at. */
 const MIN_PARTIAL_LEN = 16;
@@ -63,7 +64,7 @@ function externalSites(ctx: RequestContext, mid: string): string {
 export function notFoundPage(ctx: RequestContext, t: Target): Page {
   const { inbox: ib, mid } = t;
   const midHtml = asciiHtml(mid);
-  const href = asciiHtml(midEscape(mid));
+  const href = midPath(mid);
   const ext = externalSites(ctx, mid);
   const elsewhere = ib.all ? [] : ctx.site.inboxesWithMid(mid).filter((n) => n !== ib.name);
   let text: string;
@@ -99,5 +100,6 @@ export function notFoundPage(ctx: RequestContext, t: Target): Page {
       status = 300;
     }
   }
-  return { ...html(render('not-found', { frame: frame(ib, '../', { title }), textHtml: text }), status), cache: true };
+  // suggestions for any id anyone types: computed per request, never kept
+  return { ...html(render('not-found', { frame: frame(ib, '../', { title }), textHtml: text }), status), cache: false };
 }

@@ -12,6 +12,7 @@ import type { InboxView, Site } from '../site.js';
 import type { Query } from '../query.js';
 import { messageEntry } from './message-entry.js';
 import { atomFeed } from './atom-feed.js';
+import { midPath } from '../html/mid-path.js';
 
 /** Results per page, at most (public-inbox's $LIM). */
 export const SEARCH_LIMIT = 200;
@@ -129,7 +130,7 @@ function summary(hits: SearchHit[], p: SearchParams, total: number): string {
     if (seen.has(h.row.mid)) return;
     seen.add(h.row.mid);
     const rank = String((p.o < 0 ? -(p.o + 1) : p.o) + i + 1).padStart(pad, ' ');
-    out += `${rank}. <b><a\nhref="${asciiHtml(midEscape(h.row.mid))}/">${asciiHtml(h.row.subject) || '(no subject)'}</a></b>\n`;
+    out += `${rank}. <b><a\nhref="${midPath(h.row.mid)}/">${asciiHtml(h.row.subject) || '(no subject)'}</a></b>\n`;
     out += `${' '.repeat(pad)}  - by ${asciiHtml(h.row.fromNames)} @ ${fmtTs(h.row.ds)} UTC [${h.percent ?? 99}%]\n\n`;
   });
   return out;

@@ -7,7 +7,7 @@ import { asciiHtml } from '../html/escape.js';
 import { fmtTs, isoTs } from '../html/dates.js';
 import { renderBody } from '../html/body-html.js';
 import { renderUnifiedDiff } from '../html/diff-html.js';
-import { midEscape } from '../../mail/message-id.js';
+
 import { parsePatchSubject } from '../../mail/subject.js';
 import { amMbox } from '../../series/am-mbox.js';
 import { interdiff } from '../../series/interdiff.js';
@@ -16,8 +16,9 @@ import { toUuid } from './atom-feed.js';
 import { SeriesModel, type PatchView, type VersionView, type TrailerView } from './series-model.js';
 import type { SeriesRow } from '../../store/series-reader.js';
 import type { InboxView, Site } from '../site.js';
+import { midPath } from '../html/mid-path.js';
 
-const href = (mid: string) => asciiHtml(midEscape(mid));
+const href = midPath;
 const versionLabel = (v: number) => `v${v}`;
 /** Review trailers in the ledger, with the letter each is shown as. */
 const LEDGER: Record<string, string> = {

@@ -7,10 +7,11 @@ import { asciiHtml } from '../html/escape.js';
 import { fmtTs, ts2str } from '../html/dates.js';
 import { layoutThread, renderSkeleton, looseNote, indentFor, childPrefix, type Node } from '../html/skeleton.js';
 import { walkTree } from '../../mail/thread-tree.js';
-import { midAnchor, midEscape } from '../../mail/message-id.js';
+import { midAnchor } from '../../mail/message-id.js';
 import { THREAD_PAGE_LIMIT, type MessageRow } from '../../store/reader.js';
 import { messageEntry } from './message-entry.js';
 import type { InboxView, Site } from '../site.js';
+import { midPath } from '../html/mid-path.js';
 
 interface Placed {
   node: Node;
@@ -97,7 +98,7 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
   const rootAnchor = 'm' + midAnchor(mid);
 
   const entry = (m: MessageRow, p: Placed | undefined) => {
-    const mhref = `../../${asciiHtml(midEscape(m.mid))}/`;
+    const mhref = `../../${midPath(m.mid)}/`;
     const flat = opts.flat ? '<b>flat</b>' : 'flat';
     const nested = opts.flat ? 'nested' : '<b>nested</b>';
     return messageEntry(site, m, {
@@ -139,7 +140,7 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
         // a missing parent is shown once a real message has been (ghosts before the first are dropped)
         if (!seenReal) continue;
         const [b, e] = adjust(p.level);
-        messagesHtml += `${b}<pre>[parent not found: &lt;<a\nhref="../../${asciiHtml(midEscape(p.node.mid))}/">${asciiHtml(p.node.mid)}</a>&gt;]</pre>${e}`;
+        messagesHtml += `${b}<pre>[parent not found: &lt;<a\nhref="../../${midPath(p.node.mid)}/">${asciiHtml(p.node.mid)}</a>&gt;]</pre>${e}`;
         continue;
       }
       title ??= p.node.msg.subject;

@@ -1,0 +1,15 @@
+// A Message-ID as a relative URL path segment in HTML: escaped as public-inbox escapes it, and
+// never readable as a URL scheme, whatever the id holds.
+import { midEscape } from '../../mail/message-id.js';
+import { asciiHtml } from './escape.js';
+
+/**
+ * An href starting with `name:` is an absolute URL of that scheme (javascript:, mailto:, vscode:
+ * ...) however it was meant; a Message-ID may start that way, so it then gets a `./` in front.
+ */
+const LOOKS_LIKE_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+export function midPath(mid: string): string {
+  const escaped = asciiHtml(midEscape(mid));
+  return LOOKS_LIKE_SCHEME.test(escaped) ? `./${escaped}` : escaped;
+}
