@@ -11,7 +11,7 @@ import { SearchIndex } from '../store/search-index.js';
 import { SeriesReader } from '../store/series-reader.js';
 import { Site } from './site.js';
 import { dispatch, type Method, type RequestContext } from './router.js';
-import { parseQuery } from './query.js';
+import { parseQuery, type Query } from './query.js';
 import { ResponseCache, type CachedResponse } from './response-cache.js';
 import type { Page } from './response.js';
 // route modules register themselves in this order, which matters as in public-inbox's WWW.pm
@@ -129,6 +129,19 @@ function etagOf(body: Buffer, generation: number): string {
   return `"${generation.toString(36)}-${createHash('sha1').update(body).digest('base64url').slice(0, 16)}"`;
 }
 
+/** Query parameters some page reads (SearchQuery, ?t= pages, ?vs= interdiffs); pages ignore the rest. */
+const READ_PARAMS = ['q', 'x', 'o', 'l', 'r', 't', 'vs'];
+
+/**
+ * The cache key's query part: only the parameters pages read, in one order, so `?cb=N` cannot
+ * make every request a fresh render. (Redirects repeat the raw query: they are not cached then.)
+ */
+function queryKey(query: Query): string {
+  let key = '';
+  for (const k of READ_PARAMS) if (query.has(k)) key += `&${k}=${query.get(k)}`;
+  return key;
+}
+
 /** The gzipped representation is another one and has its own ETag (RFC 9110 8.8.3). */
 const gzipEtag = (etag: string) => etag.replace(/"$/, '-gz"');
 
@@ -220,8 +233,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     const method = req.method as Method;
     const generation = reader.generation();
     const origin = baseOrigin ?? hostOrigin(req);
+    const query = parseQuery(rawQuery);
     // without a base URL, pages print the Host they were asked under: it is part of the key
-    const key = `${baseOrigin ? '' : origin} ${path}?${rawQuery}`;
+    const key = `${baseOrigin ? '' : origin} ${path}?${queryKey(query)}`;
     const readOnly = method === 'GET' || method === 'HEAD';
     if (readOnly) {
       cache.sync(generation);
@@ -233,7 +247,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       method,
       path,
       rawQuery,
-      query: parseQuery(rawQuery),
+      query,
       origin,
       body: typeof req.body === 'string' ? req.body : '',
       referer: String(req.headers.referer ?? ''),

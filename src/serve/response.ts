@@ -31,8 +31,19 @@ export function plain(status: number, body: string, headers?: Record<string, str
   return { status, type: TEXT, body, headers };
 }
 
-export function redirect(status: 301 | 302, location: string): Page {
-  return { status, type: TEXT, body: `Redirecting to ${location}\n`, headers: { Location: location } };
+/**
+ * A redirect; `query`, when given, follows the Location as the client sent it (the cache key
+ * holds only the parameters pages read, so such an answer is not kept).
+ */
+export function redirect(status: 301 | 302, location: string, query = ''): Page {
+  const to = query ? `${location}?${query}` : location;
+  return {
+    status,
+    type: TEXT,
+    body: `Redirecting to ${to}\n`,
+    headers: { Location: to },
+    ...(query ? { cache: false } : {}),
+  };
 }
 
 export const notFound = (): Page => plain(404, 'Not Found');

@@ -323,6 +323,17 @@ describe('the HTTP surface under attack', () => {
       }
     });
 
+    it('answers cache-busting query strings from the cache: pages read only their own parameters', async () => {
+      expect((await request(app, { url: '/iommu/?t=20200910103000' })).headers['x-cache']).toBe('miss');
+      for (const junk of ['cb=1', 'cb=2&utm_source=x', 'zz']) {
+        const r = await request(app, { url: `/iommu/?t=20200910103000&${junk}` });
+        expect([junk, r.headers['x-cache']]).toEqual([junk, 'hit']);
+      }
+      // a redirect repeats the query it was sent, so that one is rendered each time
+      const r = await request(app, { url: '/iommu?cb=3' });
+      expect([r.statusCode, r.headers.location, r.headers['x-cache']]).toEqual([301, '/iommu/?cb=3', 'miss']);
+    });
+
     it('keeps searches relative to now out of the cache, and absolute ones in it', async () => {
       const relative = '/iommu/?q=d:20.years.ago..';
       const first = await request(app, { url: relative });

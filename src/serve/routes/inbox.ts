@@ -28,8 +28,7 @@ route(/^\/_\/([\w-]+\.css)$/, (_ctx, m) => stylesheet(m[1]));
 
 route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
   if (!ctx.site.inbox(m[1])) return undefined;
-  const qs = ctx.rawQuery ? `?${ctx.rawQuery}` : '';
-  return redirect(301, `/${m[1]}/${qs}`);
+  return redirect(301, `/${m[1]}/`, ctx.rawQuery);
 });
 
 route(

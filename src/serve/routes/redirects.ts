@@ -15,8 +15,7 @@ function r301(ctx: RequestContext, inbox: string, midRaw: string | undefined, su
   if (!ctx.site.inbox(inbox)) return undefined;
   let url = `/${inbox}/`;
   if (midRaw !== undefined) url += `${midRaw.replace(/%40/g, '@')}/${suffix}`;
-  if (ctx.rawQuery) url += `?${ctx.rawQuery}`;
-  return redirect(301, url);
+  return redirect(301, url, ctx.rawQuery);
 }
 
 /** Pages for a Message-ID path whatever form it took: END is '', raw, t/, T/, t.mbox(.gz) or t.atom. */
