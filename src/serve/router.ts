@@ -3,7 +3,6 @@
 import type { Page } from './response.js';
 import type { Query } from './query.js';
 import type { Site, InboxView } from './site.js';
-import { asciiHtml } from './html/escape.js';
 import { midUnescape } from '../mail/message-id.js';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS';
@@ -97,7 +96,7 @@ export function target(ctx: RequestContext, inboxName: string, midRaw: string): 
   return inbox && { inbox, midRaw, mid: midUnescape(midRaw) };
 }
 
-/** Absolute URL of an inbox, escaped for HTML: feeds and redirects need it. */
+/** Absolute URL of an inbox, ending in '/': feeds and help pages print it. */
 export function inboxBase(ctx: RequestContext, ib: InboxView): string {
-  return asciiHtml(`${ctx.origin}/${ib.name}/`);
+  return `${ctx.origin}/${ib.name}/`;
 }

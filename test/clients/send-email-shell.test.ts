@@ -13,7 +13,7 @@ import { ingest } from '../../src/ingest/ingest.js';
 import { computeReply } from '../../src/mail/reply.js';
 import { midEscape, messageIds } from '../../src/mail/message-id.js';
 import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
-import { copiesOf } from '../../src/serve/views/message-page.js';
+import { copiesOf } from '../../src/serve/pages/loaded-message.js';
 import { Site } from '../../src/serve/site.js';
 import { SearchIndex } from '../../src/store/search-index.js';
 import { SeriesReader } from '../../src/store/series-reader.js';

@@ -147,19 +147,20 @@ describe('the HTTP surface under attack', () => {
     for (const g of got) expect(Buffer.from(g.body, 'base64').toString('latin1')).not.toMatch(/evil\.example/i);
   });
 
-  describe('finding 1: links and redirects never follow a forged Host', () => {
+  describe("finding 1: links and redirects follow each client's own Host, or the base URL", () => {
     let app: App;
     beforeAll(async () => {
       app = await buildApp({ dataDir: dir });
     });
     afterAll(() => app.fastify.close());
 
-    it('redirects with relative Locations, for any Host', async () => {
+    it('redirects to the Host asked (b4 needs absolute Locations), and never hands that to another Host', async () => {
       for (const url of FAMILIES) {
-        const r = await request(app, { url, headers: { host: 'evil.example' } });
-        if (r.statusCode >= 300 && r.statusCode < 400 && r.headers.location) {
-          expect([url, r.headers.location]).toEqual([url, expect.stringMatching(/^\/[^/\\]/)]);
-        }
+        const evil = await request(app, { url, headers: { host: 'evil.example' } });
+        if (evil.statusCode < 300 || evil.statusCode >= 400 || !evil.headers.location) continue;
+        expect([url, evil.headers.location]).toEqual([url, expect.stringMatching(/^http:\/\/evil\.example\//)]);
+        const good = await request(app, { url });
+        expect([url, good.headers.location]).toEqual([url, expect.stringMatching(/^http:\/\/lore\.test\//)]);
       }
     });
 
@@ -181,6 +182,8 @@ describe('the HTTP surface under attack', () => {
           expect(r.body).toContain('https://lore.example.org/iommu/');
           expect(r.body).not.toContain('evil.example');
         }
+        const moved = await request(based, { url: `/r/${PATCH1}`, headers: { host: 'evil.example' } });
+        expect(moved.headers.location).toBe(`https://lore.example.org/iommu/${PATCH1}/`);
       } finally {
         await based.fastify.close();
       }
@@ -331,7 +334,7 @@ describe('the HTTP surface under attack', () => {
       }
       // a redirect repeats the query it was sent, so that one is rendered each time
       const r = await request(app, { url: '/iommu?cb=3' });
-      expect([r.statusCode, r.headers.location, r.headers['x-cache']]).toEqual([301, '/iommu/?cb=3', 'miss']);
+      expect([r.statusCode, r.headers.location, r.headers['x-cache']]).toEqual([301, 'http://lore.test/iommu/?cb=3', 'miss']);
     });
 
     it('keeps searches relative to now out of the cache, and absolute ones in it', async () => {

@@ -5,6 +5,7 @@ import { linkify } from './linkify.js';
 import { renderDiff, type DiffContext } from './diff-html.js';
 import { splitQuotes } from '../../mail/quotes.js';
 import { partTextOf, type DocPart } from '../../mail/message-doc.js';
+import { Html } from './html.js';
 
 /** File names public-inbox puts in attachment URLs as they are (Hval::FN); others become a.txt/a.bin. */
 const SAFE_FILENAME = /^[a-zA-Z0-9][a-zA-Z0-9_\-.]+[a-zA-Z0-9]$/;
@@ -38,7 +39,7 @@ function attachmentLine(part: DocPart, mhref: string, mangled: boolean): string 
  * The body of one message. `mhref` prefixes attachment links and diff anchors: '' on the
  * message's own page, '../MID/' where several messages share a page.
  */
-export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): string {
+export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): Html {
   let out = '';
   for (const part of parts) {
     const text = partTextOf(part, raw);
@@ -62,5 +63,5 @@ export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): 
       else out += linkify(section.text);
     }
   }
-  return out;
+  return new Html(out);
 }

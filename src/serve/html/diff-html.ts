@@ -2,6 +2,7 @@
 // added and removed runs in spans, and each diffstat line linked to its file's diff and back.
 import { linkify } from './linkify.js';
 import { asciiHtml } from './escape.js';
+import { Html } from './html.js';
 import { gitUnquote } from '../../mail/diff.js';
 
 const FN = String.raw`(?:"?[^/\n]+/[^\n]+|/dev/null)`;
@@ -138,7 +139,7 @@ export function renderDiff(ctx: DiffContext, text: string): string {
 }
 
 /** A unified diff made here (copies of a message, versions of a patch), coloured line by line. */
-export function renderUnifiedDiff(text: string): string {
+export function renderUnifiedDiff(text: string): Html {
   let out = '';
   for (const line of text.split(/(?<=\n)/)) {
     const cls = line.startsWith('@@')
@@ -152,5 +153,5 @@ export function renderUnifiedDiff(text: string): string {
             : '';
     out += cls ? `<span\nclass="${cls}">${asciiHtml(line)}</span>` : asciiHtml(line);
   }
-  return out;
+  return new Html(out);
 }

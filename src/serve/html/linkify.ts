@@ -2,6 +2,7 @@
 // punctuation left outside, and placeholders that mail text cannot forge.
 import { randomBytes } from 'node:crypto';
 import { asciiHtml } from './escape.js';
+import { Html } from './html.js';
 
 const LINK_RE =
   /([('!])?\b((?:ftps?|https?|nntps?|imaps?|s?news|gopher):\/\/[@:\w.-]+(?:\/(?:[a-z0-9\-._~!$&';()*+,;=:@/%]*)(?:\?[a-z0-9\-._~!$&';()*+,;=:@/%]+)?(?:#[a-z0-9\-._~!$&';()*+,;=:@/%?]+)?)?)/gi;
@@ -51,4 +52,9 @@ export function linkify(text: string): string {
     const url = asciiHtml(urls[Number(i)]);
     return `<a\nhref="${url}">${url}</a>`;
   });
+}
+
+/** Plain text (a help page) as HTML, URLs linked. */
+export function linkifiedText(text: string): Html {
+  return new Html(linkify(text));
 }

@@ -4,6 +4,8 @@ import { asciiHtml } from './escape.js';
 
 import type { DocHeaders } from '../../mail/message-doc.js';
 import { midPath } from './mid-path.js';
+import { Html } from './html.js';
+import { names } from '../../mail/addresses.js';
 
 const COLS = 72;
 
@@ -38,7 +40,7 @@ export interface HeaderBlockInput {
   inReplyTo?: string;
 }
 
-export function renderHeaderBlock({ h, mids, inReplyTo }: HeaderBlockInput): string {
+export function renderHeaderBlock({ h, mids, inReplyTo }: HeaderBlockInput): Html {
   let out = '';
   for (const v of h.from ?? []) if (v !== '') out += `From: ${asciiHtml(v)}\n`;
   for (const name of ['to', 'cc'] as const) {
@@ -61,5 +63,16 @@ export function renderHeaderBlock({ h, mids, inReplyTo }: HeaderBlockInput): str
   else if (inReplyTo !== undefined) {
     out += `In-Reply-To: &lt;<a\nhref="../${midPath(inReplyTo)}/">${asciiHtml(inReplyTo)}</a>&gt;\n`;
   }
-  return out;
+  return new Html(out);
+}
+
+/** Names only, as thread pages show recipients: To and Cc on one line unless that is too long. */
+export function recipientsLine(h: { to?: string[]; cc?: string[] }): Html {
+  const to = foldAddresses(asciiHtml(names((h.to ?? []).join(',')).join(', ')));
+  const cc = foldAddresses(asciiHtml(names((h.cc ?? []).join(',')).join(', ')));
+  let out: string;
+  if (to.length + cc.length > COLS) out = (to ? `  To: ${to}\n` : '') + (cc ? `  Cc: ${cc}\n` : '');
+  else if (to) out = `  To: ${to}${cc ? `; <b>+Cc:</b> ${cc}` : ''}\n`;
+  else out = cc ? `  Cc: ${cc}\n` : '\n';
+  return new Html(out);
 }

@@ -1,5 +1,5 @@
-// A Message-ID as a relative URL path segment in HTML: escaped as public-inbox escapes it, and
-// never readable as a URL scheme, whatever the id holds.
+// A Message-ID as a relative URL path segment: escaped as public-inbox escapes it, and never
+// readable as a URL scheme, whatever the id holds.
 import { midEscape } from '../../mail/message-id.js';
 import { asciiHtml } from './escape.js';
 
@@ -9,7 +9,13 @@ import { asciiHtml } from './escape.js';
  */
 const LOOKS_LIKE_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
-export function midPath(mid: string): string {
-  const escaped = asciiHtml(midEscape(mid));
+/** For templates, which escape it: the id's path segment. */
+export function midHref(mid: string): string {
+  const escaped = midEscape(mid);
   return LOOKS_LIKE_SCHEME.test(escaped) ? `./${escaped}` : escaped;
+}
+
+/** For renderers writing HTML themselves: the same, HTML-escaped. */
+export function midPath(mid: string): string {
+  return asciiHtml(midHref(mid));
 }

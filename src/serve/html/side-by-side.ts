@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { html, parse } from 'diff2html';
 import { ColorSchemeType } from 'diff2html/lib/types.js';
+import { Html } from './html.js';
 
 /** Changed lines past which a patch is not laid out side by side (the message page still shows it). */
 export const SIDE_BY_SIDE_MAX_LINES = 20_000;
@@ -14,15 +15,17 @@ export const DIFF2HTML_CSS: Buffer = readFileSync(
 );
 
 /** The diffs of a patch's text side by side, or undefined when it has none or too many lines. */
-export function sideBySideHtml(text: string): string | undefined {
+export function sideBySideHtml(text: string): Html | undefined {
   const files = parse(text, { matching: 'none' });
   if (!files.length) return undefined;
   const lines = files.reduce((n, f) => n + f.addedLines + f.deletedLines, 0);
   if (lines > SIDE_BY_SIDE_MAX_LINES) return undefined;
-  return html(files, {
-    outputFormat: 'side-by-side',
-    drawFileList: true,
-    matching: 'none',
-    colorScheme: ColorSchemeType.AUTO,
-  });
+  return new Html(
+    html(files, {
+      outputFormat: 'side-by-side',
+      drawFileList: true,
+      matching: 'none',
+      colorScheme: ColorSchemeType.AUTO,
+    }),
+  );
 }

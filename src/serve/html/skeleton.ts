@@ -7,6 +7,7 @@ import type { MessageRow } from '../../store/reader.js';
 import { asciiHtml } from './escape.js';
 import { fmtTs } from './dates.js';
 import { midPath } from './mid-path.js';
+import { Html } from './html.js';
 
 export type Node = TreeNode<MessageRow>;
 
@@ -51,13 +52,12 @@ export const childPrefix = (level: number) => (level ? '` ' : '');
 
 /**
  * Drop the trailing words a subject shares with the previous row's (View::dedupe_subject):
- * `omit` is the marker to print when words were dropped, unless it was only one word.
+ * `omitted` says words were dropped (a marker is printed then), unless it was only one word.
  */
 export function dedupeSubject(
   prev: readonly string[],
   subject: readonly string[],
-  marker: string,
-): { words: string[]; omit: string } {
+): { words: string[]; omitted: boolean } {
   const p = [...prev];
   const s = [...subject];
   const popped: string[] = [];
@@ -66,8 +66,8 @@ export function dedupeSubject(
     popped.unshift(s.pop()!);
   }
   if (s.length && /^re:\s*/i.test(s[s.length - 1])) s.pop();
-  if (popped.length === 1) return { words: [...s, ...popped], omit: '' };
-  return { words: s, omit: popped.length ? marker : '' };
+  if (popped.length === 1) return { words: [...s, ...popped], omitted: false };
+  return { words: s, omitted: popped.length > 0 };
 }
 
 export function looseNote(count: number, limit: number): string {
@@ -90,7 +90,7 @@ export interface SkeletonOptions {
 }
 
 export interface Skeleton {
-  html: string;
+  html: Html;
   /** Next and previous message in overview order, around `current`. */
   next?: string;
   prev?: string;
@@ -132,14 +132,76 @@ export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Ske
       prev = m.mid;
     } else next ??= m.mid;
     const subj = subjectWords(m.subject);
-    const { words, omit } = dedupeSubject(prevSubj, subj, '&#34; ');
+    const { words, omitted } = dedupeSubject(prevSubj, subj);
     prevSubj = subj;
-    const end = words.length ? `${asciiHtml(words.join(' '))}</a> ${omit}${from}\n` : `${from}</a>\n`;
+    const end = words.length
+      ? `${asciiHtml(words.join(' '))}</a> ${omitted ? '&#34; ' : ''}${from}\n`
+      : `${from}</a>\n`;
     if (opts.anchors) {
       const id = midAnchor(m.mid);
       rows.set(m.mid, `${d}<a\nhref="#m${id}">${end}`);
       html += `${d}<a\nhref="#m${id}"\nid=r${id}>${end}`;
     } else html += `${d}<a\nhref="${opts.upfx}${midPath(m.mid)}/">${end}`;
   });
-  return { html, next, prev, rows };
+  return { html: new Html(html), next, prev, rows };
+}
+
+/** A message's place in the tree of a thread page: its node, depth and index among its siblings. */
+export interface Placed {
+  node: Node;
+  level: number;
+  /** Position among its siblings; -1 for roots. */
+  idx: number;
+}
+
+const nrToS = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
+
+/**
+ * The rows around one message of a thread page: parent, siblings, first replies
+ * (View::_th_index_lite), from the skeleton's rows; `sNr` is the thread's size as shown.
+ */
+export function miniOverview(p: Placed, placed: Map<string, Placed>, rows: Map<string, string>, sNr: string): Html {
+  const pad = '  ';
+  const id = midAnchor(p.node.mid);
+  const row = (mid: string | undefined) => (mid !== undefined && rows.get(mid)) || '(?)\n';
+  const padLink = (mid: string, level: number, s: string) =>
+    ' '.repeat(19) + indentFor(level) + childPrefix(level) + `<a\nhref=#r${midAnchor(mid)}>(${s})</a>\n`;
+  const children = p.node.children;
+  let out = '';
+  let siblings: Node[] | undefined;
+  let nrS = 0;
+  const irt = p.node.msg?.refs[p.node.msg.refs.length - 1];
+  const parent = irt !== undefined ? placed.get(irt) : undefined;
+  if (parent) {
+    siblings = parent.node.children;
+    nrS = siblings.length - 1;
+    out += pad + row(irt);
+    if (p.idx > 0) {
+      const prev = siblings[p.idx - 1];
+      if (p.idx > 2) out += padLink(prev.mid, p.level, `${p.idx - 1} preceding siblings ...`);
+      else if (p.idx === 2) out += pad + row(siblings[0]?.mid);
+      out += pad + row(prev.mid);
+    }
+  }
+  const self = (rows.get(p.node.mid) ?? '')
+    .replace(/\n$/, '</b>\n')
+    .replace(/<a\nhref[\s\S]*<\/a> (?:&#34; )?/, '')
+    .replace(/<a\nhref=[^>]+>([^<]+)<\/a>/, '$1');
+  out += `<b>@ ${self}`;
+  if (children.length) {
+    out += pad + row(children[0].mid);
+    if (children.length > 2) out += padLink(children[0].mid, p.level + 1, `${children.length - 1} more replies`);
+    else if (children[1]) out += pad + row(children[1].mid);
+  }
+  const next = siblings && p.idx >= 0 ? siblings[p.idx + 1] : undefined;
+  if (next && siblings) {
+    out += pad + row(next.mid);
+    const nNext = nrS - p.idx;
+    if (nNext > 2) out += padLink(next.mid, p.level, `${nNext - 1} subsequent siblings`);
+    else if (siblings[p.idx + 2]) out += pad + row(siblings[p.idx + 2].mid);
+  }
+  return new Html(
+    out +
+      `${pad}<a\nhref=#r${id}>${nrToS(nrS, 'sibling', 'siblings')}, ${nrToS(children.length, 'reply', 'replies')}; ${sNr}</a>\n`,
+  );
 }

@@ -1,13 +1,12 @@
 // Inbox-wide URLs: /NAME/ (topics), new.atom, description, _/text/..., the stylesheet and all.mbox.gz.
 import { route, INBOX, inboxBase } from '../router.js';
 import { html, plain, redirect, type Page } from '../response.js';
-import { indexPage, recentWindow } from '../views/index-page.js';
-import { atomFeed } from '../views/atom-feed.js';
-import { textPage, textOf, TEXT_KEYS, type TextKey } from '../views/text-pages.js';
+import { indexPage, recentWindow } from '../pages/inbox-index.js';
+import { atomFeed } from '../pages/atom.js';
+import { textPage, textOf, TEXT_KEYS, type TextKey } from '../pages/text.js';
 import { mboxGzStream, STREAM_BATCH } from '../mbox-download.js';
-import { staticFile } from '../templates.js';
+import { render, staticFile } from '../templates.js';
 import { DIFF2HTML_CSS } from '../html/side-by-side.js';
-import { asciiHtml } from '../html/escape.js';
 import { searchInbox } from './search.js';
 
 /** Feeds carry the newest 25 messages (public-inbox's feedmax). */
@@ -28,7 +27,7 @@ route(/^\/_\/([\w-]+\.css)$/, (_ctx, m) => stylesheet(m[1]));
 
 route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
   if (!ctx.site.inbox(m[1])) return undefined;
-  return redirect(301, `/${m[1]}/`, ctx.rawQuery);
+  return redirect(301, `${ctx.origin}/${m[1]}/`, ctx.rawQuery);
 });
 
 route(
@@ -71,10 +70,10 @@ route(new RegExp(`^/${INBOX}/_/text(?:/(.*))?$`), (ctx, m) => {
   const ib = ctx.site.inbox(m[1]);
   if (!ib) return undefined;
   const rest = m[2];
-  if (rest === undefined || rest === '' || rest === 'help') return redirect(302, `/${ib.name}/_/text/help/`);
+  if (rest === undefined || rest === '' || rest === 'help')
+    return redirect(302, `${ctx.origin}/${ib.name}/_/text/help/`);
   const k = /^([a-z]+)\/(raw)?$/.exec(rest);
-  if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1]))
-    return html(`<pre>404 Not Found (${asciiHtml(rest)})</pre>`, 404);
+  if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1])) return html(render('text-not-found', { rest }), 404);
   const key = k[1] as TextKey;
   const base = `${ctx.origin}/${ib.name}/`;
   return k[2] ? plain(200, textOf(key, ib, base)) : html(textPage(key, ib, base));

@@ -2,11 +2,13 @@
 // its attachments, and the differences between copies sharing its Message-ID.
 import { route, INBOX, MID, target, type RequestContext } from '../router.js';
 import { html, notFound, plain, type Page } from '../response.js';
+import { render } from '../templates.js';
 import { toFilename } from '../mbox-download.js';
-import { messagePage, copiesOf } from '../views/message-page.js';
-import { duplicatesPage } from '../views/duplicates-page.js';
-import { sideBySidePage } from '../views/side-by-side-page.js';
-import { notFoundPage } from '../views/not-found-page.js';
+import { messagePage } from '../pages/message.js';
+import { copiesOf } from '../pages/loaded-message.js';
+import { duplicatesPage } from '../pages/duplicates.js';
+import { sideBySidePage } from '../pages/side-by-side.js';
+import { notFoundPage } from '../pages/not-found.js';
 import { toMboxrd } from '../../mail/mboxrd.js';
 import { MimeEntity, eachPart } from '../../mail/mime.js';
 import { decodeTransfer, decodeWords } from '../../mail/codec.js';
@@ -59,10 +61,7 @@ function attachmentPage(ctx: RequestContext, inboxName: string, midRaw: string, 
   // binary parts only for our own pages, curl and wget: others get a button (public-inbox's deep-linking rule)
   const referer = ctx.referer.toLowerCase();
   if (ctx.method !== 'POST' && referer !== '' && !referer.startsWith(ctx.origin.toLowerCase() + '/')) {
-    return html(
-      '<html><head><title>download\nattachment</title><body><pre>Deep-linking prevented</pre><form\nmethod=post\naction=""><input type=submit value="Download attachment"\n/></form></body></html>',
-      403,
-    );
+    return html(render('deep-link', {}), 403);
   }
   return {
     status: 200,

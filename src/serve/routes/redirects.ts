@@ -8,12 +8,13 @@ import { midEscape, midUnescape } from '../../mail/message-id.js';
 
 /**
  * 301 to a Message-ID's URL in an inbox (WWW::r301): the id keeps its escapes except %40,
- * which becomes '@' again, and the query string follows. Locations are relative to the host
- * (public-inbox's are absolute): a forged Host header never reaches them.
+ * which becomes '@' again, and the query string follows. Locations are absolute, as b4 needs
+ * them (it cuts the inbox's URL out of one); their origin is the configured base URL, or the Host
+ * asked under, which then keys the cache, so one client's Host never reaches another.
  */
 function r301(ctx: RequestContext, inbox: string, midRaw: string | undefined, suffix = ''): Page | undefined {
   if (!ctx.site.inbox(inbox)) return undefined;
-  let url = `/${inbox}/`;
+  let url = `${ctx.origin}/${inbox}/`;
   if (midRaw !== undefined) url += `${midRaw.replace(/%40/g, '@')}/${suffix}`;
   return redirect(301, url, ctx.rawQuery);
 }
@@ -97,7 +98,7 @@ function toOwningInbox(ctx: RequestContext, midRaw: string): Page | undefined {
   const mid = midUnescape(midRaw);
   const [inbox] = ctx.site.inboxesWithMid(mid);
   if (!inbox) return plain(404, 'Not Found');
-  return redirect(302, `/${inbox}/${midEscape(mid).replace(/%40/g, '@')}/`);
+  return redirect(302, `${ctx.origin}/${inbox}/${midEscape(mid).replace(/%40/g, '@')}/`);
 }
 
 route(/^\/r\/([^/]+)\/?$/, (ctx, m) => toOwningInbox(ctx, m[1]));

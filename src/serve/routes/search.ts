@@ -2,7 +2,7 @@
 // body starting x= with a value not starting with 0), and POST /NAME/MID/?x=m&q= within a thread.
 import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, type Page } from '../response.js';
-import { searchPage, searchParams } from '../views/search-page.js';
+import { searchPage, searchParams } from '../pages/search.js';
 import { mboxGzStream, inBatches, toFilename } from '../mbox-download.js';
 import { parseQuery, QueryError, type QueryNode } from '../../search/query.js';
 import type { InboxView } from '../site.js';

@@ -2,15 +2,12 @@
 // page), series.json, series.mbox (am-ready, trailers applied) and series.atom.
 import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, type Page } from '../response.js';
-import {
-  seriesOf,
-  seriesPage,
-  seriesJson,
-  seriesMbox,
-  seriesAtom,
-  seriesListPage,
-  type SeriesContext,
-} from '../views/series-page.js';
+import { seriesOf, type SeriesContext } from '../pages/series-model.js';
+import { seriesPage } from '../pages/series.js';
+import { seriesJson } from '../pages/series-json.js';
+import { seriesMbox } from '../pages/series-mbox.js';
+import { seriesAtom } from '../pages/series-atom.js';
+import { seriesListPage } from '../pages/series-list.js';
 import { amFilename } from '../../series/am-mbox.js';
 import type { SeriesRow } from '../../store/series-reader.js';
 
@@ -51,7 +48,7 @@ route(new RegExp(`^/${INBOX}/${MID}/series\\.json$`), (ctx, m) =>
   withSeries(ctx, m[1], m[2], (c, s) => ({
     status: 200,
     type: 'application/json',
-    body: JSON.stringify(seriesJson(c, s)) + '\n',
+    body: seriesJson(c, s),
   })),
 );
 

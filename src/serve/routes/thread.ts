@@ -1,9 +1,9 @@
 // /NAME/MID/t/, /T/, t.mbox.gz and t.atom: a thread as pages, as an mbox, as a feed.
 import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
 import { html, plain, type Page } from '../response.js';
-import { threadPage } from '../views/thread-page.js';
-import { notFoundPage } from '../views/not-found-page.js';
-import { atomFeed } from '../views/atom-feed.js';
+import { threadPage } from '../pages/thread.js';
+import { notFoundPage } from '../pages/not-found.js';
+import { atomFeed } from '../pages/atom.js';
 import { mboxGz, toFilename } from '../mbox-download.js';
 
 export function showThread(ctx: RequestContext, inboxName: string, midRaw: string, flat: boolean): Page | undefined {

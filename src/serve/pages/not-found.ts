@@ -1,13 +1,13 @@
-// The page for a Message-ID we do not hold here (public-inbox's ExtMsg): other inboxes that hold
-// it, partial matches, and other archives to try; 300 when it suggests something, else 404.
+// The page for a Message-ID we do not hold here (views/not-found.hbs, public-inbox's ExtMsg):
+// other inboxes that hold it, partial matches, and other archives to try; 300 when it suggests
+// something, else 404.
 import { render } from '../templates.js';
 import { frame } from './frame.js';
 import { html, type Page } from '../response.js';
-import { asciiHtml } from '../html/escape.js';
+import { midHref } from '../html/mid-path.js';
 import { midEscape } from '../../mail/message-id.js';
 import type { RequestContext, Target } from '../router.js';
 import type { InboxView } from '../site.js';
-import { midPath } from '../html/mid-path.js';
 
 /** Shorter ids match too much to be worth guessing at. */
 const MIN_PARTIAL_LEN = 16;
@@ -23,6 +23,8 @@ const EXTERNAL_SITES = [
   'http://www.postgresql.org/message-id/%s',
   'https://lists.debconf.org/cgi-lurker/keyword.cgi?doc-url=/lurker&format=en.html&query=id:%s',
 ];
+
+type Link = { href: string; label: string };
 
 /** Ids that may be what was meant (ExtMsg::search_partial): prefixes, then the id's words. */
 function partialMatches(ctx: RequestContext, ib: InboxView, mid: string): string[] {
@@ -50,56 +52,48 @@ function partialMatches(ctx: RequestContext, ib: InboxView, mid: string): string
   return [];
 }
 
-function externalSites(ctx: RequestContext, mid: string): string {
-  if (!mid.includes('@')) return '';
+function externalSites(ctx: RequestContext, mid: string): Link[] {
+  if (!mid.includes('@')) return [];
   const scheme = ctx.origin.split(':')[0];
-  let out = '\nPerhaps try an external site:\n\n';
-  for (const site of EXTERNAL_SITES) {
-    const u = asciiHtml(site.startsWith('//') ? `${scheme}:${site}` : site);
-    out += `<a\nhref="${u.replace('%s', asciiHtml(midEscape(mid)))}">${u.replace('%s', asciiHtml(mid))}</a>\n`;
-  }
-  return out;
+  return EXTERNAL_SITES.map((site) => {
+    const u = site.startsWith('//') ? `${scheme}:${site}` : site;
+    return { href: u.replace('%s', midEscape(mid)), label: u.replace('%s', mid) };
+  });
 }
 
 export function notFoundPage(ctx: RequestContext, t: Target): Page {
   const { inbox: ib, mid } = t;
-  const midHtml = asciiHtml(mid);
-  const href = midPath(mid);
-  const ext = externalSites(ctx, mid);
-  const elsewhere = ib.all ? [] : ctx.site.inboxesWithMid(mid).filter((n) => n !== ib.name);
-  let text: string;
-  let title: string;
+  const external = externalSites(ctx, mid);
+  const holders = ib.all ? [] : ctx.site.inboxesWithMid(mid).filter((n) => n !== ib.name);
+  let elsewhere: { where: string; links: Link[] } | undefined;
+  let partial: { count: string; plural: boolean; links: Link[] } | undefined;
   let status: number;
-  if (elsewhere.length) {
-    const where = elsewhere.length === 1 ? 'another inbox' : 'other inboxes';
+  let title: string;
+  if (holders.length) {
+    const where = holders.length === 1 ? 'another inbox' : 'other inboxes';
     title = `<${mid}> found in ${where}`;
-    text =
-      `Message-ID: &lt;${midHtml}&gt;\nfound in ${where}:\n\n` +
-      elsewhere
-        .map(
-          (n) =>
-            `<a\nhref="${asciiHtml(`${ctx.origin}/${n}/`)}${href}/">${asciiHtml(`${ctx.origin}/${n}/`)}${midHtml}/</a>\n`,
-        )
-        .join('') +
-      ext;
-    status = elsewhere.length === 1 && ext === '' ? 200 : 300;
+    elsewhere = {
+      where,
+      links: holders.map((n) => ({
+        href: `${ctx.origin}/${n}/${midHref(mid)}/`,
+        label: `${ctx.origin}/${n}/${mid}/`,
+      })),
+    };
+    status = holders.length === 1 && !external.length ? 200 : 300;
   } else {
     title = `<${mid}> not found`;
-    text = `Message-ID &lt;${midHtml}&gt;\nnot found\n`;
-    const partial = partialMatches(ctx, ib, mid);
-    status = 404;
-    if (partial.length) {
-      status = 300;
-      const n = partial.length === PARTIAL_MAX ? `${PARTIAL_MAX}+` : String(partial.length);
-      text += `\n${n} partial match${partial.length === 1 ? '' : 'es'} found:\n\n`;
+    const found = partialMatches(ctx, ib, mid);
+    if (found.length) {
       const base = `${ctx.origin}/${ib.name}/`;
-      for (const m of partial) text += `<a\nhref="${asciiHtml(base + midEscape(m))}/">${asciiHtml(base + m)}/</a>\n`;
+      partial = {
+        count: found.length === PARTIAL_MAX ? `${PARTIAL_MAX}+` : String(found.length),
+        plural: found.length !== 1,
+        links: found.map((m) => ({ href: `${base}${midEscape(m)}/`, label: `${base}${m}/` })),
+      };
     }
-    if (ext) {
-      text += ext;
-      status = 300;
-    }
+    status = partial || external.length ? 300 : 404;
   }
+  const page = render('not-found', { frame: frame(ib, '../', { title }), mid, elsewhere, partial, external });
   // suggestions for any id anyone types: computed per request, never kept
-  return { ...html(render('not-found', { frame: frame(ib, '../', { title }), textHtml: text }), status), cache: false };
+  return { ...html(page, status), cache: false };
 }

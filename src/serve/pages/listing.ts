@@ -1,6 +1,5 @@
-// `/`: every inbox, most recently active first (WwwListing).
+// `/` (views/listing.hbs): every inbox, most recently active first (WwwListing).
 import { render } from '../templates.js';
-import { asciiHtml } from '../html/escape.js';
 import { fmtTs } from '../html/dates.js';
 import type { Site } from '../site.js';
 
@@ -10,10 +9,9 @@ export function listingPage(site: Site): string {
     .map((i) => ({ row: i, newest: site.reader.newestTs({ inboxId: i.id }) ?? 0 }))
     .sort((a, b) => b.newest - a.newest)
     .map(({ row, newest }) => ({
-      dateHtml: newest ? fmtTs(newest) : '----------------',
-      hrefHtml: asciiHtml(row.name),
-      nameHtml: asciiHtml(row.name),
-      descriptionHtml: asciiHtml(row.description || `public inbox for ${row.address ?? row.name}`),
+      date: newest ? fmtTs(newest) : '----------------',
+      name: row.name,
+      description: row.description || `public inbox for ${row.address ?? row.name}`,
     }));
   return render('listing', { inboxes, hasAll: inboxes.length > 1 });
 }

@@ -1,13 +1,14 @@
-// Atom feeds (WwwAtomStream): new messages of an inbox, or the messages of one thread, each entry
-// carrying the message rendered as on its page.
+// Atom feeds (views/atom.hbs, WwwAtomStream): new messages of an inbox, the messages of one
+// thread, or search results, each entry carrying the message rendered as on its page.
 import { createHash } from 'node:crypto';
-import { asciiHtml } from '../html/escape.js';
+import { render } from '../templates.js';
 import { isoTs } from '../html/dates.js';
 import { renderBody } from '../html/body-html.js';
+import type { Html } from '../html/html.js';
 import { midEscape } from '../../mail/message-id.js';
 import { emails, names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';
-import { loadMessage, parentOf } from './message-page.js';
+import { loadMessage, parentOf } from './loaded-message.js';
 import type { InboxView, Site } from '../site.js';
 
 /** A pseudo-UUID from SHA-1, as public-inbox makes them (not an RFC 4122 version). */
@@ -20,9 +21,7 @@ export function toUuid(s: string): string {
  * A plain-text title. public-inbox marks a title with any entity type="html", which makes feed
  * readers render a subject like `<script>` as markup; as text, entities only stand for characters.
  */
-function titleTag(title: string): string {
-  return `<title>${asciiHtml(title.replace(/[\t\n ]+/g, ' '))}</title>`;
-}
+const titleText = (title: string) => title.replace(/[\t\n ]+/g, ' ');
 
 export type FeedKind =
   | { kind: 'inbox' }
@@ -39,26 +38,43 @@ export interface FeedInput {
   updated: number;
 }
 
-function entry(site: Site, ib: InboxView, base: string, m: MessageRow): string {
+interface AtomEntry {
+  name: string;
+  email: string;
+  title: string;
+  updated: string;
+  href: string;
+  id: string;
+  inReplyTo?: { id: string; href: string };
+  body: Html;
+}
+
+interface AtomFeed {
+  title: string;
+  alternate: string;
+  self: string;
+  id: string;
+  updated: string;
+  entries: AtomEntry[];
+}
+
+function entry(site: Site, ib: InboxView, base: string, m: MessageRow): AtomEntry | undefined {
   const loaded = loadMessage(site, m.num);
-  if (!loaded) return '';
+  if (!loaded) return undefined;
   const h = loaded.doc.h;
-  const href = `${base}${asciiHtml(midEscape(m.mid))}/`;
+  const href = `${base}${midEscape(m.mid)}/`;
   const parent = parentOf(loaded);
-  const irt =
-    parent !== undefined
-      ? `<thr:in-reply-to\nref="${toUuid(parent)}"\nhref="${base}${asciiHtml(midEscape(parent))}/"/>`
-      : '';
   const from = h.from?.[0] ?? ib.address ?? '';
-  const email = asciiHtml(emails(from)[0] ?? ib.address ?? '');
-  const subject = h.subject?.[0] || '(no subject)';
-  return (
-    `<entry><author><name>${asciiHtml(names(from).join(', '))}</name><email>${email}</email></author>` +
-    `${titleTag(subject)}<updated>${isoTs(m.ts)}</updated><link\nhref="${href}"/><id>${toUuid(m.mid)}</id>${irt}` +
-    `<content\ntype="xhtml"><div\nxmlns="http://www.w3.org/1999/xhtml"><pre\nstyle="white-space:pre-wrap">` +
-    renderBody(loaded.doc.parts, loaded.raw, href) +
-    '</pre></div></content></entry>'
-  );
+  return {
+    name: names(from).join(', '),
+    email: emails(from)[0] ?? ib.address ?? '',
+    title: titleText(h.subject?.[0] || '(no subject)'),
+    updated: isoTs(m.ts),
+    href,
+    id: toUuid(m.mid),
+    inReplyTo: parent !== undefined ? { id: toUuid(parent), href: `${base}${midEscape(parent)}/` } : undefined,
+    body: renderBody(loaded.doc.parts, loaded.raw, href),
+  };
 }
 
 /** The whole feed document; undefined when there is nothing to put in it (a 404, as public-inbox does). */
@@ -69,23 +85,26 @@ export function atomFeed(site: Site, f: FeedInput): string | undefined {
   let self: string;
   let id: string;
   if (f.feed.kind === 'thread') {
-    title = titleTag(f.messages[0].subject || '(no subject)');
-    self = `${f.base}${asciiHtml(midEscape(f.feed.mid))}/t.atom`;
+    title = f.messages[0].subject || '(no subject)';
+    self = `${f.base}${midEscape(f.feed.mid)}/t.atom`;
     id = toUuid(`t\n${f.feed.mid}`);
   } else if (f.feed.kind === 'search') {
-    title = titleTag(`${f.feed.query} - search results`);
+    title = `${f.feed.query} - search results`;
     alternate = `${f.base}?${f.feed.htmlQuery}`;
     self = `${f.base}?${f.feed.selfQuery}`;
     id = toUuid(`q\n${f.feed.query}`);
   } else {
-    title = titleTag(f.inbox.description);
+    title = f.inbox.description;
     self = `${f.base}new.atom`;
-    id = f.inbox.address ? `mailto:${asciiHtml(f.inbox.address)}` : toUuid(self);
+    id = f.inbox.address ? `mailto:${f.inbox.address}` : toUuid(self);
   }
-  return (
-    '<?xml version="1.0" encoding="us-ascii"?>\n<feed\nxmlns="http://www.w3.org/2005/Atom"\nxmlns:thr="http://purl.org/syndication/thread/1.0">' +
-    `${title}<link\nrel="alternate"\ntype="text/html"\nhref="${alternate}"/><link\nrel="self"\nhref="${self}"/><id>${id}</id><updated>${isoTs(f.updated)}</updated>` +
-    f.messages.map((m) => entry(site, f.inbox, f.base, m)).join('') +
-    '</feed>'
-  );
+  const model: AtomFeed = {
+    title: titleText(title),
+    alternate,
+    self,
+    id,
+    updated: isoTs(f.updated),
+    entries: f.messages.map((m) => entry(site, f.inbox, f.base, m)).filter((e): e is AtomEntry => !!e),
+  };
+  return render('atom', model);
 }

@@ -1,13 +1,29 @@
 // Everything a series page, its JSON, its mbox and its feed show, gathered from the store: the
 // versions of the chain, each patch with its trailers (its own, from replies, from the cover
 // letter, carried over from earlier versions of an unchanged patch) and where it last changed.
-import { loadMessage, type LoadedMessage } from './message-page.js';
+import { loadMessage, type LoadedMessage } from './loaded-message.js';
 import { partTextOf } from '../../mail/message-doc.js';
 import { diffFiles, type DiffFile } from '../../mail/diff.js';
 import { bodyParts, sameTrailer } from '../../series/am-message.js';
 import { b4Body } from '../../mail/b4-body.js';
 import type { SeriesReader, SeriesRow, SeriesTrailerRow } from '../../store/series-reader.js';
-import type { Site } from '../site.js';
+import type { InboxView, Site } from '../site.js';
+
+export interface SeriesContext {
+  site: Site;
+  inbox: InboxView;
+}
+
+/** The series a message belongs to, in this inbox, or undefined. */
+export function seriesOf(c: SeriesContext, mid: string): SeriesRow | undefined {
+  const m = c.site.reader.messageByMid(mid, c.inbox.scope);
+  return m ? c.site.series.forMessage(m.num, m.tid, m.inboxId) : undefined;
+}
+
+export const versionLabel = (v: number) => `v${v}`;
+
+/** The trailers b4 applies: those naming their reply's sender. */
+export const applicable = (t: TrailerView) => t.matched;
 
 export type TrailerSource = 'patch' | 'reply' | 'cover' | 'carried';
 

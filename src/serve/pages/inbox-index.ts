@@ -1,15 +1,14 @@
-// /NAME/: the newest topics, 200 messages at a time, paged with ?t= (View::index_topics).
+// /NAME/ (views/inbox-index.hbs): the newest topics, 200 messages at a time, paged with ?t=
+// (View::index_topics); and the window of recent messages new.atom shares.
 import { render } from '../templates.js';
 import { frame } from './frame.js';
-import { asciiHtml } from '../html/escape.js';
 import { fmtTs, str2ts, ts2str } from '../html/dates.js';
 import { layoutThread, dedupeSubject, indentFor, subjectWords } from '../html/skeleton.js';
+import { midHref } from '../html/mid-path.js';
 import { walkTree } from '../../mail/thread-tree.js';
 import { normalizeSubject } from '../../mail/subject.js';
-
 import type { MessageRow } from '../../store/reader.js';
 import type { InboxView, Site } from '../site.js';
-import { midPath } from '../html/mid-path.js';
 
 /** Messages per index page (public-inbox's window). */
 export const INDEX_WINDOW = 200;
@@ -93,30 +92,29 @@ function topics(site: Site, ib: InboxView, messages: MessageRow[]): Topic[] {
   return out.filter((t) => t.subject !== undefined).sort((a, b) => b.ds - a.ds);
 }
 
-function topicHtml(t: Topic): string {
-  const href = (mid: string | undefined) => midPath(mid ?? '');
-  const single = t.count === 1;
-  let out =
-    `<a\nhref="${href(t.seen.get(t.subject!))}/T/${single ? '#u' : '#t'}">${asciiHtml(t.subject!)}</a>\n` +
-    ` ${fmtTs(t.ds)} UTC ${single ? '' : ` (${t.count}+ messages)`}\n`;
+function topicModel(t: Topic) {
+  const href = (subject: string) => midHref(t.seen.get(subject) ?? '');
   let prev = subjectWords(t.subject!);
-  for (const x of t.extra) {
-    const words = subjectWords(x.subject);
-    const { words: shown, omit } = dedupeSubject(prev, words, ' &#34;');
-    prev = words;
-    out += `${indentFor(x.level)}\` <a\nhref="${href(t.seen.get(x.subject))}/T/#u">${asciiHtml(shown.join(' '))}</a>${omit}\n`;
-  }
-  return out;
+  return {
+    href: href(t.subject!),
+    anchor: t.count === 1 ? '#u' : '#t',
+    subject: t.subject!,
+    date: fmtTs(t.ds),
+    count: t.count === 1 ? undefined : t.count,
+    // later subjects of the topic, their words shared with the one above elided
+    extra: t.extra.map((x) => {
+      const words = subjectWords(x.subject);
+      const { words: shown, omitted } = dedupeSubject(prev, words);
+      prev = words;
+      return { indent: indentFor(x.level), href: href(x.subject), subject: shown.join(' '), omitted };
+    }),
+  };
 }
 
-export function pagination(page: RecentPage, latest: string): string {
-  let next = page.older ? `<a\nhref="?t=${page.older}"\nrel=next>next (older)</a>` : '';
-  let prev = page.newer ? `<a\nhref="?t=${page.newer}"\nrel=prev>prev (newer)</a>` : '';
-  if (prev) {
-    next = next ? `${next} | ` : '             | ';
-    prev += ` | <a\nhref="${latest}">latest</a>`;
-  }
-  return next || prev ? `<hr><pre>page: ${next}${prev}</pre>` : '';
+/** Links to the next (older) and previous (newer) pages (views/partials/pagination.hbs). */
+export function pagination(page: RecentPage, latest: string) {
+  if (!page.older && !page.newer) return undefined;
+  return { older: page.older, newer: page.newer, latest };
 }
 
 export function indexPage(site: Site, ib: InboxView, t: string): { status: number; html: string } {
@@ -124,10 +122,10 @@ export function indexPage(site: Site, ib: InboxView, t: string): { status: numbe
   const list = topics(site, ib, page.messages);
   return {
     status: list.length ? 200 : 404,
-    html: render('index', {
+    html: render('inbox-index', {
       frame: frame(ib, '', { paged: t !== '' }),
-      topicsHtml: list.length ? list.map(topicHtml).join('\n') : '[No topics in range]',
-      paginationHtml: pagination(page, '.'),
+      topics: list.map(topicModel),
+      pagination: pagination(page, '.'),
     }),
   };
 }

@@ -1,0 +1,45 @@
+// A stored message as pages read it: its row, its reading model, and its raw bytes on demand;
+// and what several pages ask of one (its ids, its parent, the copies sharing its Message-ID).
+import { decodeDoc, type MessageDoc } from '../../mail/message-doc.js';
+import { extractIds, uniqIds } from '../../mail/message-id.js';
+import type { MessageRow } from '../../store/reader.js';
+import type { InboxView, Site } from '../site.js';
+
+export interface LoadedMessage {
+  row: MessageRow;
+  doc: MessageDoc;
+  raw: () => Buffer;
+}
+
+/** A stored message with its reading model; the raw bytes are read only if a part needs them. */
+export function loadMessage(site: Site, num: number): LoadedMessage | undefined {
+  const row = site.reader.message(num);
+  const docBuf = site.reader.doc(num);
+  if (!row || !docBuf) return undefined;
+  let raw: Buffer | undefined;
+  return { row, doc: decodeDoc(docBuf), raw: () => (raw ??= site.reader.raw(num)!) };
+}
+
+/** Every id the message answers to, from its Message-ID and X-Alt-Message-ID headers. */
+export function idsOf(m: LoadedMessage): string[] {
+  const ids = uniqIds(extractIds([...(m.doc.h['message-id'] ?? []), ...(m.doc.h['x-alt-message-id'] ?? [])]));
+  return ids.length ? ids : [m.row.mid];
+}
+
+/** The message it answers: its last reference that is not one of its own ids (View::in_reply_to). */
+export function parentOf(m: LoadedMessage): string | undefined {
+  const own = new Set(idsOf(m));
+  return [...m.row.refs].reverse().find((r) => !own.has(r));
+}
+
+/** The copies shown for a Message-ID: all stored ones, except later ones with identical content. */
+export function copiesOf(site: Site, ib: InboxView, mid: string): LoadedMessage[] {
+  const out: LoadedMessage[] = [];
+  for (const num of site.reader.numsByMid(mid, ib.scope)) {
+    const m = loadMessage(site, num);
+    if (!m) continue;
+    if (out.length && m.row.chash && out[0].row.chash?.equals(m.row.chash)) continue;
+    out.push(m);
+  }
+  return out;
+}
