@@ -14,15 +14,7 @@ import { dispatch, type Method, type RequestContext } from './router.js';
 import { parseQuery, type Query } from './query.js';
 import { ResponseCache, type CachedResponse } from './response-cache.js';
 import type { Page } from './response.js';
-// route modules register themselves in this order, which matters as in public-inbox's WWW.pm
-import './routes/listing.js';
-import './routes/inbox.js';
-// series URLs before message URLs: /NAME/series/ would otherwise read as a Message-ID
-import './routes/series.js';
-import './routes/message.js';
-import './routes/thread.js';
-import './routes/search.js';
-import './routes/redirects.js';
+import { ROUTES } from './routes.js';
 
 /** Longer request targets are refused (414): no Message-ID URL comes near this. */
 const MAX_URL = 8192;
@@ -222,7 +214,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     return reply.send(c.body);
   };
 
-  const inSnapshot = db.transaction((ctx: RequestContext) => ({ snapshot: reader.generation(), d: dispatch(ctx) }));
+  const inSnapshot = db.transaction((ctx: RequestContext) => ({
+    snapshot: reader.generation(),
+    d: dispatch(ROUTES, ctx),
+  }));
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = req.originalUrl;

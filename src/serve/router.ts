@@ -44,17 +44,11 @@ export interface Matcher {
   exec(path: string): RegExpExecArray | null;
 }
 
-interface Route {
+/** One line of the route table (routes.ts). */
+export interface Route {
   re: Matcher;
   handler: Handler;
   post?: PostRule;
-}
-
-const routes: Route[] = [];
-
-/** Register a route; order matters, as in WWW.pm. */
-export function route(re: Matcher, handler: Handler, opts: { post?: PostRule } = {}): void {
-  routes.push({ re, handler, post: opts.post });
 }
 
 export type Dispatch = { kind: 'page'; page: Page | undefined } | { kind: 'method-not-allowed'; allow: string };
@@ -66,7 +60,7 @@ const takesPost = (r: Route, ctx: RequestContext) => (typeof r.post === 'functio
  * Synchronous, so that a caller can run it inside one read transaction. A method the matching
  * routes do not take is refused with the methods they do.
  */
-export function dispatch(ctx: RequestContext): Dispatch {
+export function dispatch(routes: readonly Route[], ctx: RequestContext): Dispatch {
   let refused = false;
   let post = false;
   for (const r of routes) {

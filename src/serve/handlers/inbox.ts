@@ -1,6 +1,8 @@
-// Inbox-wide URLs: /NAME/ (topics), new.atom, description, _/text/..., the stylesheet and all.mbox.gz.
-import { route, INBOX, inboxBase } from '../router.js';
+// What inbox-wide URLs answer: the inbox list, an inbox's topics (or its search), its feed,
+// description, help texts, stylesheets and all.mbox.gz.
+import { inboxBase, type RequestContext } from '../router.js';
 import { html, plain, redirect, type Page } from '../response.js';
+import { listingPage } from '../pages/listing.js';
 import { indexPage, recentWindow } from '../pages/inbox-index.js';
 import { atomFeed } from '../pages/atom.js';
 import { textPage, textOf, TEXT_KEYS, type TextKey } from '../pages/text.js';
@@ -8,6 +10,7 @@ import { mboxGzStream, STREAM_BATCH } from '../mbox-download.js';
 import { render, staticFile } from '../templates.js';
 import { DIFF2HTML_CSS } from '../html/side-by-side.js';
 import { searchInbox } from './search.js';
+import type { InboxView } from '../site.js';
 
 /** Feeds carry the newest 25 messages (public-inbox's feedmax). */
 const FEED_MAX = 25;
@@ -17,35 +20,25 @@ const STYLESHEETS: Record<string, Buffer> = {
   'diff2html.css': DIFF2HTML_CSS,
 };
 
+export const listing = (ctx: RequestContext): Page => html(listingPage(ctx.site));
+
 /** Our stylesheets: the only thing pages load besides themselves (CSP style-src 'self'). */
 export function stylesheet(name: string): Page | undefined {
   const css = Object.hasOwn(STYLESHEETS, name) ? STYLESHEETS[name] : undefined;
   return css && { status: 200, type: 'text/css', body: css, headers: { 'Cache-Control': 'public, max-age=31536000' } };
 }
 
-route(/^\/_\/([\w-]+\.css)$/, (_ctx, m) => stylesheet(m[1]));
+export const toInboxRoot = (ctx: RequestContext, ib: InboxView): Page =>
+  redirect(301, inboxBase(ctx, ib), ctx.rawQuery);
 
-route(new RegExp(`^/${INBOX}$`), (ctx, m) => {
-  if (!ctx.site.inbox(m[1])) return undefined;
-  return redirect(301, `${ctx.origin}/${m[1]}/`, ctx.rawQuery);
-});
+/** The topics, or with ?q= the search (a POST then is a search download). */
+export function inboxIndex(ctx: RequestContext, ib: InboxView): Page {
+  if (ctx.query.has('q')) return searchInbox(ctx, ib);
+  const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
+  return html(page.html, page.status);
+}
 
-route(
-  new RegExp(`^/${INBOX}/(?:index\\.html)?$`),
-  (ctx, m) => {
-    const ib = ctx.site.inbox(m[1]);
-    if (!ib) return undefined;
-    if (ctx.query.has('q')) return searchInbox(ctx, ib);
-    const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
-    return html(page.html, page.status);
-  },
-  // POST only for search downloads (lei, b4)
-  { post: (ctx) => ctx.query.has('q') },
-);
-
-route(new RegExp(`^/${INBOX}/(?:atom\\.xml|new\\.atom)$`), (ctx, m) => {
-  const ib = ctx.site.inbox(m[1]);
-  if (!ib) return undefined;
+export function inboxFeed(ctx: RequestContext, ib: InboxView): Page {
   const { messages } = recentWindow(ctx.site, ib, ctx.query.get('t') ?? '', FEED_MAX);
   const feed = atomFeed(ctx.site, {
     inbox: ib,
@@ -57,31 +50,21 @@ route(new RegExp(`^/${INBOX}/(?:atom\\.xml|new\\.atom)$`), (ctx, m) => {
   return feed === undefined
     ? plain(404, 'No feed found for thread\n')
     : { status: 200, type: 'application/atom+xml', body: feed };
-});
+}
 
-route(new RegExp(`^/${INBOX}/description$`), (ctx, m) => {
-  const ib = ctx.site.inbox(m[1]);
-  return ib && plain(200, ib.description + '\n');
-});
+export const description = (_ctx: RequestContext, ib: InboxView): Page => plain(200, ib.description + '\n');
 
-route(new RegExp(`^/${INBOX}/_/([\\w-]+\\.css)$`), (ctx, m) => (ctx.site.inbox(m[1]) ? stylesheet(m[2]) : undefined));
-
-route(new RegExp(`^/${INBOX}/_/text(?:/(.*))?$`), (ctx, m) => {
-  const ib = ctx.site.inbox(m[1]);
-  if (!ib) return undefined;
-  const rest = m[2];
-  if (rest === undefined || rest === '' || rest === 'help')
-    return redirect(302, `${ctx.origin}/${ib.name}/_/text/help/`);
+/** `_/text/KEY/` as a page, `_/text/KEY/raw` as text; `_/text/` and `_/text/help` go to the help page. */
+export function textPages(ctx: RequestContext, ib: InboxView, rest: string | undefined): Page {
+  if (rest === undefined || rest === '' || rest === 'help') return redirect(302, `${inboxBase(ctx, ib)}_/text/help/`);
   const k = /^([a-z]+)\/(raw)?$/.exec(rest);
   if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1])) return html(render('text-not-found', { rest }), 404);
   const key = k[1] as TextKey;
-  const base = `${ctx.origin}/${ib.name}/`;
-  return k[2] ? plain(200, textOf(key, ib, base)) : html(textPage(key, ib, base));
-});
+  return k[2] ? plain(200, textOf(key, ib, inboxBase(ctx, ib))) : html(textPage(key, ib, inboxBase(ctx, ib)));
+}
 
-route(new RegExp(`^/${INBOX}/all\\.mbox\\.gz$`), (ctx, m) => {
-  const ib = ctx.site.inbox(m[1]);
-  if (!ib) return undefined;
+/** Everything the inbox holds, oldest first, streamed. */
+export function allMbox(ctx: RequestContext, ib: InboxView): Page {
   const reader = ctx.site.reader;
   return mboxGzStream(
     reader,
@@ -93,4 +76,4 @@ route(new RegExp(`^/${INBOX}/all\\.mbox\\.gz$`), (ctx, m) => {
     },
     'all',
   );
-});
+}

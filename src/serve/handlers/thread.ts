@@ -1,22 +1,18 @@
-// /NAME/MID/t/, /T/, t.mbox.gz and t.atom: a thread as pages, as an mbox, as a feed.
-import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
+// What a Message-ID's thread URLs answer: the thread nested or flat, as an mbox, as a feed.
+import { inboxBase, type RequestContext, type Target } from '../router.js';
 import { html, plain, type Page } from '../response.js';
 import { threadPage } from '../pages/thread.js';
 import { notFoundPage } from '../pages/not-found.js';
 import { atomFeed } from '../pages/atom.js';
 import { mboxGz, toFilename } from '../mbox-download.js';
 
-export function showThread(ctx: RequestContext, inboxName: string, midRaw: string, flat: boolean): Page | undefined {
-  const t = target(ctx, inboxName, midRaw);
-  if (!t) return undefined;
+export function thread(ctx: RequestContext, t: Target, flat: boolean): Page {
   const page = threadPage(ctx.site, t.inbox, t.mid, { flat });
   return page !== undefined ? html(page) : notFoundPage(ctx, t);
 }
 
 /** t.mbox is gzipped too, as in public-inbox. */
-export function threadMbox(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
-  const t = target(ctx, inboxName, midRaw);
-  if (!t) return undefined;
+export function threadMbox(ctx: RequestContext, t: Target): Page {
   const reader = ctx.site.reader;
   const first = reader.messageByMid(t.mid, t.inbox.scope);
   if (!first) return plain(404, '');
@@ -28,9 +24,7 @@ export function threadMbox(ctx: RequestContext, inboxName: string, midRaw: strin
   );
 }
 
-export function threadAtom(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
-  const t = target(ctx, inboxName, midRaw);
-  if (!t) return undefined;
+export function threadAtom(ctx: RequestContext, t: Target): Page {
   const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
   const messages = first
     ? ctx.site.reader
@@ -49,7 +43,3 @@ export function threadAtom(ctx: RequestContext, inboxName: string, midRaw: strin
     ? plain(404, 'No feed found for thread\n')
     : { status: 200, type: 'application/atom+xml', body: feed };
 }
-
-route(new RegExp(`^/${INBOX}/${MID}/([tT])/$`), (ctx, m) => showThread(ctx, m[1], m[2], m[3] === 'T'));
-route(new RegExp(`^/${INBOX}/${MID}/t\\.mbox(?:\\.gz)?$`), (ctx, m) => threadMbox(ctx, m[1], m[2]));
-route(new RegExp(`^/${INBOX}/${MID}/t\\.atom$`), (ctx, m) => threadAtom(ctx, m[1], m[2]));

@@ -1,6 +1,6 @@
-// /NAME/MID/, /NAME/MID/raw, /NAME/MID/IDX-FILENAME and /NAME/MID/d/: a message, its exact bytes,
-// its attachments, and the differences between copies sharing its Message-ID.
-import { route, INBOX, MID, target, type RequestContext } from '../router.js';
+// What a Message-ID's own URLs answer: the message page, its exact bytes, its attachments, its
+// diffs side by side, and how copies sharing its Message-ID differ.
+import type { RequestContext, Target } from '../router.js';
 import { html, notFound, plain, type Page } from '../response.js';
 import { render } from '../templates.js';
 import { toFilename } from '../mbox-download.js';
@@ -20,10 +20,13 @@ function safeCharset(contentType: string | undefined): string | undefined {
   return cs && /^[A-Za-z0-9_-]+$/.test(cs) ? cs : undefined;
 }
 
+export function message(ctx: RequestContext, t: Target): Page {
+  const page = messagePage(ctx.site, t.inbox, t.mid);
+  return page !== undefined ? html(page) : notFoundPage(ctx, t);
+}
+
 /** Every copy of the Message-ID in public-inbox's mboxrd, as text (Mbox::emit_raw). */
-export function rawPage(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
-  const t = target(ctx, inboxName, midRaw);
-  if (!t) return undefined;
+export function raw(ctx: RequestContext, t: Target): Page {
   const nums = ctx.site.reader.numsByMid(t.mid, t.inbox.scope);
   const raws = nums.map((n) => ctx.site.reader.raw(n)).filter((r): r is Buffer => !!r);
   if (!raws.length) return notFound();
@@ -39,12 +42,10 @@ export function rawPage(ctx: RequestContext, inboxName: string, midRaw: string):
 }
 
 /** One MIME part, decoded (WwwAttach): text as text/plain, the rest as a download. */
-function attachmentPage(ctx: RequestContext, inboxName: string, midRaw: string, idx: string): Page | undefined {
-  const t = target(ctx, inboxName, midRaw);
-  if (!t) return undefined;
+export function attachment(ctx: RequestContext, t: Target, idx: string): Page {
   const num = ctx.site.reader.numsByMid(t.mid, t.inbox.scope)[0];
-  const raw = num === undefined ? undefined : ctx.site.reader.raw(num);
-  const visit = raw && eachPart(MimeEntity.parse(raw)).find((v) => v.idx === idx);
+  const bytes = num === undefined ? undefined : ctx.site.reader.raw(num);
+  const visit = bytes && eachPart(MimeEntity.parse(bytes)).find((v) => v.idx === idx);
   if (!visit || visit.entity.body === undefined) return plain(404, 'Not found\n');
   const part = visit.entity;
   const body = decodeTransfer(part.body!, part.header.first('content-transfer-encoding'));
@@ -73,33 +74,12 @@ function attachmentPage(ctx: RequestContext, inboxName: string, midRaw: string, 
   };
 }
 
-route(new RegExp(`^/${INBOX}/${MID}/raw$`), (ctx, m) => rawPage(ctx, m[1], m[2]));
-
-export function showMessage(ctx: RequestContext, inboxName: string, midRaw: string): Page | undefined {
-  const t = target(ctx, inboxName, midRaw);
-  if (!t) return undefined;
-  const page = messagePage(ctx.site, t.inbox, t.mid);
-  return page !== undefined ? html(page) : notFoundPage(ctx, t);
-}
-
-route(new RegExp(`^/${INBOX}/${MID}/(?:f/)?$`), (ctx, m) => showMessage(ctx, m[1], m[2]));
-
-route(new RegExp(`^/${INBOX}/${MID}/side-by-side/$`), (ctx, m) => {
-  const t = target(ctx, m[1], m[2]);
-  if (!t) return undefined;
+export function sideBySide(ctx: RequestContext, t: Target): Page {
   const page = sideBySidePage(ctx.site, t.inbox, t.mid);
   return page !== undefined ? html(page) : plain(404, 'No diff in this message\n');
-});
+}
 
-route(new RegExp(`^/${INBOX}/${MID}/d/$`), (ctx, m) => {
-  const t = target(ctx, m[1], m[2]);
-  if (!t) return undefined;
+export function duplicates(ctx: RequestContext, t: Target): Page {
   const copies = copiesOf(ctx.site, t.inbox, t.mid);
   return copies.length ? html(duplicatesPage(t.inbox, copies)) : notFoundPage(ctx, t);
-});
-
-route(
-  new RegExp(`^/${INBOX}/${MID}/([0-9][0-9.]*)-([a-zA-Z0-9][a-zA-Z0-9_.-]+[a-zA-Z0-9])$`),
-  (ctx, m) => attachmentPage(ctx, m[1], m[2], m[3]),
-  { post: true },
-);
+}

@@ -1,6 +1,6 @@
 // Search: GET /NAME/?q= pages, POST /NAME/?q=&x=m mbox downloads (whole threads with t=1 or a
 // body starting x= with a value not starting with 0), and POST /NAME/MID/?x=m&q= within a thread.
-import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
+import { inboxBase, type RequestContext, type Target } from '../router.js';
 import { html, plain, type Page } from '../response.js';
 import { searchPage, searchParams } from '../pages/search.js';
 import { mboxGzStream, inBatches, toFilename } from '../mbox-download.js';
@@ -9,6 +9,10 @@ import type { InboxView } from '../site.js';
 import type { MessageRow } from '../../store/reader.js';
 
 const now = () => Math.floor(Date.now() / 1000);
+
+function badQuery(err: unknown): Page {
+  return plain(400, `Bad query: ${err instanceof QueryError ? err.message : 'the query could not be run'}\n`);
+}
 
 /**
  * Whether a query's matches move with the clock (`d:1.day.ago..`): it then reads the same a
@@ -20,10 +24,6 @@ function dependsOnClock(q: string, at: number): boolean {
   } catch {
     return false;
   }
-}
-
-function badQuery(err: unknown): Page {
-  return plain(400, `Bad query: ${err instanceof QueryError ? err.message : 'the query could not be run'}\n`);
 }
 
 /** Every match as one gzipped mbox, newest first, or their whole threads (Mbox::mbox_all). */
@@ -51,6 +51,7 @@ function mboxResults(ctx: RequestContext, ib: InboxView, q: string, threads: boo
   return mboxGzStream(ctx.site.reader, () => inBatches(nums), name);
 }
 
+/** ?q= on an inbox: the results page or feed, or with POST and x=m the download. */
 export function searchInbox(ctx: RequestContext, ib: InboxView): Page {
   const p = searchParams(ctx.query);
   if (ctx.method === 'POST' && p.x === 'm') {
@@ -63,18 +64,15 @@ export function searchInbox(ctx: RequestContext, ib: InboxView): Page {
   return dependsOnClock(p.q, at) ? { ...page, cache: false } : page;
 }
 
-// within one thread: lei q -T and liblore's thread updates
-route(
-  new RegExp(`^/${INBOX}/${MID}/$`),
-  (ctx, m) => {
-    if (ctx.method !== 'POST') return undefined;
-    const t = target(ctx, m[1], m[2]);
-    if (!t) return undefined;
-    const p = searchParams(ctx.query);
-    const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
-    if (!first) return plain(404, 'No results found\n');
-    return mboxResults(ctx, t.inbox, p.q, false, first);
-  },
-  // a POST to a message page is not allowed otherwise
-  { post: (ctx) => searchParams(ctx.query).x === 'm' },
-);
+/** POST /NAME/MID/?x=m&q=: matches within the message's thread (lei q -T, liblore's thread updates). */
+export function searchThread(ctx: RequestContext, t: Target): Page | undefined {
+  if (ctx.method !== 'POST') return undefined;
+  const p = searchParams(ctx.query);
+  const first = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
+  if (!first) return plain(404, 'No results found\n');
+  return mboxResults(ctx, t.inbox, p.q, false, first);
+}
+
+/** Search downloads are the only POSTs an inbox or message URL takes. */
+export const postsSearch = (ctx: RequestContext) => ctx.query.has('q');
+export const postsThreadSearch = (ctx: RequestContext) => searchParams(ctx.query).x === 'm';

@@ -1,6 +1,6 @@
-// Patch series: /NAME/series/ (the list), and for any message of a series /NAME/MID/series/ (the
-// page), series.json, series.mbox (am-ready, trailers applied) and series.atom.
-import { route, INBOX, MID, target, inboxBase, type RequestContext } from '../router.js';
+// What a patch series' URLs answer: the list of an inbox's series, and for any message of a series
+// its page, series.json, series.mbox (am-ready, trailers applied) and series.atom.
+import { inboxBase, type RequestContext, type Target } from '../router.js';
 import { html, plain, type Page } from '../response.js';
 import { seriesOf, type SeriesContext } from '../pages/series-model.js';
 import { seriesPage } from '../pages/series.js';
@@ -10,17 +10,11 @@ import { seriesAtom } from '../pages/series-atom.js';
 import { seriesListPage } from '../pages/series-list.js';
 import { amFilename } from '../../series/am-mbox.js';
 import type { SeriesRow } from '../../store/series-reader.js';
+import type { InboxView } from '../site.js';
 
 const NO_SERIES = 'No patch series holds this message\n';
 
-function withSeries(
-  ctx: RequestContext,
-  inboxName: string,
-  midRaw: string,
-  fn: (c: SeriesContext, s: SeriesRow) => Page,
-): Page | undefined {
-  const t = target(ctx, inboxName, midRaw);
-  if (!t) return undefined;
+function withSeries(ctx: RequestContext, t: Target, fn: (c: SeriesContext, s: SeriesRow) => Page): Page {
   const c = { site: ctx.site, inbox: t.inbox };
   const s = seriesOf(c, t.mid);
   return s ? fn(c, s) : plain(404, NO_SERIES);
@@ -32,39 +26,29 @@ function againstVersion(ctx: RequestContext): number | undefined {
   return /^\d{1,4}$/.test(vs) ? Number(vs) : undefined;
 }
 
-route(new RegExp(`^/${INBOX}/series/$`), (ctx, m) => {
-  const ib = ctx.site.inbox(m[1]);
-  if (!ib) return undefined;
+export function seriesList(ctx: RequestContext, ib: InboxView): Page {
   const t = ctx.query.get('t') ?? '';
   const page = seriesListPage({ site: ctx.site, inbox: ib }, /^\d{1,12}$/.test(t) ? Number(t) : undefined);
   return html(page.html, page.status);
-});
+}
 
-route(new RegExp(`^/${INBOX}/${MID}/series/$`), (ctx, m) =>
-  withSeries(ctx, m[1], m[2], (c, s) => html(seriesPage(c, s, againstVersion(ctx)))),
-);
+export const series = (ctx: RequestContext, t: Target): Page =>
+  withSeries(ctx, t, (c, s) => html(seriesPage(c, s, againstVersion(ctx))));
 
-route(new RegExp(`^/${INBOX}/${MID}/series\\.json$`), (ctx, m) =>
-  withSeries(ctx, m[1], m[2], (c, s) => ({
-    status: 200,
-    type: 'application/json',
-    body: seriesJson(c, s),
-  })),
-);
+export const seriesJsonFile = (ctx: RequestContext, t: Target): Page =>
+  withSeries(ctx, t, (c, s) => ({ status: 200, type: 'application/json', body: seriesJson(c, s) }));
 
-route(new RegExp(`^/${INBOX}/${MID}/series\\.mbox$`), (ctx, m) =>
-  withSeries(ctx, m[1], m[2], (c, s) => ({
+export const seriesMboxFile = (ctx: RequestContext, t: Target): Page =>
+  withSeries(ctx, t, (c, s) => ({
     status: 200,
     type: 'application/mbox',
     body: seriesMbox(c, s),
     headers: { 'Content-Disposition': `inline; filename=${amFilename(s)}.mbx` },
-  })),
-);
+  }));
 
-route(new RegExp(`^/${INBOX}/${MID}/series\\.atom$`), (ctx, m) =>
-  withSeries(ctx, m[1], m[2], (c, s) => ({
+export const seriesFeed = (ctx: RequestContext, t: Target): Page =>
+  withSeries(ctx, t, (c, s) => ({
     status: 200,
     type: 'application/atom+xml',
     body: seriesAtom(c, s, inboxBase(ctx, c.inbox)),
-  })),
-);
+  }));
