@@ -334,7 +334,11 @@ describe('the HTTP surface under attack', () => {
       }
       // a redirect repeats the query it was sent, so that one is rendered each time
       const r = await request(app, { url: '/iommu?cb=3' });
-      expect([r.statusCode, r.headers.location, r.headers['x-cache']]).toEqual([301, 'http://lore.test/iommu/?cb=3', 'miss']);
+      expect([r.statusCode, r.headers.location, r.headers['x-cache']]).toEqual([
+        301,
+        'http://lore.test/iommu/?cb=3',
+        'miss',
+      ]);
     });
 
     it('keeps searches relative to now out of the cache, and absolute ones in it', async () => {
