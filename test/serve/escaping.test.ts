@@ -1,0 +1,159 @@
+// Escaped by default: markup lives in views/ and in the renderers of src/serve/html/ only, and no
+// field of hostile mail reaches any page as markup.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
+import { buildApp, type App } from '../../src/serve/app.js';
+import { ingest } from '../../src/ingest/ingest.js';
+import { ROOT, fixture, tempDir } from '../helpers/paths.js';
+import { readMbox } from '../helpers/mbox.js';
+import { midUrl } from '../helpers/app.js';
+import { openReader } from '../helpers/store.js';
+import { messageIds } from '../../src/mail/message-id.js';
+import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
+
+/** An HTML or XML tag: `<a`, `</pre`, `<thr:in-reply-to` ... */
+const TAG = /<\/?[a-z][\w-]*(?::[\w-]+)?(?=[\s>/])/i;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Every string literal and template literal text of a TypeScript file. */
+function stringsOf(file: string): string[] {
+  const sf = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const out: string[] = [];
+  const visit = (n: ts.Node) => {
+    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) out.push(n.text);
+    else if (ts.isTemplateExpression(n)) out.push(n.head.text, ...n.templateSpans.map((s) => s.literal.text));
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+describe('markup only where it belongs', () => {
+  it('has no HTML tag in a string literal of src/ outside src/serve/html/', () => {
+    const offenders: string[] = [];
+    for (const file of sourceFiles(join(ROOT, 'src'))) {
+      const rel = relative(ROOT, file);
+      if (rel.startsWith('src/serve/html/')) continue;
+      for (const s of stringsOf(file)) if (TAG.test(s)) offenders.push(`${rel}: ${JSON.stringify(s.slice(0, 80))}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('has templates that print fields escaped: no {{{ }}} anywhere', () => {
+    const views = join(ROOT, 'views');
+    const templates = [...sourceFilesOf(views)].filter((f) => /\.(hbs|txt)$/.test(f));
+    expect(templates.length).toBeGreaterThan(20);
+    for (const f of templates) expect([f, readFileSync(f, 'utf8').includes('{{{')]).toEqual([f, false]);
+  });
+
+  it('finds the tags it looks for (the check above can fail)', () => {
+    expect(TAG.test('<a\nhref="x">')).toBe(true);
+    expect(TAG.test('</pre>')).toBe(true);
+    expect(TAG.test('<thr:in-reply-to ref')).toBe(true);
+    expect(TAG.test('Message-ID: <x@y>')).toBe(false);
+  });
+});
+
+function* sourceFilesOf(dir: string): Generator<string> {
+  for (const f of readdirSync(dir)) {
+    const p = join(dir, f);
+    if (statSync(p).isDirectory()) yield* sourceFilesOf(p);
+    else yield p;
+  }
+}
+
+/** Tags and attributes lorekeeper's own templates and renderers write. */
+const OUR_TAGS = new Set(
+  (
+    'html head meta title link body pre a b u hr form input span table tr th td ul li div ' +
+    'feed entry author name email updated id content summary thr:in-reply-to ' +
+    // diff2html's side-by-side layout
+    'svg path tbody thead colgroup col label ol ins del'
+  ).split(' '),
+);
+const OUR_ATTRIBUTES = new Set(
+  (
+    'lang charset name content href rel title type id action method value class style xmlns xmlns:thr ref ' +
+    'width height viewbox version aria-hidden d fill-rule data-lang for checked'
+  ).split(' '),
+);
+
+/** Every tag and attribute name a page holds; anything else came from mail. */
+function foreignMarkup(page: string): string[] {
+  const out: string[] = [];
+  for (const m of page.matchAll(/<\/?([a-zA-Z][\w:-]*)((?:\s+[^\s=>/]+(?:=(?:"[^"]*"|'[^']*'|[^\s>]*))?)*)\s*\/?>/g)) {
+    const tag = m[1].toLowerCase();
+    if (!OUR_TAGS.has(tag)) out.push(`<${tag}`);
+    for (const a of m[2].matchAll(/\s+([^\s=>/]+)(?:=(?:"[^"]*"|'[^']*'|[^\s>]*))?/g)) {
+      if (!OUR_ATTRIBUTES.has(a[1].toLowerCase())) out.push(`<${tag} ${a[1]}=`);
+    }
+  }
+  if (/<(?![a-zA-Z/!?])/.test(page.replace(/^<\?xml[^>]*>/, ''))) out.push('a bare <');
+  return out;
+}
+
+describe('every hostile-sample field through every page', () => {
+  let app: App;
+  const mids: string[] = [];
+  const threadStarts: string[] = [];
+  beforeAll(async () => {
+    const dir = tempDir();
+    const source = fixture('hostile-sample.mbox.gz');
+    await ingest({ dataDir: dir, inbox: 'hostile', sources: [source], jobs: 0 });
+    for (const raw of readMbox(source)) {
+      const ids = messageIds(HeaderBlock.parse(splitHeaderBody(raw).header));
+      if (ids[0]) mids.push(ids[0]);
+    }
+    app = await buildApp({ dataDir: dir });
+    const { db, reader } = openReader(dir);
+    const seen = new Set<number>();
+    for (const mid of mids) {
+      const m = reader.messageByMid(mid, 'all');
+      if (m && !seen.has(m.tid)) {
+        seen.add(m.tid);
+        threadStarts.push(mid);
+      }
+    }
+    db.close();
+  });
+  afterAll(() => app.fastify.close());
+
+  it('shows no markup of its own on message, thread, search, series, listing and feed pages', async () => {
+    const urls = ['/', '/hostile/', '/hostile/new.atom', '/hostile/series/', '/all/', '/hostile/?q=alert'];
+    // every message's own pages; the pages of a whole thread once per thread (the sample has a
+    // 300-message thread and a 200-deep chain: their pages are the same for each member)
+    for (const mid of mids) {
+      for (const end of ['', 'series/', 'side-by-side/', 'd/']) urls.push(midUrl('hostile', mid, end));
+    }
+    for (const mid of threadStarts) {
+      for (const end of ['T/', 't/', 't.atom', 'series.atom']) urls.push(midUrl('hostile', mid, end));
+    }
+    urls.push('/hostile/?q=s:script', '/hostile/?q=s:img&x=t', '/hostile/?q=f:alert&x=A');
+    let pages = 0;
+    const found: string[] = [];
+    for (const url of urls) {
+      const r = await app.fastify.inject({ url, headers: { host: 'lore.test' } });
+      if (!/html|xml/.test(String(r.headers['content-type']))) continue;
+      pages++;
+      for (const f of foreignMarkup(r.body)) found.push(`${url}: ${f}`);
+    }
+    expect(mids.length).toBeGreaterThan(500);
+    expect(pages).toBeGreaterThan(1000);
+    expect(found).toEqual([]);
+  });
+
+  it('catches markup from mail when it gets through (the check above can fail)', () => {
+    expect(foreignMarkup('<pre><script>alert(1)</script></pre>')).toContain('<script');
+    expect(foreignMarkup('<a\nhref="x" onclick="y">')).toContain('<a onclick=');
+    expect(foreignMarkup('<pre>1 < 2</pre>')).toContain('a bare <');
+    expect(foreignMarkup('<pre>&lt;script&gt;</pre>')).toEqual([]);
+  });
+});
