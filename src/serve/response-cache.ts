@@ -2,14 +2,7 @@
 // is written, so most requests are answered from here. Least recently used entries go first, and
 // the budget counts what an entry really costs, not just its body.
 
-export interface CachedResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-  /** The body gzipped, made the first time a client accepts it. */
-  gzipped?: Buffer;
-  etag: string;
-}
+import type { Answer } from './answer.js';
 
 /**
  * Bytes an entry costs beyond its key, header values and bodies: the Map slot, the entry and
@@ -24,14 +17,15 @@ export interface CacheStats {
   maxBytes: number;
 }
 
-function costOf(key: string, e: CachedResponse): number {
+function costOf(key: string, e: Answer): number {
   let headers = 0;
   for (const k in e.headers) headers += k.length + e.headers[k].length;
-  return ENTRY_OVERHEAD + key.length + headers + e.etag.length + e.body.length + (e.gzipped?.length ?? 0);
+  // the headers are kept three times: as set, and in the plain and gzip header blocks
+  return ENTRY_OVERHEAD + key.length + 3 * headers + e.etag.length + e.body.length + (e.gzipped?.length ?? 0);
 }
 
 export class ResponseCache {
-  private readonly entries = new Map<string, { value: CachedResponse; cost: number }>();
+  private readonly entries = new Map<string, { value: Answer; cost: number }>();
   private bytes = 0;
   private generation = -1;
   private readonly maxBytes: number;
@@ -49,7 +43,7 @@ export class ResponseCache {
     }
   }
 
-  get(key: string): CachedResponse | undefined {
+  get(key: string): Answer | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     this.entries.delete(key);
@@ -57,7 +51,7 @@ export class ResponseCache {
     return e.value;
   }
 
-  set(key: string, value: CachedResponse): void {
+  set(key: string, value: Answer): void {
     const cost = costOf(key, value);
     // one entry may not take more than an eighth: a few huge pages must not flush everything else
     if (cost > this.maxBytes / 8) return;
@@ -68,11 +62,10 @@ export class ResponseCache {
   }
 
   /**
-   * Give a cached entry its gzipped body. Entries that are not (or no longer) in the cache are
-   * left alone: their bytes were never counted and must not be.
+   * Count the gzipped body an entry was given. Entries that are not (or no longer) in the cache
+   * are left alone: their bytes were never counted and must not be.
    */
-  addGzipped(key: string, value: CachedResponse, gzipped: Buffer): void {
-    value.gzipped = gzipped;
+  gzipped(key: string, value: Answer, gzipped: Buffer): void {
     const e = this.entries.get(key);
     if (!e || e.value !== value) return;
     this.bytes += gzipped.length;

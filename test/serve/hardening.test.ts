@@ -2,13 +2,13 @@
 // never show a stack trace or a path of the server's.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { connect } from 'node:net';
-import { request } from 'node:http';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { ingestFixtures } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { midUrl } from '../helpers/app.js';
+import { http } from '../helpers/http.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
 
 const PATCH1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
@@ -27,29 +27,6 @@ function rawRequest(
     s.on('error', reject);
     s.on('close', () => resolve({ response, closedAfterMs: Date.now() - t0 }));
     if (opts.waitMs) setTimeout(() => s.destroy(), opts.waitMs);
-  });
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function http(
-  port: number,
-  method: string,
-  path: string,
-  opts: { headers?: Record<string, string>; body?: string } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const r = request({ host: '127.0.0.1', port, method, path, headers: opts.headers }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString('latin1')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    r.on('error', reject);
-    r.end(opts.body);
   });
 }
 
