@@ -1,6 +1,6 @@
 // Reading series: the series of a message, a series with its patches and trailers, its version
 // chain, and an inbox's series newest first.
-import type { Db, Statement } from './open-database.js';
+import type { Db } from './open-database.js';
 import type { Scope } from './reader.js';
 
 export interface SeriesRow {
@@ -55,33 +55,48 @@ const SERIES_COLUMNS = `s.id, s.inbox_id AS inboxId, s.tid, s.version, s.total, 
 type Raw = Omit<SeriesRow, 'complete' | 'rfc' | 'resend'> & { complete: number; rfc: number; resend: number };
 const toSeries = (r: Raw): SeriesRow => ({ ...r, complete: !!r.complete, rfc: !!r.rfc, resend: !!r.resend });
 
+type TrailerRaw = Omit<SeriesTrailerRow, 'matched'> & { matched: number };
+
+function statements(db: Db) {
+  return {
+    byId: db.prepare<[number], Raw>(
+      `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.id = ?`,
+    ),
+    byMember: db.prepare<[number], Raw>(
+      `SELECT ${SERIES_COLUMNS} FROM series_patch sp JOIN series s ON s.id = sp.series_id JOIN msg m ON m.num = s.first_num
+       WHERE sp.num = ? ORDER BY s.version DESC`,
+    ),
+    byThread: db.prepare<[number, number], Raw>(
+      `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num
+       WHERE s.tid = ? AND s.inbox_id = ? ORDER BY s.version DESC`,
+    ),
+    chain: db.prepare<[number], Raw>(
+      `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.chain = ? ORDER BY s.version, s.ds`,
+    ),
+    patches: db.prepare<[number], SeriesPatchRow>(
+      `SELECT sp.counter, sp.num, m.mid, m.subject, sp.patch_id AS patchId, sp.from_version AS fromVersion
+       FROM series_patch sp JOIN msg m ON m.num = sp.num WHERE sp.series_id = ? AND sp.counter > 0 ORDER BY sp.counter`,
+    ),
+    trailers: db.prepare<[number], TrailerRaw>(
+      `SELECT st.counter, st.name, st.value, st.from_num AS fromNum, m.mid AS fromMid, st.matched
+       FROM series_trailer st JOIN msg m ON m.num = st.from_num WHERE st.series_id = ? ORDER BY st.counter, st.from_num`,
+    ),
+    list: db.prepare<{ scope: number | null; before: number; limit: number }, Raw>(
+      `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num
+       WHERE (@scope IS NULL OR s.inbox_id = @scope) AND s.ts <= @before ORDER BY s.ts DESC, s.id DESC LIMIT @limit`,
+    ),
+  };
+}
+
 export class SeriesReader {
-  private readonly st: Record<string, Statement>;
+  private readonly st: ReturnType<typeof statements>;
 
   constructor(db: Db) {
-    const p = (sql: string) => db.prepare(sql);
-    this.st = {
-      byId: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.id = ?`),
-      byMember:
-        p(`SELECT ${SERIES_COLUMNS} FROM series_patch sp JOIN series s ON s.id = sp.series_id JOIN msg m ON m.num = s.first_num
-                   WHERE sp.num = ? ORDER BY s.version DESC`),
-      byThread: p(
-        `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND s.inbox_id = ? ORDER BY s.version DESC`,
-      ),
-      chain: p(
-        `SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num WHERE s.chain = ? ORDER BY s.version, s.ds`,
-      ),
-      patches: p(`SELECT sp.counter, sp.num, m.mid, m.subject, sp.patch_id AS patchId, sp.from_version AS fromVersion
-                  FROM series_patch sp JOIN msg m ON m.num = sp.num WHERE sp.series_id = ? AND sp.counter > 0 ORDER BY sp.counter`),
-      trailers: p(`SELECT st.counter, st.name, st.value, st.from_num AS fromNum, m.mid AS fromMid, st.matched
-                   FROM series_trailer st JOIN msg m ON m.num = st.from_num WHERE st.series_id = ? ORDER BY st.counter, st.from_num`),
-      list: p(`SELECT ${SERIES_COLUMNS} FROM series s JOIN msg m ON m.num = s.first_num
-               WHERE (@scope IS NULL OR s.inbox_id = @scope) AND s.ts <= @before ORDER BY s.ts DESC, s.id DESC LIMIT @limit`),
-    };
+    this.st = statements(db);
   }
 
   byId(id: number): SeriesRow | undefined {
-    const r = this.st.byId.get(id) as Raw | undefined;
+    const r = this.st.byId.get(id);
     return r && toSeries(r);
   }
 
@@ -90,28 +105,25 @@ export class SeriesReader {
    * else, for a reply, the newest series of its thread.
    */
   forMessage(num: number, tid: number, inboxId: number): SeriesRow | undefined {
-    const r = (this.st.byMember.get(num) ?? this.st.byThread.get(tid, inboxId)) as Raw | undefined;
+    const r = this.st.byMember.get(num) ?? this.st.byThread.get(tid, inboxId);
     return r && toSeries(r);
   }
 
   /** Every version in the series' chain, oldest first. */
   chain(s: SeriesRow): SeriesRow[] {
-    return (this.st.chain.all(s.chain) as Raw[]).map(toSeries);
+    return this.st.chain.all(s.chain).map(toSeries);
   }
 
   patches(seriesId: number): SeriesPatchRow[] {
-    return this.st.patches.all(seriesId) as SeriesPatchRow[];
+    return this.st.patches.all(seriesId);
   }
 
   trailers(seriesId: number): SeriesTrailerRow[] {
-    return (this.st.trailers.all(seriesId) as (Omit<SeriesTrailerRow, 'matched'> & { matched: number })[]).map((t) => ({
-      ...t,
-      matched: !!t.matched,
-    }));
+    return this.st.trailers.all(seriesId).map((t) => ({ ...t, matched: !!t.matched }));
   }
 
   /** Series with activity at or before `before`, newest first. */
   list(scope: Scope, before: number, limit: number): SeriesRow[] {
-    return (this.st.list.all({ scope: scope === 'all' ? null : scope.inboxId, before, limit }) as Raw[]).map(toSeries);
+    return this.st.list.all({ scope: scope === 'all' ? null : scope.inboxId, before, limit }).map(toSeries);
   }
 }
