@@ -6,10 +6,10 @@ import type { Db } from './open-database.js';
 
 /** Milliseconds one search may run before it is stopped. */
 export const SEARCH_DEADLINE_MS = 1000;
-/** Share of a worker's time searches may use, over the long run... */
+/** Searches may take at most half of a worker's time in any window this long... */
+const WINDOW_MS = 2000;
+/** ...so that pages waiting behind searches wait for one at most, not for a queue of them. */
 const SEARCH_SHARE = 0.5;
-/** ...and at most this many milliseconds of searching in a row before pages get their turn. */
-const SEARCH_BURST_MS = 2000;
 
 /** A search refused or stopped for time; the client may ask again after `retryAfter` seconds. */
 export class SearchOverBudget extends Error {
@@ -25,9 +25,8 @@ export const IN_TIME = 'lk_search_in_time()';
 
 export class SearchBudget {
   private deadline = Infinity;
-  /** Milliseconds of searching the worker may still do at once; refills at SEARCH_SHARE. */
-  private credit = SEARCH_BURST_MS;
-  private refilled = Date.now();
+  /** [start, end] of the searches that ended within the last window, oldest first. */
+  private recent: [number, number][] = [];
   private readonly deadlineMs: number;
 
   constructor(db: Db, deadlineMs = SEARCH_DEADLINE_MS) {
@@ -48,25 +47,23 @@ export class SearchBudget {
     }
   }
 
-  /** Run one search within the deadline, if searches have not used up their share of the worker's time. */
+  /** Run one search within the deadline, unless searches already took their share of the last window. */
   run<T>(search: () => T): T {
     // a search run inside another shares its deadline
     if (this.deadline !== Infinity) return search();
     const start = Date.now();
-    this.credit = Math.min(SEARCH_BURST_MS, this.credit + (start - this.refilled) * SEARCH_SHARE);
-    this.refilled = start;
-    if (this.credit <= 0) {
-      throw new SearchOverBudget(
-        'searches are using all the time this server gives them: try again shortly',
-        Math.ceil(-this.credit / SEARCH_SHARE / 1000) || 1,
-      );
+    const from = start - WINDOW_MS;
+    while (this.recent.length && this.recent[0][1] <= from) this.recent.shift();
+    const used = this.recent.reduce((n, [s, e]) => n + e - Math.max(s, from), 0);
+    if (used >= WINDOW_MS * SEARCH_SHARE) {
+      throw new SearchOverBudget('searches are using all the time this server gives them: try again shortly', 1);
     }
     this.deadline = start + this.deadlineMs;
     try {
       return search();
     } finally {
       this.deadline = Infinity;
-      this.credit -= Date.now() - start;
+      this.recent.push([start, Date.now()]);
     }
   }
 }

@@ -8,6 +8,7 @@ import { layoutThread, renderSkeleton } from '../html/skeleton.js';
 import { midEscape, midUnescape } from '../../mail/message-id.js';
 import { parseQuery, QueryError } from '../../search/query.js';
 import type { SearchHit, SearchIndex } from '../../store/search-index.js';
+import { SearchOverBudget } from '../../store/search-budget.js';
 import type { InboxView, Site } from '../site.js';
 import type { Query } from '../query.js';
 import { messageEntry } from './message-entry.js';
@@ -183,6 +184,7 @@ export function searchPage(
         limit: params.l,
       });
     } catch (err) {
+      if (err instanceof SearchOverBudget) throw err; // not the query's fault: the route answers 503
       const msg = err instanceof QueryError ? err.message : 'the query could not be run';
       const html = `<pre>\nBad query: <b>${asciiHtml(msg)}</b>\nSee <a\nhref="_/text/help/">_/text/help/</a> for help on using search</pre><hr>`;
       return { kind: 'html', status: 400, html: page(ib, params, html) };
