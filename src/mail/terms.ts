@@ -5,6 +5,9 @@ import { stem } from 'porter2';
 
 /** What FTS5's unicode61 tokenizer (tokenchars '_') keeps in one token: letters, digits, private use, '_'. */
 const WORD = /[\p{L}\p{N}\p{Co}_]+/gu;
+/** The same for text all in ASCII, most mail: found several times faster. */
+const ASCII_WORD = /[a-z0-9_]+/g;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Xapian's should_stem(): only a word starting with a lowercase, titlecase or other letter has a stem. */
 const STEMMABLE = /^[\p{Ll}\p{Lt}\p{Lm}\p{Lo}]/u;
@@ -13,12 +16,19 @@ const STEMMABLE = /^[\p{Ll}\p{Lt}\p{Lm}\p{Lo}]/u;
 const STEM_PREVENTERS = new Set(['(', '/', '\\', '@', '<', '>', '=', '*', '[', '{', '"']);
 
 /** Mail repeats its words: stems are remembered, up to this many, then forgotten all at once. */
-const CACHE_MAX = 200_000;
+const CACHE_MAX = 50_000;
 const cache = new Map<string, string>();
 
 /** The lowercase tokens of a text, as the index holds them. */
 export function words(text: string): string[] {
-  return (text.match(WORD) ?? []).map((w) => w.toLowerCase());
+  const lower = text.toLowerCase();
+  return lower.match(NON_ASCII.test(lower) ? WORD : ASCII_WORD) ?? [];
+}
+
+/** Whether a lowercase word has a stem (STEMMABLE, without a regular expression for ASCII). */
+function stemmable(word: string): boolean {
+  const c = word.charCodeAt(0);
+  return c < 0x80 ? c >= 0x61 && c <= 0x7a : STEMMABLE.test(word);
 }
 
 /** The porter2 stem of a lowercase word. */
@@ -37,14 +47,13 @@ export function stemOf(word: string): string {
  * leaving out the stems that equal their word, which the unstemmed text already holds.
  */
 export function stemmedText(text: string): string {
-  const out: string[] = [];
-  for (const m of text.matchAll(WORD)) {
-    const w = m[0].toLowerCase();
-    if (!STEMMABLE.test(w)) continue;
+  let out = '';
+  for (const w of words(text)) {
+    if (!stemmable(w)) continue;
     const s = stemOf(w);
-    if (s !== w) out.push(s);
+    if (s !== w) out += out ? ` ${s}` : s;
   }
-  return out.join(' ');
+  return out;
 }
 
 /** A stemmed query word: found by its stem, and as written too when the stem is its own stem. */
