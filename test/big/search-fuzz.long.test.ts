@@ -8,7 +8,7 @@ import { corpus, haveCorpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { QueryFuzz, fuzzSearches } from '../helpers/query-fuzz.js';
+import { QueryFuzz, fuzzSearches, reportLine } from '../helpers/query-fuzz.js';
 import { SEARCH_DEADLINE_MS } from '../../src/store/search-budget.js';
 
 const SECONDS = Number(process.env.FUZZ_SEARCH_SECONDS ?? 60);
@@ -34,10 +34,7 @@ describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('random searches on the w
       .map((m) => m.toString('latin1'))
       .join('\n');
     const report = await fuzzSearches(`${server.url}/virtualization/`, new QueryFuzz(SEED, text), SECONDS, BUDGET_MS);
-    console.log(
-      `search fuzz: ${report.ran} requests, by status ${JSON.stringify(report.byStatus)}, slowest ` +
-        `${report.slowest.ms.toFixed(0)} ms (${report.slowest.url})`,
-    );
+    console.log(reportLine(report));
     expect(report.failures).toEqual([]);
     expect(report.ran).toBeGreaterThan(200);
     expect(report.byStatus[200]).toBeGreaterThan(report.ran / 10);

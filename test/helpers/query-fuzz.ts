@@ -158,3 +158,9 @@ export async function fuzzSearches(
   }
   return report;
 }
+
+/** A fuzz run in a line: requests, answers by status, the slowest. */
+export function reportLine(report: FuzzReport): string {
+  const { ms, url } = report.slowest;
+  return `search fuzz: ${report.ran} requests, by status ${JSON.stringify(report.byStatus)}, slowest ${ms.toFixed(0)} ms (${url})`;
+}

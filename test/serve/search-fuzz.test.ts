@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { FIXTURE_INBOXES, ingestFixtures } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { QueryFuzz, fuzzSearches } from '../helpers/query-fuzz.js';
+import { QueryFuzz, fuzzSearches, reportLine } from '../helpers/query-fuzz.js';
 import { SEARCH_DEADLINE_MS } from '../../src/store/search-budget.js';
 
 const SECONDS = Number(process.env.FUZZ_SEARCH_SECONDS ?? 10);
@@ -30,10 +30,7 @@ describe('random searches', () => {
       .map((f) => readFileSync(fixture(f), 'latin1'))
       .join('\n');
     const report = await fuzzSearches(`${server.url}/all/`, new QueryFuzz(SEED, text), SECONDS, BUDGET_MS);
-    console.log(
-      `search fuzz: ${report.ran} requests, by status ${JSON.stringify(report.byStatus)}, slowest ` +
-        `${report.slowest.ms.toFixed(0)} ms (${report.slowest.url})`,
-    );
+    console.log(reportLine(report));
     expect(report.failures).toEqual([]);
     // the fuzz reaches the index, not only the parser's refusals
     expect(report.ran).toBeGreaterThan(100);
