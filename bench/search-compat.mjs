@@ -70,6 +70,23 @@ function queries(db) {
     'virtio NOT s:vhost f:jason',
     '+balloon -s:virtio_balloon',
     'vdpa_sim* s:vdpa',
+    // STEM_SOME: lowercase words by their stem, capitalised ones, phrases and wildcards as written
+    's:Fixes',
+    's:fixes',
+    's:IRQs',
+    's:irqs',
+    's:Virtqueues',
+    's:virtqueues',
+    's:Cleanups',
+    's:generic',
+    'b:Deadlocks',
+    'q:Reported',
+    's:"Add support"',
+    'b:"use-after-free"',
+    'dfn:virtio_net*',
+    'nq:kick*',
+    's:vhost-vdpa*',
+    's:vhost*',
   ];
 }
 

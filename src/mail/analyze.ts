@@ -16,24 +16,32 @@ import { partText, partFilename, partDescriptions } from './part-text.js';
 import { encodeDoc, type DocPart, type DocHeaders, type DocHeaderName } from './message-doc.js';
 import { followupTrailers, type Trailer } from './trailers.js';
 import { b4Body, B4_DIFF } from './b4-body.js';
+import { stemmedText } from './terms.js';
 
 /** The text columns of the full-text index, named after public-inbox's search prefixes. */
-export interface FtsFields {
-  s: string;
-  f: string;
-  t: string;
-  c: string;
-  nq: string;
-  q: string;
-  n: string;
-  dfn: string;
-  dfa: string;
-  dfb: string;
-  dfhh: string;
-  dfctx: string;
-  m: string;
-  l: string;
-}
+export const TEXT_COLUMNS = [
+  's',
+  'f',
+  't',
+  'c',
+  'nq',
+  'q',
+  'n',
+  'dfn',
+  'dfa',
+  'dfb',
+  'dfhh',
+  'dfctx',
+  'm',
+  'l',
+] as const;
+export type TextColumn = (typeof TEXT_COLUMNS)[number];
+/** The stemmed twin of a text column (Xapian's Z-prefixed terms). */
+export type StemColumn = `z${TextColumn}`;
+export const stemColumn = (c: TextColumn): StemColumn => `z${c}`;
+
+/** What the full-text index holds of a message: each text column and its stemmed twin. */
+export type FtsFields = Record<TextColumn | StemColumn, string>;
 
 export interface PatchInfo {
   isPatch: boolean;
@@ -261,7 +269,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
     blobPre,
     blobPost,
     doc: encodeDoc({ h: docHeaders, parts }),
-    fts: {
+    fts: withStems({
       s: subject,
       f: fromValue,
       t: clean(dec.to),
@@ -276,9 +284,16 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
       dfctx: fts.dfctx.join('\n'),
       m: midWords(mids),
       l: listId ?? '',
-    },
+    }),
     series: seriesFacts(h, texts),
   };
+}
+
+/** Every text column with its stemmed twin beside it. */
+function withStems(text: Record<TextColumn, string>): FtsFields {
+  const out = { ...text } as FtsFields;
+  for (const c of TEXT_COLUMNS) out[stemColumn(c)] = stemmedText(text[c]);
+  return out;
 }
 
 /** Message-ID words for `m:` (SearchIdx::index_ids): the ids, plus their long words split out. */

@@ -1,11 +1,15 @@
 // public-inbox's search language, parsed as Xapian's QueryParser reads it with public-inbox's flags
-// (BOOLEAN, PHRASE, LOVEHATE, WILDCARD; default AND): prefixes, AND/OR/NOT, +/-, parentheses,
-// "phrases", trailing-* wildcards and date ranges. The result is a tree the store compiles to SQL.
+// (BOOLEAN, PHRASE, LOVEHATE, WILDCARD; default AND; STEM_SOME): prefixes, AND/OR/NOT, +/-,
+// parentheses, "phrases", trailing-* wildcards and date ranges. The result is a tree the store
+// compiles to SQL, with repeated terms merged and its size bounded, so no query costs without limit.
 import { approxidate } from './approxidate.js';
+import { queryStem, words } from '../mail/terms.js';
+import type { TextColumn } from '../mail/analyze.js';
 
-/** Full-text index columns (store/schema.ts) a prefix searches. */
-export type TextColumn =
-  's' | 'f' | 't' | 'c' | 'nq' | 'q' | 'n' | 'dfn' | 'dfa' | 'dfb' | 'dfhh' | 'dfctx' | 'm' | 'l';
+export type { TextColumn };
+
+/** Full-text terms (words, phrases, wildcards) a query may hold once repeats are merged. */
+export const MAX_TERMS = 64;
 
 const NON_QUOTED: TextColumn[] = ['nq', 'dfn', 'dfa', 'dfb', 'dfhh', 'dfctx'];
 
@@ -42,7 +46,10 @@ export type QueryNode =
   | { kind: 'or'; items: QueryNode[] }
   /** Only ever an item of an 'and' with at least one positive item: no pure negation. */
   | { kind: 'not'; item: QueryNode }
+  /** Words as written: one word, a phrase, or (wildcard) the start of words; never stemmed. */
   | { kind: 'text'; columns: TextColumn[]; text: string; wildcard: boolean }
+  /** A lowercase word, found by its stem (Xapian's Z terms); `unstemmedToo` as in mail/terms.ts. */
+  | { kind: 'stem'; columns: TextColumn[]; stem: string; unstemmedToo: boolean }
   | { kind: 'exact'; field: ExactField; value: string }
   /** Inclusive range in Unix seconds over the sent date (ds) or the arrival time (ts). */
   | { kind: 'range'; field: 'ds' | 'ts'; from?: number; to?: number };
@@ -53,7 +60,8 @@ type Token =
   | { t: 'lp' }
   | { t: 'rp' }
   | { t: 'op'; op: 'AND' | 'OR' | 'NOT' | 'XOR' }
-  | { t: 'term'; prefix: string; value: string; quoted: boolean; sign: '' | '+' | '-' };
+  /** `next`: the query's character right after an unquoted word ('' at the end), for stemming. */
+  | { t: 'term'; prefix: string; value: string; quoted: boolean; sign: '' | '+' | '-'; next?: string };
 
 const QUOTES = /["\u201c\u201d]/;
 
@@ -114,7 +122,7 @@ function tokenize(q: string): Token[] {
     i = j;
     if (!prefix && !sign && /^(AND|OR|NOT|XOR)$/.test(word))
       out.push({ t: 'op', op: word as 'AND' | 'OR' | 'NOT' | 'XOR' });
-    else if (word !== '' || prefix) out.push({ t: 'term', prefix, value: word, quoted: false, sign });
+    else if (word !== '' || prefix) out.push({ t: 'term', prefix, value: word, quoted: false, sign, next: q[i] ?? '' });
   }
   return out;
 }
@@ -194,9 +202,16 @@ function leaf(tk: Extract<Token, { t: 'term' }>, now: number): QueryNode {
     const v = prefix === 'lid' ? value.replace(/^<|>$/g, '').toLowerCase() : value.replace(/^<|>$/g, '');
     return { kind: 'exact', field: prefix as ExactField, value: v };
   }
-  const wildcard = !quoted && value.endsWith('*');
-  const text = wildcard ? value.replace(/\*+$/, '') : value;
-  return textLeaf(TEXT_PREFIXES[prefix], text, wildcard);
+  const columns = TEXT_PREFIXES[prefix];
+  if (quoted) return textLeaf(columns, value, false);
+  if (value.endsWith('*')) {
+    // a wildcard is the start of one word; Xapian reads `virtio-net*` as the phrase "virtio net"
+    const text = value.replace(/\*+$/, '');
+    const w = words(text);
+    return w.length === 1 ? textLeaf(columns, w[0], true) : textLeaf(columns, text, false);
+  }
+  const stemmed = queryStem(value, tk.next ?? '');
+  return stemmed ? { kind: 'stem', columns, ...stemmed } : textLeaf(columns, value, false);
 }
 
 function textLeaf(columns: TextColumn[], text: string, wildcard: boolean): QueryNode {
@@ -263,5 +278,32 @@ export function parseQuery(q: string, now: number): QueryNode {
   const tree = orExpr();
   if (pos < tokens.length)
     throw new QueryError(tokens[pos].t === 'rp' ? 'a ")" has no "("' : 'unexpected text at the end of the query');
-  return tree;
+  const merged = merge(tree);
+  const terms = countTerms(merged);
+  if (terms > MAX_TERMS) {
+    throw new QueryError(
+      `too many search terms: ${terms} different ones, at most ${MAX_TERMS} are searched for at once`,
+    );
+  }
+  return merged;
+}
+
+/** The tree with nested ANDs and ORs flattened and repeated items merged: `a OR a` costs what `a` costs. */
+function merge(node: QueryNode): QueryNode {
+  if (node.kind === 'not') return { kind: 'not', item: merge(node.item) };
+  if (node.kind !== 'and' && node.kind !== 'or') return node;
+  const seen = new Map<string, QueryNode>();
+  for (const item of node.items.map(merge)) {
+    for (const i of item.kind === node.kind ? item.items : [item]) seen.set(JSON.stringify(i), i);
+  }
+  const items = [...seen.values()];
+  return items.length === 1 ? items[0] : { kind: node.kind, items };
+}
+
+/** Full-text terms of a (merged) tree, the same term counted once. */
+function countTerms(node: QueryNode, seen = new Set<string>()): number {
+  if (node.kind === 'text' || node.kind === 'stem') seen.add(JSON.stringify(node));
+  else if (node.kind === 'not') countTerms(node.item, seen);
+  else if (node.kind === 'and' || node.kind === 'or') for (const i of node.items) countTerms(i, seen);
+  return seen.size;
 }

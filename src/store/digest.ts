@@ -2,6 +2,7 @@
 // two stores with the same digest serve the same archive (used to prove crash recovery).
 import { createHash } from 'node:crypto';
 import type { Db } from './open-database.js';
+import { ftsTerms } from './full-text.js';
 
 const TABLES: [string, string][] = [
   ['inbox', 'SELECT name, address, description FROM inbox ORDER BY name'],
@@ -47,8 +48,7 @@ export function storeDigest(db: Db): string {
   for (const [name, sql] of TABLES) feed(name, sql);
   // the index's logical content, whatever its segment layout: per term and column, in how many
   // messages and how often it occurs, plus every message's per-column token counts
-  db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms USING fts5vocab(main, fts, col)');
-  feed('fts_terms', 'SELECT term, col, doc, cnt FROM temp.fts_terms');
+  feed('fts_terms', `SELECT term, col, doc, cnt FROM ${ftsTerms(db)}`);
   feed('fts_docsize', 'SELECT id, sz FROM fts_docsize ORDER BY id');
   return h.digest('hex');
 }

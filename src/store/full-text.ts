@@ -2,15 +2,18 @@
 // deletable (contentless_delete), and rebuilt from the raw messages when its definition changes.
 import type { Db, Statement } from './open-database.js';
 import { decompressRaw } from './raw-codec.js';
-import { analyzeMessage, type FtsFields } from '../mail/analyze.js';
+import { analyzeMessage, stemColumn, TEXT_COLUMNS, type FtsFields } from '../mail/analyze.js';
+
+/** The index's columns in table order (schema.ts): the text columns, then their stemmed twins. */
+export const FTS_COLUMNS = [...TEXT_COLUMNS, ...TEXT_COLUMNS.map(stemColumn)];
 
 export class FullTextWriter {
   private readonly insert: Statement;
   private readonly remove: Statement;
 
   constructor(db: Db) {
-    this.insert = db.prepare(`INSERT INTO fts (rowid, s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l)
-                              VALUES (@num, @s, @f, @t, @c, @nq, @q, @n, @dfn, @dfa, @dfb, @dfhh, @dfctx, @m, @l)`);
+    const params = FTS_COLUMNS.map((c) => `@${c}`).join(', ');
+    this.insert = db.prepare(`INSERT INTO fts (rowid, ${FTS_COLUMNS.join(', ')}) VALUES (@num, ${params})`);
     this.remove = db.prepare('DELETE FROM fts WHERE rowid = ?');
   }
 
@@ -21,6 +24,15 @@ export class FullTextWriter {
   delete(num: number): void {
     this.remove.run(num);
   }
+}
+
+/**
+ * The index's vocabulary as a table (temp, per connection): one row per word and column, with in
+ * how many messages and how often it occurs there, in word order. Returns its name.
+ */
+export function ftsTerms(db: Db): string {
+  db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.fts_terms USING fts5vocab(main, fts, col)');
+  return 'temp.fts_terms';
 }
 
 /**

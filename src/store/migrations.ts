@@ -22,7 +22,7 @@ const OLDEST = 2;
 export const MIGRATIONS: Migration[] = [
   {
     version: 3,
-    what: 'a full-text index whose rows can be deleted (for messages removed upstream)',
+    what: 'a full-text index whose rows can be deleted, with words as written and their porter2 stems beside them',
     up(db) {
       db.exec('DROP TABLE fts');
       db.exec(FTS_DDL);

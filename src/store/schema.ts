@@ -5,11 +5,16 @@
 /**
  * Full text, rowid = msg.num; columns are public-inbox's search prefixes. Contentless: the text
  * lives in the raw blobs, the index only points at messages; a removed message's row can be deleted.
+ * Words are kept as written (lowercased, accents kept, as Xapian keeps them), with positions for
+ * phrases and wildcards; each z* column holds the porter2 stems of its twin (mail/terms.ts), by
+ * which lowercase query words are found, as public-inbox finds them by Xapian's Z terms. One
+ * table, so that a query mixing both kinds is one MATCH, ranked by one bm25.
  */
 export const FTS_DDL = `
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
   s, f, t, c, nq, q, n, dfn, dfa, dfb, dfhh, dfctx, m, l,
-  content = '', contentless_delete = 1, tokenize = 'porter unicode61 tokenchars ''_'''
+  zs, zf, zt, zc, znq, zq, zn, zdfn, zdfa, zdfb, zdfhh, zdfctx, zm, zl,
+  content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0 tokenchars ''_'''
 );
 -- merging segments 8 at a time instead of 4 makes bulk ingest ~15% cheaper for the same query speed
 INSERT INTO fts (fts, rank) VALUES ('automerge', 8);

@@ -1,13 +1,25 @@
 // Runs parsed queries (search/query.ts) against the store: full-text terms become one FTS5 MATCH
 // where they can, exact ids and date ranges become SQL on the side tables; results come in
-// public-inbox's orders (arrival time, relevance, or newest article first for downloads).
+// public-inbox's orders (arrival time, relevance, or newest article first for downloads). Every
+// statement checks the search's deadline once per row (search-budget.ts).
 import type { Db } from './open-database.js';
-import type { QueryNode } from '../search/query.js';
+import { QueryError, type QueryNode, type TextColumn } from '../search/query.js';
+import { stemColumn } from '../mail/analyze.js';
 import { closestRefs, type MessageRow, type Scope } from './reader.js';
+import { IN_TIME, SearchBudget } from './search-budget.js';
+import { WildcardExpander } from './wildcards.js';
 
-/** BM25 weight per FTS column (schema order s f t c nq q n dfn dfa dfb dfhh dfctx m l):
- *  subjects and senders count most, quoted text least (public-inbox indexes quotes at weight 0). */
-const BM25_WEIGHTS = [4, 2, 1, 1, 1, 0.2, 1, 1, 1, 1, 1, 1, 1, 1];
+/** BM25 weight per text column (order of TEXT_COLUMNS: s f t c nq q n dfn dfa dfb dfhh dfctx m l),
+ *  the same for its stemmed twin: subjects and senders count most, quoted text least (public-inbox
+ *  indexes quotes at weight 0). */
+const TEXT_WEIGHTS = [4, 2, 1, 1, 1, 0.2, 1, 1, 1, 1, 1, 1, 1, 1];
+const BM25 = `bm25(fts, ${[...TEXT_WEIGHTS, ...TEXT_WEIGHTS].join(', ')})`;
+
+/** Words a query's wildcards may expand to in all, whatever each expands to. */
+export const MAX_EXPANDED_WORDS = 1000;
+
+/** An FTS5 string: the text tokenized as the index was, a phrase when it is several words. */
+const ftsString = (text: string) => `"${text.replace(/"/g, '""')}"`;
 
 const ROW_COLUMNS =
   'msg.num AS num, msg.inbox_id AS inboxId, msg.tid AS tid, msg.sid AS sid, msg.ts AS ts, msg.ds AS ds, msg.mid AS mid, ' +
@@ -23,6 +35,12 @@ interface Compiled {
 class Compiler {
   readonly params: Record<string, unknown> = {};
   private n = 0;
+  private expanded = 0;
+  private readonly wildcards: WildcardExpander;
+
+  constructor(wildcards: WildcardExpander) {
+    this.wildcards = wildcards;
+  }
 
   param(v: unknown): string {
     const name = `p${this.n++}`;
@@ -32,7 +50,7 @@ class Compiler {
 
   /** An FTS5 expression as an SQL condition. */
   private ftsWhere(match: string): string {
-    return `msg.num IN (SELECT rowid FROM fts WHERE fts MATCH ${this.param(match)})`;
+    return `msg.num IN (SELECT rowid FROM fts WHERE fts MATCH ${this.param(match)} AND ${IN_TIME})`;
   }
 
   asWhere(c: Compiled): string {
@@ -44,9 +62,14 @@ class Compiler {
 
   compile(node: QueryNode): Compiled {
     switch (node.kind) {
-      case 'text': {
-        const phrase = `"${node.text.replace(/"/g, '""')}"${node.wildcard ? '*' : ''}`;
-        return { match: `{${node.columns.join(' ')}} : ${phrase}` };
+      case 'text':
+        return node.wildcard
+          ? this.wildcard(node.columns, node.text)
+          : { match: columnMatch(node.columns, ftsString(node.text)) };
+      case 'stem': {
+        const columns: string[] = node.columns.map(stemColumn);
+        if (node.unstemmedToo) columns.push(...node.columns);
+        return { match: columnMatch(columns, ftsString(node.stem)) };
       }
       case 'exact':
         return { where: this.exact(node.field, node.value) };
@@ -87,6 +110,19 @@ class Compiler {
     }
   }
 
+  /** A wildcard as the words it expands to; nothing matches when there are none. */
+  private wildcard(columns: TextColumn[], prefix: string): Compiled {
+    const words = this.wildcards.expand(columns, prefix);
+    if (!words.length) return { where: '0' };
+    this.expanded += words.length;
+    if (this.expanded > MAX_EXPANDED_WORDS) {
+      throw new QueryError(
+        `the wildcards expand to more than ${MAX_EXPANDED_WORDS} words in all: use fewer, or longer prefixes`,
+      );
+    }
+    return { match: columnMatch(columns, `(${words.map(ftsString).join(' OR ')})`) };
+  }
+
   private exact(field: string, value: string): string {
     const v = this.param(value);
     switch (field) {
@@ -104,6 +140,11 @@ class Compiler {
       }
     }
   }
+}
+
+/** An FTS5 expression limited to some columns. */
+function columnMatch(columns: string[], expr: string): string {
+  return `{${columns.join(' ')}} : ${expr}`;
 }
 
 export interface SearchOptions {
@@ -140,10 +181,11 @@ interface Plan {
   matchOnly: boolean;
 }
 
-function plan(tree: QueryNode, scope: Scope, tid?: number): Plan {
-  const c = new Compiler();
+function plan(wildcards: WildcardExpander, tree: QueryNode, scope: Scope, tid?: number): Plan {
+  const c = new Compiler(wildcards);
   const compiled = c.compile(tree);
-  const conds = ['msg.num > 0', 'msg.quarantine IS NULL'];
+  // the deadline first: checked for every row looked at, whatever the other conditions say of it
+  const conds = [IN_TIME, 'msg.num > 0', 'msg.quarantine IS NULL'];
   if (scope !== 'all') conds.push(`msg.inbox_id = ${c.param(scope.inboxId)}`);
   if (tid !== undefined) conds.push(`msg.tid = ${c.param(tid)}`);
   if (compiled.where) conds.push(compiled.where);
@@ -152,7 +194,7 @@ function plan(tree: QueryNode, scope: Scope, tid?: number): Plan {
   return {
     // the date order walks msg's ts index and probes the match set, built once: far cheaper than
     // sorting every match when there are thousands
-    where: [`msg.num IN (SELECT rowid FROM fts WHERE fts MATCH ${m})`, ...conds].join(' AND '),
+    where: [`msg.num IN (SELECT rowid FROM fts WHERE fts MATCH ${m} AND ${IN_TIME})`, ...conds].join(' AND '),
     joinedWhere: [`fts MATCH ${m}`, ...conds].join(' AND '),
     params: c.params,
     match: compiled.match,
@@ -165,18 +207,29 @@ const JOINED = 'fts JOIN msg ON msg.num = fts.rowid';
 export class SearchIndex {
   private readonly db: Db;
   private readonly inboxCount: () => number;
+  private readonly budget: SearchBudget;
+  private readonly wildcards: WildcardExpander;
 
-  constructor(db: Db) {
+  constructor(db: Db, deadlineMs?: number) {
     this.db = db;
     const count = db.prepare('SELECT count(*) FROM inbox').pluck();
     this.inboxCount = () => count.get() as number;
+    this.budget = new SearchBudget(db, deadlineMs);
+    this.wildcards = new WildcardExpander(db, this.budget);
   }
 
-  /** One page of results and how many there are in all. Throws on FTS syntax the parser let through. */
+  /**
+   * One page of results and how many there are in all. Throws QueryError for a query too broad to
+   * run, SearchOverBudget for one that ran out of time, an SQLite error on FTS syntax the parser let through.
+   */
   search(tree: QueryNode, o: SearchOptions): { hits: SearchHit[]; total: number } {
-    const p = plan(tree, o.scope, o.tid);
+    return this.budget.run(() => this.page(tree, o));
+  }
+
+  private page(tree: QueryNode, o: SearchOptions): { hits: SearchHit[]; total: number } {
+    const p = plan(this.wildcards, tree, o.scope, o.tid);
     const relevance = !!o.relevance && p.match !== undefined;
-    const score = relevance ? `, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score` : '';
+    const score = relevance ? `, ${BM25} AS score` : '';
     const from = relevance ? JOINED : 'msg';
     const where = relevance ? p.joinedWhere! : p.where;
     const dir = o.ascending ? 'ASC' : 'DESC';
@@ -192,7 +245,7 @@ export class SearchIndex {
       // a bare full-text query over every inbox there is: FTS5 counts its matches without msg
       countSql =
         p.matchOnly && (o.scope === 'all' || this.inboxCount() === 1)
-          ? 'SELECT count(*) FROM fts WHERE fts MATCH @match'
+          ? `SELECT count(*) FROM fts WHERE fts MATCH @match AND ${IN_TIME}`
           : `SELECT count(*) FROM msg WHERE ${p.where}`;
     }
     const rows = this.db.prepare(sql).all({ ...p.params, limit: o.limit, offset: o.offset }) as RawRow[];
@@ -226,7 +279,7 @@ export class SearchIndex {
     const page = new Set(nums);
     const rows = this.db
       .prepare(
-        `SELECT rowid AS num, bm25(fts, ${BM25_WEIGHTS.join(', ')}) AS score FROM fts WHERE fts MATCH @m AND rowid BETWEEN @lo AND @hi`,
+        `SELECT rowid AS num, ${BM25} AS score FROM fts WHERE fts MATCH @m AND rowid BETWEEN @lo AND @hi AND ${IN_TIME}`,
       )
       .all({ m: p.match, lo: Math.min(...nums), hi: Math.max(...nums) }) as { num: number; score: number }[];
     return new Map(rows.filter((r) => page.has(r.num)).map((r) => [r.num, r.score]));
@@ -234,11 +287,13 @@ export class SearchIndex {
 
   /** Every match, newest article first: what public-inbox's search mbox holds. */
   allNums(tree: QueryNode, scope: Scope, tid?: number): number[] {
-    const p = plan(tree, scope, tid);
-    return this.db
-      .prepare(`SELECT msg.num FROM msg WHERE ${p.where} ORDER BY msg.num DESC`)
-      .pluck()
-      .all(p.params) as number[];
+    return this.budget.run(() => {
+      const p = plan(this.wildcards, tree, scope, tid);
+      return this.db
+        .prepare(`SELECT msg.num FROM msg WHERE ${p.where} ORDER BY msg.num DESC`)
+        .pluck()
+        .all(p.params) as number[];
+    });
   }
 
   /** The whole (strict) threads of these matches: threads by newest match, messages in arrival order. */
@@ -251,12 +306,15 @@ export class SearchIndex {
       .pluck();
     const seen = new Set<number>();
     const out: number[] = [];
-    for (const n of nums) {
-      const tid = tidOf.get(n) as number;
-      if (seen.has(tid)) continue;
-      seen.add(tid);
-      out.push(...(members.all({ tid, scope: scope === 'all' ? null : scope.inboxId }) as number[]));
-    }
-    return out;
+    return this.budget.run(() => {
+      for (const n of nums) {
+        this.budget.check();
+        const tid = tidOf.get(n) as number;
+        if (seen.has(tid)) continue;
+        seen.add(tid);
+        out.push(...(members.all({ tid, scope: scope === 'all' ? null : scope.inboxId }) as number[]));
+      }
+      return out;
+    });
   }
 }

@@ -56,6 +56,8 @@ export class StoreWriter {
       inboxUpdate: p(
         'UPDATE inbox SET address = coalesce(?, address), description = coalesce(?, description) WHERE id = ?',
       ),
+      primaryKnown: p(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                       WHERE i.mid = ? AND m.inbox_id = ? AND m.mid = i.mid LIMIT 1`),
       sameContent: p(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
                       WHERE i.mid = ? AND m.inbox_id = ? AND m.chash = ? LIMIT 1`),
       sameQuarantined: p(`SELECT 1 FROM msg m JOIN blob b ON b.id = m.blob_id
@@ -128,10 +130,18 @@ export class StoreWriter {
     return (this.st.nextNum.get() as { n: number }).n;
   }
 
-  /** Store an analyzed message unless the inbox already holds a copy with the same id and content. */
+  /**
+   * Store an analyzed message unless it is a copy the inbox holds, by public-inbox's rule
+   * (V2Writable::v2_num_for): its first Message-ID is already a stored message's own, and a message
+   * stored under one of its ids has its content. A message whose first id is new is kept, even when
+   * it shares another id, or its content, with one stored before: its first id must resolve.
+   */
   add(inboxId: number, m: AnalyzedMessage, rawData: Buffer): AddOutcome {
-    for (const mid of m.mids) {
-      if (this.st.sameContent.get(mid, inboxId, m.contentHash)) return 'duplicate';
+    if (
+      this.st.primaryKnown.get(m.mids[0], inboxId) &&
+      m.mids.some((mid) => this.st.sameContent.get(mid, inboxId, m.contentHash))
+    ) {
+      return 'duplicate';
     }
     const blob = this.blobFor(m.sha256, m.size, rawData);
     const num = this.nextNum();

@@ -7,11 +7,18 @@ import { mboxGzStream, inBatches, toFilename } from '../mbox-download.js';
 import { parseQuery, QueryError, type QueryNode } from '../../search/query.js';
 import type { InboxView } from '../site.js';
 import type { MessageRow } from '../../store/reader.js';
+import { SearchOverBudget } from '../../store/search-budget.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
 function badQuery(err: unknown): Page {
+  if (err instanceof SearchOverBudget) return overBudget(err);
   return plain(400, `Bad query: ${err instanceof QueryError ? err.message : 'the query could not be run'}\n`);
+}
+
+/** A search stopped or refused for time: the server is busy, not the query wrong. */
+function overBudget(err: SearchOverBudget): Page {
+  return plain(503, `${err.message}\n`, { 'Retry-After': String(err.retryAfter) });
 }
 
 /**
@@ -31,19 +38,18 @@ function mboxResults(ctx: RequestContext, ib: InboxView, q: string, threads: boo
   const search = ctx.site.search;
   const tid = within?.tid;
   let nums: number[];
-  if (!/\S/.test(q))
-    nums = within
-      ? search.expandThreads([within.num], ib.scope)
-      : ctx.site.reader.numsAfter(ib.scope, 0, Number.MAX_SAFE_INTEGER);
-  else {
-    let tree: QueryNode;
-    try {
-      tree = parseQuery(q, now());
+  try {
+    if (!/\S/.test(q))
+      nums = within
+        ? search.expandThreads([within.num], ib.scope)
+        : ctx.site.reader.numsAfter(ib.scope, 0, Number.MAX_SAFE_INTEGER);
+    else {
+      const tree: QueryNode = parseQuery(q, now());
       nums = search.allNums(tree, ib.scope, tid);
-    } catch (err) {
-      return badQuery(err);
+      if (threads && nums.length) nums = search.expandThreads(nums, ib.scope);
     }
-    if (threads && nums.length) nums = search.expandThreads(nums, ib.scope);
+  } catch (err) {
+    return badQuery(err);
   }
   if (!nums.length) return plain(404, 'No results found\n');
   const name = `results-${threads ? 'thread-' : ''}${toFilename(q) ?? 'all'}`;
@@ -58,7 +64,13 @@ export function searchInbox(ctx: RequestContext, ib: InboxView): Page {
     return mboxResults(ctx, ib, p.q, p.t || /^x=[^0]/.test(ctx.body.slice(0, 3)));
   }
   const at = now();
-  const out = searchPage(ctx.site, ctx.site.search, ib, p, at, inboxBase(ctx, ib));
+  let out;
+  try {
+    out = searchPage(ctx.site, ctx.site.search, ib, p, at, inboxBase(ctx, ib));
+  } catch (err) {
+    if (err instanceof SearchOverBudget) return overBudget(err);
+    throw err;
+  }
   const page: Page =
     out.kind === 'atom' ? { status: 200, type: 'application/atom+xml', body: out.body } : html(out.html, out.status);
   return dependsOnClock(p.q, at) ? { ...page, cache: false } : page;

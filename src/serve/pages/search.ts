@@ -10,6 +10,7 @@ import type { Html } from '../html/html.js';
 import { midEscape, midUnescape } from '../../mail/message-id.js';
 import { parseQuery, QueryError } from '../../search/query.js';
 import type { SearchHit, SearchIndex } from '../../store/search-index.js';
+import { SearchOverBudget } from '../../store/search-budget.js';
 import type { InboxView, Site } from '../site.js';
 import type { Query } from '../query.js';
 import { messageEntry, type MessageEntry } from './message-entry.js';
@@ -197,6 +198,7 @@ export function searchPage(
         limit: params.l,
       });
     } catch (err) {
+      if (err instanceof SearchOverBudget) throw err; // not the query's fault: the handler answers 503
       const error = err instanceof QueryError ? err.message : 'the query could not be run';
       return { kind: 'html', status: 400, html: render('search', { ...NOTHING, frame: pageFrame(ib, params), error }) };
     }
