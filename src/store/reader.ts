@@ -135,9 +135,8 @@ export class StoreReader {
       ),
       numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
       newestTs: p(`SELECT max(ts) FROM msg WHERE ${IN_SCOPE}`).pluck(),
-      generation: p(
-        `SELECT coalesce((SELECT max(num) FROM msg), 0) + coalesce((SELECT val FROM counter WHERE key = 'edits'), 0)`,
-      ).pluck(),
+      // the last article number given, not the highest held: removing the newest message must not go back
+      generation: p(`SELECT sum(val) FROM counter WHERE key IN ('article', 'edits')`).pluck(),
     };
   }
 
@@ -300,8 +299,8 @@ export class StoreReader {
   }
 
   /**
-   * Grows with every stored message and every administrator's edit: pages cached under an older
-   * generation are stale.
+   * Grows with every stored message and every other change (a removal, an edit, a relink): pages
+   * cached under an older generation are stale.
    */
   generation(): number {
     return this.st.generation.get() as number;
