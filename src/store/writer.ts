@@ -103,9 +103,6 @@ export class StoreWriter {
                     WHERE num = @num`),
       msgRow: p('SELECT tid, blob_id AS blobId FROM msg WHERE num = ?'),
       msgDelete: p('DELETE FROM msg WHERE num = ?'),
-      storedCopy: p(
-        `SELECT m.num FROM blob b JOIN msg m ON m.blob_id = b.id WHERE b.sha256 = ? AND m.inbox_id = ?`,
-      ).pluck(),
       blobUsed: p('SELECT 1 FROM msg WHERE blob_id = ? LIMIT 1').pluck(),
       blobDelete: p('DELETE FROM blob WHERE id = ?'),
       trailerInsert: p('INSERT INTO msg_trailer (num, pos, name, value) VALUES (?, ?, ?, ?)'),
@@ -117,6 +114,10 @@ export class StoreWriter {
       patchIdInsert: p('INSERT INTO patchid (num, patchid) VALUES (?, ?)'),
       listIdInsert: p('INSERT INTO list_id (num, lid) VALUES (?, ?)'),
     };
+  }
+
+  findInbox(name: string): Inbox | undefined {
+    return this.st.inboxByName.get(name) as Inbox | undefined;
   }
 
   /** Find or create an inbox; a given address or description replaces the stored one. */
@@ -178,11 +179,6 @@ export class StoreWriter {
    */
   passOver(): void {
     this.nextNum();
-  }
-
-  /** The message of this inbox stored with exactly these bytes, if any. */
-  storedCopy(inboxId: number, sha256: Buffer): number | undefined {
-    return this.st.storedCopy.get(sha256, inboxId) as number | undefined;
   }
 
   /** Store an analyzed message unless the inbox already holds a copy with the same id and content. */
