@@ -68,14 +68,13 @@ async function versionOf(gitDir: string, tip: string, label: string): Promise<In
 
 /** The commit HEAD names, undefined for an empty repository; an unreadable one is an error. */
 async function tipOf(gitDir: string, label: string): Promise<string | undefined> {
+  // no commit yet is fine (public-inbox-init makes such epochs): HEAD names nothing
+  const named = await runGit(gitDir, ['rev-parse', '-q', '--verify', 'HEAD']);
+  if (named.code !== 0) return undefined;
   const r = await runGit(gitDir, ['rev-parse', '--verify', 'HEAD^{commit}']);
   if (r.code === 0) return r.stdout.toString().trim();
-  // no commit yet is fine (public-inbox-init makes such epochs); a branch naming nothing readable is damage
-  const ref = (await runGit(gitDir, ['symbolic-ref', '-q', 'HEAD'])).stdout.toString().trim();
-  if (ref && (await runGit(gitDir, ['show-ref', '--verify', '-q', ref])).code !== 0) return undefined;
-  throw new NotAnInboxError(
-    `cannot read ${label}: ${ref || 'HEAD'} names no commit git can read (${gitSaid(r.stderr)})`,
-  );
+  const head = (await runGit(gitDir, ['symbolic-ref', '-q', 'HEAD'])).stdout.toString().trim() || 'HEAD';
+  throw new NotAnInboxError(`cannot read ${label}: ${head} names no commit git can read (${gitSaid(r.stderr)})`);
 }
 
 /** Find and check the epochs of SOURCE before anything is written. */
