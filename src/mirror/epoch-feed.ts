@@ -32,7 +32,8 @@ export class EpochFeed implements Feed {
 
   constructor(
     private readonly inbox: GitInbox,
-    private readonly opts: { resync?: boolean } = {},
+    /** `upstream`: the URL the archive is mirrored from, recorded for the inbox. */
+    private readonly opts: { resync?: boolean; upstream?: string } = {},
   ) {}
 
   private where(e: Epoch): string {
@@ -101,6 +102,8 @@ export class EpochFeed implements Feed {
 
   async *steps(inboxId: number): AsyncGenerator<Step> {
     const table = this.table as EpochTable;
+    const { upstream } = this.opts;
+    if (upstream !== undefined) yield { changes: [], taken: () => table.setUpstream(inboxId, upstream) };
     if (this.resyncRemovals) yield { changes: this.resyncRemovals, taken: () => table.forget(inboxId) };
     for (const { epoch, range, inPlace } of this.plans) {
       const taken = (commit: string) => () => table.setTip(inboxId, epoch.n, commit);

@@ -52,7 +52,7 @@ export async function mirror(opts: MirrorOptions): Promise<MirrorSummary> {
   const fetched = await fetchEpochs(remote, dest, wanted, !!opts.aloud);
   let feed: EpochFeed;
   try {
-    feed = new EpochFeed(await openGitInbox(dest), { resync: opts.resync });
+    feed = new EpochFeed(await openGitInbox(dest), { resync: opts.resync, upstream: `${remote.url}/` });
   } catch (err) {
     // what this run cloned is no inbox: it goes again, nothing half-written stays
     forget(fetched.created, dest);

@@ -32,6 +32,7 @@ const TABLES: [string, string][] = [
   ['series_link', 'SELECT * FROM series_link ORDER BY a_mid, b_mid'],
   ['series_dirty', 'SELECT * FROM series_dirty ORDER BY inbox_id'],
   ['epoch', 'SELECT i.name, e.epoch, e.tip FROM epoch e JOIN inbox i ON i.id = e.inbox_id ORDER BY i.name, e.epoch'],
+  ['upstream', 'SELECT i.name, u.url FROM upstream u JOIN inbox i ON i.id = u.inbox_id ORDER BY i.name'],
 ];
 
 export function storeDigest(db: Db): string {

@@ -10,6 +10,7 @@ export class EpochTable {
     this.st = {
       tips: p('SELECT epoch, tip FROM epoch WHERE inbox_id = ? ORDER BY epoch'),
       setTip: p('INSERT OR REPLACE INTO epoch (inbox_id, epoch, tip) VALUES (?, ?, ?)'),
+      setUpstream: p('INSERT OR REPLACE INTO upstream (inbox_id, url) VALUES (?, ?)'),
       forget: p('DELETE FROM epoch WHERE inbox_id = ?'),
       storedCopy: p(
         `SELECT m.num FROM blob b JOIN msg m ON m.blob_id = b.id WHERE b.sha256 = ? AND m.inbox_id = ?`,
@@ -30,6 +31,11 @@ export class EpochTable {
 
   setTip(inboxId: number, epoch: number, tip: string): void {
     this.st.setTip.run(inboxId, epoch, tip);
+  }
+
+  /** The URL the inbox is mirrored from. */
+  setUpstream(inboxId: number, url: string): void {
+    this.st.setUpstream.run(inboxId, url);
   }
 
   /** Forget how far every epoch was taken: the next ingest reads each history from its start. */

@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS epoch (
   tip TEXT NOT NULL,                 -- the last commit taken, hex: the next ingest takes the commits after it
   PRIMARY KEY (inbox_id, epoch)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS upstream (
+  inbox_id INTEGER PRIMARY KEY,      -- inbox.id of an inbox lorekeeper mirror keeps current
+  url TEXT NOT NULL                  -- the public-inbox URL it mirrors, as last given (the mirror page names it)
+);
 `;
 
 export const DDL = `

@@ -14,6 +14,7 @@ import { buildRepo, firstMid, havePublicInbox, PublicInboxHome, type Httpd } fro
 import { toMboxrd } from '../../src/mail/mboxrd.js';
 import { openDatabase, storePath } from '../../src/store/open-database.js';
 import { storeDigest } from '../../src/store/digest.js';
+import { StoreReader } from '../../src/store/reader.js';
 
 const vfio = readMbox(fixture('vfio-vsva-v7.thread.mbox'));
 const virtio = readMbox(fixture('virtio-ring-cleanup-v2.thread.mbox'));
@@ -31,12 +32,12 @@ const mirror = (data: string, url: string, ...args: string[]) =>
 const mirrored = (data: string, url: string, ...args: string[]) => jsonSummary(mirror(data, url, ...args)) as Summary;
 const digest = (data: string) => runCli(['digest', '--data', data]).stdout.trim();
 
-/** The digest of a store as if it held no record of git epochs: what an mbox ingest makes. */
+/** The digest of a store as if it held no record of git epochs and upstream: what an mbox ingest makes. */
 function mailDigest(data: string): string {
   const copy = tempDir();
   copyFileSync(storePath(data), storePath(copy));
   const db = openDatabase(copy);
-  db.exec('DELETE FROM epoch');
+  db.exec('DELETE FROM epoch; DELETE FROM upstream');
   const d = storeDigest(db);
   db.close();
   return d;
@@ -97,7 +98,7 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
         mbox,
       ]),
     );
-    // the same rows, threads, series and index: the mirror only adds the record of its epoch
+    // the same rows, threads, series and index: the mirror only adds the record of its epoch and URL
     expect(mailDigest(kept)).toBe(digest(byMbox));
     const [a, b] = await Promise.all([appOver(kept), appOver(byMbox)]);
     for (const [i, raw] of LISTS.entries()) {
@@ -111,6 +112,10 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
       expect((await a.fastify.inject(thread)).body).toBe((await b.fastify.inject(thread)).body);
     }
     expect((await a.fastify.inject('/lists/')).body).toContain('vfio and virtio_ring threads');
+    // what the mirror page needs to name where the inbox comes from
+    const db = openDatabase(kept, { readonly: true });
+    expect(new StoreReader(db).inbox('lists')).toMatchObject({ address: 'lists@example.org', upstream: lists });
+    db.close();
     await Promise.all([a.fastify.close(), b.fastify.close()]);
   });
 
