@@ -255,12 +255,21 @@ export function alive(pid) {
   }
 }
 
+/** A process's children, whichever of its threads started them (a worker thread's git, too). */
 export function childrenOf(pid) {
+  let tasks;
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
+  return tasks.flatMap((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** A process and all its descendants. */

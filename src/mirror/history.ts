@@ -2,7 +2,9 @@
 // public-inbox's indexer reads them (SearchIdx log2stack): in a v2 epoch a commit adds the message
 // in blob `m` and removes the message whose bytes are in blob `d`; in a v1 inbox it adds or
 // deletes a file named after the SHA-1 of a Message-ID (a modified file is not a message change).
-import { gitLines, objectContents, objectSizes } from './git.js';
+import { Worker } from 'node:worker_threads';
+import { compiledWorker, WORKER_LIMITS } from '../ingest/worker-file.js';
+import { GitError, gitLines, objectContents, objectSizes } from './git.js';
 
 export type InboxVersion = 1 | 2;
 
@@ -77,9 +79,10 @@ export interface CommitMessages {
 
 /**
  * The commits of `range` with the bytes of every message they add or remove, streamed: one
- * `git log` names the objects while one `git cat-file` reads them.
+ * `git log` names the objects while one `git cat-file` reads them. Run in a thread of its own
+ * (messagesOf): on a thread busy with other work, git would wait on a full pipe.
  */
-export async function* messagesOf(
+export async function* messagesHere(
   gitDir: string,
   version: InboxVersion,
   range: string[],
@@ -105,4 +108,69 @@ export async function* messagesOf(
     data.push(bytes);
   }
   while (ready()) yield done();
+}
+
+/** Bytes read ahead of the ingest, at most: some thousand messages. */
+const READ_AHEAD = 16 << 20;
+
+/** Commits posted together by the reader thread, their messages' bytes in one buffer. */
+export interface Batch {
+  commits: { commit: string; ops: (MessageOp & { length: number })[] }[];
+  data: ArrayBuffer;
+}
+
+type FromWorker = Batch | { done: true } | { error: string };
+
+/**
+ * messagesHere on a worker thread (history-worker.ts), which drains git's output as fast as git
+ * writes it, up to READ_AHEAD bytes ahead of what the caller has taken.
+ */
+export async function* messagesOf(
+  gitDir: string,
+  version: InboxVersion,
+  range: string[],
+): AsyncGenerator<CommitMessages> {
+  const file = compiledWorker(import.meta.url, 'mirror/history-worker.js');
+  if (!file) {
+    yield* messagesHere(gitDir, version, range);
+    return;
+  }
+  const worker = new Worker(file, {
+    workerData: { gitDir, version, range, readAhead: READ_AHEAD },
+    resourceLimits: WORKER_LIMITS,
+  });
+  const queue: FromWorker[] = [];
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const arrived = (m: FromWorker | Error) => {
+    if (m instanceof Error) failure ??= m;
+    else queue.push(m);
+    wake?.();
+    wake = undefined;
+  };
+  worker.on('message', arrived);
+  worker.on('error', arrived);
+  worker.on('exit', (code) => arrived(new GitError(`the git reader stopped (exit ${code})`)));
+  try {
+    for (;;) {
+      const m = queue.shift();
+      if (!m) {
+        if (failure) throw failure;
+        await new Promise<void>((r) => (wake = r));
+      } else if ('error' in m) throw new GitError(m.error);
+      else if ('done' in m) return;
+      else {
+        const data = Buffer.from(m.data);
+        let at = 0;
+        for (const c of m.commits) {
+          const ops = c.ops.map(({ kind, oid, length }) => ({ kind, oid, data: data.subarray(at, (at += length)) }));
+          yield { commit: c.commit, ops };
+        }
+        worker.postMessage(data.length);
+      }
+    }
+  } finally {
+    worker.removeAllListeners('exit');
+    await worker.terminate();
+  }
 }
