@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli, startCli } from '../helpers/cli.js';
+import { have } from '../helpers/programs.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { buildRepo, firstMid, havePublicInbox, PublicInboxHome, type Httpd } from '../helpers/public-inbox.js';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
@@ -224,28 +225,66 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     const git = (...a: string[]) => execFileSync('git', ['-C', project, ...a]);
     git('add', 'README');
     git('-c', 'user.name=x', '-c', 'user.email=x@example.org', 'commit', '-q', '-m', 'x');
-    git('update-server-info');
-    const server: Server = createServer((req, res) => {
-      const path = join(project, '.git', decodeURIComponent((req.url ?? '/').split('?')[0].replace(/^\/project/, '')));
-      try {
-        res.end(readFileSync(path));
-      } catch {
-        res.statusCode = 404;
-        res.end();
-      }
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as { port: number };
-    // the server lives in this process: the command must run beside it, not block it
-    const child = startCli(['mirror', '--data', data, '--inbox', 'lists', `http://127.0.0.1:${port}/project/`]);
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => (stderr += c));
-    const status = await new Promise((resolve) => child.once('exit', resolve));
-    server.close();
-    const r = { status, stderr };
+    const site = tempDir();
+    execFileSync('git', ['clone', '-q', '--bare', project, join(site, 'project')]);
+    const server = await serveFiles(site);
+    const r = await cliBeside(['mirror', '--data', data, '--inbox', 'lists', `${server.url}/project/`]);
+    await server.close();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('is not a public-inbox archive: its newest commit holds README');
     expect(existsSync(join(data, 'inboxes', 'lists'))).toBe(false);
     expect(existsSync(storePath(data))).toBe(false);
+  });
+});
+
+/** A plain HTTP server of the files under `root` (git's dumb protocol), in this process. */
+async function serveFiles(root: string): Promise<{ url: string; close: () => Promise<void> }> {
+  for (const repo of execFileSync('find', [root, '-maxdepth', '4', '-name', 'HEAD']).toString().trim().split('\n'))
+    execFileSync('git', ['--git-dir', join(repo, '..'), 'update-server-info']);
+  const server: Server = createServer((req, res) => {
+    try {
+      res.end(readFileSync(join(root, decodeURIComponent((req.url ?? '/').split('?')[0]))));
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** The real command line run beside this process (which serves what it fetches), not blocking it. */
+async function cliBeside(args: string[]): Promise<{ status: unknown; stdout: string; stderr: string }> {
+  const child = startCli(args);
+  let [stdout, stderr] = ['', ''];
+  child.stdout?.on('data', (c: Buffer) => (stdout += c));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c));
+  const status = await new Promise((resolve) => child.once('exit', resolve));
+  return { status, stdout, stderr };
+}
+
+describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js.gz', () => {
+  it('finds the epochs where public-inbox-clone probes for them, and mirrors them', async () => {
+    const site = tempDir();
+    buildRepo(
+      join(site, 'lists', 'git', '0.git'),
+      vfio.map((add) => ({ add })),
+      2,
+    );
+    buildRepo(
+      join(site, 'lists', 'git', '1.git'),
+      virtio.map((add) => ({ add })),
+      2,
+    );
+    const server = await serveFiles(site);
+    const data = tempDir();
+    const r = await cliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
+    const again = await cliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
+    await server.close();
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ read: 107, added: 107 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ read: 0, fetchedBytes: 0 });
+    expect(readdirSync(join(data, 'inboxes', 'lists', 'git')).sort()).toEqual(['0.git', '1.git']);
   });
 });
