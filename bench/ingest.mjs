@@ -3,11 +3,11 @@
 // Ingests MBOX into a fresh store with the real CLI and prints messages/s, peak RSS and store size,
 // as ratios against public-inbox 1.9 on the same data (measured live with --with-public-inbox,
 // otherwise the figures measured on this machine for the virtualization archive).
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, LOREKEEPER, childrenOf, procStatus } from './lib.mjs';
+import { root, LOREKEEPER, measured, duBytes } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const source = args.find((a) => !a.startsWith('--'));
@@ -18,36 +18,6 @@ if (!source) {
 
 /** public-inbox-index 1.9 on the virtualization archive, on this 2-core machine (issue 2). */
 const PUBLIC_INBOX_VIRTUALIZATION = { seconds: 207, messages: 27549, rssMB: 108, storeMB: 742 };
-
-function duBytes(path) {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.size;
-  return readdirSync(path).reduce((n, f) => n + duBytes(join(path, f)), 0);
-}
-
-/** Run a command, sampling the peak resident memory of it and its children from /proc. */
-function measured(cmd, argv, env = process.env) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    let peak = 0;
-    const sample = () => {
-      for (const pid of [child.pid, ...childrenOf(child.pid)]) {
-        const hwm = procStatus(pid, 'VmHWM'); // undefined once it exited
-        if (hwm !== undefined) peak = Math.max(peak, hwm * 2 ** 20);
-      }
-    };
-    const timer = setInterval(sample, 50);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      if (code !== 0) return reject(new Error(`${cmd} exited ${code}`));
-      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, peakRss: peak, stdout: out });
-    });
-  });
-}
 
 const data = mkdtempSync(join(tmpdir(), 'lk-bench-'));
 const run = await measured(process.execPath, [

@@ -1,4 +1,4 @@
-// Pieces the benchmarks share (bench/web.mjs, bench/soak.mjs, bench/ingest.mjs): options, cleanup,
+// Pieces the benchmarks share (bench/web.mjs, bench/soak.mjs, bench/ingest.mjs, bench/mirror.mjs): options, cleanup,
 // HTTP requests, processes and their CPU and memory from /proc, wrk with a Lua script cycling
 // through URL lists, and starting `lorekeeper ingest` and `lorekeeper serve`. Needs dist/ (npm run
 // build).
@@ -11,6 +11,7 @@ import {
   readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -254,12 +255,21 @@ export function alive(pid) {
   }
 }
 
+/** A process's children, whichever of its threads started them (a worker thread's git, too). */
 export function childrenOf(pid) {
+  let tasks;
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return [];
   }
+  return tasks.flatMap((tid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** A process and all its descendants. */
@@ -281,6 +291,49 @@ export function procStatus(pid, key) {
   } catch {
     return undefined;
   }
+}
+
+/** Bytes a file or directory takes (its files' sizes). */
+export function duBytes(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((n, f) => n + duBytes(join(path, f)), 0);
+}
+
+/**
+ * Run a command to its end, sampling memory from /proc every 50 ms: `peakRss`, the highest peak of
+ * the command or one of its children (VmHWM), and `peakTreeRss`, the most the whole process tree
+ * (git helpers, workers' processes) held at once (summed VmRSS). Bytes; rejects on a failed exit.
+ */
+export function measured(cmd, argv, env = process.env) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    let peak = 0;
+    let peakTree = 0;
+    const sample = () => {
+      for (const pid of [child.pid, ...childrenOf(child.pid)]) {
+        const hwm = procStatus(pid, 'VmHWM'); // undefined once it exited
+        if (hwm !== undefined) peak = Math.max(peak, hwm * 2 ** 20);
+      }
+      const tree = processTree(child.pid).reduce((n, pid) => n + (procStatus(pid, 'VmRSS') ?? 0), 0);
+      peakTree = Math.max(peakTree, tree * 2 ** 20);
+    };
+    const timer = setInterval(sample, 50);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) return reject(new Error(`${cmd} exited ${code}`));
+      resolve({
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        peakRss: peak,
+        peakTreeRss: peakTree,
+        stdout: out,
+      });
+    });
+  });
 }
 
 /** Stop a process tree this script started: TERM, then KILL after 10 s. */

@@ -2,16 +2,31 @@
 import { availableParallelism } from 'node:os';
 import { ingest, type IngestSummary } from '../ingest/ingest.js';
 import { progressBar } from '../ingest/progress.js';
+import { EpochFeed } from '../mirror/epoch-feed.js';
+import { isGitSource, openGitInbox } from '../mirror/layout.js';
 import { parse, required, integer, UsageError } from './args.js';
 
-function human(s: IngestSummary): string {
+/** The summary for a person; `git`: the source had a history, which also removes and edits. */
+export function human(s: IngestSummary, git: boolean): string {
   const rate = s.seconds > 0 ? Math.round(s.read / s.seconds) : s.read;
   let out =
     `read ${s.read} messages in ${s.seconds.toFixed(1)} s (${rate}/s): ` +
-    `${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined\n`;
+    `${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined` +
+    (git ? `, ${s.removed} removed, ${s.edited} edited\n` : '\n');
   for (const [reason, n] of Object.entries(s.reasons)) out += `  quarantined ${n}: ${reason}\n`;
   return out;
 }
+
+/** The one JSON line: read = added + duplicates + quarantined; a history's removals and edits besides. */
+export function jsonLine(s: IngestSummary, git: boolean, extra: Record<string, number> = {}): string {
+  const { read, added, duplicates, quarantined, removed, edited } = s;
+  const counts = git
+    ? { read, added, duplicates, quarantined, removed, edited }
+    : { read, added, duplicates, quarantined };
+  return JSON.stringify({ ...counts, seconds: Number(s.seconds.toFixed(3)), ...extra }) + '\n';
+}
+
+export const defaultJobs = () => Math.min(2, availableParallelism());
 
 export async function ingestCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -22,29 +37,37 @@ export async function ingestCommand(args: string[]): Promise<number> {
     format: { type: 'string' },
     jobs: { type: 'string' },
     json: { type: 'boolean' },
+    resync: { type: 'boolean' },
   });
   const format = values.format ?? 'mboxrd';
   if (format !== 'mboxrd' && format !== 'mboxo')
     throw new UsageError(`--format must be mboxrd or mboxo, not ${JSON.stringify(format)}`);
   if (!positionals.length) {
-    throw new UsageError('no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, or - for standard input');
+    throw new UsageError(
+      'no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, public-inbox inbox or git epoch, or - for standard input',
+    );
   }
-  // an unreadable SOURCE is a failure (exit 1, nothing written), not a usage error
+  const dataDir = required(values.data, '--data');
+  const inbox = required(values.inbox, '--inbox');
+  // mail files and git histories are both checked before anything is written; an unreadable SOURCE
+  // is a failure (exit 1), not a usage error
+  const feeds: EpochFeed[] = [];
+  for (const p of positionals.filter((p) => p !== '-' && isGitSource(p)))
+    feeds.push(new EpochFeed(await openGitInbox(p), { resync: values.resync }));
+  if (values.resync && !feeds.length) throw new UsageError('--resync applies to git sources only');
   const summary: IngestSummary = await ingest({
-    dataDir: required(values.data, '--data'),
-    inbox: required(values.inbox, '--inbox'),
+    dataDir,
+    inbox,
     address: values.address,
     description: values.description,
-    sources: positionals,
+    sources: positionals.filter((p) => p === '-' || !isGitSource(p)),
+    feeds,
     format,
-    jobs: integer(values.jobs, '--jobs', Math.min(2, availableParallelism()), 0, 64),
+    jobs: integer(values.jobs, '--jobs', defaultJobs(), 0, 64),
     progress: values.json ? undefined : (total) => progressBar(total),
   });
-  if (values.json) {
-    const { read, added, duplicates, quarantined, seconds } = summary;
-    process.stdout.write(
-      JSON.stringify({ read, added, duplicates, quarantined, seconds: Number(seconds.toFixed(3)) }) + '\n',
-    );
-  } else process.stdout.write(human(summary));
+  for (const note of feeds.flatMap((f) => f.notes)) process.stderr.write(`lorekeeper: ${note}\n`);
+  const git = feeds.length > 0;
+  process.stdout.write(values.json ? jsonLine(summary, git) : human(summary, git));
   return 0;
 }

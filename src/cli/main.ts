@@ -2,15 +2,24 @@
 import { ingestCommand } from './ingest-command.js';
 import { digestCommand } from './digest-command.js';
 import { seriesCommand } from './series-command.js';
+import { mirrorCommand } from './mirror-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patch series
 
 Usage:
   lorekeeper ingest --data DIR --inbox NAME [--address ADDR] [--description TEXT]
-                    [--format mboxrd|mboxo] [--jobs N] [--json] SOURCE...
+                    [--format mboxrd|mboxo] [--jobs N] [--json] [--resync] SOURCE...
       Add mail to an inbox (created on first use). SOURCE is an mbox file (plain or .gz),
-      a Maildir, a single message file, or - for one message on standard input.
+      a Maildir, a single message file, - for one message on standard input, or a public-inbox
+      archive: a v2 inbox directory (git/N.git), a v1 inbox or one bare epoch repository, of
+      which only the commits after those taken last time are read (removals and edits too).
+
+  lorekeeper mirror --data DIR --inbox NAME [--epochs RANGE] [--address ADDR]
+                    [--description TEXT] [--jobs N] [--json] [--resync] URL
+      Mirror a public-inbox inbox (e.g. https://lore.kernel.org/iommu/): clone its new git
+      epochs and fetch the known ones into DIR/inboxes/NAME, then ingest what is new. Run it
+      again (from cron) to keep current. --resync follows a history rewritten upstream.
 
   lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080] [--workers N]
       Serve every inbox of DIR over HTTP, from N worker processes (default: one per core).
@@ -41,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'ingest':
         return await ingestCommand(rest);
+      case 'mirror':
+        return await mirrorCommand(rest);
       case 'digest':
         return await digestCommand(rest);
       case 'series':

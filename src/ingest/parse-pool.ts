@@ -1,24 +1,12 @@
 // Runs processRaw on worker threads (or inline with jobs = 0); results come back as promises.
 import { Worker } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { processRaw, type Processed } from './process-raw.js';
 import { fromWire } from './wire.js';
-
-/** A small young generation keeps each worker's garbage, and so the ingest's RSS, bounded. */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+import { compiledWorker, WORKER_LIMITS } from './worker-file.js';
 
 interface Pending {
   resolve: (p: Processed) => void;
   reject: (e: Error) => void;
-}
-
-/** The compiled worker; running from TypeScript sources (tests) uses the build in dist/. */
-function workerFile(): string | null {
-  const here = fileURLToPath(new URL('./parse-worker.js', import.meta.url));
-  if (existsSync(here)) return here;
-  const built = fileURLToPath(new URL('../../dist/ingest/parse-worker.js', import.meta.url));
-  return existsSync(built) ? built : null;
 }
 
 export class ParsePool {
@@ -29,7 +17,7 @@ export class ParsePool {
   private closing = false;
 
   constructor(jobs: number) {
-    const file = jobs > 0 ? workerFile() : null;
+    const file = jobs > 0 ? compiledWorker(import.meta.url, 'ingest/parse-worker.js') : null;
     if (!file) return;
     for (let i = 0; i < jobs; i++) {
       const worker = new Worker(file, { resourceLimits: WORKER_LIMITS });

@@ -47,9 +47,12 @@ function maildirFiles(dir: string): string[] {
   return files;
 }
 
-/** Check every source before anything is written, so a typo never leaves a half-done ingest. */
-export function resolveSources(args: string[]): Source[] {
-  if (!args.length)
+/**
+ * Check every source before anything is written, so a typo never leaves a half-done ingest. None
+ * at all is an error unless there is something else to read (`others`: a git history).
+ */
+export function resolveSources(args: string[], others = false): Source[] {
+  if (!args.length && !others)
     throw new SourceError('no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, or - for standard input');
   return args.map((label): Source => {
     if (label === '-') return { label, kind: 'stdin', path: '-', bytes: 0 };

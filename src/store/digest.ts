@@ -1,17 +1,28 @@
-// A digest of everything the store holds, independent of page layout and FTS segment history:
-// two stores with the same digest serve the same archive (used to prove crash recovery).
+// A digest of everything the store holds, independent of page layout, FTS segment history and row
+// ids that only say in what order rows were written: two stores with the same digest serve the same
+// archive (used to prove crash recovery, and that a mirror kept current equals a fresh one).
 import { createHash } from 'node:crypto';
 import type { Db } from './open-database.js';
 import { ftsTerms } from './full-text.js';
 
+/** Columns left out of a table's rows: stand-ins whose value (not meaning) depends on write order. */
+const STAND_INS = new Set(['sid', 'blob_id']);
+
 const TABLES: [string, string][] = [
   ['inbox', 'SELECT name, address, description FROM inbox ORDER BY name'],
   ['blob', 'SELECT sha256, size, codec FROM blob ORDER BY sha256'],
-  ['msg', 'SELECT * FROM msg ORDER BY num'],
+  // a message's subject key and blob stand for its sid and blob_id
+  [
+    'msg',
+    `SELECT m.*, s.key AS subject_key, b.sha256 AS blob_sha256 FROM msg m LEFT JOIN subject s ON s.id = m.sid
+     LEFT JOIN blob b ON b.id = m.blob_id ORDER BY m.num`,
+  ],
   ['msgid', 'SELECT mid FROM msgid ORDER BY mid'],
   ['id2num', 'SELECT i.mid, x.num FROM id2num x JOIN msgid i ON i.id = x.id ORDER BY i.mid, x.num'],
-  ['subject', 'SELECT key FROM subject ORDER BY key'],
-  ['counter', 'SELECT key, val FROM counter ORDER BY key'],
+  // the keys messages have (an edited message's old one may stay unused)
+  ['subject', 'SELECT key FROM subject WHERE id IN (SELECT sid FROM msg) ORDER BY key'],
+  // 'edits' counts changes for caches: a store kept current in many runs makes more than a fresh one
+  ['counter', `SELECT key, val FROM counter WHERE key != 'edits' ORDER BY key`],
   ['blob_oid', 'SELECT num, post, oid FROM blob_oid ORDER BY num, post, oid'],
   ['patchid', 'SELECT num, patchid FROM patchid ORDER BY num, patchid'],
   ['list_id', 'SELECT num, lid FROM list_id ORDER BY num, lid'],
@@ -21,6 +32,8 @@ const TABLES: [string, string][] = [
   ['series_trailer', 'SELECT * FROM series_trailer ORDER BY series_id, counter, from_num, name, value'],
   ['series_link', 'SELECT * FROM series_link ORDER BY a_mid, b_mid'],
   ['series_dirty', 'SELECT * FROM series_dirty ORDER BY inbox_id'],
+  ['epoch', 'SELECT i.name, e.epoch, e.tip FROM epoch e JOIN inbox i ON i.id = e.inbox_id ORDER BY i.name, e.epoch'],
+  ['upstream', 'SELECT i.name, u.url FROM upstream u JOIN inbox i ON i.id = u.inbox_id ORDER BY i.name'],
 ];
 
 export function storeDigest(db: Db): string {
@@ -28,8 +41,11 @@ export function storeDigest(db: Db): string {
   const feed = (name: string, sql: string) => {
     h.update(`\0${name}\0`);
     let chunk = '';
-    for (const row of db.prepare(sql).raw(true).iterate() as Iterable<unknown[]>) {
-      for (const v of row) {
+    const st = db.prepare(sql);
+    const keep = st.columns().map((c) => !STAND_INS.has(c.name));
+    for (const row of st.raw(true).iterate() as Iterable<unknown[]>) {
+      for (const [i, v] of row.entries()) {
+        if (!keep[i]) continue;
         if (Buffer.isBuffer(v)) {
           h.update(chunk);
           chunk = '';

@@ -1,8 +1,9 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { DDL, FTS_DDL } from './schema.js';
+import { DDL, EPOCH_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
 import { reindexFullText } from './full-text.js';
+import { SeriesWriter } from './series-writer.js';
 
 export interface Migration {
   /** user_version once this step is done: the previous step's plus one. */
@@ -27,6 +28,28 @@ export const MIGRATIONS: Migration[] = [
       db.exec('DROP TABLE fts');
       db.exec(FTS_DDL);
       reindexFullText(db);
+    },
+  },
+  {
+    version: 4,
+    what: 'git epochs taken per inbox, messages found by their bytes, article numbers never given twice, series named by their first own patch',
+    up(db) {
+      db.exec(EPOCH_DDL);
+      db.exec(MSG_BLOB_INDEX);
+      db.exec(`INSERT INTO counter (key, val) VALUES ('article', (SELECT coalesce(max(num), 0) FROM msg))`);
+      // a series' id becomes the number of its first own patch (negated first: the new ids may be old ones)
+      db.exec(`CREATE TEMP TABLE renamed AS
+                 SELECT s.id AS old, (SELECT min(p.num) FROM series_patch p WHERE p.series_id = s.id
+                                      AND p.counter > 0 AND p.from_version IS NULL) AS new FROM series s;
+               UPDATE series SET id = -(SELECT new FROM renamed WHERE old = series.id);
+               UPDATE series SET id = -id;
+               UPDATE series_patch SET series_id = -(SELECT new FROM renamed WHERE old = series_patch.series_id);
+               UPDATE series_patch SET series_id = -series_id;
+               UPDATE series_trailer SET series_id = (SELECT new FROM renamed WHERE old = series_trailer.series_id);
+               DROP TABLE renamed;
+               INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT DISTINCT inbox_id FROM series;`);
+      // chains are named by their lowest id, so they are worked out again
+      new SeriesWriter(db).relinkDirty();
     },
   },
 ];

@@ -8,7 +8,12 @@ export interface InboxRow {
   name: string;
   address: string | null;
   description: string | null;
+  /** The public-inbox URL `lorekeeper mirror` keeps it current from; null for mail ingested otherwise. */
+  upstream: string | null;
 }
+
+const INBOX_COLUMNS =
+  'i.id, i.name, i.address, i.description, u.url AS upstream FROM inbox i LEFT JOIN upstream u ON u.inbox_id = i.id';
 
 /** Which messages a page sees: one inbox, or every inbox at once (the /all/ index). */
 export type Scope = { inboxId: number } | 'all';
@@ -101,8 +106,8 @@ export class StoreReader {
   constructor(db: Db) {
     const p = (sql: string) => db.prepare(sql);
     this.st = {
-      inboxes: p('SELECT id, name, address, description FROM inbox ORDER BY name'),
-      inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
+      inboxes: p(`SELECT ${INBOX_COLUMNS} ORDER BY i.name`),
+      inboxByName: p(`SELECT ${INBOX_COLUMNS} WHERE i.name = ?`),
       numsByMid: p(`SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
                     WHERE i.mid = @mid AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope) ORDER BY x.num`),
       midPrefix: p(`SELECT DISTINCT i.mid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
@@ -135,9 +140,8 @@ export class StoreReader {
       ),
       numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
       newestTs: p(`SELECT max(ts) FROM msg WHERE ${IN_SCOPE}`).pluck(),
-      generation: p(
-        `SELECT coalesce((SELECT max(num) FROM msg), 0) + coalesce((SELECT val FROM counter WHERE key = 'edits'), 0)`,
-      ).pluck(),
+      // the last article number given, not the highest held: removing the newest message must not go back
+      generation: p(`SELECT sum(val) FROM counter WHERE key IN ('article', 'edits')`).pluck(),
     };
   }
 
@@ -300,8 +304,8 @@ export class StoreReader {
   }
 
   /**
-   * Grows with every stored message and every administrator's edit: pages cached under an older
-   * generation are stale.
+   * Grows with every stored message and every other change (a removal, an edit, a relink): pages
+   * cached under an older generation are stale.
    */
   generation(): number {
     return this.st.generation.get() as number;

@@ -20,6 +20,23 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 INSERT INTO fts (fts, rank) VALUES ('automerge', 8);
 `;
 
+/** Which messages hold a blob: a removed message's bytes go when no other message has them. */
+export const MSG_BLOB_INDEX = 'CREATE INDEX IF NOT EXISTS msg_blob ON msg (blob_id);';
+
+/** The git history an inbox was taken from (lorekeeper mirror, or ingest of a public-inbox inbox). */
+export const EPOCH_DDL = `
+CREATE TABLE IF NOT EXISTS epoch (
+  inbox_id INTEGER NOT NULL,         -- inbox.id
+  epoch INTEGER NOT NULL,            -- N of git/N.git (0 for a v1 inbox)
+  tip TEXT NOT NULL,                 -- the last commit taken, hex: the next ingest takes the commits after it
+  PRIMARY KEY (inbox_id, epoch)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS upstream (
+  inbox_id INTEGER PRIMARY KEY,      -- inbox.id of an inbox lorekeeper mirror keeps current
+  url TEXT NOT NULL                  -- the public-inbox URL it mirrors, as last given (the mirror page names it)
+);
+`;
+
 export const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY,
@@ -68,6 +85,7 @@ CREATE INDEX IF NOT EXISTS msg_tid ON msg (tid);
 CREATE INDEX IF NOT EXISTS msg_sid ON msg (sid);
 CREATE INDEX IF NOT EXISTS msg_inbox_ts ON msg (inbox_id, ts);
 CREATE INDEX IF NOT EXISTS msg_ds ON msg (ds);
+${MSG_BLOB_INDEX}
 
 CREATE TABLE IF NOT EXISTS msgid (
   id INTEGER PRIMARY KEY,
@@ -85,11 +103,14 @@ CREATE TABLE IF NOT EXISTS subject (
   key TEXT NOT NULL UNIQUE           -- subjectKey() of the normalised subject
 );
 
+-- also 'article': the last num given (a removed message's number is never given again); 'edits'
+-- counts every change but new mail (removals and edits from upstream too). Said out here because
+-- a table's text is its definition, which an upgraded store's must equal.
 CREATE TABLE IF NOT EXISTS counter (
   key TEXT PRIMARY KEY,              -- 'thread' (last tid), 'ghost' (last, negative, ghost num),
   val INTEGER NOT NULL               -- 'edits' (administrator changes, which pages cached before are stale after)
 );
-INSERT OR IGNORE INTO counter (key, val) VALUES ('thread', 0), ('ghost', 0), ('edits', 0);
+INSERT OR IGNORE INTO counter (key, val) VALUES ('thread', 0), ('ghost', 0), ('edits', 0), ('article', 0);
 
 CREATE TABLE IF NOT EXISTS blob_oid (
   num INTEGER NOT NULL,              -- msg.num
@@ -114,7 +135,9 @@ CREATE TABLE IF NOT EXISTS msg_trailer (
   PRIMARY KEY (num, pos)
 ) WITHOUT ROWID;
 
--- patch series, assembled per thread after each ingest (series/assemble.ts)
+-- patch series, assembled per thread after each ingest (series/assemble.ts); a series' id is the
+-- msg.num of its first own patch (not one borrowed from an earlier version), the same whatever
+-- batches the messages came in
 CREATE TABLE IF NOT EXISTS series (
   id INTEGER PRIMARY KEY,
   inbox_id INTEGER NOT NULL,
@@ -181,4 +204,5 @@ CREATE TABLE IF NOT EXISTS list_id (
 );
 CREATE INDEX IF NOT EXISTS list_id_lid ON list_id (lid);
 
+${EPOCH_DDL}
 ${FTS_DDL}`;

@@ -44,7 +44,6 @@ export class SeriesWriter {
       delSeries: p('DELETE FROM series WHERE id = ?'),
       delPatches: p('DELETE FROM series_patch WHERE series_id = ?'),
       delTrailers: p('DELETE FROM series_trailer WHERE series_id = ?'),
-      nextId: p('SELECT coalesce(max(id), 0) + 1 FROM series').pluck(),
       insSeries:
         p(`INSERT INTO series (id, inbox_id, tid, version, total, cover_num, first_num, title, author, author_addr, ds, ts,
                       present, complete, rfc, resend, change_id, base_commit, reviews, chain)
@@ -116,17 +115,23 @@ export class SeriesWriter {
 
   private rebuildThreads(tids: Iterable<number>): Set<number> {
     const inboxes = new Set<number>();
+    // every old series goes first: a new series takes its first message's number as id, and that
+    // message may have been in another of these threads (merged since) a moment ago
+    const before = new Map<number, Map<number, number | null>>();
     for (const tid of new Set(tids)) {
       // until the end of the ingest relinks them, rebuilt series keep the chain they were in (a new
       // one starts its own), so pages read between the two never find a series outside any chain
-      const before = new Map<number, number | null>();
+      const chains = new Map<number, number | null>();
       for (const old of this.st.oldSeries.all(tid) as { id: number; inboxId: number; chain: number | null }[]) {
-        if (!before.has(old.inboxId)) before.set(old.inboxId, old.chain);
+        if (!chains.has(old.inboxId)) chains.set(old.inboxId, old.chain);
         this.st.delPatches.run(old.id);
         this.st.delTrailers.run(old.id);
         this.st.delSeries.run(old.id);
         inboxes.add(old.inboxId);
       }
+      before.set(tid, chains);
+    }
+    for (const [tid, chains] of before) {
       const rows = this.st.members.all(tid) as MemberRow[];
       if (!rows.some((r) => r.b4Diff)) continue;
       const trailers = new Map<number, { name: string; value: string }[]>();
@@ -142,7 +147,7 @@ export class SeriesWriter {
         byInbox.set(r.inboxId, list);
       }
       for (const [inboxId, members] of byInbox) {
-        if (this.insertThread(tid, inboxId, members, trailers, before.get(inboxId) ?? null)) inboxes.add(inboxId);
+        if (this.insertThread(tid, inboxId, members, trailers, chains.get(inboxId) ?? null)) inboxes.add(inboxId);
       }
     }
     return inboxes;
@@ -175,7 +180,9 @@ export class SeriesWriter {
     const assembled = assembleThread(messages);
     const newest = Math.max(...members.map((m) => m.ts));
     for (const s of assembled.series) {
-      const id = this.st.nextId.get() as number;
+      // a patch is its version's alone (a partial reroll borrows patches without owning them; a cover
+      // letter may be shared), and every version has one of its own: ids follow from content alone
+      const id = Math.min(...s.patches.filter((p) => !p.fromVersion).map((p) => p.msg.num));
       const given = [
         ...(s.cover ? [{ counter: 0, num: s.cover.num }] : []),
         ...s.patches.map((p) => ({ counter: p.counter, num: p.msg.num })),

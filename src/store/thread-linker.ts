@@ -21,6 +21,9 @@ export class ThreadLinker {
       ghostInsert: p('INSERT INTO msg (num, tid) VALUES (?, ?)'),
       delMsg: p('DELETE FROM msg WHERE num = ?'),
       delIds: p('DELETE FROM id2num WHERE num = ?'),
+      idsOf: p('SELECT x.id, i.mid FROM id2num x JOIN msgid i ON i.id = x.id WHERE x.num = ?'),
+      held: p('SELECT 1 FROM id2num WHERE id = ? LIMIT 1').pluck(),
+      refsIn: p(`SELECT refs FROM msg WHERE tid = ? AND num > 0 AND refs != ''`).pluck(),
       mapId: p('INSERT OR IGNORE INTO id2num (id, num) VALUES (?, ?)'),
       subjectId: p('SELECT id FROM subject WHERE key = ?'),
       subjectInsert: p('INSERT INTO subject (key) VALUES (?)'),
@@ -76,11 +79,30 @@ export class ThreadLinker {
       else this.merge(tid, row.tid);
     }
     if (tid !== undefined) return tid;
-    const ghostNum = -(this.st.counterBump.get(1, 'ghost') as { val: number }).val;
     tid = this.newThread();
-    this.st.ghostInsert.run(ghostNum, tid);
-    this.st.mapId.run(this.midId(mid), ghostNum);
+    this.ghost(this.midId(mid), tid);
     return tid;
+  }
+
+  /** A row for an id that is referred to but not held. */
+  private ghost(id: number, tid: number): void {
+    const ghostNum = -(this.st.counterBump.get(1, 'ghost') as { val: number }).val;
+    this.st.ghostInsert.run(ghostNum, tid);
+    this.st.mapId.run(id, ghostNum);
+  }
+
+  /**
+   * The ids of a message just removed from thread `tid`: each one that no other message holds and
+   * that another message of the thread refers to (as linking did: its closest references) stays
+   * there as a ghost, so the replies keep their place and a copy arriving later joins them.
+   */
+  release(num: number, tid: number): void {
+    const ids = this.st.idsOf.all(num) as { id: number; mid: string }[];
+    this.st.delIds.run(num);
+    const referred = new Set<string>();
+    for (const refs of this.st.refsIn.all(tid) as string[])
+      for (const r of closestOf(refs.split('\n'))) referred.add(r);
+    for (const { id, mid } of ids) if (referred.has(mid) && !this.st.held.get(id)) this.ghost(id, tid);
   }
 
   /** The first reference decides the thread; every later one is merged into it (link_refs). */

@@ -30,6 +30,32 @@ const PATCH_FLAG_RFC = 1;
 const PATCH_FLAG_RESEND = 2;
 const PATCH_FLAG_REPLY = 4;
 
+/** The columns of a message's row that follow from its analysis alone. */
+function columnsOf(m: AnalyzedMessage) {
+  const p = m.patch;
+  return {
+    ts: m.ts,
+    ds: m.ds,
+    mid: m.mids[0],
+    chash: m.contentHash,
+    subject: m.subject,
+    fromNames: m.fromNames,
+    fromAddr: m.fromAddr,
+    refs: m.refs.join('\n'),
+    doc: m.doc,
+    hasDiff: m.hasDiff ? 1 : 0,
+    pv: p.isPatch ? p.version : null,
+    pc: p.isPatch ? p.counter : null,
+    pt: p.isPatch ? p.total : null,
+    pf: (p.rfc ? PATCH_FLAG_RFC : 0) | (p.resend ? PATCH_FLAG_RESEND : 0) | (p.reply ? PATCH_FLAG_REPLY : 0),
+    irt: m.series.inReplyTo,
+    b4Diff: m.series.hasDiff ? 1 : 0,
+    b4Diffstat: m.series.hasDiffstat ? 1 : 0,
+    changeId: m.series.changeId,
+    baseCommit: m.series.baseCommit,
+  };
+}
+
 export class StoreWriter {
   private readonly db: Db;
   private readonly threads: ThreadLinker;
@@ -64,18 +90,36 @@ export class StoreWriter {
                           WHERE b.sha256 = ? AND m.inbox_id = ? AND m.quarantine IS NOT NULL LIMIT 1`),
       blobId: p('SELECT id FROM blob WHERE sha256 = ?'),
       blobInsert: p('INSERT INTO blob (sha256, size, codec, data) VALUES (?, ?, ?, ?)'),
-      nextNum: p('SELECT coalesce(max(num), 0) + 1 AS n FROM msg'),
+      bump: p('UPDATE counter SET val = val + 1 WHERE key = ? RETURNING val').pluck(),
       msgInsert:
         p(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
                       refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags,
                       irt, b4_diff, b4_diffstat, change_id, base_commit)
                     VALUES (@num, @inbox, @tid, @sid, @ts, @ds, @blob, @mid, @chash, @subject, @fromNames, @fromAddr,
                       @refs, @doc, @quarantine, @hasDiff, @pv, @pc, @pt, @pf, @irt, @b4Diff, @b4Diffstat, @changeId, @baseCommit)`),
+      msgUpdate:
+        p(`UPDATE msg SET ts = @ts, ds = @ds, blob_id = @blob, mid = @mid, chash = @chash, sid = @sid, subject = @subject,
+                      from_names = @fromNames, from_addr = @fromAddr, refs = @refs, doc = @doc, quarantine = NULL,
+                      has_diff = @hasDiff, patch_version = @pv, patch_counter = @pc, patch_total = @pt, patch_flags = @pf,
+                      irt = @irt, b4_diff = @b4Diff, b4_diffstat = @b4Diffstat, change_id = @changeId, base_commit = @baseCommit
+                    WHERE num = @num`),
+      msgRow: p('SELECT tid, blob_id AS blobId FROM msg WHERE num = ?'),
+      msgDelete: p('DELETE FROM msg WHERE num = ?'),
+      blobUsed: p('SELECT 1 FROM msg WHERE blob_id = ? LIMIT 1').pluck(),
+      blobDelete: p('DELETE FROM blob WHERE id = ?'),
       trailerInsert: p('INSERT INTO msg_trailer (num, pos, name, value) VALUES (?, ?, ?, ?)'),
+      trailerDelete: p('DELETE FROM msg_trailer WHERE num = ?'),
+      oidDelete: p('DELETE FROM blob_oid WHERE num = ?'),
+      patchIdDelete: p('DELETE FROM patchid WHERE num = ?'),
+      listIdDelete: p('DELETE FROM list_id WHERE num = ?'),
       oidInsert: p('INSERT INTO blob_oid (num, post, oid) VALUES (?, ?, ?)'),
       patchIdInsert: p('INSERT INTO patchid (num, patchid) VALUES (?, ?)'),
       listIdInsert: p('INSERT INTO list_id (num, lid) VALUES (?, ?)'),
     };
+  }
+
+  findInbox(name: string): Inbox | undefined {
+    return this.st.inboxByName.get(name) as Inbox | undefined;
   }
 
   /** Find or create an inbox; a given address or description replaces the stored one. */
@@ -126,8 +170,17 @@ export class StoreWriter {
     return Number(this.st.blobInsert.run(sha256, size, RAW_CODEC, data).lastInsertRowid);
   }
 
+  /** The next article number: one more than the last given, so a removed message's is never given again. */
   private nextNum(): number {
-    return (this.st.nextNum.get() as { n: number }).n;
+    return this.st.bump.get('article') as number;
+  }
+
+  /**
+   * A message upstream purged before we saw it (an empty blob in its git history): its number is
+   * taken all the same, as it was in a mirror that had the message before the purge.
+   */
+  passOver(): void {
+    this.nextNum();
   }
 
   /**
@@ -146,43 +199,74 @@ export class StoreWriter {
     const blob = this.blobFor(m.sha256, m.size, rawData);
     const num = this.nextNum();
     const tid = this.threads.assign(m.mids, m.refs);
-    const p = m.patch;
     this.st.msgInsert.run({
       num,
       inbox: inboxId,
       tid,
       sid: this.threads.subjectId(m.subjectKey),
-      ts: m.ts,
-      ds: m.ds,
       blob,
-      mid: m.mids[0],
-      chash: m.contentHash,
-      subject: m.subject,
-      fromNames: m.fromNames,
-      fromAddr: m.fromAddr,
-      refs: m.refs.join('\n'),
-      doc: m.doc,
       quarantine: null,
-      hasDiff: m.hasDiff ? 1 : 0,
-      pv: p.isPatch ? p.version : null,
-      pc: p.isPatch ? p.counter : null,
-      pt: p.isPatch ? p.total : null,
-      pf: (p.rfc ? PATCH_FLAG_RFC : 0) | (p.resend ? PATCH_FLAG_RESEND : 0) | (p.reply ? PATCH_FLAG_REPLY : 0),
-      irt: m.series.inReplyTo,
-      b4Diff: m.series.hasDiff ? 1 : 0,
-      b4Diffstat: m.series.hasDiffstat ? 1 : 0,
-      changeId: m.series.changeId,
-      baseCommit: m.series.baseCommit,
+      ...columnsOf(m),
     });
-    m.series.trailers.forEach((t, i) => this.st.trailerInsert.run(num, i, t.name, t.value + (t.extinfo ?? '')));
     this.touchedThreads.add(tid);
     this.threads.mapIds(m.mids, num);
-    this.pendingFts.push({ num, ...m.fts });
+    this.addDerived(num, m);
+    return 'added';
+  }
+
+  /** Rows that follow from a message's analysis: trailers, diff blob ids, patch ids, List-Id, full text. */
+  private addDerived(num: number, m: AnalyzedMessage): void {
+    m.series.trailers.forEach((t, i) => this.st.trailerInsert.run(num, i, t.name, t.value + (t.extinfo ?? '')));
     for (const oid of m.blobPre) this.st.oidInsert.run(num, 0, oid);
     for (const oid of m.blobPost) this.st.oidInsert.run(num, 1, oid);
     for (const id of new Set(m.patchIds)) this.st.patchIdInsert.run(num, id);
     if (m.listId) this.st.listIdInsert.run(num, m.listId);
-    return 'added';
+    this.pendingFts.push({ num, ...m.fts });
+  }
+
+  private dropDerived(num: number): void {
+    for (const st of [this.st.trailerDelete, this.st.oidDelete, this.st.patchIdDelete, this.st.listIdDelete])
+      st.run(num);
+    // its full-text row may still wait for the commit
+    this.pendingFts = this.pendingFts.filter((row) => row.num !== num);
+    this.fullText.delete(num);
+  }
+
+  private dropBlobIfUnused(blobId: number): void {
+    if (!this.st.blobUsed.get(blobId)) this.st.blobDelete.run(blobId);
+  }
+
+  /** Changes other than new mail make every page cached before them stale. */
+  private edited(tid: number): void {
+    this.touchedThreads.add(tid);
+    this.st.bump.get('edits');
+  }
+
+  /**
+   * Take a stored message out (removed upstream): from pages, search, its thread (where other
+   * messages still refer to it, it stays as a ghost) and series; its bytes go if no one else has them.
+   */
+  remove(num: number): void {
+    const row = this.st.msgRow.get(num) as { tid: number; blobId: number };
+    this.dropDerived(num);
+    this.st.msgDelete.run(num);
+    this.threads.release(num, row.tid);
+    this.dropBlobIfUnused(row.blobId);
+    this.edited(row.tid);
+  }
+
+  /**
+   * An edited message (public-inbox-edit) in place of the stored one: the same number and, as its
+   * Message-IDs and references are the same, the same thread; everything else as it now reads.
+   */
+  replace(num: number, m: AnalyzedMessage, rawData: Buffer): void {
+    const row = this.st.msgRow.get(num) as { tid: number; blobId: number };
+    this.dropDerived(num);
+    const blob = this.blobFor(m.sha256, m.size, rawData);
+    this.st.msgUpdate.run({ num, blob, sid: this.threads.subjectId(m.subjectKey), ...columnsOf(m) });
+    this.addDerived(num, m);
+    if (blob !== row.blobId) this.dropBlobIfUnused(row.blobId);
+    this.edited(row.tid);
   }
 
   /** Keep a message we could not analyze: raw bytes and the reason, outside threads and search. */

@@ -12,19 +12,11 @@ import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { ingestFixtures } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { have } from '../helpers/programs.js';
 
 const COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 const EXPECTED = fixture('expected/clients');
 const regenerateFrom = process.env.LK_EXPECT_FROM;
-
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`]);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A private HOME: git identity (b4 stays silent without one), b4's URLs, and lei's own state. */
 function clientHome(inboxUrl: string): Record<string, string> {

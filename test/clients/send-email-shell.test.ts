@@ -20,6 +20,7 @@ import { SeriesReader } from '../../src/store/series-reader.js';
 import type { Db } from '../../src/store/open-database.js';
 import { corpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
+import { have } from '../helpers/programs.js';
 import { ingestFixtures, openReader, FIXTURE_INBOXES } from '../helpers/store.js';
 import { launchBrowser, closeBrowser, RecordingContext, CHROMIUM } from '../helpers/browser.js';
 import {
@@ -58,10 +59,6 @@ const visible = (s: string | undefined) =>
         /[\x7f-\x9f\u00a0\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g,
         (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
       );
-
-function have(cmd: string): boolean {
-  return ['/bin', '/usr/bin'].some((d) => existsSync(`${d}/${cmd}`));
-}
 
 interface Store {
   db: Db;

@@ -1,38 +1,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import seedrandom from 'seedrandom';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
 import { corpus, haveCorpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
-import { jsonSummary, runCli, startCli } from '../helpers/cli.js';
-import { openReader } from '../helpers/store.js';
+import { jsonSummary, runCli } from '../helpers/cli.js';
+import { killThrice, SEED } from '../helpers/crash.js';
 
 /** Messages in the crash input: enough for a few seconds of ingest and several batches. */
 const MESSAGES = 6000;
-/** Kill points are random; a failure names the seed, and CRASH_SEED=N replays it. */
-const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-function committed(dir: string): number {
-  try {
-    const { db } = openReader(dir);
-    const n = (db.prepare('SELECT count(*) AS n FROM msg WHERE num > 0').get() as { n: number }).n;
-    db.close();
-    return n;
-  } catch {
-    return 0;
-  }
-}
-
-async function ingestKilledAfter(dir: string, source: string, ms: number): Promise<number> {
-  const child = startCli(['ingest', '--data', dir, '--inbox', 'virt', '--json', source]);
-  // listen from the start: a resumed run with little left may finish before the kill comes
-  const exited = new Promise((r) => child.once('exit', r));
-  await Promise.race([exited, new Promise((r) => setTimeout(r, ms))]);
-  child.kill('SIGKILL');
-  await exited;
-  return committed(dir);
-}
 
 describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('an ingest killed with SIGKILL', () => {
   let source: string;
@@ -57,18 +33,12 @@ describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('an ingest killed with SI
     `and rerun after three random kills ends with the same store as an uninterrupted run (store %i, seed ${SEED})`,
     { timeout: 600_000 },
     async (store) => {
-      const random = seedrandom(`${SEED}:${store}`);
       const dir = tempDir();
-      const kills: string[] = [];
-      for (let k = 0; k < 3; k++) {
-        const ms = Math.round(50 + random() * fullMs);
-        kills.push(`${ms} ms: ${await ingestKilledAfter(dir, source, ms)} committed`);
-      }
-      const rerun = jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'virt', '--json', source]));
+      const args = ['ingest', '--data', dir, '--inbox', 'virt', '--json', source];
+      const kills = await killThrice(dir, args, fullMs, store);
+      const rerun = jsonSummary(runCli(args));
       expect(rerun.read).toBe(MESSAGES);
-      expect(runCli(['digest', '--data', dir]).stdout, `CRASH_SEED=${SEED}, kills after ${kills.join(', ')}`).toBe(
-        reference,
-      );
+      expect(runCli(['digest', '--data', dir]).stdout, kills).toBe(reference);
     },
   );
 });

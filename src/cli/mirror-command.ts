@@ -1,0 +1,36 @@
+// `lorekeeper mirror`: keeps an inbox current with a public-inbox server's git epochs.
+import { progressBar } from '../ingest/progress.js';
+import { mirror } from '../mirror/mirror.js';
+import { parse, required, integer, UsageError } from './args.js';
+import { defaultJobs, human, jsonLine } from './ingest-command.js';
+
+export async function mirrorCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    data: { type: 'string' },
+    inbox: { type: 'string' },
+    epochs: { type: 'string' },
+    address: { type: 'string' },
+    description: { type: 'string' },
+    jobs: { type: 'string' },
+    json: { type: 'boolean' },
+    resync: { type: 'boolean' },
+  });
+  if (positionals.length !== 1)
+    throw new UsageError("mirror takes one URL: the inbox's, e.g. https://lore.kernel.org/iommu/");
+  const summary = await mirror({
+    dataDir: required(values.data, '--data'),
+    inbox: required(values.inbox, '--inbox'),
+    url: positionals[0],
+    epochs: values.epochs,
+    address: values.address,
+    description: values.description,
+    resync: values.resync,
+    jobs: integer(values.jobs, '--jobs', defaultJobs(), 0, 64),
+    aloud: !values.json && process.stderr.isTTY,
+    progress: values.json ? undefined : (total) => progressBar(total),
+  });
+  for (const note of summary.notes) process.stderr.write(`lorekeeper: ${note}\n`);
+  if (values.json) process.stdout.write(jsonLine(summary, true, { fetchedBytes: summary.fetchedBytes }));
+  else process.stdout.write(`fetched ${(summary.fetchedBytes / 1e6).toFixed(1)} MB; ${human(summary, true)}`);
+  return 0;
+}

@@ -1,0 +1,121 @@
+// A public-inbox archive as a source for the ingest pipeline: the commits of each epoch after the
+// last one taken, in commit order, epoch after epoch; each commit's changes stored in one
+// transaction together with the commit, so a killed ingest resumes right after it.
+import { createHash } from 'node:crypto';
+import type { Db } from '../store/open-database.js';
+import { EpochTable } from '../store/epochs.js';
+import type { Change, Feed, Step } from '../ingest/ingest.js';
+import { objectContents, runGit } from './git.js';
+import { bytesOf, commitsOf, messagesOf } from './history.js';
+import type { Epoch, GitInbox } from './layout.js';
+import { followRewrite } from './rewrite.js';
+
+export class RewrittenError extends Error {}
+
+interface Plan {
+  epoch: Epoch & { tip: string };
+  /** Revisions to take: the whole history, or what came after the last commit taken. */
+  range: string[];
+  /** A rewrite followed in place first: the changes, and the commit they bring the epoch to. */
+  inPlace?: { changes: Change[]; counterpart: string };
+}
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
+
+export class EpochFeed implements Feed {
+  private plans: Plan[] = [];
+  /** With --resync: what upstream no longer has, removed before every history is read again. */
+  private resyncRemovals?: Change[];
+  private table?: EpochTable;
+  /** What a person should hear about: rewrites followed, resyncs. */
+  readonly notes: string[] = [];
+
+  constructor(
+    private readonly inbox: GitInbox,
+    /** `upstream`: the URL the archive is mirrored from, recorded for the inbox. */
+    private readonly opts: { resync?: boolean; upstream?: string } = {},
+  ) {}
+
+  private where(e: Epoch): string {
+    return this.inbox.version === 1 ? this.inbox.label : `${this.inbox.label} epoch ${e.n} (git/${e.n}.git)`;
+  }
+
+  async prepare(db: Db, inboxId: number | undefined): Promise<void> {
+    const table = new EpochTable(db);
+    this.table = table;
+    const tips = inboxId === undefined ? new Map<number, string>() : table.tips(inboxId);
+    const version = this.inbox.version;
+    const rewritten: string[] = [];
+    for (const e of this.inbox.epochs) {
+      if (!e.tip) continue;
+      const epoch = { ...e, tip: e.tip };
+      const last = this.opts.resync ? undefined : tips.get(e.n);
+      if (last === undefined) this.plans.push({ epoch, range: [e.tip] });
+      else if (last === e.tip) continue;
+      else if ((await runGit(e.gitDir, ['merge-base', '--is-ancestor', last, e.tip])).code === 0)
+        this.plans.push({ epoch, range: [`${last}..${e.tip}`] });
+      else {
+        const followed = await followRewrite(epoch, version, last, table, inboxId as number);
+        if (!followed.ok) {
+          rewritten.push(`${this.where(e)}: ${followed.why}`);
+          continue;
+        }
+        const { changes, counterpart, edited, purged } = followed;
+        this.plans.push({ epoch, range: [`${counterpart}..${e.tip}`], inPlace: { changes, counterpart } });
+        this.notes.push(
+          `${this.where(e)} was rewritten upstream (public-inbox-edit or -purge): ${edited} edited and ${purged} purged message(s) followed in place`,
+        );
+      }
+    }
+    if (rewritten.length) {
+      throw new RewrittenError(
+        `the history was rewritten upstream (a force-push?) and cannot be followed in place:\n  ${rewritten.join('\n  ')}\n` +
+          'nothing was changed; run the same command with --resync to make the inbox hold exactly what the new history holds',
+      );
+    }
+    if (this.opts.resync && inboxId !== undefined) this.resyncRemovals = await this.removedUpstream(table, inboxId);
+  }
+
+  /** Stored messages of the inbox that no epoch holds any more. */
+  private async removedUpstream(table: EpochTable, inboxId: number): Promise<Change[]> {
+    const held = new Set<string>();
+    for (const e of this.inbox.epochs) {
+      if (!e.tip) continue;
+      // what each commit adds and removes, by blob: what is left at the tip is what upstream holds
+      const count = new Map<string, number>();
+      for await (const c of commitsOf(e.gitDir, this.inbox.version, [e.tip])) {
+        for (const op of c.ops) count.set(op.oid, (count.get(op.oid) ?? 0) + (op.kind === 'add' ? 1 : -1));
+      }
+      const present = [...count].filter(([, n]) => n > 0).map(([oid]) => oid);
+      for await (const data of objectContents(e.gitDir, present)) held.add(sha256(data).toString('hex'));
+    }
+    const gone = table.hashes(inboxId).filter((m) => !held.has(m.sha256.toString('hex')));
+    this.notes.push(`--resync: ${gone.length} stored message(s) no longer upstream, every history read again`);
+    return gone.map((m) => ({ kind: 'remove', sha256: m.sha256 }));
+  }
+
+  async bytes(): Promise<number> {
+    let total = 0;
+    for (const p of this.plans) total += await bytesOf(p.epoch.gitDir, this.inbox.version, p.range);
+    return total;
+  }
+
+  async *steps(inboxId: number): AsyncGenerator<Step> {
+    const table = this.table as EpochTable;
+    const { upstream } = this.opts;
+    if (upstream !== undefined) yield { changes: [], taken: () => table.setUpstream(inboxId, upstream) };
+    if (this.resyncRemovals) yield { changes: this.resyncRemovals, taken: () => table.forget(inboxId) };
+    for (const { epoch, range, inPlace } of this.plans) {
+      const taken = (commit: string) => () => table.setTip(inboxId, epoch.n, commit);
+      if (inPlace) yield { changes: inPlace.changes, taken: taken(inPlace.counterpart) };
+      for await (const c of messagesOf(epoch.gitDir, this.inbox.version, range)) {
+        const changes = c.ops.map((op): Change => {
+          if (op.kind === 'remove') return { kind: 'remove', sha256: sha256(op.data) };
+          // an empty blob is a message public-inbox-purge took out before we saw it
+          return op.data.length ? { kind: 'add', raw: op.data } : { kind: 'purged' };
+        });
+        yield { changes, taken: taken(c.commit) };
+      }
+    }
+  }
+}

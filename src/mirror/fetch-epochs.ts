@@ -1,0 +1,118 @@
+// Bringing an inbox's epochs into the data directory, laid out as public-inbox-clone lays them out
+// (DATA/inboxes/NAME/git/N.git, bare; a v1 inbox is DATA/inboxes/NAME itself) and exactly as
+// upstream has them: `git clone --mirror` for a new epoch, `git fetch` for a known one, skipped
+// when the manifest's fingerprint says nothing changed.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { git, gitAloud, runGit, gitSaid } from './git.js';
+import { isBareRepo } from './layout.js';
+import { MirrorError, type RemoteInbox } from './manifest.js';
+
+export interface Fetched {
+  /** Bytes the epochs' object stores grew by. */
+  bytes: number;
+  /** Repositories cloned or fetched into. */
+  touched: string[];
+  /** Repositories this run created (removed again if what they hold turns out not to be an inbox). */
+  created: string[];
+}
+
+/** Where a mirrored inbox's git history lives in a data directory. */
+export const inboxDir = (dataDir: string, inbox: string) => join(dataDir, 'inboxes', inbox);
+
+function sizeOf(path: string): number {
+  let total = 0;
+  for (const name of readdirSync(path)) {
+    const p = join(path, name);
+    const st = statSync(p);
+    total += st.isDirectory() ? sizeOf(p) : st.size;
+  }
+  return total;
+}
+
+const objectBytes = (gitDir: string) => sizeOf(join(gitDir, 'objects'));
+
+/** grokmirror's fingerprint of a repository: the SHA-1 of `git show-ref`. */
+async function fingerprint(gitDir: string): Promise<string> {
+  return createHash('sha1')
+    .update((await runGit(gitDir, ['show-ref'])).stdout)
+    .digest('hex');
+}
+
+/** `git clone` or `git fetch`, aloud on a terminal; a failure names the URL and what git said. */
+async function transfer(gitDir: string | null, command: string[], url: string, aloud: boolean): Promise<void> {
+  const [name, ...rest] = command;
+  // no gc after a fetch: when upstream rewrote its history, the old one must stay until the ingest
+  // has compared the two (tidy, below, packs up afterwards)
+  const args = ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false', name, ...(aloud ? [] : ['--quiet']), ...rest];
+  if (aloud) {
+    if ((await gitAloud(gitDir, args)) !== 0) throw new MirrorError(`git ${name} of ${url} failed (see above)`);
+    return;
+  }
+  const r = await runGit(gitDir, args);
+  if (r.code !== 0) throw new MirrorError(`git ${name} of ${url} failed: ${gitSaid(r.stderr)}`);
+}
+
+/** Clone or fetch the wanted epochs (all when undefined) of `remote` into `dest`. */
+export async function fetchEpochs(
+  remote: RemoteInbox,
+  dest: string,
+  wanted: Set<number> | undefined,
+  aloud: boolean,
+): Promise<Fetched> {
+  const out: Fetched = { bytes: 0, touched: [], created: [] };
+  try {
+    for (const e of remote.epochs) {
+      if (wanted && !wanted.has(e.n)) continue;
+      const dir = remote.version === 2 ? join(dest, 'git', `${e.n}.git`) : dest;
+      if (isBareRepo(dir)) {
+        if (e.fingerprint && e.fingerprint === (await fingerprint(dir))) continue;
+        const before = objectBytes(dir);
+        // every ref as upstream has it, deleted ones too: a mirror
+        await transfer(dir, ['fetch', '--prune', e.url, '+refs/*:refs/*'], e.url, aloud);
+        out.bytes += objectBytes(dir) - before;
+        out.touched.push(dir);
+        continue;
+      }
+      if (existsSync(dir) && readdirSync(dir).length)
+        throw new MirrorError(`${dir} is in the way: it is not a git repository (move it, or mirror elsewhere)`);
+      // cloned beside its place and moved in whole, so no half clone is ever taken for an epoch
+      const tmp = `${dir}.partial`;
+      rmSync(tmp, { recursive: true, force: true });
+      mkdirSync(dirname(tmp), { recursive: true });
+      try {
+        await transfer(null, ['clone', '--mirror', e.url, tmp], e.url, aloud);
+      } catch (err) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw err;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+      out.created.push(dir);
+      out.touched.push(dir);
+      out.bytes += objectBytes(dir);
+    }
+  } catch (err) {
+    forget(out.created, dest);
+    throw err;
+  }
+  return out;
+}
+
+/** Remove repositories this run created, and the inbox's directories if that leaves them empty. */
+export function forget(created: string[], dest: string): void {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+  for (const d of [join(dest, 'git'), dest])
+    if (existsSync(d) && !readdirSync(d).length) rmSync(d, { recursive: true });
+}
+
+/** The inbox's description, where public-inbox keeps it (a v1 repository's own description file). */
+export function writeDescription(dest: string, description: string): void {
+  if (existsSync(dest)) writeFileSync(join(dest, 'description'), description + '\n');
+}
+
+/** Let git pack what the fetches left loose, once the ingest no longer needs the old history. */
+export async function tidy(gitDirs: string[]): Promise<void> {
+  for (const dir of gitDirs) await git(dir, ['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
+}
