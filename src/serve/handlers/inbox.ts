@@ -8,7 +8,7 @@ import { atomFeed } from '../pages/atom.js';
 import { textPage, textOf, TEXT_KEYS, type TextKey } from '../pages/text.js';
 import { mboxGzStream, STREAM_BATCH } from '../mbox-download.js';
 import { render, staticFile } from '../templates.js';
-import { DIFF2HTML_CSS } from '../html/side-by-side.js';
+import { DIFF2HTML_CSS } from '../../html/side-by-side.js';
 import { searchInbox } from './search.js';
 import type { InboxView } from '../site.js';
 import { ANY_INBOX } from '../response-cache.js';

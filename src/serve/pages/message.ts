@@ -2,12 +2,12 @@
 // the thread overview and reply instructions (View::msg_page and html_footer).
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
-import { fmtTs, ts2str } from '../html/dates.js';
-import { renderBody } from '../html/body-html.js';
-import { renderHeaderBlock } from '../html/message-headers.js';
-import { layoutThread, renderSkeleton, looseNote } from '../html/skeleton.js';
-import { midHref } from '../html/mid-path.js';
-import type { Html } from '../html/html.js';
+import { fmtTs, ts2str } from '../../html/dates.js';
+import { renderBody } from '../../html/body-html.js';
+import { renderHeaderBlock } from '../../html/message-headers.js';
+import { layoutThread, renderSkeleton, looseNote } from '../../html/skeleton.js';
+import { midHref } from '../../html/mid-path.js';
+import type { Html } from '../../html/html.js';
 import { names } from '../../mail/addresses.js';
 import { computeReply } from '../../mail/reply.js';
 import { seriesLink, type SeriesLink } from './series-link.js';

@@ -3,10 +3,10 @@
 // (View::thread_html).
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
-import { fmtTs, ts2str } from '../html/dates.js';
-import { layoutThread, renderSkeleton, looseNote, miniOverview, type Node, type Placed } from '../html/skeleton.js';
-import { midHref } from '../html/mid-path.js';
-import type { Html } from '../html/html.js';
+import { fmtTs, ts2str } from '../../html/dates.js';
+import { layoutThread, renderSkeleton, looseNote, miniOverview, type Node, type Placed } from '../../html/skeleton.js';
+import { midHref } from '../../html/mid-path.js';
+import type { Html } from '../../html/html.js';
 import { walkTree } from '../../mail/thread-tree.js';
 import { midAnchor } from '../../mail/message-id.js';
 import { THREAD_PAGE_LIMIT, type MessageRow } from '../../store/reader.js';
