@@ -2,7 +2,7 @@
 // and diffs coloured; every other part an attachment line linking to its download.
 import { asciiHtml } from './escape.js';
 import { linkify } from './linkify.js';
-import { renderDiff, type DiffContext } from './diff-html.js';
+import { ANCHOR_MARK, renderDiff, toAttr, type DiffContext } from './diff-html.js';
 import { splitQuotes } from '../mail/quotes.js';
 import { partTextOf, type DocPart } from '../mail/message-doc.js';
 import { Html } from './html.js';
@@ -35,27 +35,32 @@ function attachmentLine(part: DocPart, mhref: string, mangled: boolean): string 
   return out;
 }
 
+/** Where a stored body's links begin (the page's prefix goes there later): never in escaped text. */
+const HREF_MARK = '\u0001';
+
 /**
- * The body of one message. `mhref` prefixes attachment links and diff anchors: '' on the
- * message's own page, '../MID/' where several messages share a page.
+ * The version of what renderBodyFragment writes: bodies stored by another version are rendered
+ * again rather than read (a renderer change must never leave pages showing the old rendering).
  */
-export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): Html {
+export const BODY_HTML_VERSION = 1;
+
+function render(parts: DocPart[], raw: () => Buffer, hrefPrefix: string, anchorPrefix: string): string {
   let out = '';
   for (const part of parts) {
     const text = partTextOf(part, raw);
     if (text === undefined) {
-      out += attachmentLine(part, mhref, false);
+      out += attachmentLine(part, hrefPrefix, false);
       continue;
     }
     if (part.submsg) out += subHeaders(part) + '\n';
     const s = text.replace(/\r+\n/g, '\n');
     let diff: DiffContext | undefined;
     if (/^--- [^\n]+\n\+{3} [^\n]+\n@@ /m.test(s)) {
-      diff = { anchorPrefix: mhref + part.idx.replace(/\./g, '/'), longPaths: [] };
+      diff = { anchorPrefix: anchorPrefix + part.idx.replace(/\./g, '/'), longPaths: [] };
       if (/^diff --git /m.test(s)) diff.anchors = new Set();
     }
     if (part.fn !== undefined || (part.depth > 0 && !part.submsg) || part.mangled) {
-      out += attachmentLine(part, mhref, !!part.mangled) + '\n';
+      out += attachmentLine(part, hrefPrefix, !!part.mangled) + '\n';
     }
     for (const section of splitQuotes(s)) {
       if (section.quoted) out += `<span\nclass="q">${linkify(section.text)}</span>`;
@@ -63,5 +68,44 @@ export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): 
       else out += linkify(section.text);
     }
   }
-  return new Html(out);
+  return out;
+}
+
+/**
+ * The body of one message as HTML that does not yet know its page: where links and diff anchors
+ * need the message's place on the page, it holds marks. The ingest stores this (it never changes
+ * once the message arrived); finishBody() makes it a page's.
+ */
+export function renderBodyFragment(parts: DocPart[], raw: () => Buffer): string {
+  return render(parts, raw, HREF_MARK, ANCHOR_MARK);
+}
+
+/**
+ * A stored fragment for a page where the message's URL is `mhref` ('' on its own page,
+ * '../MID/' where several messages share one); undefined where it cannot be finished (an absolute
+ * URL: anchors are not made from one) and the body must be rendered whole.
+ */
+export function finishBody(fragment: string, mhref: string): Html | undefined {
+  const prefix = asciiHtml(mhref);
+  if (prefix.includes('//')) return undefined;
+  // anchors are the prefix and the rest escaped as one (Hval::to_attr): with no prefix, the part
+  // number (a digit) comes first, and gets to_attr's escaping of a leading non-letter
+  const anchor = prefix === '' ? undefined : toAttr(prefix);
+  const html = fragment
+    .replaceAll(HREF_MARK, prefix)
+    .replace(/\u0002(.)/g, (_m, first: string) =>
+      anchor === undefined ? `Z${first.charCodeAt(0).toString(16).padStart(2, '0')}` : anchor + first,
+    );
+  return new Html(html);
+}
+
+/**
+ * The body of one message. `mhref` (not yet escaped) prefixes attachment links and diff anchors:
+ * '' on the message's own page, '../MID/' where several messages share a page.
+ */
+export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): Html {
+  return (
+    finishBody(renderBodyFragment(parts, raw), mhref) ??
+    new Html(render(parts, raw, asciiHtml(mhref), asciiHtml(mhref)))
+  );
 }

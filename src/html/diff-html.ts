@@ -16,13 +16,24 @@ const IS_OID = new RegExp(`^${OID}$`);
 const HUNK_PIECES = /((?:(?:^\+[^\n]*\n)+)|(?:(?:^-[^\n]*\n)+)|(?:^@@ [^\n]+\n))/m;
 const DIFFSTAT_COMMENT = /(?: *\((?:new|gone|(?:(?:new|mode) [+-][lx]))\))? *$/;
 
-/** An id for HTML anchors from a path (Hval::to_attr): letters first, '/' as ':', the rest hex-escaped. */
+/**
+ * Where a stored body's anchors begin (body-html.ts puts the page's prefix there later): a control
+ * character, which no escaped text and no other anchor holds.
+ */
+export const ANCHOR_MARK = '\u0002';
+
+/**
+ * An id for HTML anchors from a path (Hval::to_attr): letters first, '/' as ':', the rest
+ * hex-escaped. A string starting with ANCHOR_MARK keeps it, and the rest is escaped as it would be
+ * after a prefix.
+ */
 export function toAttr(str: string): string | undefined {
   if (str.includes('//')) return undefined;
-  const bytes = Buffer.from(str, 'utf8');
-  let out = '';
+  const marked = str.startsWith(ANCHOR_MARK);
+  const bytes = Buffer.from(marked ? str.slice(1) : str, 'utf8');
+  let out = marked ? ANCHOR_MARK : '';
   let i = 0;
-  if (bytes.length && !/[A-Ya-z]/.test(String.fromCharCode(bytes[0]))) {
+  if (!marked && bytes.length && !/[A-Ya-z]/.test(String.fromCharCode(bytes[0]))) {
     out += 'Z' + bytes[0].toString(16).padStart(2, '0');
     i = 1;
   }

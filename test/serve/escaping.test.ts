@@ -1,7 +1,7 @@
 // Escaped by default: markup lives in views/ and in the renderers of src/html/ only, and no
 // field of hostile mail reaches any page as markup.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { buildApp, type App } from '../../src/serve/app.js';
@@ -92,8 +92,10 @@ function foreignMarkup(page: string): string[] {
   for (const m of page.matchAll(/<\/?([a-zA-Z][\w:-]*)((?:\s+[^\s=>/]+(?:=(?:"[^"]*"|'[^']*'|[^\s>]*))?)*)\s*\/?>/g)) {
     const tag = m[1].toLowerCase();
     if (!OUR_TAGS.has(tag)) out.push(`<${tag}`);
-    for (const a of m[2].matchAll(/\s+([^\s=>/]+)(?:=(?:"[^"]*"|'[^']*'|[^\s>]*))?/g)) {
+    for (const a of m[2].matchAll(/\s+([^\s=>/]+)(?:=(?:"([^"]*)"|'[^']*'|[^\s>]*))?/g)) {
       if (!OUR_ATTRIBUTES.has(a[1].toLowerCase())) out.push(`<${tag} ${a[1]}=`);
+      // a value from mail is escaped whole: no & that starts no entity, no ' (both are escaped)
+      if (a[2] !== undefined && /&(?!#?\w+;)|'/.test(a[2])) out.push(`<${tag} ${a[1]}="${a[2]}"`);
     }
   }
   if (/<(?![a-zA-Z/!?])/.test(page.replace(/^<\?xml[^>]*>/, ''))) out.push('a bare <');
@@ -155,5 +157,66 @@ describe('every hostile-sample field through every page', () => {
     expect(foreignMarkup('<a\nhref="x" onclick="y">')).toContain('<a onclick=');
     expect(foreignMarkup('<pre>1 < 2</pre>')).toContain('a bare <');
     expect(foreignMarkup('<pre>&lt;script&gt;</pre>')).toEqual([]);
+    expect(foreignMarkup('<a\nhref="../a&b\'c@d/#ia">')).toHaveLength(1);
+    expect(foreignMarkup('<a\nhref="../a&amp;b&#39;c@d/#ia">')).toEqual([]);
+  });
+});
+
+describe('a Message-ID full of markup characters in the links of a shared page', () => {
+  it('escapes it in attachment links and diff anchors of thread pages', async () => {
+    const dir = tempDir();
+    const root = `<a&b'c"d>e@x>`;
+    const mbox = [
+      'From x Mon Jan  1 00:00:00 2024',
+      `Message-ID: ${root}`,
+      'From: A <a@example.org>',
+      'Subject: [PATCH] f: g',
+      'Date: Mon, 1 Jan 2024 00:00:00 +0000',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      '---',
+      ' f | 2 +-',
+      ' 1 file changed, 1 insertion(+), 1 deletion(-)',
+      '',
+      'diff --git a/f b/f',
+      '--- a/f',
+      '+++ b/f',
+      '@@ -1 +1 @@',
+      '-x',
+      '+y',
+      '--b',
+      'Content-Type: application/octet-stream; name="x.bin"',
+      'Content-Disposition: attachment; filename="x.bin"',
+      '',
+      'zz',
+      '--b--',
+      '',
+      'From x Mon Jan  1 00:00:00 2024',
+      'Message-ID: <reply@x>',
+      `In-Reply-To: ${root}`,
+      'From: B <b@example.org>',
+      'Subject: Re: [PATCH] f: g',
+      'Date: Mon, 1 Jan 2024 01:00:00 +0000',
+      '',
+      'ok',
+      '',
+    ].join('\n');
+    const file = join(dir, 'm.mbox');
+    writeFileSync(file, mbox);
+    await ingest({ dataDir: dir, inbox: 'odd', sources: [file], jobs: 0 });
+    const app = await buildApp({ dataDir: dir });
+    try {
+      const page = (await app.fastify.inject({ url: '/odd/reply@x/T/', headers: { host: 'lore.test' } })).body;
+      // the links and anchors under test are there
+      expect(page).toMatch(/href="[^"]*2-x\.bin"/);
+      expect(page).toMatch(/\nid=iZ2e\.:\.\.:a::26::2338::3b/);
+      expect(foreignMarkup(page)).toEqual([]);
+    } finally {
+      await app.fastify.close();
+    }
   });
 });
