@@ -1,6 +1,8 @@
 // The ingest pipeline: sources -> parse workers -> store, in arrival order, one transaction per batch.
 import { openDatabase, type Db } from '../store/open-database.js';
-import { StoreWriter } from '../store/writer.js';
+import { StoreWriter, type BodyHtml } from '../store/writer.js';
+import { StoreReader } from '../store/reader.js';
+import { BODY_HTML_VERSION } from '../html/body-html.js';
 import { EpochTable } from '../store/epochs.js';
 import { resolveSources, readMessages } from './sources.js';
 import { ParsePool } from './parse-pool.js';
@@ -76,6 +78,32 @@ type Pending =
   | { change: Change & { kind: 'remove' | 'purged' } }
   | { end: true; taken?: () => void };
 
+const bodyOf = (p: Processed): BodyHtml | undefined =>
+  p.ok && p.bodyHtml ? { version: BODY_HTML_VERSION, data: p.bodyHtml } : undefined;
+
+/**
+ * Render the bodies stored without one by this renderer: those of a store made before bodies were
+ * rendered at ingest, or by an earlier renderer version. Pages render such bodies themselves until
+ * then, so this only has to happen, not happen first. Parsed again by the workers from the raw bytes,
+ * as a new message is.
+ */
+async function renderStaleBodies(db: Db, writer: StoreWriter, parse: ParsePool): Promise<void> {
+  const reader = new StoreReader(db);
+  for (let after = 0; ;) {
+    const nums = writer.staleBodies(BODY_HTML_VERSION, after, BATCH_MESSAGES);
+    if (!nums.length) return;
+    const parsed = nums.map((num) => parse.submit(reader.raw(num)!));
+    const bodies = await Promise.all(parsed);
+    db.transaction(() => {
+      nums.forEach((num, i) => {
+        const body = bodyOf(bodies[i]);
+        if (body) writer.setBodyHtml(num, body);
+      });
+    })();
+    after = nums.at(-1)!;
+  }
+}
+
 export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const started = process.hrtime.bigint();
   const sources = resolveSources(opts.sources ?? [], !!opts.feeds?.length);
@@ -108,14 +136,15 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
 
     /** A parsed message: added, counted as a duplicate, quarantined, or in place of an old version. */
     const apply = (change: Change & { kind: 'add' | 'replace' }, p: Processed) => {
+      const body = bodyOf(p);
       if (change.kind === 'replace') {
         if (!p.ok) throw new Error(`the edited version of article ${change.num} cannot be analyzed: ${p.reason}`);
-        writer.replace(change.num, p.message, p.rawData);
+        writer.replace(change.num, p.message, p.rawData, body);
         summary.edited++;
         return;
       }
       if (p.ok) {
-        if (writer.add(inbox.id, p.message, p.rawData) === 'added') summary.added++;
+        if (writer.add(inbox.id, p.message, p.rawData, body) === 'added') summary.added++;
         else summary.duplicates++;
       } else if (writer.quarantine(inbox.id, p, p.rawData) === 'added') {
         summary.quarantined++;
@@ -184,6 +213,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       while (queue.length) await next();
       if (open) writer.commit();
       writer.finish();
+      await renderStaleBodies(db, writer, parse);
     } catch (err) {
       writer.rollback();
       throw err;

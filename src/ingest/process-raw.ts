@@ -1,10 +1,14 @@
 // The unit of parallel work: one raw message to an analyzed, compressed record or a quarantine record.
 import { createHash } from 'node:crypto';
 import { analyzeMessage, NotMailError, type AnalyzedMessage } from '../mail/analyze.js';
+import { decodeDoc } from '../mail/message-doc.js';
+import { renderBodyFragment } from '../html/body-html.js';
 import { compressRaw } from '../store/raw-codec.js';
+import { compressHtml } from '../store/html-codec.js';
 
 export type Processed =
-  | { ok: true; message: AnalyzedMessage; rawData: Buffer }
+  /** bodyHtml: the body rendered for pages, compressed; none when the renderer failed on it. */
+  | { ok: true; message: AnalyzedMessage; rawData: Buffer; bodyHtml?: Buffer }
   | { ok: false; sha256: Buffer; size: number; mid: string; reason: string; rawData: Buffer };
 
 /** A Message-ID for a message we could not analyze: the first one written, else one from its digest. */
@@ -13,11 +17,24 @@ function fallbackMid(raw: Buffer, sha256: Buffer): string {
   return m ? Buffer.from(m[1], 'latin1').toString('utf8') : `quarantine.${sha256.toString('hex').slice(0, 32)}@z`;
 }
 
+/**
+ * A message's body as pages show it, rendered here, where the work is spread over the parse workers
+ * and done once; pages render the body themselves where this failed.
+ */
+function bodyHtmlOf(message: AnalyzedMessage, raw: Buffer): Buffer | undefined {
+  try {
+    return compressHtml(renderBodyFragment(decodeDoc(message.doc).parts, () => raw));
+  } catch {
+    return undefined;
+  }
+}
+
 export function processRaw(raw: Buffer): Processed {
   const rawData = compressRaw(raw);
   let reason: string;
   try {
-    return { ok: true, message: analyzeMessage(raw), rawData };
+    const message = analyzeMessage(raw);
+    return { ok: true, message, rawData, bodyHtml: bodyHtmlOf(message, raw) };
   } catch (err) {
     reason =
       err instanceof NotMailError

@@ -23,7 +23,8 @@ export function toWire(p: Processed): { value: Processed; transfer: ArrayBuffer[
     contentHash: own(m.contentHash, transfer),
     doc: own(m.doc, transfer),
   };
-  return { value: { ok: true, message, rawData: own(p.rawData, transfer) }, transfer };
+  const bodyHtml = p.bodyHtml && own(p.bodyHtml, transfer);
+  return { value: { ok: true, message, rawData: own(p.rawData, transfer), bodyHtml }, transfer };
 }
 
 export function fromWire(p: Processed): Processed {
@@ -32,6 +33,7 @@ export function fromWire(p: Processed): Processed {
   return {
     ok: true,
     rawData: back(p.rawData),
+    bodyHtml: p.bodyHtml && back(p.bodyHtml),
     message: { ...m, sha256: back(m.sha256), contentHash: back(m.contentHash), doc: back(m.doc) },
   };
 }

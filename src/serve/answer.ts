@@ -66,11 +66,18 @@ export interface WriteOptions {
   xCache?: 'hit' | 'miss';
 }
 
+/**
+ * zlib's level 2: on pages, a third of the CPU of its default 6 for about a seventh more bytes
+ * (19.9% of the page against 17.5%, virtualization list). Most answers are made for one client (a
+ * crawler asks for each page once), so making them is what costs.
+ */
+const GZIP_LEVEL = 2;
+
 /** Write the answer as this request wants it: gzipped or not, 304 when the client has it, no body for HEAD. */
 export function writeAnswer(req: IncomingMessage, res: ServerResponse, a: Answer, o: WriteOptions = {}): void {
   const gzip = a.compressible && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
   if (gzip && !a.gzipped) {
-    a.gzipped = gzipSync(a.body, { level: 6 });
+    a.gzipped = gzipSync(a.body, { level: GZIP_LEVEL });
     o.gzipped?.(a.gzipped);
   }
   const body = gzip ? a.gzipped! : a.body;

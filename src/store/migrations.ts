@@ -1,7 +1,7 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { CHANGE_DDL, DDL, EPOCH_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
+import { BODY_HTML_DDL, CHANGE_DDL, DDL, EPOCH_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
 
@@ -57,6 +57,13 @@ export const MIGRATIONS: Migration[] = [
     what: 'a log of what each commit changed, so servers keep the cached pages it did not touch',
     up(db) {
       db.exec(CHANGE_DDL);
+    },
+  },
+  {
+    version: 6,
+    what: 'message bodies rendered as HTML at ingest (filled by the next ingest; pages render them meanwhile)',
+    up(db) {
+      db.exec(BODY_HTML_DDL);
     },
   },
 ];

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { migrate } from './migrations.js';
 
 export type Db = Database.Database;
-export type Statement = Database.Statement;
+/** A prepared statement; typed with its parameters and result where the caller gives them. */
+export type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
 
 /** One SQLite file per data directory holds every inbox. */
 export const STORE_FILE = 'lorekeeper.sqlite3';

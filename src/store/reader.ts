@@ -1,6 +1,7 @@
 // The read side of the store: prepared selects returning plain rows. Pages and tools read through here.
 import type { Db, Statement } from './open-database.js';
 import { decompressRaw } from './raw-codec.js';
+import { decompressHtml } from './html-codec.js';
 import { MAX_TREE_REFS } from '../mail/thread-tree.js';
 import { changeKey } from './change-log.js';
 
@@ -103,6 +104,7 @@ export type StoreChanges = ReadonlySet<string> | 'everything';
 
 export class StoreReader {
   private readonly st: Record<string, Statement>;
+  private readonly bodyHtmlOf: Statement<[number, number], Buffer>;
   private readonly threads = new Map<string, { thread: Thread; bytes: number; tid: number; sid: number | null }>();
   private threadBytes = 0;
   private readonly dataVersion: Statement;
@@ -120,6 +122,9 @@ export class StoreReader {
     this.oldestChange = db.prepare('SELECT coalesce(min(seq), 0) FROM change').pluck();
     this.lastChange = db.prepare('SELECT coalesce(max(seq), 0) FROM change').pluck().get() as number;
     this.seenVersion = this.dataVersion.get() as number;
+    this.bodyHtmlOf = db
+      .prepare<[number, number], Buffer>('SELECT html FROM body_html WHERE num = ? AND version = ?')
+      .pluck();
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       inboxes: p(`SELECT ${INBOX_COLUMNS} ORDER BY i.name`),
@@ -206,6 +211,12 @@ export class StoreReader {
   raw(num: number): Buffer | undefined {
     const r = this.st.raw.get(num) as { data: Buffer; codec: number } | undefined;
     return r && decompressRaw(r.data, r.codec);
+  }
+
+  /** The message's body as rendered at ingest by renderer `version`; undefined if it was not. */
+  bodyHtml(num: number, version: number): string | undefined {
+    const data = this.bodyHtmlOf.get(num, version);
+    return data && decompressHtml(data);
   }
 
   /** The message carries a diff (for the side-by-side view). */

@@ -48,6 +48,20 @@ CREATE TABLE IF NOT EXISTS change (
 );
 `;
 
+/**
+ * Each message's body as HTML, rendered once at ingest (src/html/body-html.ts renderBodyFragment):
+ * pages assemble it instead of rendering the body on every request. Derived, like the full text (the
+ * digest leaves it out); a missing row or another renderer version's is rendered again by the next
+ * ingest, and pages render such a body themselves meanwhile.
+ */
+export const BODY_HTML_DDL = `
+CREATE TABLE IF NOT EXISTS body_html (
+  num INTEGER PRIMARY KEY,           -- msg.num
+  version INTEGER NOT NULL,          -- BODY_HTML_VERSION of the renderer that wrote it
+  html BLOB NOT NULL                 -- the fragment, UTF-8, raw deflate (html-codec.ts)
+);
+`;
+
 export const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY,
@@ -217,4 +231,5 @@ CREATE INDEX IF NOT EXISTS list_id_lid ON list_id (lid);
 
 ${EPOCH_DDL}
 ${CHANGE_DDL}
+${BODY_HTML_DDL}
 ${FTS_DDL}`;

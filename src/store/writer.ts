@@ -27,6 +27,12 @@ export interface Quarantined {
   reason: string;
 }
 
+/** A message's body rendered at ingest, compressed (html-codec.ts), and the renderer's version. */
+export interface BodyHtml {
+  version: number;
+  data: Buffer;
+}
+
 const PATCH_FLAG_RFC = 1;
 const PATCH_FLAG_RESEND = 2;
 const PATCH_FLAG_REPLY = 4;
@@ -74,6 +80,7 @@ export class StoreWriter {
   /** What this transaction changed, for servers' caches. */
   private readonly changes = new ChangeLog();
   private readonly st: Record<string, Statement>;
+  private readonly staleBodiesAfter: Statement<[number, number, number], number>;
   /**
    * Full-text rows wait for the commit: FTS5 flushes its pending terms to disk at every statement
    * savepoint, and the thread linker's multi-row updates open one per message otherwise.
@@ -87,6 +94,12 @@ export class StoreWriter {
     this.threads = new ThreadLinker(db);
     this.series = new SeriesWriter(db, this.changes);
     this.fullText = new FullTextWriter(db);
+    this.staleBodiesAfter = db
+      .prepare<[number, number, number], number>(
+        `SELECT m.num FROM msg m LEFT JOIN body_html h ON h.num = m.num
+         WHERE m.num > ? AND m.doc IS NOT NULL AND (h.version IS NULL OR h.version != ?) ORDER BY m.num LIMIT ?`,
+      )
+      .pluck();
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
@@ -127,6 +140,8 @@ export class StoreWriter {
       oidInsert: p('INSERT INTO blob_oid (num, post, oid) VALUES (?, ?, ?)'),
       patchIdInsert: p('INSERT INTO patchid (num, patchid) VALUES (?, ?)'),
       listIdInsert: p('INSERT INTO list_id (num, lid) VALUES (?, ?)'),
+      bodyHtmlPut: p('INSERT OR REPLACE INTO body_html (num, version, html) VALUES (?, ?, ?)'),
+      bodyHtmlDelete: p('DELETE FROM body_html WHERE num = ?'),
     };
   }
 
@@ -218,7 +233,7 @@ export class StoreWriter {
    * stored under one of its ids has its content. A message whose first id is new is kept, even when
    * it shares another id, or its content, with one stored before: its first id must resolve.
    */
-  add(inboxId: number, m: AnalyzedMessage, rawData: Buffer): AddOutcome {
+  add(inboxId: number, m: AnalyzedMessage, rawData: Buffer, body?: BodyHtml): AddOutcome {
     if (
       this.st.primaryKnown.get(m.mids[0], inboxId) &&
       m.mids.some((mid) => this.st.sameContent.get(mid, inboxId, m.contentHash))
@@ -239,13 +254,14 @@ export class StoreWriter {
     });
     this.touchedThreads.add(tid);
     this.threads.mapIds(m.mids, num);
-    this.addDerived(num, m);
+    this.addDerived(num, m, body);
     this.changedMessage(inboxId, tid, this.threads.subjectId(m.subjectKey), m.mids);
     return 'added';
   }
 
   /** Rows that follow from a message's analysis: trailers, diff blob ids, patch ids, List-Id, full text. */
-  private addDerived(num: number, m: AnalyzedMessage): void {
+  private addDerived(num: number, m: AnalyzedMessage, body: BodyHtml | undefined): void {
+    if (body) this.setBodyHtml(num, body);
     m.series.trailers.forEach((t, i) => this.st.trailerInsert.run(num, i, t.name, t.value + (t.extinfo ?? '')));
     for (const oid of m.blobPre) this.st.oidInsert.run(num, 0, oid);
     for (const oid of m.blobPost) this.st.oidInsert.run(num, 1, oid);
@@ -255,7 +271,13 @@ export class StoreWriter {
   }
 
   private dropDerived(num: number): void {
-    for (const st of [this.st.trailerDelete, this.st.oidDelete, this.st.patchIdDelete, this.st.listIdDelete])
+    for (const st of [
+      this.st.trailerDelete,
+      this.st.oidDelete,
+      this.st.patchIdDelete,
+      this.st.listIdDelete,
+      this.st.bodyHtmlDelete,
+    ])
       st.run(num);
     // its full-text row may still wait for the commit
     this.pendingFts = this.pendingFts.filter((row) => row.num !== num);
@@ -303,15 +325,25 @@ export class StoreWriter {
    * An edited message (public-inbox-edit) in place of the stored one: the same number and, as its
    * Message-IDs and references are the same, the same thread; everything else as it now reads.
    */
-  replace(num: number, m: AnalyzedMessage, rawData: Buffer): void {
+  replace(num: number, m: AnalyzedMessage, rawData: Buffer, body?: BodyHtml): void {
     const row = this.st.msgRow.get(num) as MsgRow;
     this.dropDerived(num);
     const blob = this.blobFor(m.sha256, m.size, rawData);
     this.st.msgUpdate.run({ num, blob, sid: this.threads.subjectId(m.subjectKey), ...columnsOf(m) });
-    this.addDerived(num, m);
+    this.addDerived(num, m, body);
     if (blob !== row.blobId) this.dropBlobIfUnused(row.blobId);
     this.edited(row);
     this.changedMessage(row.inboxId, row.tid, this.threads.subjectId(m.subjectKey), m.mids);
+  }
+
+  /** Store a message's rendered body (pages show the same either way: no change to note). */
+  setBodyHtml(num: number, body: BodyHtml): void {
+    this.st.bodyHtmlPut.run(num, body.version, body.data);
+  }
+
+  /** Up to `limit` messages after `afterNum` with no body rendered by renderer `version`, in order. */
+  staleBodies(version: number, afterNum: number, limit: number): number[] {
+    return this.staleBodiesAfter.all(afterNum, version, limit);
   }
 
   /** Keep a message we could not analyze: raw bytes and the reason, outside threads and search. */

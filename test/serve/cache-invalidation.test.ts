@@ -1,14 +1,17 @@
 // New mail drops only the cached pages it changed, and never leaves one stale: after each change
 // (a thread grows, ghosts are filled, threads merge, a loose subject match arrives, a copy of a
 // Message-ID arrives elsewhere, a message is removed, an administrator links series), every page a
-// warm server answers equals what a server with an empty cache answers.
+// warm server answers equals what a server with an empty cache answers; and the bodies rendered at
+// ingest are never stale either: every page equals the one rendered from scratch, with the stored
+// bodies missing or left by another renderer version.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
-import { openDatabase } from '../../src/store/open-database.js';
+import { openDatabase, STORE_FILE } from '../../src/store/open-database.js';
 import { StoreWriter } from '../../src/store/writer.js';
+import { compressHtml } from '../../src/store/html-codec.js';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
@@ -71,17 +74,44 @@ describe('cached pages after new mail', () => {
     return out;
   }
 
-  /** The warm server answers every page as a cold one does. */
-  async function expectFresh(): Promise<number> {
+  /**
+   * A copy of the store whose bodies must all be rendered by the pages: half of them not stored,
+   * the other half stored by "another renderer version" (and wrong).
+   */
+  function withoutStoredBodies(): string {
+    const copy = tempDir();
+    const from = openDatabase(dir);
+    from.prepare('VACUUM INTO ?').run(join(copy, STORE_FILE));
+    from.close();
+    const db = openDatabase(copy);
+    const stored = db.prepare('SELECT count(*) FROM body_html').pluck().get() as number;
+    expect(stored).toBeGreaterThan(20);
+    db.prepare('DELETE FROM body_html WHERE num % 2 = 0').run();
+    db.prepare('UPDATE body_html SET version = version + 1, html = ?').run(compressHtml('<b>stale</b>'));
+    db.close();
+    return copy;
+  }
+
+  /**
+   * The warm server answers every page as a cold one does; with `bodies`, also as one that renders
+   * every body itself does (on the pages that show bodies).
+   */
+  async function expectFresh(bodies = false): Promise<number> {
     urls = allUrls();
     const cold = await buildApp({ dataDir: dir });
+    const scratch = bodies ? await buildApp({ dataDir: withoutStoredBodies() }) : undefined;
     try {
       const want = await answers(cold, urls);
-      const got = await answers(warm, urls);
-      const stale = got.filter((g, i) => JSON.stringify(g) !== JSON.stringify(want[i])).map((g) => g.url);
-      expect(stale).toEqual([]);
+      const differ = (got: Awaited<ReturnType<typeof answers>>, list = urls) =>
+        got.filter((g, i) => JSON.stringify(g) !== JSON.stringify(want[urls.indexOf(list[i])])).map((g) => g.url);
+      expect(differ(await answers(warm, urls))).toEqual([]);
+      if (scratch) {
+        const withBodies = urls.filter((u) => /\/(T\/|t\/|t\.atom|series\/)?$/.test(u));
+        expect(differ(await answers(scratch, withBodies), withBodies)).toEqual([]);
+      }
     } finally {
       await cold.fastify.close();
+      await scratch?.fastify.close();
     }
     return warm.cache.stats().entries;
   }
@@ -115,7 +145,7 @@ describe('cached pages after new mail', () => {
   it('after the second half of the thread arrives: ghosts filled, subthreads joined', async () => {
     const r = runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', mboxOf(tempDir(), 's.mbox', SECOND)]);
     expect(r.status, r.stderr).toBe(0);
-    await expectFresh();
+    await expectFresh(true);
   });
 
   it('after a loose subject match and a reused Message-ID in another thread', async () => {
@@ -139,7 +169,7 @@ describe('cached pages after new mail', () => {
     w.commit();
     w.finish();
     db.close();
-    await expectFresh();
+    await expectFresh(true);
     const linked = runCli(['series', 'link', '--data', dir, PATCH1, '20200121122433.50803-92-dgilbert@redhat.com']);
     // no series holds the qemu-devel message in this store: the command says so and changes nothing
     expect(linked.status).toBe(1);

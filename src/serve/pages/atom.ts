@@ -3,12 +3,12 @@
 import { createHash } from 'node:crypto';
 import { render } from '../templates.js';
 import { isoTs } from '../../html/dates.js';
-import { renderBody } from '../../html/body-html.js';
+
 import type { Html } from '../../html/html.js';
 import { midEscape } from '../../mail/message-id.js';
 import { emails, names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';
-import { loadMessage, parentOf } from './loaded-message.js';
+import { bodyOf, loadMessage, parentOf } from './loaded-message.js';
 import type { InboxView, Site } from '../site.js';
 
 /** A pseudo-UUID from SHA-1, as public-inbox makes them (not an RFC 4122 version). */
@@ -73,7 +73,7 @@ function entry(site: Site, ib: InboxView, base: string, m: MessageRow): AtomEntr
     href,
     id: toUuid(m.mid),
     inReplyTo: parent !== undefined ? { id: toUuid(parent), href: `${base}${midEscape(parent)}/` } : undefined,
-    body: renderBody(loaded.doc.parts, loaded.raw, href),
+    body: bodyOf(loaded, href),
   };
 }
 

@@ -3,12 +3,16 @@
 import { decodeDoc, type MessageDoc } from '../../mail/message-doc.js';
 import { extractIds, uniqIds } from '../../mail/message-id.js';
 import type { MessageRow } from '../../store/reader.js';
+import { BODY_HTML_VERSION, finishBody, renderBody } from '../../html/body-html.js';
+import type { Html } from '../../html/html.js';
 import type { InboxView, Site } from '../site.js';
 
 export interface LoadedMessage {
   row: MessageRow;
   doc: MessageDoc;
   raw: () => Buffer;
+  /** The body as the ingest rendered it, if it did with this renderer. */
+  bodyHtml: () => string | undefined;
 }
 
 /** A stored message with its reading model; the raw bytes are read only if a part needs them. */
@@ -17,7 +21,21 @@ export function loadMessage(site: Site, num: number): LoadedMessage | undefined 
   const docBuf = site.reader.doc(num);
   if (!row || !docBuf) return undefined;
   let raw: Buffer | undefined;
-  return { row, doc: decodeDoc(docBuf), raw: () => (raw ??= site.reader.raw(num)!) };
+  return {
+    row,
+    doc: decodeDoc(docBuf),
+    raw: () => (raw ??= site.reader.raw(num)!),
+    bodyHtml: () => site.reader.bodyHtml(num, BODY_HTML_VERSION),
+  };
+}
+
+/**
+ * The message's body on a page where its URL is `href`: the one rendered at ingest, finished for the
+ * page, or rendered now where there is none (or it cannot be finished for this URL).
+ */
+export function bodyOf(m: LoadedMessage, href: string): Html {
+  const stored = m.bodyHtml();
+  return (stored !== undefined && finishBody(stored, href)) || renderBody(m.doc.parts, m.raw, href);
 }
 
 /** Every id the message answers to, from its Message-ID and X-Alt-Message-ID headers. */

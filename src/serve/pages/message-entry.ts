@@ -1,14 +1,14 @@
 // One message as thread pages and nested search results show it (views/partials/message-entry.hbs,
 // View::eml_entry): subject, sender and date, recipients, the body, and a footer of links.
 import { fmtTs } from '../../html/dates.js';
-import { renderBody } from '../../html/body-html.js';
+
 import { recipientsLine } from '../../html/message-headers.js';
 import { midHref } from '../../html/mid-path.js';
 import { EMPTY_HTML, type Html } from '../../html/html.js';
 import { midAnchor } from '../../mail/message-id.js';
 import { names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';
-import { loadMessage } from './loaded-message.js';
+import { bodyOf, loadMessage } from './loaded-message.js';
 import type { Site } from '../site.js';
 
 export interface MessageEntry {
@@ -51,7 +51,7 @@ export function messageEntry(site: Site, m: MessageRow, o: EntryOptions): Messag
     from: names((loaded.doc.h.from ?? []).join(',')).join(', '),
     date: fmtTs(m.ds),
     recipients: recipientsLine(loaded.doc.h),
-    body: renderBody(loaded.doc.parts, loaded.raw, href),
+    body: bodyOf(loaded, href),
     threadLinks: o.threadLinks,
     relevance: o.relevance,
   };

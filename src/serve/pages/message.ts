@@ -3,7 +3,7 @@
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
 import { fmtTs, ts2str } from '../../html/dates.js';
-import { renderBody } from '../../html/body-html.js';
+
 import { renderHeaderBlock } from '../../html/message-headers.js';
 import { layoutThread, renderSkeleton, looseNote } from '../../html/skeleton.js';
 import { midHref } from '../../html/mid-path.js';
@@ -12,7 +12,7 @@ import { names } from '../../mail/addresses.js';
 import { computeReply } from '../../mail/reply.js';
 import { seriesLink, type SeriesLink } from './series-link.js';
 import { midTags, threadTags } from './tags.js';
-import { copiesOf, idsOf, parentOf } from './loaded-message.js';
+import { bodyOf, copiesOf, idsOf, parentOf } from './loaded-message.js';
 import { THREAD_PAGE_LIMIT } from '../../store/reader.js';
 import type { InboxView, Site } from '../site.js';
 
@@ -102,7 +102,7 @@ export function messagePage(site: Site, ib: InboxView, mid: string): { html: str
     copies: copies.map((m, i) => ({
       duplicate: i > 0,
       headers: renderHeaderBlock({ h: m.doc.h, mids: idsOf(m), inReplyTo: parentOf(m) }),
-      body: renderBody(m.doc.parts, m.raw, mhref),
+      body: bodyOf(m, mhref),
     })),
     diffHref: 'd/',
     nav,

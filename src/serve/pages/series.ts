@@ -3,13 +3,13 @@
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
 import { fmtTs } from '../../html/dates.js';
-import { renderBody } from '../../html/body-html.js';
+
 import { renderUnifiedDiff } from '../../html/diff-html.js';
 import { midHref } from '../../html/mid-path.js';
 import type { Html } from '../../html/html.js';
 import { parsePatchSubject } from '../../mail/subject.js';
 import { interdiff } from '../../series/interdiff.js';
-import { loadMessage } from './loaded-message.js';
+import { bodyOf, loadMessage } from './loaded-message.js';
 import {
   SeriesModel,
   applicable,
@@ -171,7 +171,7 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
     earlier: chain
       .filter((x) => x.series.version < s.version)
       .map((x) => ({ version: x.series.version, label: versionLabel(x.series.version) })),
-    cover: coverMessage && { href: up, body: renderBody(coverMessage.doc.parts, coverMessage.raw, up) },
+    cover: coverMessage && { href: up, body: bodyOf(coverMessage, up) },
     patches: v.patches.map((p) => {
       const counts = Object.entries(LEDGER)
         .slice(0, 3)
