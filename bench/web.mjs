@@ -29,7 +29,10 @@
 // Classes (--only): message, message-cold, raw, thread, thread-mbox, atom, index, search, and the
 // series pages public-inbox does not have (lorekeeper alone, with a p99 target of 100 ms):
 // series (the page of 200 sampled series), series-interdiff (?vs= the previous version),
-// series-json, series-mbox (am-ready), series-list (/NAME/series/).
+// series-json, series-mbox (am-ready), series-list (/NAME/series/). "Each once" classes, as a
+// crawler asks (every URL once, so no cache can answer): message-uncached (--uncached messages),
+// thread-once (/T/), nested-once (/t/), thread-mbox-once, thread-atom-once (--threads-once
+// threads each, a disjoint set per class), search-once (s:WORD searches), series-once.
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, basename } from 'node:path';
@@ -83,7 +86,7 @@ const {
 } = benchOptions(
   'bench:web',
   import.meta.url,
-  { strings: ['pi-url', 'warmup', 'only', 'sample', 'cold', 'uncached', 'quiet-wait'], flags: ['no-pi', 'identity'] },
+  { strings: ['pi-url', 'warmup', 'only', 'sample', 'cold', 'uncached', 'threads-once', 'quiet-wait'], flags: ['no-pi', 'identity'] },
   // one wrk thread by default: both servers are single-process, so on a 2-core machine the server
   // keeps one core and wrk the other
   { duration: 10, connections: 8, threads: 1, timeout: 30 },
@@ -96,6 +99,8 @@ const SAMPLE = Math.round(posInt(opt.sample, '--sample', 500));
 const COLD = Math.round(posInt(opt.cold, '--cold', 5000));
 // messages asked for exactly once each by the uncached class
 const UNCACHED = Math.round(posInt(opt.uncached, '--uncached', 2000));
+// threads (and series, searches) asked for exactly once each by every other "each once" class
+const THREADS_ONCE = Math.round(posInt(opt['threads-once'], '--threads-once', 300));
 const GZIP = !opt.identity;
 const PI_TOOL = join(root, '..', 'shared', 'tools', 'pi-reference');
 
@@ -224,6 +229,29 @@ const threadMid = db
   )
   .pluck()
   .get(inboxRow.id, bigThread.tid);
+// each-once sets of whole threads (of 2 messages or more), disjoint per class so that no class
+// finds what another left in a cache: their first messages, shuffled with the same seed
+const threadFirsts = db
+  .prepare(
+    `SELECT f.mid FROM (SELECT min(num) AS num FROM msg WHERE inbox_id = ? AND num > 0 GROUP BY tid
+     HAVING count(*) >= 2 ORDER BY tid) t JOIN msg f ON f.num = t.num`,
+  )
+  .pluck()
+  .all(inboxRow.id)
+  .filter((m) => m !== null);
+shuffle(threadFirsts, rand);
+const onceThreads = (k) => threadFirsts.slice(k * THREADS_ONCE, (k + 1) * THREADS_ONCE);
+// distinct one-word subject searches, each asked once: words of 5 letters or more from subjects
+const onceWords = [
+  ...new Set(
+    db
+      .prepare('SELECT subject FROM msg WHERE inbox_id = ? AND num > 0 ORDER BY num')
+      .pluck()
+      .all(inboxRow.id)
+      .flatMap((subject) => subject.toLowerCase().match(/\b[a-z]{5,}\b/g) ?? []),
+  ),
+];
+shuffle(onceWords, rand);
 const totalMessages = db.prepare('SELECT COUNT(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
 // series pages: 200 series picked with the same fixed seed, and those with an earlier version
 const hasSeries = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'series'").get();
@@ -262,6 +290,23 @@ const CLASSES = [
     onePass: true,
     warmup: coldWarmupSet.length ? coldWarmupSet.map((m) => `${midEscape(m)}/`) : undefined,
   },
+  ...[
+    ['thread-once', 'T/', '/T/'],
+    ['nested-once', 't/', '/t/'],
+    ['thread-mbox-once', 't.mbox.gz', 't.mbox.gz'],
+    ['thread-atom-once', 't.atom', 't.atom'],
+  ].map(([id, end, name], k) => ({
+    id,
+    label: `${name}, each once (${onceThreads(k).length} threads)`,
+    paths: onceThreads(k).map((m) => `${midEscape(m)}/${end}`),
+    onePass: true,
+  })),
+  {
+    id: 'search-once',
+    label: `search s:WORD, each once (${Math.min(onceWords.length, THREADS_ONCE)})`,
+    paths: onceWords.slice(0, THREADS_ONCE).map((w) => searchPath(`s:${w}`)),
+    onePass: true,
+  },
   { id: 'raw', label: `raw (${warmSet.length} msgs)`, paths: warmSet.map((m) => `${midEscape(m)}/raw`) },
   { id: 'thread', label: `/T/ (${bigThread.n}-msg thread)`, paths: [`${tm}/T/`] },
   { id: 'thread-mbox', label: `t.mbox.gz (${bigThread.n} msgs)`, paths: [`${tm}/t.mbox.gz`] },
@@ -290,6 +335,13 @@ const CLASSES = [
     id: 'series-mbox',
     label: `series.mbox (${seriesSet.length})`,
     paths: seriesSet.map((x) => `${midEscape(x.mid)}/series.mbox`),
+    lkOnly: true,
+  },
+  {
+    id: 'series-once',
+    label: `series page, each once (${Math.min(allSeries.length, 200 + THREADS_ONCE) - 200})`,
+    paths: allSeries.slice(200, 200 + THREADS_ONCE).map((x) => `${midEscape(x.mid)}/series/`),
+    onePass: true,
     lkOnly: true,
   },
   { id: 'series-list', label: 'series list /NAME/series/', paths: allSeries.length ? ['series/'] : [], lkOnly: true },
@@ -385,7 +437,8 @@ async function benchServer(name, base, server = {}) {
       log(`[${name}] uncached searches, one at a time: ${describe(res.uncached)}`);
     }
     try {
-      if (WARMUP > 0) {
+      // an each-once class without a warm-up set of its own is not warmed: that would cache it
+      if (WARMUP > 0 && !(c.onePass && !c.warmup)) {
         await wrk(
           origin,
           writeScript(
@@ -399,7 +452,7 @@ async function benchServer(name, base, server = {}) {
       const pids = listenerPids(port);
       const before = { machine: machineTicks(), server: serverSnapshot(pids), self: selfTicks() };
       const m = c.onePass
-        ? await onePass(origin.replace(/\/$/, ''), paths)
+        ? await onePass(origin.replace(/\/$/, ''), c.warmup ? paths : paths.slice(1))
         : await wrk(origin, writeScript(`${name}-${c.id}`, paths), DURATION);
       const after = { machine: machineTicks(), server: serverSnapshot(pids), self: selfTicks() };
       const serverTicks = serverTicksBetween(before.server, after.server);

@@ -160,7 +160,10 @@ export class StoreReader {
         `SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`,
       ),
       numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
-      newestTs: p(`SELECT max(ts) FROM msg WHERE ${IN_SCOPE}`).pluck(),
+      // per inbox, down its (inbox_id, ts) index: max(ts) over the scope would read every row
+      newestTs: p(`SELECT max((SELECT ts FROM msg WHERE inbox_id = i.id AND num > 0 AND quarantine IS NULL
+                               ORDER BY ts DESC LIMIT 1))
+                   FROM inbox i WHERE @scope IS NULL OR i.id = @scope`).pluck(),
       // the last article number given, not the highest held: removing the newest message must not go back
       generation: p(`SELECT sum(val) FROM counter WHERE key IN ('article', 'edits')`).pluck(),
     };
