@@ -86,7 +86,10 @@ const {
 } = benchOptions(
   'bench:web',
   import.meta.url,
-  { strings: ['pi-url', 'warmup', 'only', 'sample', 'cold', 'uncached', 'threads-once', 'quiet-wait'], flags: ['no-pi', 'identity'] },
+  {
+    strings: ['pi-url', 'warmup', 'only', 'sample', 'cold', 'uncached', 'threads-once', 'quiet-wait'],
+    flags: ['no-pi', 'identity'],
+  },
   // one wrk thread by default: both servers are single-process, so on a 2-core machine the server
   // keeps one core and wrk the other
   { duration: 10, connections: 8, threads: 1, timeout: 30 },
