@@ -9,18 +9,30 @@ export interface Address {
   address: string;
 }
 
+/**
+ * Lists parsed lately: the messages of a thread page mostly share their To and Cc lines, and
+ * parsing them is a tenth of such a page's work. Cleared when full, which keeps it bounded.
+ */
+const parsed = new Map<string, readonly Address[]>();
+const PARSED_MAX = 4096;
+
 /** Every mailbox of a header value, with groups flattened and entries without an address dropped. */
-export function addressList(value: string): Address[] {
+export function addressList(value: string): readonly Address[] {
   if (!value) return [];
+  let list = parsed.get(value);
+  if (list) return list;
   try {
     // an "address" without '@' is a parse of broken syntax (`<img src=x>`), which public-inbox's
     // parser rejects rather than guesses at
-    return addressparser(value, { flatten: true })
+    list = addressparser(value, { flatten: true })
       .filter((a) => a.address && a.address.includes('@'))
-      .map((a) => ({ name: a.name ?? '', address: a.address }));
+      .map((a) => Object.freeze({ name: a.name ?? '', address: a.address }));
   } catch {
-    return [];
+    list = [];
   }
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(value, Object.freeze(list));
+  return list;
 }
 
 /**
