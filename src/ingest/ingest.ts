@@ -2,6 +2,9 @@
 import { openDatabase, type Db } from '../store/open-database.js';
 import { StoreWriter } from '../store/writer.js';
 import { EpochTable } from '../store/epochs.js';
+import { EpochWriter, isCopy, ownEpochs } from '../mirror/epoch-writer.js';
+import { epochDirs } from '../mirror/layout.js';
+import { inboxDir } from '../mirror/fetch-epochs.js';
 import { resolveSources, readMessages } from './sources.js';
 import { ParsePool } from './parse-pool.js';
 import type { Processed } from './process-raw.js';
@@ -39,6 +42,8 @@ export interface Feed {
   /** Bytes its steps will deliver, for progress (asked only when a progress bar is drawn). */
   bytes(): Promise<number>;
   steps(inboxId: number): AsyncIterable<Step>;
+  /** After a successful ingest: make the history the inbox was taken from the one the data directory serves. */
+  publish?(dataDir: string, inbox: string): Promise<void>;
 }
 
 export interface IngestOptions {
@@ -53,6 +58,11 @@ export interface IngestOptions {
   format?: MboxFormat;
   /** Parse worker threads; 0 parses on the main thread. */
   jobs?: number;
+  /**
+   * The inbox's own epochs for mail files: false writes none (a later ingest commits what is missing
+   * from the store); `rollBytes`, raw bytes after which a new epoch begins.
+   */
+  epochs?: false | { rollBytes?: number };
   progress?: (totalBytes: number) => Progress;
 }
 
@@ -76,6 +86,34 @@ type Pending =
   | { change: Change & { kind: 'remove' | 'purged' } }
   | { end: true; taken?: () => void };
 
+export class MixedSourcesError extends Error {}
+
+/**
+ * Mail files add to an inbox's own epochs, a public-inbox archive brings its own: one inbox never
+ * has both. Checked before anything is written.
+ */
+async function checkOrigin(db: Db, dataDir: string, inbox: string, mail: boolean, git: boolean): Promise<void> {
+  if (mail && git)
+    throw new MixedSourcesError('mail files and a public-inbox archive cannot be ingested into one inbox together');
+  const found = new StoreWriter(db).findInbox(inbox);
+  if (mail) {
+    const upstream = found && new EpochTable(db).upstream(found.id);
+    if (upstream)
+      throw new MixedSourcesError(
+        `inbox ${inbox} mirrors ${upstream}: its mail comes from there (lorekeeper mirror); ingest mail into another inbox`,
+      );
+    const newest = epochDirs(inboxDir(dataDir, inbox)).at(-1);
+    if (newest && (await isCopy(newest.gitDir)))
+      throw new MixedSourcesError(
+        `inbox ${inbox} holds a copy of a public-inbox archive's history (${newest.gitDir}): ingest mail into another inbox`,
+      );
+  }
+  if (git && (await ownEpochs(dataDir, inbox)).length)
+    throw new MixedSourcesError(
+      `inbox ${inbox} has epochs of its own (mail ingested here): a public-inbox archive goes into an inbox of its own`,
+    );
+}
+
 export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const started = process.hrtime.bigint();
   const sources = resolveSources(opts.sources ?? [], !!opts.feeds?.length);
@@ -92,11 +130,15 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   };
   let pool: ParsePool | undefined;
   let progress: Progress | undefined;
+  let epochs: EpochWriter | undefined;
   try {
     const writer = new StoreWriter(db);
     const stored = new EpochTable(db);
+    await checkOrigin(db, opts.dataDir, opts.inbox, sources.length > 0, !!opts.feeds?.length);
     for (const feed of opts.feeds ?? []) await feed.prepare(db, writer.findInbox(opts.inbox)?.id);
     const inbox = writer.ensureInbox(opts.inbox, opts.address, opts.description);
+    if (sources.length && opts.epochs !== false)
+      epochs = new EpochWriter(opts.dataDir, opts.inbox, inbox.id, stored, opts.epochs?.rollBytes);
     pool = new ParsePool(opts.jobs ?? 2);
     const parse = pool;
     let total = sources.reduce((n, s) => n + s.bytes, 0);
@@ -106,38 +148,57 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     let open = false;
     let inBatch = 0;
 
-    /** A parsed message: added, counted as a duplicate, quarantined, or in place of an old version. */
-    const apply = (change: Change & { kind: 'add' | 'replace' }, p: Processed) => {
+    const quarantined = (reason: string) => {
+      summary.quarantined++;
+      summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1;
+    };
+
+    /**
+     * A parsed message: added, counted as a duplicate, quarantined, or in place of an old version;
+     * a message stored from mail files is committed to the inbox's epoch.
+     */
+    const apply = async (change: Change & { kind: 'add' | 'replace' }, p: Processed) => {
       if (change.kind === 'replace') {
         if (!p.ok) throw new Error(`the edited version of article ${change.num} cannot be analyzed: ${p.reason}`);
         writer.replace(change.num, p.message, p.rawData);
         summary.edited++;
         return;
       }
-      if (p.ok) {
-        if (writer.add(inbox.id, p.message, p.rawData) === 'added') summary.added++;
-        else summary.duplicates++;
-      } else if (writer.quarantine(inbox.id, p, p.rawData) === 'added') {
-        summary.quarantined++;
-        summary.reasons[p.reason] = (summary.reasons[p.reason] ?? 0) + 1;
-      } else summary.duplicates++;
       bar?.message();
       inBatch++;
+      if (p.ok) {
+        if (writer.add(inbox.id, p.message, p.rawData) === 'duplicate') return void summary.duplicates++;
+        summary.added++;
+        await epochs?.add(change.raw, p.message);
+      } else if (p.size === 0) {
+        // no bytes to keep; and an empty blob in an epoch means a message purged (public-inbox-purge)
+        quarantined(p.reason);
+      } else if (writer.quarantine(inbox.id, p, p.rawData) === 'added') {
+        quarantined(p.reason);
+        await epochs?.add(change.raw, { fromNames: '', fromAddr: '', subject: '', ds: 0, ts: 0 });
+      } else summary.duplicates++;
+    };
+
+    /** The batch's commits written and recorded, then the batch committed. */
+    const commit = async () => {
+      await epochs?.checkpoint();
+      writer.commit();
     };
 
     const store = async (entry: Pending) => {
       if (!open) {
         writer.begin();
         open = true;
+        await epochs?.begin();
       }
       if ('end' in entry) {
         entry.taken?.();
         if (inBatch >= BATCH_MESSAGES) {
-          writer.commit();
+          await commit();
           open = false;
           inBatch = 0;
         }
-      } else if ('processed' in entry) apply(entry.change, await entry.processed);
+      } else if ('processed' in entry) await apply(entry.change, await entry.processed);
       else if (entry.change.kind === 'purged') writer.passOver();
       else {
         // none stored (it was a duplicate, or never taken): nothing to do
@@ -182,10 +243,19 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
         }
       }
       while (queue.length) await next();
-      if (open) writer.commit();
+      // (an ingest with nothing new still commits what the store holds beyond the epochs)
+      if (!open && epochs) {
+        writer.begin();
+        open = true;
+        await epochs.begin();
+      }
+      if (open) await commit();
       writer.finish();
+      await epochs?.close();
+      for (const feed of opts.feeds ?? []) await feed.publish?.(opts.dataDir, opts.inbox);
     } catch (err) {
       writer.rollback();
+      epochs?.abort();
       throw err;
     }
   } finally {

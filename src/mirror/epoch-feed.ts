@@ -2,6 +2,7 @@
 // last one taken, in commit order, epoch after epoch; each commit's changes stored in one
 // transaction together with the commit, so a killed ingest resumes right after it.
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Db } from '../store/open-database.js';
 import { EpochTable } from '../store/epochs.js';
 import type { Change, Feed, Step } from '../ingest/ingest.js';
@@ -9,6 +10,7 @@ import { objectContents, runGit } from './git.js';
 import { bytesOf, commitsOf, messagesOf } from './history.js';
 import type { Epoch, GitInbox } from './layout.js';
 import { followRewrite } from './rewrite.js';
+import { fetchEpochs, inboxDir } from './fetch-epochs.js';
 
 export class RewrittenError extends Error {}
 
@@ -32,8 +34,11 @@ export class EpochFeed implements Feed {
 
   constructor(
     private readonly inbox: GitInbox,
-    /** `upstream`: the URL the archive is mirrored from, recorded for the inbox. */
-    private readonly opts: { resync?: boolean; upstream?: string } = {},
+    /**
+     * `upstream`: the URL the archive is mirrored from, recorded for the inbox (null: none, as the
+     * writer a replica follows says).
+     */
+    private readonly opts: { resync?: boolean; upstream?: string | null } = {},
   ) {}
 
   private where(e: Epoch): string {
@@ -92,6 +97,22 @@ export class EpochFeed implements Feed {
     const gone = table.hashes(inboxId).filter((m) => !held.has(m.sha256.toString('hex')));
     this.notes.push(`--resync: ${gone.length} stored message(s) no longer upstream, every history read again`);
     return gone.map((m) => ({ kind: 'remove', sha256: m.sha256 }));
+  }
+
+  /**
+   * An archive on disk elsewhere is copied where the data directory serves epochs from (git clone
+   * --mirror: hard links on one file system), so that its commits are published with the inbox.
+   */
+  async publish(dataDir: string, inbox: string): Promise<void> {
+    const dest = inboxDir(dataDir, inbox);
+    if (resolve(this.inbox.label) === resolve(dest)) return;
+    const epochs = this.inbox.epochs.map((e) => ({ n: e.n, url: resolve(e.gitDir) }));
+    await fetchEpochs(
+      { url: resolve(this.inbox.label), version: this.inbox.version, epochs, via: 'probe' },
+      dest,
+      undefined,
+      false,
+    );
   }
 
   async bytes(): Promise<number> {
