@@ -3,8 +3,9 @@ import { openDatabase, type Db } from '../store/open-database.js';
 import { StoreWriter } from '../store/writer.js';
 import { EpochTable } from '../store/epochs.js';
 import { EpochWriter, isCopy, ownEpochs } from '../mirror/epoch-writer.js';
-import { epochDirs } from '../mirror/layout.js';
-import { inboxDir } from '../mirror/fetch-epochs.js';
+import { epochDirs, inboxDir } from '../mirror/layout.js';
+import { publishState } from '../mirror/admin-repo.js';
+import { readAdminState } from '../store/admin-state.js';
 import { resolveSources, readMessages } from './sources.js';
 import { ParsePool } from './parse-pool.js';
 import type { Processed } from './process-raw.js';
@@ -253,6 +254,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       writer.finish();
       await epochs?.close();
       for (const feed of opts.feeds ?? []) await feed.publish?.(opts.dataDir, opts.inbox);
+      // an inbox made, or its address, description or upstream changed: replicas take it from there
+      await publishState(opts.dataDir, readAdminState(db), `ingest into ${opts.inbox}`);
     } catch (err) {
       writer.rollback();
       epochs?.abort();

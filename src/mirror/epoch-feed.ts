@@ -10,7 +10,8 @@ import { objectContents, runGit } from './git.js';
 import { bytesOf, commitsOf, messagesOf } from './history.js';
 import type { Epoch, GitInbox } from './layout.js';
 import { followRewrite } from './rewrite.js';
-import { fetchEpochs, inboxDir } from './fetch-epochs.js';
+import { fetchEpochs } from './fetch-epochs.js';
+import { inboxDir } from './layout.js';
 
 export class RewrittenError extends Error {}
 

@@ -13,8 +13,7 @@ import { epochCommit, type CommitFacts } from '../mail/epoch-commit.js';
 import type { EpochTable } from '../store/epochs.js';
 import { FastImport } from './fast-import.js';
 import { git, runGit } from './git.js';
-import { epochDirs } from './layout.js';
-import { inboxDir } from './fetch-epochs.js';
+import { epochDirs, inboxDir } from './layout.js';
 
 /** public-inbox's threshold: an epoch takes about 1 GiB packed, estimated at 40% of the raw bytes. */
 export const DEFAULT_EPOCH_BYTES = Math.floor(2 ** 30 / 0.4);
