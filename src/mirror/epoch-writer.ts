@@ -110,9 +110,12 @@ export class EpochWriter {
       bytes: this.table.bytesAfter(this.inboxId, first),
     };
     this.current.bytes -= this.table.bytesAfter(this.inboxId, last);
-    // epochs a killed run began beyond the newest the store records hold nothing the store holds
-    for (const e of epochDirs(inboxDir(this.dataDir, this.inbox)))
-      if (e.n > newest || (tip === undefined && e.n === newest)) await runGit(e.gitDir, ['update-ref', '-d', BRANCH]);
+    // a killed run may have moved the newest epoch's branch past what the store records, and begun
+    // epochs beyond it: they hold nothing the store holds
+    for (const e of epochDirs(inboxDir(this.dataDir, this.inbox))) {
+      if (e.n === newest && tip !== undefined) await git(e.gitDir, ['update-ref', BRANCH, tip]);
+      else if (e.n >= newest) await runGit(e.gitDir, ['update-ref', '-d', BRANCH]);
+    }
     for (let after = last; ;) {
       const rows = this.table.messagesAfter(this.inboxId, after, CATCH_UP_BATCH);
       if (!rows.length) break;
