@@ -3,7 +3,6 @@ import { openDatabase } from '../store/open-database.js';
 import { SeriesWriter } from '../store/series-writer.js';
 import { SeriesReader } from '../store/series-reader.js';
 import { StoreReader } from '../store/reader.js';
-import { readAdminState } from '../store/admin-state.js';
 import { publishState } from '../mirror/admin-repo.js';
 import { parse, required, UsageError } from './args.js';
 
@@ -35,7 +34,7 @@ export async function seriesCommand(args: string[]): Promise<number> {
     if (action !== 'show') {
       new SeriesWriter(db).setLink(mids[0], mids[1], action === 'link');
       // replicas take the administrator's word from the writer's administrative repository
-      await publishState(dir, readAdminState(db), `series ${action} <${mids[0]}> <${mids[1]}>`);
+      await publishState(dir, db, `series ${action} <${mids[0]}> <${mids[1]}>`);
     }
     const [series, reader] = [new SeriesReader(db), new StoreReader(db)];
     process.stdout.write(describeChain(series, reader, mids[0]));

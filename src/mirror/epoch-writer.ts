@@ -38,6 +38,14 @@ export async function ownEpochs(dataDir: string, inbox: string): Promise<number[
   return own;
 }
 
+/** Another archive's history (mirrored, or copied from disk) never goes over epochs written here. */
+export async function refuseOwnEpochs(dataDir: string, inbox: string): Promise<void> {
+  if ((await ownEpochs(dataDir, inbox)).length)
+    throw new EpochError(
+      `inbox ${inbox} has epochs of its own (mail ingested here): a public-inbox archive goes into an inbox of its own`,
+    );
+}
+
 /** A bare repository for an epoch, configured as public-inbox configures its epochs. */
 async function createEpoch(gitDir: string): Promise<void> {
   if (!existsSync(join(gitDir, 'HEAD'))) {

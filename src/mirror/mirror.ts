@@ -10,6 +10,7 @@ import { fetchEpochs, forget, tidy, writeDescription } from './fetch-epochs.js';
 import { inboxDir, openGitInbox } from './layout.js';
 import { MirrorError, epochsInRange, findRemoteInbox, inboxFacts } from './manifest.js';
 import { followAdmin } from './admin-repo.js';
+import { refuseOwnEpochs } from './epoch-writer.js';
 import { openDatabase } from '../store/open-database.js';
 import { applySeriesLinks } from '../store/admin-state.js';
 
@@ -62,6 +63,8 @@ export async function mirror(opts: MirrorOptions): Promise<MirrorSummary> {
   const description = opts.description ?? facts.description;
 
   const dest = inboxDir(opts.dataDir, opts.inbox);
+  // fetching would put the upstream history over the inbox's own
+  await refuseOwnEpochs(opts.dataDir, opts.inbox);
   const fetched = await fetchEpochs(remote, dest, wanted, !!opts.aloud);
   let feed: EpochFeed;
   try {

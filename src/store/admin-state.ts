@@ -19,6 +19,7 @@ export interface SeriesLinkRow {
 }
 
 export interface AdminState {
+  /** In the order they were made (a replica makes them in it, so that they are numbered alike). */
   inboxes: InboxFacts[];
   seriesLinks: SeriesLinkRow[];
 }
@@ -28,7 +29,7 @@ export function readAdminState(db: Db): AdminState {
     inboxes: db
       .prepare(
         `SELECT i.name, i.address, i.description, u.url AS upstream FROM inbox i
-         LEFT JOIN upstream u ON u.inbox_id = i.id ORDER BY i.name`,
+         LEFT JOIN upstream u ON u.inbox_id = i.id ORDER BY i.id`,
       )
       .all() as InboxFacts[],
     seriesLinks: db

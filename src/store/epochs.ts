@@ -5,6 +5,14 @@ import type { Db, Statement } from './open-database.js';
 import { decompressRaw } from './raw-codec.js';
 import type { CommitFacts } from '../mail/epoch-commit.js';
 
+/** A stretch of the order log: the commits of one epoch taken one after the other, up to `tip`. */
+export interface LogRow {
+  seq: number;
+  inbox: string;
+  epoch: number;
+  tip: string;
+}
+
 /** A stored message as its commit needs it: its bytes and the columns the commit is made from. */
 export interface StoredForCommit extends CommitFacts {
   num: number;
@@ -19,6 +27,12 @@ export class EpochTable {
     this.st = {
       tips: p('SELECT epoch, tip FROM epoch WHERE inbox_id = ? ORDER BY epoch'),
       setTip: p('INSERT OR REPLACE INTO epoch (inbox_id, epoch, tip) VALUES (?, ?, ?)'),
+      extendLog: p(`UPDATE epoch_log SET tip = @tip WHERE seq = (SELECT max(seq) FROM epoch_log)
+                    AND inbox_id = @inbox AND epoch = @epoch`),
+      appendLog: p('INSERT INTO epoch_log (inbox_id, epoch, tip) VALUES (@inbox, @epoch, @tip)'),
+      logFrom: p(`SELECT l.seq, i.name AS inbox, l.epoch, l.tip FROM epoch_log l JOIN inbox i ON i.id = l.inbox_id
+                  WHERE l.seq >= ? ORDER BY l.seq`),
+      logLength: p('SELECT coalesce(max(seq), 0) FROM epoch_log').pluck(),
       setUpstream: p('INSERT OR REPLACE INTO upstream (inbox_id, url) VALUES (?, ?)'),
       clearUpstream: p('DELETE FROM upstream WHERE inbox_id = ?'),
       upstream: p('SELECT url FROM upstream WHERE inbox_id = ?').pluck(),
@@ -46,8 +60,21 @@ export class EpochTable {
     return new Map(rows.map((r) => [r.epoch, r.tip]));
   }
 
+  /** How far an epoch was taken: for the epoch, and in the order log (a new stretch, or the last one longer). */
   setTip(inboxId: number, epoch: number, tip: string): void {
     this.st.setTip.run(inboxId, epoch, tip);
+    const row = { inbox: inboxId, epoch, tip };
+    if (!this.st.extendLog.run(row).changes) this.st.appendLog.run(row);
+  }
+
+  /** The order log's stretches from `seq` on (1: all of it), with their inboxes' names. */
+  logFrom(seq: number): LogRow[] {
+    return this.st.logFrom.all(seq) as LogRow[];
+  }
+
+  /** How many stretches the order log holds. */
+  logLength(): number {
+    return this.st.logLength.get() as number;
   }
 
   /** The URL the inbox is mirrored from; null: none (its mail arrives here, or at the writer it follows). */
