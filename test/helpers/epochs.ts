@@ -27,17 +27,41 @@ export function epochsOf(dataDir: string, inbox: string): { n: number; gitDir: s
     .sort((a, b) => a.n - b.n);
 }
 
+/** Blobs by name (`COMMIT:m`), read by one `git cat-file --batch`. */
+function blobs(gitDir: string, names: string[]): Buffer[] {
+  const out = execFileSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
+    input: names.join('\n') + '\n',
+    maxBuffer: 1 << 30,
+  });
+  const found: Buffer[] = [];
+  for (let at = 0; at < out.length;) {
+    const nl = out.indexOf(10, at);
+    const size = Number(out.subarray(at, nl).toString().split(' ')[2]);
+    found.push(out.subarray(nl + 1, nl + 1 + size));
+    at = nl + 1 + size + 1;
+  }
+  return found;
+}
+
 /** Every commit of a repository's master, oldest first, with its message's bytes. */
 export function commitsOf(gitDir: string, epoch = 0): EpochCommit[] {
   const log = gitOut(gitDir, 'log', '--reverse', '--format=%H%x00%an <%ae> %at%x00%cn <%ce> %ct%x00%s', 'master');
-  return log
+  const commits = log
     .split('\n')
     .filter(Boolean)
-    .map((line) => {
-      const [commit, author, committer, subject] = line.split('\0');
-      const raw = execFileSync('git', ['--git-dir', gitDir, 'cat-file', 'blob', `${commit}:m`], { maxBuffer: 1 << 30 });
-      return { epoch, commit, author, committer, subject, raw };
-    });
+    .map((line) => line.split('\0'));
+  const raws = blobs(
+    gitDir,
+    commits.map(([commit]) => `${commit}:m`),
+  );
+  return commits.map(([commit, author, committer, subject], i) => ({
+    epoch,
+    commit,
+    author,
+    committer,
+    subject,
+    raw: raws[i],
+  }));
 }
 
 /** Every commit of an inbox's epochs, epoch after epoch. */
