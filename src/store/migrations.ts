@@ -1,7 +1,7 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { DDL, EPOCH_DDL, EPOCH_LOG_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
+import { CHANGE_DDL, DDL, EPOCH_DDL, EPOCH_LOG_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
 
@@ -54,6 +54,13 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 5,
+    what: 'a log of what each commit changed, so servers keep the cached pages it did not touch',
+    up(db) {
+      db.exec(CHANGE_DDL);
+    },
+  },
+  {
+    version: 6,
     what: 'the order in which epochs were taken, across inboxes, for replicas to number as the store did',
     up(db) {
       db.exec(EPOCH_LOG_DDL);

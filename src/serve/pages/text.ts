@@ -4,7 +4,7 @@
 // publishes (its epochs, or a mirrored v1 inbox's one repository).
 import { render, renderText } from '../templates.js';
 import { frame } from './frame.js';
-import { linkifiedText } from '../html/linkify.js';
+import { linkifiedText } from '../../html/linkify.js';
 import type { InboxView } from '../site.js';
 import type { PublishedRepo } from '../../mirror/published.js';
 
