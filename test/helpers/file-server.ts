@@ -6,7 +6,11 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 
 export async function serveFiles(root: string): Promise<{ url: string; close: () => Promise<void> }> {
-  for (const repo of execFileSync('find', [root, '-maxdepth', '4', '-name', 'HEAD']).toString().trim().split('\n'))
+  for (const repo of execFileSync('find', [root, '-maxdepth', '4', '-name', 'HEAD'])
+    .toString()
+    .trim()
+    .split('\n')
+    .filter(Boolean))
     execFileSync('git', ['--git-dir', join(repo, '..'), 'update-server-info']);
   const server: Server = createServer((req, res) => {
     try {
