@@ -63,8 +63,14 @@ export class FastImport {
     for (const p of parts) ok = this.child.stdin.write(p);
     if (!ok) {
       await new Promise<void>((resolve) => {
-        this.child.stdin.once('drain', resolve);
-        this.child.once('close', resolve);
+        // whichever comes first; the other listener goes, or every full pipe would leave one behind
+        const go = () => {
+          this.child.stdin.off('drain', go);
+          this.child.off('close', go);
+          resolve();
+        };
+        this.child.stdin.once('drain', go);
+        this.child.once('close', go);
       });
     }
     if (this.failure) throw this.failure;
