@@ -29,8 +29,8 @@ Usage:
       Follow a whole lorekeeper writer (URL: where its inboxes are, e.g. http://writer/) as a
       read replica: every inbox, in the order the writer took its mail, with the state not in
       the mail (series links): the replica's store then equals the writer's (lorekeeper digest).
-      --watch keeps running: every SECONDS it asks whether the writer has anything new (two
-      small requests) and follows it when it has.
+      --watch keeps running: every SECONDS it asks whether the writer has anything new (its
+      manifest, one small request) and follows it when it has.
 
   lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080] [--workers N]
       Serve every inbox of DIR over HTTP, from N worker processes (default: one per core).

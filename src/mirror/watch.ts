@@ -1,12 +1,11 @@
-// A replica kept current by one long-running `lorekeeper mirror --watch`: every few seconds two small
-// GETs ask whether the writer has anything new (its manifest, whose fingerprints move with every
-// epoch's refs, and its state repository's refs, which move with series links and new inboxes), and
-// the writer is followed only when one of them changed since the last run that succeeded. An idle
-// replica then costs two requests per period instead of a whole mirror run (about 0.45 s of CPU
-// here), and new mail shows within a period plus the run that takes it.
+// A replica kept current by one long-running `lorekeeper mirror --watch`: every few seconds one small
+// GET asks whether the writer has anything new (its whole site's manifest, whose fingerprints move
+// with the refs of every epoch and of the state repository: new mail, series links, new inboxes),
+// and the writer is followed only when the manifest changed since the last run that succeeded. An
+// idle replica then costs a request per period (answered without git) instead of a whole mirror
+// run (about 0.45 s of CPU here), and new mail shows within a period plus the run that takes it.
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ADMIN_REPO } from './admin-repo.js';
 
 export interface WatchOptions {
   /** The writer's root URL, without a trailing slash. */
@@ -26,17 +25,11 @@ const MAX_BACKOFF = 60;
 /** A poll that takes longer than this failed: the next one asks again. */
 const POLL_TIMEOUT_MS = 10_000;
 
-/** What the writer says at a URL, hashed: its status and body. */
-async function answerOf(url: string): Promise<string> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
+/** Where the writer stands: its manifest, hashed with the status it came with. */
+async function writerStamp(root: string): Promise<string> {
+  const res = await fetch(`${root}/manifest.js.gz`, { signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
   const body = Buffer.from(await res.arrayBuffer());
   return createHash('sha256').update(`${res.status}\n`).update(body).digest('hex');
-}
-
-/** Where the writer stands: its manifest and the refs of its state repository (smart HTTP's advertisement). */
-async function writerStamp(root: string): Promise<string> {
-  const urls = [`${root}/manifest.js.gz`, `${root}/_/${ADMIN_REPO}/info/refs?service=git-upload-pack`];
-  return (await Promise.all(urls.map(answerOf))).join(' ');
 }
 
 const reason = (err: unknown) => {

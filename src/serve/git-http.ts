@@ -1,8 +1,9 @@
 // The URLs of git's smart HTTP and grokmirror's manifests, which have fixed shapes and no Message-ID:
 // each inbox's epochs at /NAME/N, /NAME/N.git and /NAME/git/N.git (a mirrored v1 inbox at /NAME),
-// the writer's administrative repository at /_/admin.git, and /manifest.js.gz and
-// /NAME/manifest.js.gz. They are routed by Fastify (app.ts registers these routes); each answers
-// only what the data directory publishes, read-only, through `git http-backend` (git-backend.ts).
+// the writer's administrative repository at /_/admin.git, and /manifest.js.gz (the whole site's,
+// the administrative repository included) and /NAME/manifest.js.gz. They are routed by Fastify
+// (app.ts registers these routes); each answers only what the data directory publishes, read-only,
+// through `git http-backend` (git-backend.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import {
@@ -103,6 +104,14 @@ export function gitHttpRoutes(opts: GitHttpOptions): RawRoute[] {
         all[repo.key] = entry;
         changed = Math.max(changed, refsChanged(repo.gitDir));
       }
+    }
+    // the whole site's also lists the writer's state repository: replicas (mirror --watch) learn
+    // from this one cheap answer whether anything changed, mail or state, without running git
+    const admin = only === undefined ? adminRepo() : undefined;
+    const adminEntry = admin && (await entries.entry({ key: `/_/${ADMIN_REPO}`, gitDir: admin }, 'lorekeeper state'));
+    if (admin && adminEntry) {
+      all[`/_/${ADMIN_REPO}`] = adminEntry;
+      changed = Math.max(changed, refsChanged(admin));
     }
     // an inbox with nothing to clone has no manifest, as a server without one says (404)
     if (only !== undefined && !Object.keys(all).length) return notFound(res);

@@ -112,8 +112,13 @@ describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
     expect(site.status).toBe(200);
     expect(site.headers.get('content-type')).toBe('application/gzip');
     const all = JSON.parse(gunzipSync(Buffer.from(await site.arrayBuffer())).toString());
-    const keys = [...epochsOf(data, 'iommu').map((e) => `/iommu/git/${e.n}.git`), '/v/git/0.git'];
+    const keys = [...epochsOf(data, 'iommu').map((e) => `/iommu/git/${e.n}.git`), '/v/git/0.git', '/_/admin.git'];
     expect(Object.keys(all).sort()).toEqual(keys.sort());
+    expect(all['/_/admin.git'].fingerprint).toBe(
+      createHash('sha1')
+        .update(gitOut(join(data, 'admin.git'), 'show-ref'))
+        .digest('hex'),
+    );
     for (const e of epochsOf(data, 'iommu')) {
       const entry = all[`/iommu/git/${e.n}.git`];
       expect(entry.fingerprint).toBe(createHash('sha1').update(gitOut(e.gitDir, 'show-ref')).digest('hex'));
