@@ -1,26 +1,37 @@
-// Pieces the benchmarks share (bench/web.mjs, bench/soak.mjs, bench/ingest.mjs, bench/mirror.mjs): options, cleanup,
-// HTTP requests, processes and their CPU and memory from /proc, wrk with a Lua script cycling
-// through URL lists, and starting `lorekeeper ingest` and `lorekeeper serve`. Needs dist/ (npm run
-// build).
+// Pieces the benchmarks share (bench/web.mjs, bench/soak.mjs, bench/soak-cluster.mjs, bench/ingest.mjs,
+// bench/mirror.mjs): options, cleanup, HTTP requests, processes and their CPU and memory from /proc,
+// wrk with a Lua script cycling through URL lists, starting `lorekeeper ingest` and `lorekeeper
+// serve`, and the soaks' archive split, URL mix and new mail. Needs dist/ (npm run build).
 import { spawn } from 'node:child_process';
 import {
   closeSync,
+  createReadStream,
+  createWriteStream,
   existsSync,
   openSync,
   readFileSync,
+  readSync,
   readdirSync,
   readlinkSync,
   rmSync,
   statSync,
+  truncateSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createGunzip } from 'node:zlib';
 import seedrandom from 'seedrandom';
+import { midEscape, messageIds, references } from '../dist/mail/message-id.js';
+import { MboxSplitter, toMboxrd } from '../dist/mail/mboxrd.js';
+import { HeaderBlock, splitHeaderBody } from '../dist/mail/headers.js';
+import { ts2str } from '../dist/html/dates.js';
 
-export { midEscape } from '../dist/mail/message-id.js';
+export { midEscape };
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const LOREKEEPER = join(root, 'bin/lorekeeper.js');
@@ -640,16 +651,30 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
 }
 
 /**
- * `lorekeeper serve` of `dataDir` on 127.0.0.1:`port`, its output appended to `logFile`.
+ * `lorekeeper serve` of `dataDir` on 127.0.0.1:`port` (with `workers` worker processes when
+ * given, at niceness `nice`), its output appended to `logFile`.
  * `ready()` waits (up to 60 s) until `probeUrl` answers 2xx/3xx; `exited()` says how it ended,
  * if it did; `stop()` ends it (TERM, KILL after 10 s).
  */
-export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false }) {
+export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false, workers, nice = 0 }) {
   let exit;
   const fd = openSync(logFile, 'a');
   const child = spawn(
-    process.execPath,
-    [LOREKEEPER, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port)],
+    'nice',
+    [
+      '-n',
+      String(nice),
+      process.execPath,
+      LOREKEEPER,
+      'serve',
+      '--data',
+      dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      ...(workers === undefined ? [] : ['--workers', String(workers)]),
+    ],
     // debugCache: every answer says whether the response cache held it (X-Cache)
     { stdio: ['ignore', fd, fd], env: { ...process.env, ...(debugCache ? { LOREKEEPER_DEBUG_CACHE: '1' } : {}) } },
   );
@@ -679,4 +704,229 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
       }
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// soaks (bench/soak.mjs, bench/soak-cluster.mjs): an archive split into a base part and new mail,
+// the mix of URLs, the new mail arriving while wrk runs, and wrk's answers counted by status
+
+/**
+ * Streams `mbox` through MboxSplitter into WORK/base.mbox (mboxrd), remembering where each message
+ * starts; then the last `count` messages are copied to WORK/new.mbox (with their offsets there and
+ * their Message-IDs and references) and cut off base.mbox, which is left holding the base part.
+ */
+export async function splitArchive(mbox, count, work) {
+  const baseFile = join(work, 'base.mbox');
+  const out = createWriteStream(baseFile);
+  const starts = [];
+  let pos = 0;
+  const write = async (msgs) => {
+    for (const m of msgs) {
+      const b = toMboxrd(m);
+      starts.push(pos);
+      pos += b.length;
+      if (!out.write(b)) await once(out, 'drain');
+    }
+  };
+  const splitter = new MboxSplitter('mboxrd');
+  const input = createReadStream(mbox);
+  for await (const chunk of mbox.endsWith('.gz') ? input.pipe(createGunzip()) : input)
+    await write(splitter.push(chunk));
+  await write(splitter.end());
+  out.end();
+  await once(out, 'finish');
+  if (starts.length <= count) throw new Error(`${mbox} has ${starts.length} messages, not more than --new ${count}`);
+
+  const cut = starts[starts.length - count];
+  const newFile = join(work, 'new.mbox');
+  const fresh = [];
+  const offsets = [];
+  let at = 0;
+  const fd = openSync(newFile, 'w');
+  const take = (msgs) => {
+    for (const m of msgs) {
+      const h = HeaderBlock.parse(splitHeaderBody(m).header);
+      fresh.push({ mids: messageIds(h), refs: references(h) });
+      const b = toMboxrd(m);
+      offsets.push(at);
+      at += b.length;
+      writeSync(fd, b);
+    }
+  };
+  const tailSplitter = new MboxSplitter('mboxrd');
+  for await (const chunk of createReadStream(baseFile, { start: cut })) take(tailSplitter.push(chunk));
+  take(tailSplitter.end());
+  offsets.push(at);
+  closeSync(fd);
+  truncateSync(baseFile, cut);
+  return { total: starts.length, base: starts.length - count, baseFile, baseBytes: cut, newFile, offsets, fresh };
+}
+
+/**
+ * The kinds of URL of a soak's mix over the inbox `inboxId` of the store `db` (a better-sqlite3
+ * connection), each a list of paths under the inbox (relative load: the mix is cycled through):
+ * message pages, raw, /T/, /t/, t.mbox.gz of threads of 2 to `maxThread` messages, new.atom, the
+ * index and ?t= pages, series pages and series.json, sampled with `rand`. `extra` adds the pages of
+ * threads that change during the run: messages (`mids`), threads (`threadMids`) and `series`.
+ * `search` is empty: `urlMix` fills it with the searches that have results.
+ */
+export function urlKinds(db, inboxId, rand, maxThread, extra = {}) {
+  const sample = (sql, n, ...args) =>
+    shuffle(
+      db
+        .prepare(sql)
+        .pluck()
+        .all(...args),
+      rand,
+    ).slice(0, n);
+  const mids = sample('SELECT DISTINCT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL', 600, inboxId);
+  const threadMids = sample(
+    `SELECT (SELECT mid FROM msg f WHERE f.tid = m.tid AND f.num > 0 AND f.inbox_id = m.inbox_id ORDER BY ds, num LIMIT 1)
+    FROM msg m WHERE m.inbox_id = ? AND m.num > 0 GROUP BY m.tid HAVING count(*) BETWEEN 2 AND ?`,
+    150,
+    inboxId,
+    maxThread,
+  );
+  const times = sample('SELECT ts FROM msg WHERE inbox_id = ? AND num > 0', 30, inboxId);
+  const series = sample(
+    'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL',
+    100,
+    inboxId,
+  );
+  const e = midEscape;
+  const extMids = extra.mids ?? [];
+  const extThreadMids = extra.threadMids ?? [];
+  return {
+    message: [...mids.slice(0, 400), ...extMids].map((m) => `${e(m)}/`),
+    raw: mids.slice(400, 600).map((m) => `${e(m)}/raw`),
+    'thread /T/': [...threadMids.slice(0, 60), ...extThreadMids].map((m) => `${e(m)}/T/`),
+    'thread /t/': [...threadMids.slice(60, 100), ...extThreadMids.slice(0, 60)].map((m) => `${e(m)}/t/`),
+    't.mbox.gz': [...threadMids.slice(100, 150), ...extThreadMids.slice(0, 50)].map((m) => `${e(m)}/t.mbox.gz`),
+    'new.atom': ['new.atom', 'new.atom', 'new.atom', 'new.atom', 'new.atom'],
+    index: ['', '', '', '', '', ...times.map((t) => `?t=${ts2str(t)}`)],
+    search: [],
+    series: [...series.slice(0, 60), ...(extra.series ?? [])].map((m) => `${e(m)}/series/`),
+    'series.json': series.slice(60, 100).map((m) => `${e(m)}/series.json`),
+  };
+}
+
+/**
+ * The mix: `kinds.search` filled with the QUERIES that have results at `base` (the inbox's URL on
+ * a running server), then every path of every kind under /`inbox`/, shuffled with `rand`.
+ */
+export async function urlMix(kinds, base, inbox, rand) {
+  for (const query of QUERIES) {
+    const r = await get(base + searchPath(query), 60_000);
+    if (r.status === 200) kinds.search.push(searchPath(query));
+  }
+  const mix = [];
+  for (const [kind, paths] of Object.entries(kinds)) for (const p of paths) mix.push({ kind, path: `/${inbox}/${p}` });
+  return shuffle(mix, rand);
+}
+
+/** The URLs of the mix that do not answer 2xx/3xx at `origin` now (8 at a time), as `STATUS URL` lines. */
+export async function notAnswering(origin, mix) {
+  const bad = [];
+  for (let i = 0; i < mix.length; i += 8) {
+    await Promise.all(
+      mix.slice(i, i + 8).map(async (u) => {
+        const r = await get(origin + u.path, 120_000);
+        if (!okStatus(r.status)) bad.push(`${r.status || r.error} ${u.path}`);
+      }),
+    );
+  }
+  return bad;
+}
+
+/**
+ * The new mail (`split.newFile`) arriving at an even pace over `spanMs` from `start` (a Date.now()):
+ * whenever `batch` messages are due, one `ingestRun(file)` of all that are due (more when ingest
+ * falls behind), back to back, until all are fed or `stopped()`. Each run is reported to `onRun`
+ * as it ends: batch (1, 2, ...), messages, first (index in `split.fresh`), start and end (seconds
+ * from `start`), and the run's summary or its error. Resolves with the runs.
+ */
+export async function feedMail({ split, work, start, spanMs, batch, stopped, ingestRun, onRun = (_entry) => {} }) {
+  const total = split.fresh.length;
+  const fd = openSync(split.newFile, 'r');
+  const file = join(work, 'batch.mbox');
+  const runs = [];
+  let fed = 0;
+  while (fed < total && !stopped()) {
+    const elapsed = Date.now() - start;
+    const n = (elapsed >= spanMs ? total : Math.floor((total * elapsed) / spanMs)) - fed;
+    if (n < Math.min(batch, total - fed)) {
+      await sleep(50);
+      continue;
+    }
+    const bytes = Buffer.alloc(split.offsets[fed + n] - split.offsets[fed]);
+    readSync(fd, bytes, 0, bytes.length, split.offsets[fed]);
+    writeFileSync(file, bytes);
+    const entry = { batch: runs.length + 1, messages: n, first: fed, start: elapsed / 1000 };
+    try {
+      Object.assign(entry, await ingestRun(file));
+    } catch (err) {
+      entry.error = err.message;
+      log(`batch ${entry.batch}: ${err.message}`);
+    }
+    entry.end = (Date.now() - start) / 1000;
+    runs.push(entry);
+    onRun(entry);
+    fed += n;
+  }
+  closeSync(fd);
+  return runs;
+}
+
+/** wrk's Lua for a soak: every answer counted by status, the X-Cache hits, and p99.9. */
+export const STATUS_LUA = `
+-- every answer counted by status (response() runs in each thread, done() gathers them)
+statuses = {}
+hits = 0
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if (headers["X-Cache"] or headers["x-cache"]) == "hit" then hits = hits + 1 end
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  local hit = 0
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
+    hit = hit + t:get("hits")
+  end
+  for k, v in pairs(total) do io.write(string.format("status %d %d\\n", k, v)) end
+  io.write(string.format("cache hits %d\\n", hit))
+  io.write(string.format("p99.9 %d\\n", latency:percentile(99.9)))
+end
+`;
+
+/** What STATUS_LUA wrote: answers by status, and into `result` its cacheHits and p999Ms. */
+export function statusFigures(result) {
+  const statuses = {};
+  for (const m of (result.output ?? '').matchAll(/^status (\d+) (\d+)$/gm)) statuses[m[1]] = Number(m[2]);
+  const p999 = /^p99\.9 (\d+)$/m.exec(result.output ?? '');
+  const cacheHits = /^cache hits (\d+)$/m.exec(result.output ?? '');
+  if (cacheHits) result.cacheHits = Number(cacheHits[1]);
+  if (p999) result.p999Ms = Number(p999[1]) / 1000;
+  return statuses;
+}
+
+/** A soak's wrk figures as report lines: requests, latency, statuses (`cache`: with the X-Cache hits), errors. */
+export function wrkLines(result, statuses, { cache = false } = {}) {
+  const n = (x) => x.toLocaleString('en-US');
+  return [
+    `requests       ${n(result.requests)} in ${result.seconds.toFixed(1)} s: ${n(Math.round(result.wrkRps))} req/s, ` +
+      `${(result.bytes / 2 ** 20).toFixed(0)} MiB read (${result.avgKB.toFixed(1)} KB/answer)`,
+    `latency        p50 ${fmtMs(result.p50Ms)}, p90 ${fmtMs(result.p90Ms)}, p99 ${fmtMs(result.p99Ms)}, p99.9 ${fmtMs(result.p999Ms)}, max ${fmtMs(result.maxMs)} (wrk, corrected for coordinated omission)`,
+    `statuses       ${
+      Object.entries(statuses)
+        .map(([s, c]) => `${s}: ${n(c)}`)
+        .join(', ') || '-'
+    }` +
+      (cache
+        ? `; answered from the response cache (X-Cache: hit): ${result.cacheHits === undefined ? '-' : `${((100 * result.cacheHits) / Math.max(1, result.requests)).toFixed(1)}%`}`
+        : ''),
+    `errors         ${result.errors}: non-2xx/3xx ${result.non2xx3xx}, connect ${result.socketErrors.connect}, read ${result.socketErrors.read}, ` +
+      `write ${result.socketErrors.write}, timeout ${result.socketErrors.timeout}`,
+  ];
 }

@@ -31,37 +31,20 @@
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  mkdtempSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  rmSync,
-  truncateSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import {
   STORE_FILE,
+  STATUS_LUA,
   log,
-  sleep,
   midEscape,
-  searchPath,
-  QUERIES,
   prng,
-  shuffle,
   freePort,
   get,
-  okStatus,
   fmtMs,
   printTable,
   tail,
@@ -77,11 +60,16 @@ import {
   wrk,
   benchOptions,
   cleanupOnExit,
+  splitArchive,
+  urlKinds,
+  urlMix,
+  notAnswering,
+  feedMail,
+  statusFigures,
+  wrkLines,
 } from './lib.mjs';
-import { MboxSplitter, toMboxrd } from '../dist/mail/mboxrd.js';
 import { HeaderBlock, splitHeaderBody } from '../dist/mail/headers.js';
-import { messageIds, references } from '../dist/mail/message-id.js';
-import { ts2str } from '../dist/html/dates.js';
+import { messageIds } from '../dist/mail/message-id.js';
 
 const PROG = 'soak';
 
@@ -127,63 +115,11 @@ async function fail(message, code = 1) {
 // ---------------------------------------------------------------------------------------------
 // 1. the archive: base part and new mail
 
-/**
- * Streams `mbox` through MboxSplitter into WORK/base.mbox (mboxrd), remembering where each message
- * starts; then the last `count` messages are copied to WORK/new.mbox (with their offsets there and
- * their Message-IDs and references) and cut off base.mbox, which is left holding the base part.
- */
-async function splitArchive(mbox, count) {
-  const baseFile = join(work, 'base.mbox');
-  const out = createWriteStream(baseFile);
-  const starts = [];
-  let pos = 0;
-  const write = async (msgs) => {
-    for (const m of msgs) {
-      const b = toMboxrd(m);
-      starts.push(pos);
-      pos += b.length;
-      if (!out.write(b)) await once(out, 'drain');
-    }
-  };
-  const splitter = new MboxSplitter('mboxrd');
-  const input = createReadStream(mbox);
-  for await (const chunk of mbox.endsWith('.gz') ? input.pipe(createGunzip()) : input)
-    await write(splitter.push(chunk));
-  await write(splitter.end());
-  out.end();
-  await once(out, 'finish');
-  if (starts.length <= count) throw new Error(`${mbox} has ${starts.length} messages, not more than --new ${count}`);
-
-  const cut = starts[starts.length - count];
-  const newFile = join(work, 'new.mbox');
-  const fresh = [];
-  const offsets = [];
-  let at = 0;
-  const fd = openSync(newFile, 'w');
-  const take = (msgs) => {
-    for (const m of msgs) {
-      const h = HeaderBlock.parse(splitHeaderBody(m).header);
-      fresh.push({ mids: messageIds(h), refs: references(h) });
-      const b = toMboxrd(m);
-      offsets.push(at);
-      at += b.length;
-      writeSync(fd, b);
-    }
-  };
-  const tailSplitter = new MboxSplitter('mboxrd');
-  for await (const chunk of createReadStream(baseFile, { start: cut })) take(tailSplitter.push(chunk));
-  take(tailSplitter.end());
-  offsets.push(at);
-  closeSync(fd);
-  truncateSync(baseFile, cut);
-  return { total: starts.length, base: starts.length - count, baseFile, baseBytes: cut, newFile, offsets, fresh };
-}
-
 const started = new Date();
 log(`${PROG}: splitting ${MBOX}: the last ${NEW} messages are the new mail ...`);
 let split;
 try {
-  split = await splitArchive(MBOX, NEW);
+  split = await splitArchive(MBOX, NEW, work);
 } catch (e) {
   await fail(e.message, 2);
 }
@@ -301,32 +237,6 @@ const seriesOfThread = db
 for (const t of checked) t.series = t.fresh ? [t.mid] : seriesOfThread.all(t.tid);
 
 const rand = prng(0x50a4);
-const sample = (sql, n, ...args) =>
-  shuffle(
-    db
-      .prepare(sql)
-      .pluck()
-      .all(...args),
-    rand,
-  ).slice(0, n);
-const mids = sample(
-  'SELECT DISTINCT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL',
-  600,
-  inboxRow.id,
-);
-const threadMids = sample(
-  `SELECT (SELECT mid FROM msg f WHERE f.tid = m.tid AND f.num > 0 AND f.inbox_id = m.inbox_id ORDER BY ds, num LIMIT 1)
-  FROM msg m WHERE m.inbox_id = ? AND m.num > 0 GROUP BY m.tid HAVING count(*) BETWEEN 2 AND ?`,
-  150,
-  inboxRow.id,
-  MAX_THREAD,
-);
-const times = sample('SELECT ts FROM msg WHERE inbox_id = ? AND num > 0', 30, inboxRow.id);
-const series = sample(
-  'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL',
-  100,
-  inboxRow.id,
-);
 // messages of the extended threads, whose pages (overviews) change as replies arrive
 const extMids = extendedThreads
   .filter((t) => t.messages <= MAX_THREAD)
@@ -346,26 +256,18 @@ const extSeries = db
   )
   .pluck()
   .all(inboxRow.id);
-db.close();
 
-const e = midEscape;
 const extThreadMids = extendedThreads
   .filter((t) => t.messages <= MAX_THREAD)
   .slice(0, 150)
   .map((t) => t.mid);
 /** Kinds of URL and how many of each the mix holds (relative load: the list is cycled through). */
-const KINDS = {
-  message: [...mids.slice(0, 400), ...extMids].map((m) => `${e(m)}/`),
-  raw: mids.slice(400, 600).map((m) => `${e(m)}/raw`),
-  'thread /T/': [...threadMids.slice(0, 60), ...extThreadMids].map((m) => `${e(m)}/T/`),
-  'thread /t/': [...threadMids.slice(60, 100), ...extThreadMids.slice(0, 60)].map((m) => `${e(m)}/t/`),
-  't.mbox.gz': [...threadMids.slice(100, 150), ...extThreadMids.slice(0, 50)].map((m) => `${e(m)}/t.mbox.gz`),
-  'new.atom': ['new.atom', 'new.atom', 'new.atom', 'new.atom', 'new.atom'],
-  index: ['', '', '', '', '', ...times.map((t) => `?t=${ts2str(t)}`)],
-  search: [], // filled once the server answers: only queries with results
-  series: [...series.slice(0, 60), ...extSeries].map((m) => `${e(m)}/series/`),
-  'series.json': series.slice(60, 100).map((m) => `${e(m)}/series.json`),
-};
+const KINDS = urlKinds(db, inboxRow.id, rand, MAX_THREAD, {
+  mids: extMids,
+  threadMids: extThreadMids,
+  series: extSeries,
+});
+db.close();
 log(
   `${PROG}: store holds ${baseMessages} messages; the new mail extends ${extendedThreads.length} threads ` +
     `(${extendedThreads.reduce((a, t) => a + t.replies, 0)} replies) and starts ${newThreads.length}` +
@@ -389,28 +291,14 @@ try {
 const workersAtStart = processTree(server.child.pid).slice(1);
 log(`${PROG}: serving ${base} (pid ${server.child.pid}, ${workersAtStart.length} workers)`);
 
-for (const query of QUERIES) {
-  const r = await get(base + searchPath(query), 60_000);
-  if (r.status === 200) KINDS.search.push(searchPath(query));
-}
-const mix = [];
-for (const [kind, paths] of Object.entries(KINDS)) for (const p of paths) mix.push({ kind, path: `/${INBOX}/${p}` });
-shuffle(mix, rand);
+const mix = await urlMix(KINDS, base, INBOX, rand);
 
 // every URL of the mix must answer now, before any new mail: the run's errors are then the load's
 log(`${PROG}: checking the ${mix.length} URLs of the mix answer ...`);
-const notAnswering = [];
-for (let i = 0; i < mix.length; i += 8) {
-  await Promise.all(
-    mix.slice(i, i + 8).map(async (u) => {
-      const r = await get(origin + u.path, 120_000);
-      if (!okStatus(r.status)) notAnswering.push(`${r.status || r.error} ${u.path}`);
-    }),
-  );
-}
-if (notAnswering.length)
+const bad = await notAnswering(origin, mix);
+if (bad.length)
   await fail(
-    `${notAnswering.length} URLs of the mix do not answer 2xx/3xx before the load, e.g.:\n  ${notAnswering.slice(0, 10).join('\n  ')}`,
+    `${bad.length} URLs of the mix do not answer 2xx/3xx before the load, e.g.:\n  ${bad.slice(0, 10).join('\n  ')}`,
   );
 
 // ---------------------------------------------------------------------------------------------
@@ -487,8 +375,8 @@ function failed(what, url, problems, extra = {}) {
  * messages) until its first message arrives, and never after.
  */
 async function checkThread(t, nested) {
-  const pageUrl = `${base}${e(t.mid)}/${nested ? 't' : 'T'}/`;
-  const mboxUrl = `${base}${e(t.mid)}/t.mbox.gz`;
+  const pageUrl = `${base}${midEscape(t.mid)}/${nested ? 't' : 'T'}/`;
+  const mboxUrl = `${base}${midEscape(t.mid)}/t.mbox.gz`;
   const answer = async (url) => {
     const r = await get(url, 60_000);
     // not there yet: 404, or 300 with partial matches (the thread's other messages)
@@ -540,7 +428,7 @@ async function checkThread(t, nested) {
  * series at all.
  */
 async function checkSeries(mid, t) {
-  const jsonUrl = `${base}${e(mid)}/series.json`;
+  const jsonUrl = `${base}${midEscape(mid)}/series.json`;
   const r = await get(jsonUrl, 60_000);
   if ((r.status === 404 || r.status === 300) && t.fresh) return;
   if (r.status !== 200) {
@@ -557,7 +445,7 @@ async function checkSeries(mid, t) {
   }
   if (!versions?.length)
     failed('series', jsonUrl, [`series.json lists no version: ${r.body.subarray(0, 200).toString('utf8').trim()}`]);
-  const pageUrl = `${base}${e(mid)}/series/`;
+  const pageUrl = `${base}${midEscape(mid)}/series/`;
   const page = await get(pageUrl, 60_000);
   checks.series++;
   if (page.status !== 200)
@@ -575,27 +463,6 @@ async function checkAll(t, nested) {
 // ---------------------------------------------------------------------------------------------
 // 6. the run: wrk, the new mail, memory samples and the checker, all at once
 
-const STATUS_LUA = `
--- every answer counted by status (response() runs in each thread, done() gathers them)
-statuses = {}
-hits = 0
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-  if (headers["X-Cache"] or headers["x-cache"]) == "hit" then hits = hits + 1 end
-end
-
-function done(summary, latency, requests)
-  local total = {}
-  local hit = 0
-  for _, t in ipairs(threads) do
-    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
-    hit = hit + t:get("hits")
-  end
-  for k, v in pairs(total) do io.write(string.format("status %d %d\\n", k, v)) end
-  io.write(string.format("cache hits %d\\n", hit))
-  io.write(string.format("p99.9 %d\\n", latency:percentile(99.9)))
-end
-`;
 const script = writeWrkScript(
   join(work, 'soak.lua'),
   mix.map((u) => u.path),
@@ -615,43 +482,7 @@ function sampleMemory() {
   });
 }
 
-const feed = [];
 let loadOver = false;
-/**
- * The new mail at an even pace over FEED_SPAN of the run: whenever --batch messages are due, an
- * ingest of all that are due (more when ingest falls behind), back to back; the rest at the end.
- */
-async function feedMail() {
-  const span = DURATION * 1000 * FEED_SPAN;
-  const total = split.fresh.length;
-  const fd = openSync(split.newFile, 'r');
-  const file = join(work, 'batch.mbox');
-  let fed = 0;
-  while (fed < total && !loadOver && !opt['no-mail']) {
-    const elapsed = Date.now() - loadStart;
-    const n = (elapsed >= span ? total : Math.floor((total * elapsed) / span)) - fed;
-    if (n < Math.min(BATCH, total - fed)) {
-      await sleep(50);
-      continue;
-    }
-    const bytes = Buffer.alloc(split.offsets[fed + n] - split.offsets[fed]);
-    readSync(fd, bytes, 0, bytes.length, split.offsets[fed]);
-    writeFileSync(file, bytes);
-    const entry = { batch: feed.length + 1, messages: n, start: elapsed / 1000 };
-    try {
-      Object.assign(entry, await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }));
-    } catch (err) {
-      entry.error = err.message;
-      log(`${PROG}: batch ${entry.batch}: ${err.message}`);
-    }
-    entry.end = (Date.now() - loadStart) / 1000;
-    feed.push(entry);
-    fed += n;
-  }
-  closeSync(fd);
-  return fed;
-}
-
 let feeding = true;
 async function checkLoop() {
   for (let i = 0; feeding; i++) {
@@ -681,7 +512,16 @@ const loadStart = Date.now();
 sampleMemory();
 const rssTimer = setInterval(sampleMemory, 1000);
 cleanups.push(() => clearInterval(rssTimer));
-const feeder = feedMail();
+// the new mail at an even pace over FEED_SPAN of the run
+const feeder = feedMail({
+  split,
+  work,
+  start: loadStart,
+  spanMs: DURATION * 1000 * FEED_SPAN,
+  batch: BATCH,
+  stopped: () => loadOver || opt['no-mail'],
+  ingestRun: (file) => ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }),
+});
 const checker = checked.length ? checkLoop() : Promise.resolve();
 let result;
 try {
@@ -692,7 +532,7 @@ try {
 const loadEnd = Date.now();
 loadOver = true;
 clearInterval(rssTimer);
-await feeder;
+const feed = await feeder;
 // wrk has been reaped, the ingests of the load too (one may still have been running: it counts)
 const cpu1 = cpuNow();
 feeding = false;
@@ -759,12 +599,7 @@ const rssSummary = window.length
     }
   : undefined;
 if (rssSummary) rssSummary.spread = (rssSummary.max - rssSummary.min) / rssSummary.min;
-const statuses = {};
-for (const m of (result.output ?? '').matchAll(/^status (\d+) (\d+)$/gm)) statuses[m[1]] = Number(m[2]);
-const p999 = /^p99\.9 (\d+)$/m.exec(result.output ?? '');
-const cacheHits = /^cache hits (\d+)$/m.exec(result.output ?? '');
-if (cacheHits) result.cacheHits = Number(cacheHits[1]);
-if (p999) result.p999Ms = Number(p999[1]) / 1000;
+const statuses = statusFigures(result);
 const restarted = [...workerPids].filter((p) => !workersAtStart.includes(p)).length;
 const cpuUse = (() => {
   let serverTicks = 0;
@@ -819,25 +654,7 @@ console.log('');
 printTable([['URL kind', 'URLs in the mix'], ...Object.entries(KINDS).map(([k, v]) => [k, v.length])]);
 console.log('');
 if (!result.failed) {
-  console.log(
-    `requests       ${result.requests.toLocaleString('en-US')} in ${result.seconds.toFixed(1)} s: ${Math.round(result.wrkRps).toLocaleString('en-US')} req/s, ` +
-      `${(result.bytes / 2 ** 20).toFixed(0)} MiB read (${result.avgKB.toFixed(1)} KB/answer)`,
-  );
-  console.log(
-    `latency        p50 ${fmtMs(result.p50Ms)}, p90 ${fmtMs(result.p90Ms)}, p99 ${fmtMs(result.p99Ms)}, p99.9 ${fmtMs(result.p999Ms)}, max ${fmtMs(result.maxMs)} (wrk, corrected for coordinated omission)`,
-  );
-  console.log(
-    `statuses       ${
-      Object.entries(statuses)
-        .map(([s, n]) => `${s}: ${n.toLocaleString('en-US')}`)
-        .join(', ') || '-'
-    }; ` +
-      `answered from the response cache (X-Cache: hit): ${result.cacheHits === undefined ? '-' : `${((100 * result.cacheHits) / Math.max(1, result.requests)).toFixed(1)}%`}`,
-  );
-  console.log(
-    `errors         ${result.errors}: non-2xx/3xx ${result.non2xx3xx}, connect ${result.socketErrors.connect}, read ${result.socketErrors.read}, ` +
-      `write ${result.socketErrors.write}, timeout ${result.socketErrors.timeout}`,
-  );
+  for (const line of wrkLines(result, statuses, { cache: true })) console.log(line);
 } else {
   console.log(`wrk failed: ${result.failed}`);
 }

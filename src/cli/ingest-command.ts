@@ -28,6 +28,18 @@ export function jsonLine(s: IngestSummary, git: boolean, extra: Record<string, n
 
 export const defaultJobs = () => Math.min(2, availableParallelism());
 
+const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+
+/** A size such as 2684354560, 500m or 1g (binary units). */
+export function byteSize(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^([0-9]+)([kmg]?)$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * UNITS[m[2].toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a size in bytes, or with k, m or g, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 export async function ingestCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     data: { type: 'string' },
@@ -38,6 +50,8 @@ export async function ingestCommand(args: string[]): Promise<number> {
     jobs: { type: 'string' },
     json: { type: 'boolean' },
     resync: { type: 'boolean' },
+    'no-epochs': { type: 'boolean' },
+    'epoch-size': { type: 'string' },
   });
   const format = values.format ?? 'mboxrd';
   if (format !== 'mboxrd' && format !== 'mboxo')
@@ -64,6 +78,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
     feeds,
     format,
     jobs: integer(values.jobs, '--jobs', defaultJobs(), 0, 64),
+    epochs: values['no-epochs'] ? false : { rollBytes: byteSize(values['epoch-size'], '--epoch-size') },
     progress: values.json ? undefined : (total) => progressBar(total),
   });
   for (const note of feeds.flatMap((f) => f.notes)) process.stderr.write(`lorekeeper: ${note}\n`);

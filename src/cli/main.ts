@@ -9,17 +9,28 @@ const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patc
 
 Usage:
   lorekeeper ingest --data DIR --inbox NAME [--address ADDR] [--description TEXT]
-                    [--format mboxrd|mboxo] [--jobs N] [--json] [--resync] SOURCE...
+                    [--format mboxrd|mboxo] [--jobs N] [--json] [--resync]
+                    [--epoch-size SIZE] [--no-epochs] SOURCE...
       Add mail to an inbox (created on first use). SOURCE is an mbox file (plain or .gz),
       a Maildir, a single message file, - for one message on standard input, or a public-inbox
       archive: a v2 inbox directory (git/N.git), a v1 inbox or one bare epoch repository, of
       which only the commits after those taken last time are read (removals and edits too).
+      Mail is committed to the inbox's public-inbox epochs (DIR/inboxes/NAME/git/N.git), a new
+      one begun past --epoch-size raw bytes (default 2560m, public-inbox's); --no-epochs writes
+      none (the next ingest writes what is missing).
 
   lorekeeper mirror --data DIR --inbox NAME [--epochs RANGE] [--address ADDR]
                     [--description TEXT] [--jobs N] [--json] [--resync] URL
       Mirror a public-inbox inbox (e.g. https://lore.kernel.org/iommu/): clone its new git
       epochs and fetch the known ones into DIR/inboxes/NAME, then ingest what is new. Run it
       again (from cron) to keep current. --resync follows a history rewritten upstream.
+
+  lorekeeper mirror --data DIR [--jobs N] [--json] [--watch SECONDS] URL
+      Follow a whole lorekeeper writer (URL: where its inboxes are, e.g. http://writer/) as a
+      read replica: every inbox, in the order the writer took its mail, with the state not in
+      the mail (series links): the replica's store then equals the writer's (lorekeeper digest).
+      --watch keeps running: every SECONDS it asks whether the writer has anything new (its
+      manifest, one small request) and follows it when it has.
 
   lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080] [--workers N]
       Serve every inbox of DIR over HTTP, from N worker processes (default: one per core).

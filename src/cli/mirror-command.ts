@@ -1,6 +1,10 @@
-// `lorekeeper mirror`: keeps an inbox current with a public-inbox server's git epochs.
+// `lorekeeper mirror`: keeps an inbox current with a public-inbox server's git epochs, or a read
+// replica with its lorekeeper writer (once, or watching it with --watch).
 import { progressBar } from '../ingest/progress.js';
-import { mirror } from '../mirror/mirror.js';
+import { mirror, type MirrorSummary } from '../mirror/mirror.js';
+import { followWriter } from '../mirror/follow-writer.js';
+import { watchWriter } from '../mirror/watch.js';
+import { httpUrl } from '../mirror/manifest.js';
 import { parse, required, integer, UsageError } from './args.js';
 import { defaultJobs, human, jsonLine } from './ingest-command.js';
 
@@ -14,23 +18,53 @@ export async function mirrorCommand(args: string[]): Promise<number> {
     jobs: { type: 'string' },
     json: { type: 'boolean' },
     resync: { type: 'boolean' },
+    watch: { type: 'string' },
   });
   if (positionals.length !== 1)
     throw new UsageError("mirror takes one URL: the inbox's, e.g. https://lore.kernel.org/iommu/");
-  const summary = await mirror({
+  const watch = values.watch === undefined ? undefined : integer(values.watch, '--watch', 0, 1, 3600);
+  const common = {
     dataDir: required(values.data, '--data'),
-    inbox: required(values.inbox, '--inbox'),
     url: positionals[0],
-    epochs: values.epochs,
-    address: values.address,
-    description: values.description,
-    resync: values.resync,
     jobs: integer(values.jobs, '--jobs', defaultJobs(), 0, 64),
-    aloud: !values.json && process.stderr.isTTY,
-    progress: values.json ? undefined : (total) => progressBar(total),
-  });
-  for (const note of summary.notes) process.stderr.write(`lorekeeper: ${note}\n`);
-  if (values.json) process.stdout.write(jsonLine(summary, true, { fetchedBytes: summary.fetchedBytes }));
-  else process.stdout.write(`fetched ${(summary.fetchedBytes / 1e6).toFixed(1)} MB; ${human(summary, true)}`);
+    // a watching replica writes a line per run for its journal: no bars, no git transfers
+    aloud: !values.json && watch === undefined && process.stderr.isTTY,
+    progress: values.json || watch !== undefined ? undefined : (total: number) => progressBar(total),
+  };
+  const report = (summary: MirrorSummary) => {
+    for (const note of summary.notes) process.stderr.write(`lorekeeper: ${note}\n`);
+    if (values.json) process.stdout.write(jsonLine(summary, true, { fetchedBytes: summary.fetchedBytes }));
+    else process.stdout.write(`fetched ${(summary.fetchedBytes / 1e6).toFixed(1)} MB; ${human(summary, true)}`);
+  };
+  // without --inbox: every inbox of a lorekeeper writer, numbered as the writer numbers them
+  if (values.inbox === undefined) {
+    for (const [flag, given] of Object.entries({
+      epochs: values.epochs,
+      address: values.address,
+      description: values.description,
+      resync: values.resync,
+    }))
+      if (given !== undefined) throw new UsageError(`--${flag} applies to one inbox: give --inbox too`);
+    if (watch === undefined) report(await followWriter(common));
+    else
+      await watchWriter({
+        root: httpUrl(common.url).href.replace(/\/+$/, ''),
+        every: watch,
+        run: async () => report(await followWriter(common)),
+        complain: (message) => process.stderr.write(`lorekeeper: ${message} (asking again)\n`),
+      });
+    return 0;
+  }
+  if (watch !== undefined) throw new UsageError('--watch follows a whole lorekeeper writer: leave out --inbox');
+  report(
+    await mirror({
+      ...common,
+      inbox: values.inbox,
+      epochs: values.epochs,
+      address: values.address,
+      description: values.description,
+      resync: values.resync,
+    }),
+  );
   return 0;
 }

@@ -3,6 +3,7 @@ import { openDatabase } from '../store/open-database.js';
 import { SeriesWriter } from '../store/series-writer.js';
 import { SeriesReader } from '../store/series-reader.js';
 import { StoreReader } from '../store/reader.js';
+import { publishState } from '../mirror/admin-repo.js';
 import { parse, required, UsageError } from './args.js';
 
 const stripBrackets = (mid: string) => mid.replace(/^<(.*)>$/, '$1');
@@ -30,7 +31,11 @@ export async function seriesCommand(args: string[]): Promise<number> {
   const mids = positionals.map(stripBrackets);
   const db = openDatabase(dir);
   try {
-    if (action !== 'show') new SeriesWriter(db).setLink(mids[0], mids[1], action === 'link');
+    if (action !== 'show') {
+      new SeriesWriter(db).setLink(mids[0], mids[1], action === 'link');
+      // replicas take the administrator's word from the writer's administrative repository
+      await publishState(dir, db, `series ${action} <${mids[0]}> <${mids[1]}>`);
+    }
     const [series, reader] = [new SeriesReader(db), new StoreReader(db)];
     process.stdout.write(describeChain(series, reader, mids[0]));
     if (action === 'unlink') process.stdout.write(describeChain(series, reader, mids[1]));

@@ -2,25 +2,82 @@
 // last one taken, in commit order, epoch after epoch; each commit's changes stored in one
 // transaction together with the commit, so a killed ingest resumes right after it.
 import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Db } from '../store/open-database.js';
 import { EpochTable } from '../store/epochs.js';
-import type { Change, Feed, Step } from '../ingest/ingest.js';
+import type { Change, Feed, InboxSpec, Step } from '../ingest/ingest.js';
 import { objectContents, runGit } from './git.js';
-import { bytesOf, commitsOf, messagesOf } from './history.js';
+import { bytesOf, commitsOf, messagesOf, type InboxVersion } from './history.js';
 import type { Epoch, GitInbox } from './layout.js';
 import { followRewrite } from './rewrite.js';
+import { fetchEpochs } from './fetch-epochs.js';
+import { inboxDir } from './layout.js';
 
 export class RewrittenError extends Error {}
 
-interface Plan {
+export interface Plan {
   epoch: Epoch & { tip: string };
   /** Revisions to take: the whole history, or what came after the last commit taken. */
   range: string[];
   /** A rewrite followed in place first: the changes, and the commit they bring the epoch to. */
-  inPlace?: { changes: Change[]; counterpart: string };
+  inPlace?: { changes: Change[]; counterpart: string; edited: number; purged: number };
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
+
+/**
+ * How to take an epoch from `last` (the commit taken last, if any) to `epoch.tip`: what came after
+ * it, or after a rewrite followed in place. Undefined: nothing to take; a string: why the rewrite
+ * cannot be followed.
+ */
+export async function planEpoch(
+  epoch: Epoch & { tip: string },
+  version: InboxVersion,
+  last: string | undefined,
+  table: EpochTable,
+  inboxId: number | undefined,
+): Promise<Plan | string | undefined> {
+  if (last === undefined) return { epoch, range: [epoch.tip] };
+  if (last === epoch.tip) return undefined;
+  if ((await runGit(epoch.gitDir, ['merge-base', '--is-ancestor', last, epoch.tip])).code === 0)
+    return { epoch, range: [`${last}..${epoch.tip}`] };
+  const followed = await followRewrite(epoch, version, last, table, inboxId as number);
+  if (!followed.ok) return followed.why;
+  return { epoch, range: [`${followed.counterpart}..${epoch.tip}`], inPlace: followed };
+}
+
+/**
+ * The steps that take a plan: the changes a rewrite made in place, then each commit's, each step
+ * recording how far the epoch was taken. `inbox`: the inbox they go to, if not the ingest's own.
+ */
+export async function* planSteps(
+  plan: Plan,
+  version: InboxVersion,
+  table: EpochTable,
+  inbox?: InboxSpec,
+): AsyncGenerator<Step> {
+  const taken = (commit: string) => (inboxId: number) => table.setTip(inboxId, plan.epoch.n, commit);
+  if (plan.inPlace) yield { inbox, changes: plan.inPlace.changes, taken: taken(plan.inPlace.counterpart) };
+  for await (const c of messagesOf(plan.epoch.gitDir, version, plan.range)) {
+    const changes = c.ops.map((op): Change => {
+      if (op.kind === 'remove') return { kind: 'remove', sha256: sha256(op.data) };
+      // an empty blob is a message public-inbox-purge took out before we saw it
+      return op.data.length ? { kind: 'add', raw: op.data } : { kind: 'purged' };
+    });
+    yield { inbox, changes, taken: taken(c.commit) };
+  }
+}
+
+/** What a person hears when a rewrite was followed in place. */
+export const rewriteNote = (where: string, p: NonNullable<Plan['inPlace']>) =>
+  `${where} was rewritten upstream (public-inbox-edit or -purge): ${p.edited} edited and ${p.purged} purged message(s) followed in place`;
+
+/** What a person hears when rewrites cannot be followed. */
+export const rewrittenError = (rewritten: string[]) =>
+  new RewrittenError(
+    `the history was rewritten upstream (a force-push?) and cannot be followed in place:\n  ${rewritten.join('\n  ')}\n` +
+      'nothing was changed; run the same command with --resync to make the inbox hold exactly what the new history holds',
+  );
 
 export class EpochFeed implements Feed {
   private plans: Plan[] = [];
@@ -32,8 +89,11 @@ export class EpochFeed implements Feed {
 
   constructor(
     private readonly inbox: GitInbox,
-    /** `upstream`: the URL the archive is mirrored from, recorded for the inbox. */
-    private readonly opts: { resync?: boolean; upstream?: string } = {},
+    /**
+     * `upstream`: the URL the archive is mirrored from, recorded for the inbox (null: none, as the
+     * writer a replica follows says).
+     */
+    private readonly opts: { resync?: boolean; upstream?: string | null } = {},
   ) {}
 
   private where(e: Epoch): string {
@@ -44,35 +104,18 @@ export class EpochFeed implements Feed {
     const table = new EpochTable(db);
     this.table = table;
     const tips = inboxId === undefined ? new Map<number, string>() : table.tips(inboxId);
-    const version = this.inbox.version;
     const rewritten: string[] = [];
     for (const e of this.inbox.epochs) {
       if (!e.tip) continue;
-      const epoch = { ...e, tip: e.tip };
       const last = this.opts.resync ? undefined : tips.get(e.n);
-      if (last === undefined) this.plans.push({ epoch, range: [e.tip] });
-      else if (last === e.tip) continue;
-      else if ((await runGit(e.gitDir, ['merge-base', '--is-ancestor', last, e.tip])).code === 0)
-        this.plans.push({ epoch, range: [`${last}..${e.tip}`] });
-      else {
-        const followed = await followRewrite(epoch, version, last, table, inboxId as number);
-        if (!followed.ok) {
-          rewritten.push(`${this.where(e)}: ${followed.why}`);
-          continue;
-        }
-        const { changes, counterpart, edited, purged } = followed;
-        this.plans.push({ epoch, range: [`${counterpart}..${e.tip}`], inPlace: { changes, counterpart } });
-        this.notes.push(
-          `${this.where(e)} was rewritten upstream (public-inbox-edit or -purge): ${edited} edited and ${purged} purged message(s) followed in place`,
-        );
+      const plan = await planEpoch({ ...e, tip: e.tip }, this.inbox.version, last, table, inboxId);
+      if (typeof plan === 'string') rewritten.push(`${this.where(e)}: ${plan}`);
+      else if (plan) {
+        this.plans.push(plan);
+        if (plan.inPlace) this.notes.push(rewriteNote(this.where(e), plan.inPlace));
       }
     }
-    if (rewritten.length) {
-      throw new RewrittenError(
-        `the history was rewritten upstream (a force-push?) and cannot be followed in place:\n  ${rewritten.join('\n  ')}\n` +
-          'nothing was changed; run the same command with --resync to make the inbox hold exactly what the new history holds',
-      );
-    }
+    if (rewritten.length) throw rewrittenError(rewritten);
     if (this.opts.resync && inboxId !== undefined) this.resyncRemovals = await this.removedUpstream(table, inboxId);
   }
 
@@ -94,28 +137,33 @@ export class EpochFeed implements Feed {
     return gone.map((m) => ({ kind: 'remove', sha256: m.sha256 }));
   }
 
+  /**
+   * An archive on disk elsewhere is copied where the data directory serves epochs from (git clone
+   * --mirror: hard links on one file system), so that its commits are published with the inbox.
+   */
+  async publish(dataDir: string, inbox: string): Promise<void> {
+    const dest = inboxDir(dataDir, inbox);
+    if (resolve(this.inbox.label) === resolve(dest)) return;
+    const epochs = this.inbox.epochs.map((e) => ({ n: e.n, url: resolve(e.gitDir) }));
+    await fetchEpochs(
+      { url: resolve(this.inbox.label), version: this.inbox.version, epochs, via: 'probe' },
+      dest,
+      undefined,
+      false,
+    );
+  }
+
   async bytes(): Promise<number> {
     let total = 0;
     for (const p of this.plans) total += await bytesOf(p.epoch.gitDir, this.inbox.version, p.range);
     return total;
   }
 
-  async *steps(inboxId: number): AsyncGenerator<Step> {
+  async *steps(): AsyncGenerator<Step> {
     const table = this.table as EpochTable;
     const { upstream } = this.opts;
-    if (upstream !== undefined) yield { changes: [], taken: () => table.setUpstream(inboxId, upstream) };
-    if (this.resyncRemovals) yield { changes: this.resyncRemovals, taken: () => table.forget(inboxId) };
-    for (const { epoch, range, inPlace } of this.plans) {
-      const taken = (commit: string) => () => table.setTip(inboxId, epoch.n, commit);
-      if (inPlace) yield { changes: inPlace.changes, taken: taken(inPlace.counterpart) };
-      for await (const c of messagesOf(epoch.gitDir, this.inbox.version, range)) {
-        const changes = c.ops.map((op): Change => {
-          if (op.kind === 'remove') return { kind: 'remove', sha256: sha256(op.data) };
-          // an empty blob is a message public-inbox-purge took out before we saw it
-          return op.data.length ? { kind: 'add', raw: op.data } : { kind: 'purged' };
-        });
-        yield { changes, taken: taken(c.commit) };
-      }
-    }
+    if (upstream !== undefined) yield { changes: [], taken: (id) => table.setUpstream(id, upstream) };
+    if (this.resyncRemovals) yield { changes: this.resyncRemovals, taken: (id) => table.forget(id) };
+    for (const plan of this.plans) yield* planSteps(plan, this.inbox.version, table);
   }
 }

@@ -2,12 +2,12 @@
 // (DATA/inboxes/NAME/git/N.git, bare; a v1 inbox is DATA/inboxes/NAME itself) and exactly as
 // upstream has them: `git clone --mirror` for a new epoch, `git fetch` for a known one, skipped
 // when the manifest's fingerprint says nothing changed.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { git, gitAloud, runGit, gitSaid } from './git.js';
 import { isBareRepo } from './layout.js';
 import { MirrorError, type RemoteInbox } from './manifest.js';
+import { fingerprint } from './published.js';
 
 export interface Fetched {
   /** Bytes the epochs' object stores grew by. */
@@ -17,9 +17,6 @@ export interface Fetched {
   /** Repositories this run created (removed again if what they hold turns out not to be an inbox). */
   created: string[];
 }
-
-/** Where a mirrored inbox's git history lives in a data directory. */
-export const inboxDir = (dataDir: string, inbox: string) => join(dataDir, 'inboxes', inbox);
 
 function sizeOf(path: string): number {
   let total = 0;
@@ -32,13 +29,6 @@ function sizeOf(path: string): number {
 }
 
 const objectBytes = (gitDir: string) => sizeOf(join(gitDir, 'objects'));
-
-/** grokmirror's fingerprint of a repository: the SHA-1 of `git show-ref`. */
-async function fingerprint(gitDir: string): Promise<string> {
-  return createHash('sha1')
-    .update((await runGit(gitDir, ['show-ref'])).stdout)
-    .digest('hex');
-}
 
 /** `git clone` or `git fetch`, aloud on a terminal; a failure names the URL and what git said. */
 async function transfer(gitDir: string | null, command: string[], url: string, aloud: boolean): Promise<void> {

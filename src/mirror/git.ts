@@ -17,8 +17,18 @@ const ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 
 const argv = (gitDir: string | null, args: string[]) => [...BASE, ...(gitDir ? ['--git-dir', gitDir] : []), ...args];
 
-function start(gitDir: string | null, args: string[]): ChildProcessWithoutNullStreams {
-  return spawn('git', argv(gitDir, args), { env: ENV });
+function start(
+  gitDir: string | null,
+  args: string[],
+  env: Record<string, string> = {},
+): ChildProcessWithoutNullStreams {
+  return spawn('git', argv(gitDir, args), { env: { ...ENV, ...env } });
+}
+
+/** What a one-shot command reads on its standard input, and environment variables of its own. */
+export interface RunOptions {
+  input?: Buffer;
+  env?: Record<string, string>;
 }
 
 /**
@@ -43,14 +53,15 @@ export function gitSaid(stderr: string): string {
 }
 
 /** Run git and collect what it says, whatever its exit status. */
-export function runGit(gitDir: string | null, args: string[]): Promise<GitResult> {
+export function runGit(gitDir: string | null, args: string[], opts: RunOptions = {}): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    const child = start(gitDir, args);
+    const child = start(gitDir, args, opts.env);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.stdin.end();
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input);
     child.on('error', (e) => reject(new GitError(`cannot run git: ${e.message}`)));
     child.on('close', (code) =>
       resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }),
@@ -59,8 +70,8 @@ export function runGit(gitDir: string | null, args: string[]): Promise<GitResult
 }
 
 /** Run git; its output as text, or a GitError naming the command and what git said. */
-export async function git(gitDir: string | null, args: string[]): Promise<string> {
-  const r = await runGit(gitDir, args);
+export async function git(gitDir: string | null, args: string[], opts: RunOptions = {}): Promise<string> {
+  const r = await runGit(gitDir, args, opts);
   if (r.code !== 0) throw new GitError(`git ${args[0]} failed${gitDir ? ` in ${gitDir}` : ''}: ${gitSaid(r.stderr)}`);
   return r.stdout.toString();
 }

@@ -26,6 +26,9 @@ export class NotAnInboxError extends Error {}
 
 const EPOCH_DIR = /^(0|[1-9][0-9]*)\.git$/;
 
+/** Where an inbox's git history lives in a data directory (public-inbox-clone's layout). */
+export const inboxDir = (dataDir: string, inbox: string) => join(dataDir, 'inboxes', inbox);
+
 function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();

@@ -42,7 +42,7 @@ export async function httpGet(url: string): Promise<Buffer | null> {
   return Buffer.from(await res.arrayBuffer());
 }
 
-type Manifest = Record<string, { fingerprint?: unknown } | undefined>;
+export type Manifest = Record<string, { fingerprint?: unknown } | undefined>;
 
 /**
  * The epochs a manifest lists for the inbox at `path` (public-inbox's deduce_epochs): keys are
@@ -86,8 +86,8 @@ async function probe(url: string): Promise<Omit<RemoteInbox, 'url' | 'via'> | un
   return (await isRepo(url)) ? { version: 1, epochs: [{ n: 0, url }] } : undefined;
 }
 
-/** Where the inbox at `url` keeps its git epochs. */
-export async function findRemoteInbox(given: string): Promise<RemoteInbox> {
+/** An http(s) URL, or a MirrorError saying what is wrong with it. */
+export function httpUrl(given: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(given);
@@ -96,22 +96,39 @@ export async function findRemoteInbox(given: string): Promise<RemoteInbox> {
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new MirrorError(`${given}: only http:// and https:// inboxes can be mirrored`);
-  const url = given.replace(/\/+$/, '');
-  const path = parsed.pathname.replace(/\/+$/, '');
+  return parsed;
+}
+
+/** The manifest at `url` (URL/manifest.js.gz); undefined when there is none (404). */
+export async function readManifest(url: string): Promise<Manifest | undefined> {
   const body = await httpGet(`${url}/manifest.js.gz`);
-  if (body) {
-    let manifest: Manifest;
-    try {
-      manifest = JSON.parse(gunzipSync(body).toString('utf8'));
-    } catch {
-      throw new MirrorError(`${url}/manifest.js.gz is not a gzipped JSON manifest`);
-    }
-    const found = epochsIn(manifest, parsed.origin, path);
+  if (!body) return undefined;
+  try {
+    return JSON.parse(gunzipSync(body).toString('utf8'));
+  } catch {
+    throw new MirrorError(`${url}/manifest.js.gz is not a gzipped JSON manifest`);
+  }
+}
+
+/** The epochs a manifest (a whole site's, or the inbox's own) lists for the inbox at `url`. */
+export function inboxInManifest(manifest: Manifest, url: string): RemoteInbox | undefined {
+  const parsed = new URL(url);
+  const found = epochsIn(manifest, parsed.origin, parsed.pathname.replace(/\/+$/, ''));
+  return found && { url: url.replace(/\/+$/, ''), ...found, via: 'manifest' };
+}
+
+/** Where the inbox at `url` keeps its git epochs. */
+export async function findRemoteInbox(given: string): Promise<RemoteInbox> {
+  httpUrl(given);
+  const url = given.replace(/\/+$/, '');
+  const manifest = await readManifest(url);
+  if (manifest) {
+    const found = inboxInManifest(manifest, url);
     if (!found)
       throw new MirrorError(
         `${url}/manifest.js.gz lists no epochs of this inbox (it has ${Object.keys(manifest).slice(0, 5).join(', ') || 'nothing'})`,
       );
-    return { url, ...found, via: 'manifest' };
+    return found;
   }
   const found = await probe(url);
   if (!found)

@@ -1,12 +1,18 @@
 // `lorekeeper mirror`'s whole job against a live server: find the inbox's epochs, clone the new ones
-// and fetch the known ones into the data directory, then ingest what they brought.
+// and fetch the known ones into the data directory, then ingest what they brought. From a lorekeeper
+// writer it also takes over the state not in the mail (admin-repo.ts), so that the replica's store
+// is the writer's.
 import { ingest, type IngestSummary } from '../ingest/ingest.js';
 import type { Progress } from '../ingest/progress.js';
 import { INBOX_NAME } from '../store/writer.js';
 import { EpochFeed } from './epoch-feed.js';
-import { fetchEpochs, forget, inboxDir, tidy, writeDescription } from './fetch-epochs.js';
-import { openGitInbox } from './layout.js';
+import { fetchEpochs, forget, tidy, writeDescription } from './fetch-epochs.js';
+import { inboxDir, openGitInbox } from './layout.js';
 import { MirrorError, epochsInRange, findRemoteInbox, inboxFacts } from './manifest.js';
+import { followAdmin } from './admin-repo.js';
+import { refuseOwnEpochs } from './epoch-writer.js';
+import { openDatabase } from '../store/open-database.js';
+import { applySeriesLinks } from '../store/admin-state.js';
 
 export interface MirrorOptions {
   dataDir: string;
@@ -44,15 +50,28 @@ export async function mirror(opts: MirrorOptions): Promise<MirrorSummary> {
           opts.epochs,
           remote.epochs.map((e) => e.n),
         );
-  const facts = opts.address === undefined || opts.description === undefined ? await inboxFacts(remote.url) : {};
+  // a lorekeeper writer says what it holds itself; a public-inbox server, through its config and description
+  const slash = remote.url.lastIndexOf('/');
+  const state = await followAdmin(opts.dataDir, remote.url.slice(0, slash));
+  const writer = state?.inboxes.find((i) => i.name === remote.url.slice(slash + 1));
+  const facts = writer
+    ? { address: writer.address ?? undefined, description: writer.description ?? undefined }
+    : opts.address === undefined || opts.description === undefined
+      ? await inboxFacts(remote.url)
+      : {};
   const address = opts.address ?? facts.address;
   const description = opts.description ?? facts.description;
 
   const dest = inboxDir(opts.dataDir, opts.inbox);
+  // fetching would put the upstream history over the inbox's own
+  await refuseOwnEpochs(opts.dataDir, opts.inbox);
   const fetched = await fetchEpochs(remote, dest, wanted, !!opts.aloud);
   let feed: EpochFeed;
   try {
-    feed = new EpochFeed(await openGitInbox(dest), { resync: opts.resync, upstream: `${remote.url}/` });
+    feed = new EpochFeed(await openGitInbox(dest), {
+      resync: opts.resync,
+      upstream: writer ? writer.upstream : `${remote.url}/`,
+    });
   } catch (err) {
     // what this run cloned is no inbox: it goes again, nothing half-written stays
     forget(fetched.created, dest);
@@ -69,5 +88,13 @@ export async function mirror(opts: MirrorOptions): Promise<MirrorSummary> {
     progress: opts.progress,
   });
   await tidy(fetched.touched);
+  if (state) {
+    const db = openDatabase(opts.dataDir);
+    try {
+      applySeriesLinks(db, state.seriesLinks);
+    } finally {
+      db.close();
+    }
+  }
   return { ...summary, fetchedBytes: fetched.bytes, notes: feed.notes };
 }

@@ -1,5 +1,6 @@
 // Builds the Fastify app (it never listens; server.ts does): one entry point that routes on the raw
-// URL (routes.ts), security headers on every response, ETags, gzip when asked, and a response cache
+// URL (routes.ts), Fastify's router for the fixed shapes of git's smart HTTP and the manifests
+// (git-http.ts), security headers on every response, ETags, gzip when asked, and a response cache
 // whose hits are written before Fastify sees the request.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -16,6 +17,8 @@ import { canonicalOrigin, requestKey } from './request-key.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { Page } from './response.js';
 import { ROUTES } from './routes.js';
+import { GIT_HTTP_URL, gitHttpRoutes } from './git-http.js';
+import type { GitBackendOptions } from './git-backend.js';
 
 export { CONTENT_SECURITY_POLICY } from './security-headers.js';
 export { canonicalOrigin } from './request-key.js';
@@ -72,6 +75,8 @@ export interface AppOptions {
   headersTimeoutMs?: number;
   /** Response cache size; 0 turns caching off. */
   cacheBytes?: number;
+  /** How many `git http-backend` run at once, how many wait, and for how long one may run. */
+  git?: GitBackendOptions;
   logger?: boolean;
 }
 
@@ -86,7 +91,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // makes each worker's memory creep up as more of the store is read
   const db = openStoreToServe(opts.dataDir, { cacheMiB: 16 });
   const reader = new StoreReader(db);
-  const site = new Site(reader, new SearchIndex(db), new SeriesReader(db));
+  const site = new Site(reader, new SearchIndex(db), new SeriesReader(db), opts.dataDir);
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);
   const baseOrigin = opts.baseUrl === undefined ? undefined : canonicalOrigin(opts.baseUrl);
 
@@ -145,8 +150,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
         },
       ),
     // routing is ours, on the raw URL: public-inbox's Message-ID escaping needs it, and
-    // malformed escapes must reach the not-found page rather than a framework error
-    rewriteUrl: () => '/',
+    // malformed escapes must reach the not-found page rather than a framework error; git's URLs
+    // and the manifests have fixed shapes and go to Fastify's router
+    rewriteUrl: (req) => (GIT_HTTP_URL.test(req.url ?? '') ? (req.url as string) : '/'),
     requestTimeout: REQUEST_TIMEOUT,
     connectionTimeout: 60_000,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
@@ -227,6 +233,28 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   };
 
   fastify.route({ method: METHODS, url: '/', handler: handle });
+  const gitRoutes = gitHttpRoutes({
+    dataDir: opts.dataDir,
+    inboxes: () => reader.inboxes().map((row) => ({ name: row.name, description: site.inbox(row.name)!.description })),
+    backend: opts.git,
+  });
+  void fastify.register(async (scope) => {
+    // git's request bodies go to git as they arrive, never parsed or buffered here
+    scope.addContentTypeParser(
+      ['application/x-git-upload-pack-request', 'application/x-git-receive-pack-request'],
+      (_req, _payload, done) => done(null),
+    );
+    for (const r of gitRoutes) {
+      scope.route({
+        method: r.method,
+        url: r.url,
+        handler: (req, reply) => {
+          reply.hijack();
+          return r.handler(req.raw, reply.raw, req.params as Record<string, string>);
+        },
+      });
+    }
+  });
   // methods Fastify does not route (TRACE, ...) get the same 405 with the methods the URL takes
   fastify.setNotFoundHandler(handle);
   fastify.addHook('onClose', async () => db.close());

@@ -7,6 +7,10 @@
 // any route sees it); an id may also read like one of an inbox's fixed names, and a handler may
 // decline a path (an unknown inbox) so that a later pattern tries it, which a router that picks
 // one route per path cannot do.
+//
+// Not here: git's smart HTTP (/NAME/N, /NAME/N.git, /NAME/git/N.git, /_/admin.git) and the
+// manifests (/manifest.js.gz, /NAME/manifest.js.gz). Their URLs have fixed shapes without a
+// Message-ID, so app.ts lets them through to Fastify's own router, whose routes git-http.ts lists.
 import { INBOX, MID, type Route, type RequestContext, type Target, target } from './router.js';
 import type { Page } from './response.js';
 import type { InboxView } from './site.js';

@@ -2,6 +2,7 @@
 import type { StoreReader, Scope, InboxRow } from '../store/reader.js';
 import type { SearchIndex } from '../store/search-index.js';
 import type { SeriesReader } from '../store/series-reader.js';
+import { publishedRepos, type PublishedRepo } from '../mirror/published.js';
 
 /** The name under which every inbox is served at once, like public-inbox's extindex. */
 export const ALL = 'all';
@@ -14,6 +15,8 @@ export interface InboxView {
   scope: Scope;
   /** The /all/ index spanning every inbox. */
   all: boolean;
+  /** The public-inbox URL the inbox is a mirror of (its mirror page names it); null for mail that arrives here. */
+  upstream: string | null;
 }
 
 export class Site {
@@ -21,15 +24,25 @@ export class Site {
   readonly search: SearchIndex;
   readonly series: SeriesReader;
 
-  constructor(reader: StoreReader, search: SearchIndex, series: SeriesReader) {
+  constructor(
+    reader: StoreReader,
+    search: SearchIndex,
+    series: SeriesReader,
+    private readonly dataDir: string,
+  ) {
     this.reader = reader;
     this.search = search;
     this.series = series;
   }
 
+  /** The git repositories an inbox publishes (its epochs), for its mirror page. */
+  repos(ib: InboxView): PublishedRepo[] {
+    return ib.all ? [] : publishedRepos(this.dataDir, ib.name);
+  }
+
   inbox(name: string): InboxView | undefined {
     if (name === ALL) {
-      return { name: ALL, description: 'All indexed inboxes', address: null, scope: 'all', all: true };
+      return { name: ALL, description: 'All indexed inboxes', address: null, scope: 'all', all: true, upstream: null };
     }
     const row: InboxRow | undefined = this.reader.inbox(name);
     if (!row) return undefined;
@@ -39,6 +52,7 @@ export class Site {
       address: row.address,
       scope: { inboxId: row.id },
       all: false,
+      upstream: row.upstream,
     };
   }
 

@@ -1,6 +1,23 @@
-// How far each git epoch of an inbox was taken (the last commit per inbox and epoch), and what
-// following a history needs to know of the messages already stored: which one has given bytes.
+// How far each git epoch of an inbox was taken or written (the last commit per inbox and epoch), and
+// what following or writing a history needs to know of the messages stored: which one has given
+// bytes, how many bytes came after a message, and the messages after one, to commit them.
 import type { Db, Statement } from './open-database.js';
+import { decompressRaw } from './raw-codec.js';
+import type { CommitFacts } from '../mail/epoch-commit.js';
+
+/** A stretch of the order log: the commits of one epoch taken one after the other, up to `tip`. */
+export interface LogRow {
+  seq: number;
+  inbox: string;
+  epoch: number;
+  tip: string;
+}
+
+/** A stored message as its commit needs it: its bytes and the columns the commit is made from. */
+export interface StoredForCommit extends CommitFacts {
+  num: number;
+  raw: Buffer;
+}
 
 export class EpochTable {
   private readonly st: Record<string, Statement>;
@@ -10,7 +27,21 @@ export class EpochTable {
     this.st = {
       tips: p('SELECT epoch, tip FROM epoch WHERE inbox_id = ? ORDER BY epoch'),
       setTip: p('INSERT OR REPLACE INTO epoch (inbox_id, epoch, tip) VALUES (?, ?, ?)'),
+      extendLog: p(`UPDATE epoch_log SET tip = @tip WHERE seq = (SELECT max(seq) FROM epoch_log)
+                    AND inbox_id = @inbox AND epoch = @epoch`),
+      appendLog: p('INSERT INTO epoch_log (inbox_id, epoch, tip) VALUES (@inbox, @epoch, @tip)'),
+      logFrom: p(`SELECT l.seq, i.name AS inbox, l.epoch, l.tip FROM epoch_log l JOIN inbox i ON i.id = l.inbox_id
+                  WHERE l.seq >= ? ORDER BY l.seq`),
+      logLength: p('SELECT coalesce(max(seq), 0) FROM epoch_log').pluck(),
       setUpstream: p('INSERT OR REPLACE INTO upstream (inbox_id, url) VALUES (?, ?)'),
+      clearUpstream: p('DELETE FROM upstream WHERE inbox_id = ?'),
+      upstream: p('SELECT url FROM upstream WHERE inbox_id = ?').pluck(),
+      bytesAfter: p(
+        'SELECT coalesce(sum(b.size), 0) FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.inbox_id = ? AND m.num > ?',
+      ).pluck(),
+      messagesAfter: p(`SELECT m.num, m.from_names AS fromNames, m.from_addr AS fromAddr, m.subject, m.ds, m.ts,
+                        b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id
+                        WHERE m.inbox_id = ? AND m.num > ? ORDER BY m.num LIMIT ?`),
       forget: p('DELETE FROM epoch WHERE inbox_id = ?'),
       storedCopy: p(
         `SELECT m.num FROM blob b JOIN msg m ON m.blob_id = b.id WHERE b.sha256 = ? AND m.inbox_id = ?`,
@@ -29,13 +60,45 @@ export class EpochTable {
     return new Map(rows.map((r) => [r.epoch, r.tip]));
   }
 
+  /** How far an epoch was taken: for the epoch, and in the order log (a new stretch, or the last one longer). */
   setTip(inboxId: number, epoch: number, tip: string): void {
     this.st.setTip.run(inboxId, epoch, tip);
+    const row = { inbox: inboxId, epoch, tip };
+    if (!this.st.extendLog.run(row).changes) this.st.appendLog.run(row);
   }
 
-  /** The URL the inbox is mirrored from. */
-  setUpstream(inboxId: number, url: string): void {
-    this.st.setUpstream.run(inboxId, url);
+  /** The order log's stretches from `seq` on (1: all of it), with their inboxes' names. */
+  logFrom(seq: number): LogRow[] {
+    return this.st.logFrom.all(seq) as LogRow[];
+  }
+
+  /** How many stretches the order log holds. */
+  logLength(): number {
+    return this.st.logLength.get() as number;
+  }
+
+  /** The URL the inbox is mirrored from; null: none (its mail arrives here, or at the writer it follows). */
+  setUpstream(inboxId: number, url: string | null): void {
+    if (url === null) this.st.clearUpstream.run(inboxId);
+    else this.st.setUpstream.run(inboxId, url);
+  }
+
+  upstream(inboxId: number): string | null {
+    return (this.st.upstream.get(inboxId) as string | undefined) ?? null;
+  }
+
+  /** Bytes of the inbox's messages stored after article `num`. */
+  bytesAfter(inboxId: number, num: number): number {
+    return this.st.bytesAfter.get(inboxId, num) as number;
+  }
+
+  /** The next `limit` messages of the inbox stored after article `num`, in article order. */
+  messagesAfter(inboxId: number, num: number, limit: number): StoredForCommit[] {
+    const rows = this.st.messagesAfter.all(inboxId, num, limit) as (Omit<StoredForCommit, 'raw'> & {
+      data: Buffer;
+      codec: number;
+    })[];
+    return rows.map(({ data, codec, ...r }) => ({ ...r, raw: decompressRaw(data, codec) }));
   }
 
   /** Forget how far every epoch was taken: the next ingest reads each history from its start. */

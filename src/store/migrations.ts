@@ -1,7 +1,7 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { BODY_HTML_DDL, CHANGE_DDL, DDL, EPOCH_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
+import { BODY_HTML_DDL, CHANGE_DDL, DDL, EPOCH_DDL, EPOCH_LOG_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
 
@@ -64,6 +64,17 @@ export const MIGRATIONS: Migration[] = [
     what: 'message bodies rendered as HTML at ingest (filled by the next ingest; pages render them meanwhile)',
     up(db) {
       db.exec(BODY_HTML_DDL);
+    },
+  },
+  {
+    version: 7,
+    what: 'the order in which epochs were taken, across inboxes, for replicas to number as the store did',
+    up(db) {
+      db.exec(EPOCH_LOG_DDL);
+      // the order before this release is not known: each epoch taken so far is one stretch, inbox by inbox
+      db.exec(
+        'INSERT INTO epoch_log (inbox_id, epoch, tip) SELECT inbox_id, epoch, tip FROM epoch ORDER BY inbox_id, epoch',
+      );
     },
   },
 ];

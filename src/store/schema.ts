@@ -62,6 +62,20 @@ CREATE TABLE IF NOT EXISTS body_html (
 );
 `;
 
+/**
+ * The order in which the store took the commits of its epochs, across inboxes: article numbers and
+ * thread ids are given in that order, so a replica that takes the commits in it numbers as the
+ * writer did. Consecutive commits of one epoch are one row.
+ */
+export const EPOCH_LOG_DDL = `
+CREATE TABLE IF NOT EXISTS epoch_log (
+  seq INTEGER PRIMARY KEY,           -- 1, 2, ...: the order of the stretches
+  inbox_id INTEGER NOT NULL,         -- inbox.id
+  epoch INTEGER NOT NULL,            -- N of git/N.git
+  tip TEXT NOT NULL                  -- the stretch's last commit, hex
+);
+`;
+
 export const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY,
@@ -232,4 +246,5 @@ CREATE INDEX IF NOT EXISTS list_id_lid ON list_id (lid);
 ${EPOCH_DDL}
 ${CHANGE_DDL}
 ${BODY_HTML_DDL}
+${EPOCH_LOG_DDL}
 ${FTS_DDL}`;

@@ -86,7 +86,7 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
     const { db, reader } = openReader(dir);
     stores.set(name, {
       db,
-      site: new Site(reader, new SearchIndex(db), new SeriesReader(db)),
+      site: new Site(reader, new SearchIndex(db), new SeriesReader(db), dir),
       app: await buildApp({ dataDir: dir }),
     });
   };

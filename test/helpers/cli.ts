@@ -28,3 +28,13 @@ export function jsonSummary(r: CliResult): {
   if (r.status !== 0) throw new Error(`lorekeeper exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim());
 }
+
+/** The real command line run beside this process (which serves what it fetches), not blocking it. */
+export async function runCliBeside(args: string[]): Promise<CliResult> {
+  const child = startCli(args);
+  let [stdout, stderr] = ['', ''];
+  child.stdout?.on('data', (c: Buffer) => (stdout += c));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c));
+  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { status, stdout, stderr };
+}

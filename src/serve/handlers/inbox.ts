@@ -75,7 +75,8 @@ export function textPages(ctx: RequestContext, ib: InboxView, rest: string | und
   const k = /^([a-z]+)\/(raw)?$/.exec(rest);
   if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1])) return html(render('text-not-found', { rest }), 404);
   const key = k[1] as TextKey;
-  const page = k[2] ? plain(200, textOf(key, ib, inboxBase(ctx, ib))) : html(textPage(key, ib, inboxBase(ctx, ib)));
+  const [base, repos] = [inboxBase(ctx, ib), ctx.site.repos(ib)];
+  const page = k[2] ? plain(200, textOf(key, ib, base, repos)) : html(textPage(key, ib, base, repos));
   return { ...page, tags: inboxTags(ib) };
 }
 

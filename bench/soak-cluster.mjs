@@ -1,0 +1,613 @@
+#!/usr/bin/env node
+// npm run soak:cluster -- [--mbox MBOX[.gz]] [--data DIR] [--inbox NAME] [--new N] [--batch N]
+//                         [--jobs N] [--duration S] [--connections N] [--threads N] [--timeout S]
+//                         [--kill-at S] [--restart-at S] [--watch S] [--workers N] [--json FILE] [--keep]
+//
+// Several machines on one: a writer, two read replicas following it as
+// deploy/systemd/lorekeeper-follow.service has them follow (`lorekeeper mirror --watch`, every
+// --watch seconds: LOREKEEPER_WATCH of deploy/lorekeeper.env by default) and the real HAProxy
+// (/usr/sbin/haproxy) in front, run with deploy/haproxy.cfg (its addresses and ports replaced, the
+// service settings of `global` and the logs left out). wrk at --connections (64) for --duration
+// (60) seconds through the balancer over the soak's mix of URLs (as bench/soak.mjs builds it),
+// while the last --new (2,000) messages of the archive arrive on the writer in ingests of --batch
+// (50) or more at an even pace; at --kill-at (20) s the second replica (its server and its
+// follower) is killed with SIGKILL, and started again at --restart-at (35) s. Each server runs
+// --workers (1) processes, at the niceness the unit gives them: they all share this machine's cores,
+// where a cluster has a machine each.
+//
+// Reported: requests, the errors at the balancer (wrk's non-2xx/3xx answers and socket errors, and
+// HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches), the
+// latencies, when HAProxy took the killed replica out and back, and the lag: from the end of each
+// ingest on the writer to the first 200 for /raw of its last new message on each replica, asked of
+// the replica itself every 100 ms.
+// Targets: zero errors at the balancer; a lag of at most 10 s on every replica while it runs (mail
+// that arrived while a replica was down is reported as the time it took to show after the restart);
+// at the end every replica's store equals the writer's (lorekeeper digest).
+//
+//   the stores:  the base part of the archive (all but the last --new messages) ingested on the
+//                writer, epochs and all, then mirrored by a replica; each run works on copies (one
+//                of the writer, two of the replica). With --data DIR, DIR/writer and DIR/replica
+//                keep the base stores for the next run.
+//
+// Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (stores,
+// logs, haproxy.cfg, the wrk script) in place and prints where it is.
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  LOREKEEPER,
+  STATUS_LUA,
+  STORE_FILE,
+  root,
+  log,
+  sleep,
+  prng,
+  freePort,
+  get,
+  fmtMs,
+  printTable,
+  processTree,
+  machineTicks,
+  hasStore,
+  ingest,
+  run,
+  startServe,
+  tail,
+  writeWrkScript,
+  wrk,
+  benchOptions,
+  cleanupOnExit,
+  splitArchive,
+  urlKinds,
+  urlMix,
+  notAnswering,
+  feedMail,
+  statusFigures,
+  wrkLines,
+  midEscape,
+} from './lib.mjs';
+
+const PROG = 'soak:cluster';
+const HAPROXY = '/usr/sbin/haproxy';
+const DEPLOY = join(root, 'deploy');
+
+// ---------------------------------------------------------------------------------------------
+// options
+
+const {
+  opt,
+  num,
+  duration: DURATION,
+  connections: CONNECTIONS,
+  threads: THREADS,
+  timeout: TIMEOUT,
+  mbox: MBOX,
+} = benchOptions(
+  PROG,
+  import.meta.url,
+  { strings: ['new', 'batch', 'jobs', 'kill-at', 'restart-at', 'watch', 'workers'], flags: ['keep'] },
+  { duration: 60, connections: 64, threads: 2, timeout: 30 },
+);
+const NEW = Math.round(num(opt.new, '--new', 2000));
+const BATCH = Math.round(num(opt.batch, '--batch', 50));
+const JOBS = Math.round(num(opt.jobs, '--jobs', 1));
+const KILL_AT = num(opt['kill-at'], '--kill-at', 20);
+const RESTART_AT = num(opt['restart-at'], '--restart-at', 35);
+/** The followers' period, as deploy/lorekeeper.env sets it. */
+const DEPLOYED_WATCH = /^LOREKEEPER_WATCH=(\d+)$/m.exec(readFileSync(join(DEPLOY, 'lorekeeper.env'), 'utf8'));
+const WATCH = Math.round(num(opt.watch, '--watch', Number(DEPLOYED_WATCH?.[1] ?? 2)));
+const WORKERS = Math.round(num(opt.workers, '--workers', 1));
+/** The servers' niceness, as deploy/systemd/lorekeeper-serve.service sets it. */
+const NICE = Number(
+  /^Nice=(\d+)$/m.exec(readFileSync(join(DEPLOY, 'systemd', 'lorekeeper-serve.service'), 'utf8'))?.[1] ?? 0,
+);
+const INBOX = opt.inbox ?? 'virtualization';
+/** Fraction of the run over which the new mail is spread. */
+const FEED_SPAN = 0.9;
+const MAX_THREAD = 400;
+const LAG_TARGET = 10;
+/** How long after the load the replicas may take to show the last mail and equal the writer. */
+const SETTLE_MS = 120_000;
+if (!(KILL_AT < RESTART_AT && RESTART_AT < DURATION)) {
+  console.error(`${PROG}: --kill-at < --restart-at < --duration, please`);
+  process.exit(2);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'lk-soak-cluster-'));
+const { cleanups, cleanup } = cleanupOnExit(PROG, work, { keep: opt.keep });
+
+async function fail(message, code = 1) {
+  log(`${PROG}: ${message}`);
+  await cleanup();
+  process.exit(code);
+}
+
+/** A command that must succeed (cp, git, haproxy -c); its output. */
+async function must(cmd, argv) {
+  const r = await run(cmd, argv);
+  if (r.code !== 0) await fail(`${cmd} ${argv.join(' ')} failed (exit ${r.code}): ${r.err.trim()}`);
+  return r.out;
+}
+
+/** Every process this script started: none outlives it, even when it fails (an error, a bug). */
+const launched = new Set();
+process.on('exit', () => {
+  for (const pid of launched) killTree(pid);
+});
+
+/** A process started with its output appended to `logFile`; `kill()` ends its whole tree with SIGKILL. */
+function launch(cmd, argv, logFile) {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  launched.add(child.pid);
+  return { child, kill: () => killTree(child.pid) };
+}
+
+/** SIGKILL to a process and every descendant, as when its machine dies. */
+function killTree(pid) {
+  for (const p of processTree(pid).reverse()) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** `lorekeeper mirror` of the whole writer at `url` into `dataDir`; with `watch`, running until killed. */
+const follow = (dataDir, url, logFile, watch) =>
+  launch(
+    process.execPath,
+    [LOREKEEPER, 'mirror', '--data', dataDir, '--json', ...(watch ? ['--watch', String(watch)] : []), url],
+    logFile,
+  );
+
+/** `lorekeeper digest` of a data directory. */
+const digest = async (dataDir) => (await must(process.execPath, [LOREKEEPER, 'digest', '--data', dataDir])).trim();
+
+// ---------------------------------------------------------------------------------------------
+// 1. the archive, and the base stores of the writer and of a replica
+
+const startedAt = new Date();
+log(`${PROG}: splitting ${MBOX}: the last ${NEW} messages are the new mail ...`);
+let split;
+try {
+  split = await splitArchive(MBOX, NEW, work);
+} catch (e) {
+  await fail(e.message, 2);
+}
+const baseDir = opt.data ? resolve(opt.data) : join(work, 'base');
+mkdirSync(baseDir, { recursive: true });
+const writerBase = join(baseDir, 'writer');
+const replicaBase = join(baseDir, 'replica');
+if (!hasStore(writerBase)) {
+  log(`${PROG}: ingesting the base part (${split.base} messages) on the writer, ${writerBase} ...`);
+  try {
+    const s = await ingest(writerBase, INBOX, [split.baseFile]);
+    log(`${PROG}: ${s.added} added in ${s.seconds} s`);
+  } catch (e) {
+    await fail(e.message);
+  }
+}
+if (!hasStore(replicaBase)) {
+  log(`${PROG}: mirroring the writer into ${replicaBase} ...`);
+  const port = await freePort();
+  const writer = startServe(writerBase, port, {
+    logFile: join(work, 'base-writer.log'),
+    probeUrl: `http://127.0.0.1:${port}/`,
+  });
+  await writer.ready();
+  const m = follow(replicaBase, `http://127.0.0.1:${port}/`, join(work, 'base-mirror.log'));
+  const code = await new Promise((r) => m.child.once('exit', r));
+  await writer.stop();
+  if (code !== 0) await fail(`the base mirror failed: ${tail(join(work, 'base-mirror.log'))}`);
+}
+
+/** Every bare repository of a data directory: its state repository and its inboxes' epochs. */
+const reposOf = (dataDir) => [
+  join(dataDir, 'admin.git'),
+  ...readdirSync(join(dataDir, 'inboxes')).flatMap((ib) =>
+    readdirSync(join(dataDir, 'inboxes', ib, 'git')).map((e) => join(dataDir, 'inboxes', ib, 'git', e)),
+  ),
+];
+
+// the copies this run works on; the replicas' repositories fetch from this run's writer
+const writerPort = await freePort();
+const writerUrl = `http://127.0.0.1:${writerPort}/`;
+const writerDir = join(work, 'writer');
+const replicas = [join(work, 'replica1'), join(work, 'replica2')];
+log(`${PROG}: copying the base stores ...`);
+await must('cp', ['-a', writerBase, writerDir]);
+for (const dir of replicas) {
+  await must('cp', ['-a', replicaBase, dir]);
+  for (const repo of reposOf(dir)) {
+    const url = (await must('git', ['--git-dir', repo, 'config', 'remote.origin.url'])).trim();
+    await must('git', ['--git-dir', repo, 'config', 'remote.origin.url', url.replace(/^http:\/\/[^/]+\//, writerUrl)]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. the cluster: the writer, two replicas and their followers, HAProxy
+
+const db = new Database(join(writerDir, STORE_FILE), { readonly: true, fileMustExist: true });
+const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(INBOX);
+if (inboxId === undefined) {
+  db.close();
+  await fail(`inbox ${JSON.stringify(INBOX)} is not in the writer's store: pass --inbox`, 2);
+}
+const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxId);
+const rand = prng(0x50a4);
+const kinds = urlKinds(db, inboxId, rand, MAX_THREAD);
+// the message each ingest is probed by: its last one with a Message-ID that is new to the store
+const held = db.prepare('SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0').pluck();
+const seen = new Set();
+const probeMid = split.fresh.map((m) => {
+  const mid = m.mids[0];
+  const fresh = mid !== undefined && !seen.has(mid) && !held.get(mid);
+  if (mid !== undefined) seen.add(mid);
+  return fresh ? mid : undefined;
+});
+db.close();
+
+const servers = [];
+const serverLog = (name) => join(work, `${name}.serve.log`);
+async function serve(name, dataDir, port) {
+  const s = startServe(dataDir, port, {
+    logFile: serverLog(name),
+    probeUrl: `http://127.0.0.1:${port}/${INBOX}/`,
+    workers: WORKERS,
+    nice: NICE,
+  });
+  launched.add(s.child.pid);
+  cleanups.push(() => s.stop());
+  await s.ready();
+  return s;
+}
+servers.push(await serve('writer', writerDir, writerPort));
+const replicaPorts = [await freePort(), await freePort()];
+const node = replicas.map((dir, i) => ({ name: `replica${i + 1}`, dir, port: replicaPorts[i] }));
+for (const r of node) {
+  r.server = await serve(r.name, r.dir, r.port);
+  r.follower = follow(r.dir, writerUrl, join(work, `${r.name}.follow.log`), WATCH);
+  cleanups.push(() => r.follower.kill());
+}
+
+/** deploy/haproxy.cfg for this machine: the addresses and ports replaced, no service settings, no logs. */
+function haproxyConfig(ports) {
+  const address = { replica1: ports.replica1, replica2: ports.replica2, writer: ports.writer };
+  return readFileSync(join(DEPLOY, 'haproxy.cfg'), 'utf8')
+    .split('\n')
+    .filter((l) => !/^\s*(chroot|user|group|daemon|log|stats socket|option httplog|option dontlognull)\b/.test(l))
+    .map((l) =>
+      l
+        .replace(/^(\s*bind) :80$/, `$1 127.0.0.1:${ports.front}`)
+        .replace(/^(\s*bind) 127\.0\.0\.1:8404$/, `$1 127.0.0.1:${ports.stats}`)
+        .replace(/^(\s*server (\w+)) \S+/, (all, head, name) =>
+          address[name] ? `${head} 127.0.0.1:${address[name]}` : all,
+        ),
+    )
+    .join('\n');
+}
+const lbPort = await freePort();
+const statsPort = await freePort();
+const cfg = join(work, 'haproxy.cfg');
+writeFileSync(
+  cfg,
+  haproxyConfig({
+    front: lbPort,
+    stats: statsPort,
+    writer: writerPort,
+    replica1: node[0].port,
+    replica2: node[1].port,
+  }),
+);
+await must(HAPROXY, ['-c', '-q', '-f', cfg]);
+const haproxy = launch(HAPROXY, ['-db', '-f', cfg], join(work, 'haproxy.log'));
+cleanups.push(() => haproxy.kill());
+const origin = `http://127.0.0.1:${lbPort}`;
+const base = `${origin}/${INBOX}/`;
+
+/** HAProxy's counters, one row per frontend, backend and server (`pxname/svname` -> fields). */
+async function haproxyStats() {
+  const r = await get(`http://127.0.0.1:${statsPort}/stats;csv`, 5000, { gzip: false });
+  if (r.status !== 200) return undefined;
+  const [head, ...lines] = r.body.toString('utf8').trim().split('\n');
+  const cols = head.replace(/^# /, '').split(',');
+  const rows = {};
+  for (const l of lines) {
+    const f = l.split(',');
+    const row = Object.fromEntries(cols.map((c, i) => [c, f[i]]));
+    rows[`${row.pxname}/${row.svname}`] = row;
+  }
+  return rows;
+}
+for (let i = 0; ; i++) {
+  const st = await haproxyStats();
+  if (node.every((r) => st?.[`replicas/${r.name}`]?.status === 'UP')) break;
+  if (i > 100) await fail(`HAProxy does not see both replicas up: ${tail(join(work, 'haproxy.log'))}`);
+  await sleep(200);
+}
+log(`${PROG}: writer ${writerUrl}, replicas on ${replicaPorts.join(' and ')}, HAProxy ${base}`);
+
+const mix = await urlMix(kinds, base, INBOX, rand);
+log(`${PROG}: checking the ${mix.length} URLs of the mix answer through HAProxy ...`);
+const bad = await notAnswering(origin, mix);
+if (bad.length)
+  await fail(`${bad.length} URLs of the mix do not answer before the load, e.g.:\n  ${bad.slice(0, 10).join('\n  ')}`);
+const statsBefore = await haproxyStats();
+
+// ---------------------------------------------------------------------------------------------
+// 3. the run: wrk through HAProxy, the new mail on the writer, a replica killed and restarted, the
+//    replicas asked for each ingest's last message, HAProxy's view of the servers
+
+const script = writeWrkScript(
+  join(work, 'soak.lua'),
+  mix.map((u) => u.path),
+  { threads: THREADS, gzip: true, lua: STATUS_LUA, by: 'bench/soak-cluster.mjs' },
+);
+const at = () => (Date.now() - loadStart) / 1000;
+/** Each ingest's probe: its last new Message-ID, when its ingest ended, when each replica showed it. */
+const probes = [];
+/** Changes of the killed replica's state as HAProxy's checks see it. */
+const transitions = [];
+const events = {};
+let loadOver = false;
+let settling = true;
+
+async function askReplicas() {
+  while (settling) {
+    const pending = probes.flatMap((p) => node.filter((r) => p.seen[r.name] === undefined).map((r) => [p, r]));
+    await Promise.all(
+      pending.map(async ([p, r]) => {
+        const res = await get(`http://127.0.0.1:${r.port}/${INBOX}/${midEscape(p.mid)}/raw`, 2000, { gzip: false });
+        if (res.status === 200) p.seen[r.name] ??= at();
+      }),
+    );
+    await sleep(100);
+  }
+}
+
+async function watchBalancer() {
+  let last;
+  while (settling) {
+    const st = await haproxyStats();
+    const now = st?.[`replicas/${node[1].name}`]?.status;
+    if (now !== undefined && now !== last) transitions.push({ t: at(), status: now });
+    last = now ?? last;
+    await sleep(250);
+  }
+}
+
+async function killAndRestart() {
+  const victim = node[1];
+  await sleep(KILL_AT * 1000 - (Date.now() - loadStart));
+  killTree(victim.server.child.pid);
+  victim.follower.kill();
+  events.killed = at();
+  log(`${PROG}: ${events.killed.toFixed(1)} s: ${victim.name} killed (SIGKILL: its server and its follower)`);
+  await sleep(RESTART_AT * 1000 - (Date.now() - loadStart));
+  events.restarted = at();
+  victim.follower = follow(victim.dir, writerUrl, join(work, `${victim.name}.follow.log`), WATCH);
+  victim.server = await serve(victim.name, victim.dir, victim.port);
+  events.serving = at();
+  log(
+    `${PROG}: ${events.restarted.toFixed(1)} s: ${victim.name} started again, serving at ${events.serving.toFixed(1)} s`,
+  );
+}
+
+log(
+  `${PROG}: load: wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s through HAProxy over ${mix.length} URLs, ` +
+    `${split.fresh.length} new messages on the writer in ingests of ${BATCH} or more; ` +
+    `${node[1].name} killed at ${KILL_AT} s, started again at ${RESTART_AT} s ...`,
+);
+const load0 = loadavg()[0];
+const cpu0 = machineTicks();
+const loadStart = Date.now();
+const feeder = feedMail({
+  split,
+  work,
+  start: loadStart,
+  spanMs: DURATION * 1000 * FEED_SPAN,
+  batch: BATCH,
+  stopped: () => loadOver,
+  ingestRun: (file) => ingest(writerDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }),
+  onRun: (entry) => {
+    const last = probeMid.slice(entry.first, entry.first + entry.messages).findLast((m) => m !== undefined);
+    if (!entry.error && last !== undefined)
+      probes.push({ batch: entry.batch, mid: last, ingested: entry.end, seen: {} });
+  },
+});
+const asking = askReplicas();
+const watching = watchBalancer();
+const chaos = killAndRestart();
+let result;
+try {
+  result = await wrk(origin, script, DURATION, { threads: THREADS, connections: CONNECTIONS, timeout: TIMEOUT });
+} catch (err) {
+  result = { failed: err.message };
+}
+loadOver = true;
+const feed = await feeder;
+await chaos;
+const cpu1 = machineTicks();
+const load1 = loadavg()[0];
+
+// after the load: every probe seen on every replica, and the replicas' stores equal to the writer's
+const settleStart = Date.now();
+while (probes.some((p) => node.some((r) => p.seen[r.name] === undefined)) && Date.now() - settleStart < SETTLE_MS)
+  await sleep(200);
+const writerDigest = await digest(writerDir);
+let equalAt;
+const digests = {};
+while (Date.now() - settleStart < SETTLE_MS) {
+  for (const r of node) digests[r.name] = await digest(r.dir);
+  if (node.every((r) => digests[r.name] === writerDigest)) {
+    equalAt = at();
+    break;
+  }
+  await sleep(1000);
+}
+settling = false;
+await asking;
+await watching;
+const statsAfter = await haproxyStats();
+
+// ---------------------------------------------------------------------------------------------
+// 4. report
+
+const statuses = result.failed ? {} : statusFigures(result);
+const delta = (key, field) => Number(statsAfter?.[key]?.[field] || 0) - Number(statsBefore?.[key]?.[field] || 0);
+const balancer = {
+  frontend5xx: delta('lore/FRONTEND', 'hrsp_5xx'),
+  frontendRequestErrors: delta('lore/FRONTEND', 'ereq'),
+  backend5xx: delta('replicas/BACKEND', 'hrsp_5xx'),
+  connectionErrors: delta('replicas/BACKEND', 'econ'),
+  responseErrors: delta('replicas/BACKEND', 'eresp'),
+  retries: delta('replicas/BACKEND', 'wretr'),
+  redispatches: delta('replicas/BACKEND', 'wredis'),
+  answeredBy: Object.fromEntries(
+    [...node.map((r) => r.name), 'writer'].map((n) => [n, delta(`replicas/${n}`, 'stot')]),
+  ),
+};
+// (HAProxy says UP, "UP 1/2" going down, DOWN, "DOWN 1/2" coming back)
+const down = transitions.find((x) => x.t >= events.killed && /^DOWN/.test(x.status));
+const up = down && transitions.find((x) => x.t > down.t && /^UP/.test(x.status));
+
+const lagOf = (name, keep) =>
+  probes
+    .filter(keep)
+    .map((p) => (p.seen[name] === undefined ? Infinity : p.seen[name] - p.ingested))
+    .sort((a, b) => a - b);
+const pct = (xs, q) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] : undefined);
+const victim = node[1].name;
+/** Mail the killed replica had not shown when it was killed, ingested before its restart. */
+const missed = (p) => p.ingested < events.restarted && !(p.seen[victim] <= events.killed);
+const lags = {
+  [node[0].name]: lagOf(node[0].name, () => true),
+  [`${victim} while running`]: lagOf(victim, (p) => !missed(p)),
+};
+const caughtUp = Math.max(
+  ...probes.filter(missed).map((p) => (p.seen[victim] ?? Infinity) - Math.max(p.ingested, events.restarted)),
+);
+const fmtS = (s) => (s === undefined ? '-' : s === Infinity ? 'never' : `${s.toFixed(1)} s`);
+const errorsAtBalancer = result.failed ? undefined : result.errors + balancer.frontend5xx;
+const otherShare = (() => {
+  const total = cpu1.total - cpu0.total;
+  return total > 0 ? (cpu1.busy - cpu0.busy) / total : 0;
+})();
+
+const targets = [
+  ['wrk ran', !result.failed, result.failed ?? ''],
+  [
+    'zero errors at the balancer',
+    errorsAtBalancer === 0,
+    result.failed
+      ? ''
+      : `wrk: ${result.non2xx3xx} non-2xx/3xx, socket errors ${JSON.stringify(result.socketErrors)}; HAProxy: ${balancer.frontend5xx} 5xx answered`,
+  ],
+  [
+    `lag <= ${LAG_TARGET} s on every replica while it runs`,
+    Object.values(lags).every((xs) => xs.length && xs[xs.length - 1] <= LAG_TARGET),
+    Object.entries(lags)
+      .map(([n, xs]) => `${n}: max ${fmtS(xs[xs.length - 1])} over ${xs.length} ingests`)
+      .join('; '),
+  ],
+  [
+    'the killed replica shows what it missed after its restart',
+    Number.isFinite(caughtUp) || !probes.some(missed),
+    `within ${fmtS(caughtUp)} of its restart`,
+  ],
+  [
+    "every replica's store equals the writer's",
+    equalAt !== undefined,
+    equalAt === undefined ? JSON.stringify({ writer: writerDigest, ...digests }) : `at ${fmtS(equalAt)}`,
+  ],
+];
+
+console.log('');
+console.log(
+  `lorekeeper soak:cluster: inbox "${INBOX}", ${baseMessages} messages + ${split.fresh.length} arriving on the writer; ` +
+    `2 replicas (lorekeeper mirror --watch ${WATCH}) behind HAProxy; ${WORKERS} worker(s) per server at nice ${NICE}; ` +
+    `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --timeout ${TIMEOUT}s over ${mix.length} URLs; ${cpus().length} CPUs; ${startedAt.toISOString()}`,
+);
+console.log(
+  `machine        load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after; the CPUs ${(otherShare * 100).toFixed(0)}% busy during the load (everything, this cluster included)`,
+);
+console.log('');
+if (!result.failed) for (const line of wrkLines(result, statuses)) console.log(line);
+else console.log(`wrk failed: ${result.failed}`);
+console.log(
+  `HAProxy        5xx answered ${balancer.frontend5xx}, bad requests ${balancer.frontendRequestErrors}; to the replicas: ` +
+    `failed connections ${balancer.connectionErrors}, failed answers ${balancer.responseErrors}, retries ${balancer.retries}, ` +
+    `redispatches ${balancer.redispatches}; answered by ${Object.entries(balancer.answeredBy)
+      .map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`)
+      .join(', ')}`,
+);
+console.log(
+  `the kill       ${victim} killed at ${fmtS(events.killed)}, HAProxy took it out at ${fmtS(down?.t)} (${down?.status ?? '-'}); ` +
+    `started again at ${fmtS(events.restarted)}, serving at ${fmtS(events.serving)}, back in HAProxy at ${fmtS(up?.t)}`,
+);
+const runMs = feed.map((f) => (f.end - f.start) * 1000);
+console.log(
+  `new mail       ${feed.reduce((a, f) => a + (f.added ?? 0), 0)} messages added on the writer in ${feed.length} ingests ` +
+    `(${Math.min(...feed.map((f) => f.messages))} .. ${Math.max(...feed.map((f) => f.messages))} messages, ` +
+    `${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}), ${feed.filter((f) => f.error).length} failed`,
+);
+console.log('lag            from the end of an ingest on the writer to the first 200 for its last new message:');
+printTable([
+  ['replica', 'ingests', 'p50', 'p90', 'max'],
+  ...Object.entries(lags).map(([n, xs]) => [
+    n,
+    xs.length,
+    fmtS(pct(xs, 0.5)),
+    fmtS(pct(xs, 0.9)),
+    fmtS(xs[xs.length - 1]),
+  ]),
+]);
+console.log(
+  `               ${probes.filter(missed).length} ingests while ${victim} was down (or just before): shown within ${fmtS(caughtUp)} of its restart`,
+);
+console.log('');
+for (const [name, ok, detail] of targets)
+  console.log(`target ${name}: ${ok ? 'met' : 'MISSED'}${detail ? ` (${detail})` : ''}`);
+
+if (opt.json) {
+  const report = {
+    date: startedAt.toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      node: process.version,
+      load: [load0, load1],
+      busy: otherShare,
+    },
+    params: {
+      duration: DURATION,
+      connections: CONNECTIONS,
+      threads: THREADS,
+      timeout: TIMEOUT,
+      new: NEW,
+      batch: BATCH,
+    },
+    cluster: { watch: WATCH, workers: WORKERS, killAt: KILL_AT, restartAt: RESTART_AT },
+    messages: { base: baseMessages, new: split.fresh.length },
+    mix: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v.length])),
+    wrk: { ...result, output: undefined, statuses },
+    balancer,
+    events: { ...events, transitions },
+    feed,
+    probes,
+    lags,
+    caughtUp,
+    digests: { writer: writerDigest, ...digests, equalAt },
+    targets: targets.map(([name, ok, detail]) => ({ name, ok, detail })),
+  };
+  writeFileSync(resolve(opt.json), JSON.stringify(report, null, 2) + '\n');
+  log(`wrote ${resolve(opt.json)}`);
+}
+
+await cleanup();
+process.exit(targets.every(([, ok]) => ok) ? 0 : 1);
