@@ -14,7 +14,7 @@ import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
 import { decodeWords } from '../../src/mail/codec.js';
 import { midEscape, midUnescape } from '../../src/mail/message-id.js';
 import type { Db } from '../../src/store/open-database.js';
-import { corpus, tempDir } from '../helpers/paths.js';
+import { tempDir, HOSTILE_SAMPLE } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import type { TestServer } from '../helpers/server.js';
 import {
@@ -44,7 +44,7 @@ import {
 } from '../helpers/hostile.js';
 
 const INBOX = 'hostile';
-const SAMPLE = readMbox(corpus('hostile-sample.mbox'));
+const SAMPLE = readMbox(HOSTILE_SAMPLE);
 const OWN: OwnMessage[] = [...hostileSeries(), ...shellCases()];
 const subjectOf = (raw: Buffer) =>
   decodeWords(HeaderBlock.parse(splitHeaderBody(raw).header).first('subject') ?? '')
@@ -135,7 +135,7 @@ describe('hostile mail on search, series, message and thread pages in a real bro
         dataDir: dir,
         inbox: INBOX,
         address: 'list@hostile.example',
-        sources: [corpus('hostile-sample.mbox')],
+        sources: [HOSTILE_SAMPLE],
         jobs: 2,
       }),
     );

@@ -10,7 +10,7 @@ import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
 import { messageIds, midAnchor, midEscape } from '../../src/mail/message-id.js';
 import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
 import { Pool, hostileSite, caseOf, BULK, sendEmailIn, type Located } from '../helpers/hostile.js';
-import { corpus, tempDir } from '../helpers/paths.js';
+import { tempDir, HOSTILE_SAMPLE, HOSTILE_CASES } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import type { TestServer } from '../helpers/server.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
@@ -22,10 +22,8 @@ interface Case {
 }
 
 const INBOX = 'hostile';
-const MESSAGES = readMbox(corpus('hostile-sample.mbox'));
-const CASES = new Map(
-  (JSON.parse(readFileSync(corpus('hostile-sample.mbox.cases.json'), 'utf8')) as Case[]).map((c) => [c.case, c.expect]),
-);
+const MESSAGES = readMbox(HOSTILE_SAMPLE);
+const CASES = new Map((JSON.parse(readFileSync(HOSTILE_CASES, 'utf8')) as Case[]).map((c) => [c.case, c.expect]));
 /** Tabs visiting pages at once, all in the one browser context; vitest runs up to 5 concurrent tests. */
 const TABS = 4;
 
@@ -59,7 +57,7 @@ describe('the hostile sample in a real browser', () => {
 
   beforeAll(async () => {
     dir = tempDir('lk-browser-hostile-');
-    summary = await ingest({ dataDir: dir, inbox: INBOX, sources: [corpus('hostile-sample.mbox')], jobs: 2 });
+    summary = await ingest({ dataDir: dir, inbox: INBOX, sources: [HOSTILE_SAMPLE], jobs: 2 });
     ({ located, server, browser, tabs, close: closeSite } = await hostileSite(dir, INBOX, MESSAGES, TABS));
   });
 

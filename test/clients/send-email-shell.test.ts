@@ -18,7 +18,7 @@ import { Site } from '../../src/serve/site.js';
 import { SearchIndex } from '../../src/store/search-index.js';
 import { SeriesReader } from '../../src/store/series-reader.js';
 import type { Db } from '../../src/store/open-database.js';
-import { corpus, tempDir } from '../helpers/paths.js';
+import { tempDir, HOSTILE_SAMPLE } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { have } from '../helpers/programs.js';
 import { ingestFixtures, openReader, FIXTURE_INBOXES } from '../helpers/store.js';
@@ -42,7 +42,7 @@ import {
 const SHELLS: Shell[] = ['bash', 'dash', 'bash-interactive'];
 const HOSTILE = 'hostile';
 const SAMPLE_CASES = new Map<string, string>();
-readMbox(corpus('hostile-sample.mbox')).forEach((raw, i) => {
+readMbox(HOSTILE_SAMPLE).forEach((raw, i) => {
   // the id lorekeeper files the message under (messages without one get a generated id: see below)
   const mid = messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0];
   if (mid !== undefined && !SAMPLE_CASES.has(mid)) SAMPLE_CASES.set(mid, caseOf(raw, i));
@@ -98,7 +98,7 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       dataDir: hostileDir,
       inbox: HOSTILE,
       address: 'list@hostile.example',
-      sources: [corpus('hostile-sample.mbox')],
+      sources: [HOSTILE_SAMPLE],
       jobs: 2,
     });
     await ingest({

@@ -3,10 +3,14 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { MboxSplitter } from '../../src/mail/mboxrd.js';
 
+/** The bytes of an mbox file, gunzipped when its name ends in .gz. */
+export function mboxBytes(path: string): Buffer {
+  return path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path);
+}
+
 export function readMbox(path: string): Buffer[] {
-  const data = path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path);
   const s = new MboxSplitter();
-  return [...s.push(data), ...s.end()];
+  return [...s.push(mboxBytes(path)), ...s.end()];
 }
 
 /** The message whose X-Case header names this hostile-sample case. */

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ingest } from '../../src/ingest/ingest.js';
 import type { App } from '../../src/serve/app.js';
-import { tempDir, fixture, corpus } from '../helpers/paths.js';
+import { tempDir, fixture, HOSTILE_SAMPLE } from '../helpers/paths.js';
 import { ingestFixtures } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { readMbox } from '../helpers/mbox.js';
@@ -15,7 +15,7 @@ describe('message pages on the fixture inboxes', () => {
   beforeAll(async () => {
     const dir = tempDir();
     await ingestFixtures(dir);
-    await ingest({ dataDir: dir, inbox: 'hostile', sources: [corpus('hostile-sample.mbox')], jobs: 2 });
+    await ingest({ dataDir: dir, inbox: 'hostile', sources: [HOSTILE_SAMPLE], jobs: 2 });
     app = await appOver(dir);
   });
   afterAll(() => app.fastify.close());
