@@ -3,8 +3,7 @@
 // anything but the server it came from.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import {
   launchBrowser,
@@ -44,9 +43,7 @@ describe('the archive in a real browser', () => {
   const allRequests: string[] = [];
 
   beforeAll(async () => {
-    dir = tempDir('lk-browser-');
-    const summaries = await ingestFixtures(dir);
-    if (summaries.some((s) => s.quarantined)) throw new Error(`fixtures quarantined: ${JSON.stringify(summaries)}`);
+    dir = fixtureStore();
     server = await startServer(dir);
     browser = await launchBrowser();
     rp = await RecordedPage.open(browser, server.url);

@@ -21,7 +21,7 @@ import type { Db } from '../../src/store/open-database.js';
 import { tempDir, HOSTILE_SAMPLE } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { have } from '../helpers/programs.js';
-import { ingestFixtures, openReader, FIXTURE_INBOXES } from '../helpers/store.js';
+import { fixtureStore, openReader, FIXTURE_INBOXES } from '../helpers/store.js';
 import { launchBrowser, closeBrowser, RecordingContext, CHROMIUM } from '../helpers/browser.js';
 import {
   hostileSeries,
@@ -107,8 +107,7 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       sources: [writeMbox(hostileDir, 'own-hostile', OWN)],
       jobs: 2,
     });
-    const fixtureDir = tempDir('lk-paste-fixtures-');
-    await ingestFixtures(fixtureDir);
+    const fixtureDir = fixtureStore();
     await open('hostile', hostileDir);
     await open('fixtures', fixtureDir);
     sandbox = new ShellSandbox();

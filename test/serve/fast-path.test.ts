@@ -3,8 +3,8 @@
 // the store as soon as another process changes it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { tempDir, fixture } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixture } from '../helpers/paths.js';
+import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { midUrl } from '../helpers/app.js';
 import { http, type HttpAnswer } from '../helpers/http.js';
@@ -35,8 +35,7 @@ describe('the response cache fast path', () => {
   let server: TestServer;
   let port: number;
   beforeAll(async () => {
-    dir = tempDir();
-    await ingestFixtures(dir);
+    dir = fixtureStore();
     server = await startServer(dir, { debugCache: true });
     port = Number(new URL(server.url).port);
   });

@@ -9,7 +9,7 @@ import { ENTRY_OVERHEAD } from '../../src/serve/response-cache.js';
 import { StoreReader } from '../../src/store/reader.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { midUrl } from '../helpers/app.js';
 
 const PATCH1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
@@ -37,8 +37,7 @@ function schemeMail(mid: string, i: number): string {
 let dir: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  await ingestFixtures(dir);
+  dir = fixtureStore();
   await ingest({ dataDir: dir, inbox: 'virtualization', sources: [fixture('binary-attachment.mbox')], jobs: 0 });
   const schemes = join(tempDir(), 'schemes.mbox');
   writeFileSync(schemes, SCHEME_MIDS.map(schemeMail).join('\n'));

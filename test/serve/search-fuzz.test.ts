@@ -5,8 +5,8 @@
 // list is test/big/search-fuzz.long.test.ts.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { fixture, tempDir } from '../helpers/paths.js';
-import { FIXTURE_INBOXES, ingestFixtures } from '../helpers/store.js';
+import { fixture } from '../helpers/paths.js';
+import { FIXTURE_INBOXES, fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { QueryFuzz, fuzzSearches, reportLine } from '../helpers/query-fuzz.js';
 import { SEARCH_DEADLINE_MS } from '../../src/store/search-budget.js';
@@ -19,8 +19,7 @@ const BUDGET_MS = SEARCH_DEADLINE_MS + 1000;
 describe('random searches', () => {
   let server: TestServer;
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     server = await startServer(dir);
   });
   afterAll(() => server.close());

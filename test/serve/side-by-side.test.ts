@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { tempDir, HOSTILE_SAMPLE } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { readMbox, hostileCase } from '../helpers/mbox.js';
 
@@ -68,8 +68,7 @@ function injected(html: string): string[] {
 describe('side-by-side diffs', () => {
   let app: App;
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     const evil = join(tempDir(), 'evil.eml');
     writeFileSync(evil, hostilePatch());
     await ingest({ dataDir: dir, inbox: 'hostile', sources: [evil], jobs: 0 });
