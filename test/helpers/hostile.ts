@@ -438,6 +438,12 @@ export const caseOf = (raw: Buffer, i: number) =>
 
 /** The cases of the 300 replies of the wide thread and the 200 links of the deep chain. */
 export const BULK = /^(?:deep|wide)-\d+$/;
+/**
+ * The bulk cases npm test opens in a browser: the chain's first, second, middle and last links, the
+ * wide thread's first, middle and last replies. The other 493 are plain text ("level 48") whose pages
+ * differ only by their place in those two threads; the long tests open every one.
+ */
+export const BULK_SAMPLE = /^(?:deep-(?:0|1|100|199)|wide-(?:0|150|299))$/;
 
 /** Where a message of an mbox ended up in the store. */
 export interface Located {
@@ -857,10 +863,38 @@ export class ShellSandbox {
     };
   }
 
+  /**
+   * Paste many commands into one run of `shell`, each followed by a line recording its exit status
+   * (`git __lk_status $?`), and split what git recorded back into one Paste per command. Unless that
+   * run is clean (no output, exit 0, no file left, the records one part per command, each closed by
+   * its status) every command is pasted again on its own, so that each problem found is its own.
+   */
+  async pasteEach(shell: Shell, commands: string[]): Promise<Paste[]> {
+    const run = await this.paste(shell, commands.map((c) => `${c}\ngit ${STATUS_MARK} $?`).join('\n'));
+    const each: Paste[] = [];
+    let calls: string[][] = [];
+    for (const call of run.calls) {
+      if (call[0] !== STATUS_MARK) calls.push(call);
+      else {
+        const status = Number(call[1]);
+        each.push({ calls, stdout: '', stderr: '', status, signal: null, strayFiles: [] });
+        calls = [];
+      }
+    }
+    const clean = run.stdout === '' && run.stderr === '' && run.status === 0 && !run.strayFiles.length && !calls.length;
+    if (clean && each.length === commands.length) return each;
+    const alone: Paste[] = [];
+    for (const c of commands) alone.push(await this.paste(shell, c));
+    return alone;
+  }
+
   close(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** pasteEach's line after each command runs the recorder with this argument, and the command's exit status. */
+const STATUS_MARK = '__lk_status';
 
 /** Every file and directory under `dir` but the empty home, cwd and record directories, relative. */
 function listFiles(dir: string, rel = ''): string[] {
