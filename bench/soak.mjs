@@ -81,7 +81,7 @@ import {
 import { MboxSplitter, toMboxrd } from '../dist/mail/mboxrd.js';
 import { HeaderBlock, splitHeaderBody } from '../dist/mail/headers.js';
 import { messageIds, references } from '../dist/mail/message-id.js';
-import { ts2str } from '../dist/serve/html/dates.js';
+import { ts2str } from '../dist/html/dates.js';
 
 const PROG = 'soak';
 

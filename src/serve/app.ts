@@ -90,34 +90,27 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);
   const baseOrigin = opts.baseUrl === undefined ? undefined : canonicalOrigin(opts.baseUrl);
 
+  // new mail drops only the cached answers it touched (the change log says what it touched)
+  reader.onChange((changes) => cache.invalidate(changes));
   /**
-   * The store's generation, read again only when another connection committed (PRAGMA
-   * data_version). The fast path asks that once per turn of the event loop (`perTurn`): the
-   * requests read in one turn arrived together, and the pragma costs more than a cache hit's lookup.
+   * Catch up with the store. The fast path does so once per turn of the event loop (`perTurn`):
+   * the requests read in one turn arrived together, and looking costs more than a cache hit.
    */
-  const dataVersion = db.prepare('PRAGMA data_version').pluck();
-  let seenVersion = -1;
-  let generation = 0;
-  let askedThisTurn = false;
-  const currentGeneration = (perTurn: boolean) => {
+  let syncedThisTurn = false;
+  const syncStore = (perTurn: boolean) => {
     if (perTurn) {
-      if (askedThisTurn) return generation;
-      askedThisTurn = true;
-      setImmediate(() => (askedThisTurn = false));
+      if (syncedThisTurn) return;
+      syncedThisTurn = true;
+      setImmediate(() => (syncedThisTurn = false));
     }
-    const v = dataVersion.get() as number;
-    if (v !== seenVersion) {
-      seenVersion = v;
-      generation = reader.generation();
-    }
-    return generation;
+    reader.sync();
   };
 
   /** Write a cached answer for a GET or HEAD, if the cache holds one; true when it did. */
   const fromCache = (req: IncomingMessage, res: ServerResponse, url: string, perTurn: boolean): boolean => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || url.length > MAX_URL) return false;
     const { key } = requestKey(req, url, baseOrigin);
-    cache.sync(currentGeneration(perTurn));
+    syncStore(perTurn);
     const hit = cache.get(key);
     if (!hit) return false;
     writeAnswer(req, res, hit, {
@@ -198,7 +191,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     // requests that reach Fastify without the server's fast path (app.inject in tests) get hits here
     if (!missed.has(req.raw) && fromCache(req.raw, reply.raw, url, false)) return reply.hijack();
     const method = req.method as Method;
-    const generation = currentGeneration(false);
+    syncStore(false);
     const { path, rawQuery, query, origin, key } = requestKey(req.raw, url, baseOrigin);
     const ctx: RequestContext = {
       site,
@@ -225,10 +218,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     const readOnly = method === 'GET' || method === 'HEAD';
     const cacheable = readOnly && page.cache !== false && page.status < 400;
     const answer = answerOf(page.status, headers, body, cacheable ? etagOf(body, snapshot) : '');
-    // a page read from a newer store than the cache was synced to waits for the next request
-    if (cacheable && snapshot === generation) {
-      cache.sync(generation);
-      cache.set(key, answer);
+    // the snapshot holds every change synced so far: what it lacks, a later sync drops
+    if (cacheable) {
+      cache.set(key, answer, page.tags);
       return send(req, reply, answer, key);
     }
     return send(req, reply, answer);

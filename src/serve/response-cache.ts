@@ -1,15 +1,21 @@
-// Finished responses kept in memory until the store changes: an archive is read far more than it
-// is written, so most requests are answered from here. Least recently used entries go first, and
-// the budget counts what an entry really costs, not just its body.
-
+// Finished answers kept in memory: an archive is read far more than it is written, so most
+// requests are answered from here. Each answer is kept with what it depends on (tags: its
+// thread, loose subject, series chain, Message-IDs, inbox), and new mail drops only the answers
+// depending on something it changed. Least recently used entries go first, and the budget counts
+// what an entry really costs, not just its body.
 import type { Answer } from './answer.js';
 
 /**
- * Bytes an entry costs beyond its key, header values and bodies: the Map slot, the entry and
- * header objects, the Buffers' own objects and backing-store bookkeeping. Measured with
- * 200,000 small entries in one process (heap and RSS growth per entry: about 420 bytes).
+ * Bytes an entry costs beyond its key, header values, tags and bodies: the Map slot, the entry and
+ * header objects, the Buffers' own objects and backing-store bookkeeping. Measured with 200,000
+ * small entries (npm run bench:abuse): about 430 bytes of heap and 570 of RSS each.
  */
 export const ENTRY_OVERHEAD = 512;
+
+/** The tag of an answer that any change may alter (the default: nothing said what it depends on). */
+export const ANY_CHANGE = '*';
+/** The tag of an answer about every inbox at once (the listing, /all/): any inbox's change. */
+export const ANY_INBOX = 'i*';
 
 export interface CacheStats {
   entries: number;
@@ -17,30 +23,31 @@ export interface CacheStats {
   maxBytes: number;
 }
 
-function costOf(key: string, e: Answer): number {
+interface Entry {
+  value: Answer;
+  cost: number;
+  tags: readonly string[];
+}
+
+function costOf(key: string, e: Answer, tags: readonly string[]): number {
   let headers = 0;
   for (const k in e.headers) headers += k.length + e.headers[k].length;
+  const tagBytes = tags.reduce((n, t) => n + t.length + 48, 0);
   // the headers are kept three times: as set, and in the plain and gzip header blocks
-  return ENTRY_OVERHEAD + key.length + 3 * headers + e.etag.length + e.body.length + (e.gzipped?.length ?? 0);
+  return (
+    ENTRY_OVERHEAD + key.length + 3 * headers + tagBytes + e.etag.length + e.body.length + (e.gzipped?.length ?? 0)
+  );
 }
 
 export class ResponseCache {
-  private readonly entries = new Map<string, { value: Answer; cost: number }>();
+  private readonly entries = new Map<string, Entry>();
+  /** Tag -> keys of the entries carrying it. */
+  private readonly byTag = new Map<string, Set<string>>();
   private bytes = 0;
-  private generation = -1;
   private readonly maxBytes: number;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
-  }
-
-  /** Forget everything when the store's generation moved on. */
-  sync(generation: number): void {
-    if (generation !== this.generation) {
-      this.entries.clear();
-      this.bytes = 0;
-      this.generation = generation;
-    }
   }
 
   get(key: string): Answer | undefined {
@@ -51,12 +58,17 @@ export class ResponseCache {
     return e.value;
   }
 
-  set(key: string, value: Answer): void {
-    const cost = costOf(key, value);
+  set(key: string, value: Answer, tags: readonly string[] = [ANY_CHANGE]): void {
+    const cost = costOf(key, value, tags);
     // one entry may not take more than an eighth: a few huge pages must not flush everything else
     if (cost > this.maxBytes / 8) return;
     this.forget(key);
-    this.entries.set(key, { value, cost });
+    this.entries.set(key, { value, cost, tags });
+    for (const t of tags) {
+      let keys = this.byTag.get(t);
+      if (!keys) this.byTag.set(t, (keys = new Set()));
+      keys.add(key);
+    }
     this.bytes += cost;
     this.evict();
   }
@@ -73,6 +85,26 @@ export class ResponseCache {
     this.evict();
   }
 
+  /** Drop the answers depending on any of these change-log keys ('everything': all of them). */
+  invalidate(changed: ReadonlySet<string> | 'everything'): void {
+    if (changed === 'everything') {
+      this.entries.clear();
+      this.byTag.clear();
+      this.bytes = 0;
+      return;
+    }
+    const drop = (tag: string) => {
+      for (const key of this.byTag.get(tag) ?? []) this.forget(key);
+    };
+    drop(ANY_CHANGE);
+    let inboxChanged = false;
+    for (const tag of changed) {
+      drop(tag);
+      if (tag.startsWith('i')) inboxChanged = true;
+    }
+    if (inboxChanged) drop(ANY_INBOX);
+  }
+
   stats(): CacheStats {
     return { entries: this.entries.size, bytes: this.bytes, maxBytes: this.maxBytes };
   }
@@ -82,13 +114,17 @@ export class ResponseCache {
     if (!e) return;
     this.entries.delete(key);
     this.bytes -= e.cost;
+    for (const t of e.tags) {
+      const keys = this.byTag.get(t);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byTag.delete(t);
+    }
   }
 
   private evict(): void {
-    for (const [k, e] of this.entries) {
+    for (const [k] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= e.cost;
+      this.forget(k);
     }
   }
 }

@@ -17,6 +17,12 @@ export interface Page {
    * than the URL and the store (a Referer, the clock).
    */
   cache?: boolean;
+  /**
+   * What the page shows depends on, as change-log keys (store/change-log.ts: t<tid>, s<sid>,
+   * c<chain>, m<Message-ID>, i<inbox>; `i*` every inbox): new mail touching none of them leaves the
+   * cached page alone. Without tags any change drops it; [] only a change to everything.
+   */
+  tags?: readonly string[];
 }
 
 export const HTML = 'text/html; charset=UTF-8';

@@ -1,7 +1,7 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { DDL, EPOCH_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
+import { CHANGE_DDL, DDL, EPOCH_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
 
@@ -50,6 +50,13 @@ export const MIGRATIONS: Migration[] = [
                INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT DISTINCT inbox_id FROM series;`);
       // chains are named by their lowest id, so they are worked out again
       new SeriesWriter(db).relinkDirty();
+    },
+  },
+  {
+    version: 5,
+    what: 'a log of what each commit changed, so servers keep the cached pages it did not touch',
+    up(db) {
+      db.exec(CHANGE_DDL);
     },
   },
 ];

@@ -2,6 +2,7 @@
 import type { Db, Statement } from './open-database.js';
 import { decompressRaw } from './raw-codec.js';
 import { MAX_TREE_REFS } from '../mail/thread-tree.js';
+import { changeKey } from './change-log.js';
 
 export interface InboxRow {
   id: number;
@@ -97,13 +98,28 @@ function firstCopies(rows: MessageRow[], scope: Scope): MessageRow[] {
   });
 }
 
+/** What changed in the store since it was last looked at: change-log keys, or everything. */
+export type StoreChanges = ReadonlySet<string> | 'everything';
+
 export class StoreReader {
   private readonly st: Record<string, Statement>;
-  private readonly threads = new Map<string, { thread: Thread; bytes: number }>();
-  private threadsGeneration = -1;
+  private readonly threads = new Map<string, { thread: Thread; bytes: number; tid: number; sid: number | null }>();
   private threadBytes = 0;
+  private readonly dataVersion: Statement;
+  private readonly changesAfter: Statement;
+  private readonly oldestChange: Statement;
+  /** PRAGMA data_version when last looked: it moves when another connection commits. */
+  private seenVersion = -1;
+  /** The last change-log row taken into account. */
+  private lastChange: number;
+  private readonly listeners: ((changes: StoreChanges) => void)[] = [];
 
   constructor(db: Db) {
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.changesAfter = db.prepare('SELECT seq, key FROM change WHERE seq > ? ORDER BY seq');
+    this.oldestChange = db.prepare('SELECT coalesce(min(seq), 0) FROM change').pluck();
+    this.lastChange = db.prepare('SELECT coalesce(max(seq), 0) FROM change').pluck().get() as number;
+    this.seenVersion = this.dataVersion.get() as number;
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       inboxes: p(`SELECT ${INBOX_COLUMNS} ORDER BY i.name`),
@@ -206,12 +222,7 @@ export class StoreReader {
    * Every message page of a thread needs the same rows: they are kept until the store changes.
    */
   thread(m: MessageRow, scope: Scope): Thread {
-    const generation = this.generation();
-    if (generation !== this.threadsGeneration) {
-      this.threads.clear();
-      this.threadsGeneration = generation;
-      this.threadBytes = 0;
-    }
+    this.sync();
     const key = `${scopeId(scope)}:${m.tid}:${m.sid}`;
     const hit = this.threads.get(key);
     if (hit) {
@@ -222,7 +233,7 @@ export class StoreReader {
     }
     const thread = this.loadThread(m, scope);
     const bytes = thread.members.reduce((n, r) => n + rowBytes(r), 0);
-    this.threads.set(key, { thread, bytes });
+    this.threads.set(key, { thread, bytes, tid: m.tid, sid: m.sid });
     this.threadBytes += bytes;
     for (const [k, old] of this.threads) {
       if (this.threadBytes <= THREAD_CACHE_BYTES) break;
@@ -309,5 +320,42 @@ export class StoreReader {
    */
   generation(): number {
     return this.st.generation.get() as number;
+  }
+
+  /** Hear what changed whenever sync() finds the store moved on (a server drops cached pages). */
+  onChange(listener: (changes: StoreChanges) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Catch up with commits made by other connections (an ingest): what they changed is read from
+   * the change log, recently shown threads it touched are forgotten, and listeners told.
+   */
+  sync(): StoreChanges | undefined {
+    const version = this.dataVersion.get() as number;
+    if (version === this.seenVersion) return undefined;
+    this.seenVersion = version;
+    const rows = this.changesAfter.all(this.lastChange) as { seq: number; key: string }[];
+    if (!rows.length) return undefined;
+    // rows this reader has not seen were dropped from the log: anything may have changed
+    const missed = (this.oldestChange.get() as number) > this.lastChange + 1;
+    this.lastChange = rows[rows.length - 1].seq;
+    const keys = new Set(rows.map((r) => r.key));
+    const changes: StoreChanges = missed || keys.has(changeKey.everything) ? 'everything' : keys;
+    this.forgetThreads(changes);
+    for (const l of this.listeners) l(changes);
+    return changes;
+  }
+
+  private forgetThreads(changes: StoreChanges): void {
+    for (const [k, e] of this.threads) {
+      const stale =
+        changes === 'everything' ||
+        changes.has(changeKey.thread(e.tid)) ||
+        (e.sid !== null && changes.has(changeKey.subject(e.sid)));
+      if (!stale) continue;
+      this.threads.delete(k);
+      this.threadBytes -= e.bytes;
+    }
   }
 }

@@ -37,6 +37,17 @@ CREATE TABLE IF NOT EXISTS upstream (
 );
 `;
 
+/**
+ * What each commit changed, for servers to drop only the cached pages it made stale. Not part of
+ * the archive (the digest leaves it out): a replica keeps its own.
+ */
+export const CHANGE_DDL = `
+CREATE TABLE IF NOT EXISTS change (
+  seq INTEGER PRIMARY KEY,           -- in commit order
+  key TEXT NOT NULL                  -- what changed: t17 (thread 17), s5 (loose subject 5), c9 (series chain 9), m and a Message-ID, i2 (inbox 2), * (anything)
+);
+`;
+
 export const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY,
@@ -205,4 +216,5 @@ CREATE TABLE IF NOT EXISTS list_id (
 CREATE INDEX IF NOT EXISTS list_id_lid ON list_id (lid);
 
 ${EPOCH_DDL}
+${CHANGE_DDL}
 ${FTS_DDL}`;

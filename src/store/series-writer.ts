@@ -2,6 +2,7 @@
 // again (series/assemble.ts) inside the batch's transaction, and their inboxes' version chains
 // recomputed (series/chains.ts), so readers never see a series without its messages.
 import type { Db, Statement } from './open-database.js';
+import { ChangeLog, changeKey } from './change-log.js';
 import { assembleThread, type SeriesMessage } from '../series/assemble.js';
 import { chainSeries, type ChainInput, type ChainLink } from '../series/chains.js';
 
@@ -28,8 +29,11 @@ const COUNTED = new Set(['reviewed-by', 'acked-by', 'tested-by']);
 export class SeriesWriter {
   private readonly st: Record<string, Statement>;
   private readonly db: Db;
+  /** Which chains changed, for servers' caches (written by whoever commits). */
+  private readonly changes: ChangeLog;
 
-  constructor(db: Db) {
+  constructor(db: Db, changes = new ChangeLog()) {
+    this.changes = changes;
     const p = (sql: string) => db.prepare(sql);
     this.st = {
       members:
@@ -54,7 +58,7 @@ export class SeriesWriter {
         'INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       inboxSeries:
-        p(`SELECT s.id, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum
+        p(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum
                       FROM series s WHERE s.inbox_id = ?`),
       seriesPatches:
         p(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
@@ -91,6 +95,7 @@ export class SeriesWriter {
       this.st.setLink.run({ a: ra[0].mid, b: rb[0].mid, linked: linked ? 1 : 0 });
       for (const r of [...ra, ...rb]) this.st.markDirty.run(r.inboxId);
       this.relinkDirty();
+      this.changes.flush(this.db);
     })();
   }
 
@@ -124,6 +129,7 @@ export class SeriesWriter {
       const chains = new Map<number, number | null>();
       for (const old of this.st.oldSeries.all(tid) as { id: number; inboxId: number; chain: number | null }[]) {
         if (!chains.has(old.inboxId)) chains.set(old.inboxId, old.chain);
+        if (old.chain !== null) this.changes.note(changeKey.chain(old.chain));
         this.st.delPatches.run(old.id);
         this.st.delTrailers.run(old.id);
         this.st.delSeries.run(old.id);
@@ -217,6 +223,7 @@ export class SeriesWriter {
         reviews,
         chain: chain ?? id,
       });
+      this.changes.note(changeKey.chain(chain ?? id));
       for (const p of s.patches) this.st.insPatch.run(id, p.counter, p.msg.num, p.msg.patchId, p.fromVersion ?? null);
       if (s.cover) this.st.insPatch.run(id, 0, s.cover.num, null, null);
       for (const r of rows) this.st.insTrailer.run(id, ...r);
@@ -232,14 +239,17 @@ export class SeriesWriter {
     }));
     for (const inboxId of inboxIds) {
       const inputs = new Map<number, ChainInput>();
+      const was = new Map<number, number | null>();
       for (const s of this.st.inboxSeries.all(inboxId) as {
         id: number;
+        chain: number | null;
         tid: number;
         title: string;
         authorAddr: string;
         changeId: string | null;
         firstNum: number;
       }[]) {
+        was.set(s.id, s.chain);
         const refs = (this.st.refsOf.get(s.firstNum) as string | null) ?? '';
         inputs.set(s.id, {
           id: s.id,
@@ -262,7 +272,14 @@ export class SeriesWriter {
         if (p.patchId) s.patchIds.push(p.patchId);
       }
       const chains = chainSeries([...inputs.values()], links);
-      for (const [id, chain] of chains) this.st.setChain.run(chain, id);
+      for (const [id, chain] of chains) {
+        const before = was.get(id) ?? null;
+        if (before === chain) continue;
+        this.st.setChain.run(chain, id);
+        // both chains now read otherwise: the one it left and the one it joined
+        if (before !== null) this.changes.note(changeKey.chain(before));
+        this.changes.note(changeKey.chain(chain));
+      }
     }
   }
 }

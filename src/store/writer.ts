@@ -4,6 +4,7 @@ import { RAW_CODEC } from './raw-codec.js';
 import { ThreadLinker } from './thread-linker.js';
 import { SeriesWriter } from './series-writer.js';
 import { FullTextWriter } from './full-text.js';
+import { ChangeLog, changeKey } from './change-log.js';
 import type { AnalyzedMessage, FtsFields } from '../mail/analyze.js';
 
 export interface Inbox {
@@ -56,11 +57,22 @@ function columnsOf(m: AnalyzedMessage) {
   };
 }
 
+/** What removals and edits need of a stored message. */
+interface MsgRow {
+  tid: number;
+  sid: number | null;
+  mid: string;
+  inboxId: number;
+  blobId: number;
+}
+
 export class StoreWriter {
   private readonly db: Db;
   private readonly threads: ThreadLinker;
   private readonly series: SeriesWriter;
   private readonly fullText: FullTextWriter;
+  /** What this transaction changed, for servers' caches. */
+  private readonly changes = new ChangeLog();
   private readonly st: Record<string, Statement>;
   /**
    * Full-text rows wait for the commit: FTS5 flushes its pending terms to disk at every statement
@@ -73,7 +85,7 @@ export class StoreWriter {
   constructor(db: Db) {
     this.db = db;
     this.threads = new ThreadLinker(db);
-    this.series = new SeriesWriter(db);
+    this.series = new SeriesWriter(db, this.changes);
     this.fullText = new FullTextWriter(db);
     const p = (sql: string) => db.prepare(sql);
     this.st = {
@@ -103,7 +115,7 @@ export class StoreWriter {
                       has_diff = @hasDiff, patch_version = @pv, patch_counter = @pc, patch_total = @pt, patch_flags = @pf,
                       irt = @irt, b4_diff = @b4Diff, b4_diffstat = @b4Diffstat, change_id = @changeId, base_commit = @baseCommit
                     WHERE num = @num`),
-      msgRow: p('SELECT tid, blob_id AS blobId FROM msg WHERE num = ?'),
+      msgRow: p('SELECT tid, sid, mid, inbox_id AS inboxId, blob_id AS blobId FROM msg WHERE num = ?'),
       msgDelete: p('DELETE FROM msg WHERE num = ?'),
       blobUsed: p('SELECT 1 FROM msg WHERE blob_id = ? LIMIT 1').pluck(),
       blobDelete: p('DELETE FROM blob WHERE id = ?'),
@@ -130,12 +142,19 @@ export class StoreWriter {
     if (found) {
       if (address !== undefined || description !== undefined) {
         this.st.inboxUpdate.run(address ?? null, description ?? null, found.id);
-        return this.st.inboxByName.get(name) as Inbox;
+        const now = this.st.inboxByName.get(name) as Inbox;
+        // every page of the inbox shows its description; its address is in every reply line
+        if (now.address !== found.address || now.description !== found.description) this.changedEverything();
+        return now;
       }
       return found;
     }
     this.st.inboxInsert.run(name, address ?? null, description ?? null);
-    return this.st.inboxByName.get(name) as Inbox;
+    const created = this.st.inboxByName.get(name) as Inbox;
+    // the inbox listing and /all/ show it
+    this.changes.note(changeKey.inbox(created.id));
+    this.changes.flush(this.db);
+    return created;
   }
 
   begin(): void {
@@ -146,21 +165,31 @@ export class StoreWriter {
   commit(): void {
     for (const row of this.pendingFts) this.fullText.add(row.num, row);
     this.pendingFts = [];
-    const tids = [...this.touchedThreads, ...this.threads.takeMerged()];
+    // a thread merged into another: its messages' pages now show the bigger thread
+    for (const tid of this.threads.takeMerged()) {
+      this.touchedThreads.add(tid);
+      this.changes.note(changeKey.thread(tid));
+    }
+    const tids = [...this.touchedThreads];
     this.touchedThreads = new Set();
     this.series.rebuild(tids);
+    this.changes.flush(this.db);
     this.db.exec('COMMIT');
   }
 
   /** After the last batch: recompute the version chains the batches left waiting. */
   finish(): void {
-    this.db.transaction(() => this.series.relinkDirty())();
+    this.db.transaction(() => {
+      this.series.relinkDirty();
+      this.changes.flush(this.db);
+    })();
   }
 
   rollback(): void {
     this.pendingFts = [];
     this.touchedThreads = new Set();
     this.threads.takeMerged();
+    this.changes.discard();
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
@@ -211,6 +240,7 @@ export class StoreWriter {
     this.touchedThreads.add(tid);
     this.threads.mapIds(m.mids, num);
     this.addDerived(num, m);
+    this.changedMessage(inboxId, tid, this.threads.subjectId(m.subjectKey), m.mids);
     return 'added';
   }
 
@@ -236,10 +266,24 @@ export class StoreWriter {
     if (!this.st.blobUsed.get(blobId)) this.st.blobDelete.run(blobId);
   }
 
-  /** Changes other than new mail make every page cached before them stale. */
-  private edited(tid: number): void {
-    this.touchedThreads.add(tid);
+  /** What pages show of a message changed: its thread's, its loose subject's, its ids' and its inbox's. */
+  private changedMessage(inboxId: number, tid: number, sid: number | null, mids: string[]): void {
+    this.changes.note(changeKey.thread(tid));
+    if (sid !== null) this.changes.note(changeKey.subject(sid));
+    for (const mid of mids) this.changes.note(changeKey.mid(mid));
+    this.changes.note(changeKey.inbox(inboxId));
+  }
+
+  private changedEverything(): void {
+    this.changes.note(changeKey.everything);
+    this.changes.flush(this.db);
+  }
+
+  /** Changes other than new mail move the generation on: servers look at what changed. */
+  private edited(row: MsgRow): void {
+    this.touchedThreads.add(row.tid);
     this.st.bump.get('edits');
+    this.changedMessage(row.inboxId, row.tid, row.sid, [row.mid]);
   }
 
   /**
@@ -247,12 +291,12 @@ export class StoreWriter {
    * messages still refer to it, it stays as a ghost) and series; its bytes go if no one else has them.
    */
   remove(num: number): void {
-    const row = this.st.msgRow.get(num) as { tid: number; blobId: number };
+    const row = this.st.msgRow.get(num) as MsgRow;
     this.dropDerived(num);
     this.st.msgDelete.run(num);
     this.threads.release(num, row.tid);
     this.dropBlobIfUnused(row.blobId);
-    this.edited(row.tid);
+    this.edited(row);
   }
 
   /**
@@ -260,13 +304,14 @@ export class StoreWriter {
    * Message-IDs and references are the same, the same thread; everything else as it now reads.
    */
   replace(num: number, m: AnalyzedMessage, rawData: Buffer): void {
-    const row = this.st.msgRow.get(num) as { tid: number; blobId: number };
+    const row = this.st.msgRow.get(num) as MsgRow;
     this.dropDerived(num);
     const blob = this.blobFor(m.sha256, m.size, rawData);
     this.st.msgUpdate.run({ num, blob, sid: this.threads.subjectId(m.subjectKey), ...columnsOf(m) });
     this.addDerived(num, m);
     if (blob !== row.blobId) this.dropBlobIfUnused(row.blobId);
-    this.edited(row.tid);
+    this.edited(row);
+    this.changedMessage(row.inboxId, row.tid, this.threads.subjectId(m.subjectKey), m.mids);
   }
 
   /** Keep a message we could not analyze: raw bytes and the reason, outside threads and search. */
@@ -302,6 +347,9 @@ export class StoreWriter {
       baseCommit: null,
     });
     this.threads.mapIds([q.mid], num);
+    // not in threads or search, but its /raw answers under its id
+    this.changes.note(changeKey.mid(q.mid));
+    this.changes.note(changeKey.inbox(inboxId));
     return 'added';
   }
 }

@@ -1,4 +1,4 @@
-// Escaped by default: markup lives in views/ and in the renderers of src/serve/html/ only, and no
+// Escaped by default: markup lives in views/ and in the renderers of src/html/ only, and no
 // field of hostile mail reaches any page as markup.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -37,11 +37,11 @@ function stringsOf(file: string): string[] {
 }
 
 describe('markup only where it belongs', () => {
-  it('has no HTML tag in a string literal of src/ outside src/serve/html/', () => {
+  it('has no HTML tag in a string literal of src/ outside src/html/', () => {
     const offenders: string[] = [];
     for (const file of sourceFiles(join(ROOT, 'src'))) {
       const rel = relative(ROOT, file);
-      if (rel.startsWith('src/serve/html/')) continue;
+      if (rel.startsWith('src/html/')) continue;
       for (const s of stringsOf(file)) if (TAG.test(s)) offenders.push(`${rel}: ${JSON.stringify(s.slice(0, 80))}`);
     }
     expect(offenders).toEqual([]);

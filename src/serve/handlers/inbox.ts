@@ -8,9 +8,11 @@ import { atomFeed } from '../pages/atom.js';
 import { textPage, textOf, TEXT_KEYS, type TextKey } from '../pages/text.js';
 import { mboxGzStream, STREAM_BATCH } from '../mbox-download.js';
 import { render, staticFile } from '../templates.js';
-import { DIFF2HTML_CSS } from '../html/side-by-side.js';
+import { DIFF2HTML_CSS } from '../../html/side-by-side.js';
 import { searchInbox } from './search.js';
 import type { InboxView } from '../site.js';
+import { ANY_INBOX } from '../response-cache.js';
+import { inboxTags } from '../pages/tags.js';
 
 /** Feeds carry the newest 25 messages (public-inbox's feedmax). */
 const FEED_MAX = 25;
@@ -20,22 +22,32 @@ const STYLESHEETS: Record<string, Buffer> = {
   'diff2html.css': DIFF2HTML_CSS,
 };
 
-export const listing = (ctx: RequestContext): Page => html(listingPage(ctx.site));
+export const listing = (ctx: RequestContext): Page => ({ ...html(listingPage(ctx.site)), tags: [ANY_INBOX] });
 
 /** Our stylesheets: the only thing pages load besides themselves (CSP style-src 'self'). */
 export function stylesheet(name: string): Page | undefined {
   const css = Object.hasOwn(STYLESHEETS, name) ? STYLESHEETS[name] : undefined;
-  return css && { status: 200, type: 'text/css', body: css, headers: { 'Cache-Control': 'public, max-age=31536000' } };
+  return (
+    css && {
+      status: 200,
+      type: 'text/css',
+      body: css,
+      headers: { 'Cache-Control': 'public, max-age=31536000' },
+      tags: [],
+    }
+  );
 }
 
-export const toInboxRoot = (ctx: RequestContext, ib: InboxView): Page =>
-  redirect(301, inboxBase(ctx, ib), ctx.rawQuery);
+export const toInboxRoot = (ctx: RequestContext, ib: InboxView): Page => ({
+  ...redirect(301, inboxBase(ctx, ib), ctx.rawQuery),
+  tags: [],
+});
 
 /** The topics, or with ?q= the search (a POST then is a search download). */
 export function inboxIndex(ctx: RequestContext, ib: InboxView): Page {
   if (ctx.query.has('q')) return searchInbox(ctx, ib);
   const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
-  return html(page.html, page.status);
+  return { ...html(page.html, page.status), tags: inboxTags(ib) };
 }
 
 export function inboxFeed(ctx: RequestContext, ib: InboxView): Page {
@@ -49,10 +61,13 @@ export function inboxFeed(ctx: RequestContext, ib: InboxView): Page {
   });
   return feed === undefined
     ? plain(404, 'No feed found for thread\n')
-    : { status: 200, type: 'application/atom+xml', body: feed };
+    : { status: 200, type: 'application/atom+xml', body: feed, tags: inboxTags(ib) };
 }
 
-export const description = (_ctx: RequestContext, ib: InboxView): Page => plain(200, ib.description + '\n');
+export const description = (_ctx: RequestContext, ib: InboxView): Page => ({
+  ...plain(200, ib.description + '\n'),
+  tags: inboxTags(ib),
+});
 
 /** `_/text/KEY/` as a page, `_/text/KEY/raw` as text; `_/text/` and `_/text/help` go to the help page. */
 export function textPages(ctx: RequestContext, ib: InboxView, rest: string | undefined): Page {
@@ -60,7 +75,8 @@ export function textPages(ctx: RequestContext, ib: InboxView, rest: string | und
   const k = /^([a-z]+)\/(raw)?$/.exec(rest);
   if (!k || !(TEXT_KEYS as readonly string[]).includes(k[1])) return html(render('text-not-found', { rest }), 404);
   const key = k[1] as TextKey;
-  return k[2] ? plain(200, textOf(key, ib, inboxBase(ctx, ib))) : html(textPage(key, ib, inboxBase(ctx, ib)));
+  const page = k[2] ? plain(200, textOf(key, ib, inboxBase(ctx, ib))) : html(textPage(key, ib, inboxBase(ctx, ib)));
+  return { ...page, tags: inboxTags(ib) };
 }
 
 /** Everything the inbox holds, oldest first, streamed. */

@@ -9,6 +9,7 @@ import { copiesOf } from '../pages/loaded-message.js';
 import { duplicatesPage } from '../pages/duplicates.js';
 import { sideBySidePage } from '../pages/side-by-side.js';
 import { notFoundPage } from '../pages/not-found.js';
+import { midTags } from '../pages/tags.js';
 import { toMboxrd } from '../../mail/mboxrd.js';
 import { MimeEntity, eachPart } from '../../mail/mime.js';
 import { decodeTransfer, decodeWords } from '../../mail/codec.js';
@@ -22,7 +23,7 @@ function safeCharset(contentType: string | undefined): string | undefined {
 
 export function message(ctx: RequestContext, t: Target): Page {
   const page = messagePage(ctx.site, t.inbox, t.mid);
-  return page !== undefined ? html(page) : notFoundPage(ctx, t);
+  return page !== undefined ? { ...html(page.html), tags: page.tags } : notFoundPage(ctx, t);
 }
 
 /** Every copy of the Message-ID in public-inbox's mboxrd, as text (Mbox::emit_raw). */
@@ -38,6 +39,7 @@ export function raw(ctx: RequestContext, t: Target): Page {
     type: `text/plain; charset=${cs}`,
     body: Buffer.concat(raws.map(toMboxrd)),
     headers: { 'Content-Disposition': `inline; filename=${toFilename(subject) ?? 'no-subject'}.txt` },
+    tags: midTags(t.mid),
   };
 }
 
@@ -57,6 +59,7 @@ export function attachment(ctx: RequestContext, t: Target, idx: string): Page {
       type: `text/plain${cs ? `; charset=${cs}` : ''}`,
       body,
       headers: { 'Content-Disposition': `inline; filename=${fn}` },
+      tags: midTags(t.mid),
     };
   }
   // binary parts only for our own pages, curl and wget: others get a button (public-inbox's deep-linking rule)
@@ -76,10 +79,10 @@ export function attachment(ctx: RequestContext, t: Target, idx: string): Page {
 
 export function sideBySide(ctx: RequestContext, t: Target): Page {
   const page = sideBySidePage(ctx.site, t.inbox, t.mid);
-  return page !== undefined ? html(page) : plain(404, 'No diff in this message\n');
+  return page !== undefined ? { ...html(page), tags: midTags(t.mid) } : plain(404, 'No diff in this message\n');
 }
 
 export function duplicates(ctx: RequestContext, t: Target): Page {
   const copies = copiesOf(ctx.site, t.inbox, t.mid);
-  return copies.length ? html(duplicatesPage(t.inbox, copies)) : notFoundPage(ctx, t);
+  return copies.length ? { ...html(duplicatesPage(t.inbox, copies)), tags: midTags(t.mid) } : notFoundPage(ctx, t);
 }

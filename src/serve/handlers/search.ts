@@ -6,6 +6,7 @@ import { searchPage, searchParams } from '../pages/search.js';
 import { mboxGzStream, inBatches, toFilename } from '../mbox-download.js';
 import { parseQuery, QueryError, type QueryNode } from '../../search/query.js';
 import type { InboxView } from '../site.js';
+import { inboxTags } from '../pages/tags.js';
 import type { MessageRow } from '../../store/reader.js';
 import { SearchOverBudget } from '../../store/search-budget.js';
 
@@ -73,7 +74,8 @@ export function searchInbox(ctx: RequestContext, ib: InboxView): Page {
   }
   const page: Page =
     out.kind === 'atom' ? { status: 200, type: 'application/atom+xml', body: out.body } : html(out.html, out.status);
-  return dependsOnClock(p.q, at) ? { ...page, cache: false } : page;
+  // any new mail of the inbox may match
+  return { ...page, tags: inboxTags(ib), cache: !dependsOnClock(p.q, at) };
 }
 
 /** POST /NAME/MID/?x=m&q=: matches within the message's thread (lei q -T, liblore's thread updates). */

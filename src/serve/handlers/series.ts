@@ -11,13 +11,21 @@ import { seriesListPage } from '../pages/series-list.js';
 import { amFilename } from '../../series/am-mbox.js';
 import type { SeriesRow } from '../../store/series-reader.js';
 import type { InboxView } from '../site.js';
+import { inboxTags } from '../pages/tags.js';
+import { changeKey } from '../../store/change-log.js';
 
 const NO_SERIES = 'No patch series holds this message\n';
 
+/**
+ * A page of the series holding the message. It shows every version of the chain and the replies
+ * in each version's thread: it depends on the chain and on each of those threads.
+ */
 function withSeries(ctx: RequestContext, t: Target, fn: (c: SeriesContext, s: SeriesRow) => Page): Page {
   const c = { site: ctx.site, inbox: t.inbox };
   const s = seriesOf(c, t.mid);
-  return s ? fn(c, s) : plain(404, NO_SERIES);
+  if (!s) return plain(404, NO_SERIES);
+  const tags = [changeKey.chain(s.chain), ...ctx.site.series.chain(s).map((v) => changeKey.thread(v.tid))];
+  return { ...fn(c, s), tags };
 }
 
 /** ?vs=N asks for the interdiff against version N; anything else is ignored. */
@@ -29,7 +37,7 @@ function againstVersion(ctx: RequestContext): number | undefined {
 export function seriesList(ctx: RequestContext, ib: InboxView): Page {
   const t = ctx.query.get('t') ?? '';
   const page = seriesListPage({ site: ctx.site, inbox: ib }, /^\d{1,12}$/.test(t) ? Number(t) : undefined);
-  return html(page.html, page.status);
+  return { ...html(page.html, page.status), tags: inboxTags(ib) };
 }
 
 export const series = (ctx: RequestContext, t: Target): Page =>

@@ -2,9 +2,9 @@
 // thread, or search results, each entry carrying the message rendered as on its page.
 import { createHash } from 'node:crypto';
 import { render } from '../templates.js';
-import { isoTs } from '../html/dates.js';
-import { renderBody } from '../html/body-html.js';
-import type { Html } from '../html/html.js';
+import { isoTs } from '../../html/dates.js';
+import { renderBody } from '../../html/body-html.js';
+import type { Html } from '../../html/html.js';
 import { midEscape } from '../../mail/message-id.js';
 import { emails, names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';

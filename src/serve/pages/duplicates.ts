@@ -3,7 +3,7 @@
 import { createTwoFilesPatch } from 'diff';
 import { render } from '../templates.js';
 import { frame } from './frame.js';
-import { renderUnifiedDiff } from '../html/diff-html.js';
+import { renderUnifiedDiff } from '../../html/diff-html.js';
 import type { LoadedMessage } from './loaded-message.js';
 import type { InboxView } from '../site.js';
 

@@ -1,6 +1,6 @@
 // The frame every inbox page shares (views/partials/head, top, footer): title, stylesheets,
 // the description linking back to the index, the search form and the footer.
-import { ts2str } from '../html/dates.js';
+import { ts2str } from '../../html/dates.js';
 import type { InboxView } from '../site.js';
 
 export interface Frame {

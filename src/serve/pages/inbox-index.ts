@@ -2,9 +2,9 @@
 // (View::index_topics); and the window of recent messages new.atom shares.
 import { render } from '../templates.js';
 import { frame } from './frame.js';
-import { fmtTs, str2ts, ts2str } from '../html/dates.js';
-import { layoutThread, dedupeSubject, indentFor, subjectWords } from '../html/skeleton.js';
-import { midHref } from '../html/mid-path.js';
+import { fmtTs, str2ts, ts2str } from '../../html/dates.js';
+import { layoutThread, dedupeSubject, indentFor, subjectWords } from '../../html/skeleton.js';
+import { midHref } from '../../html/mid-path.js';
 import { walkTree } from '../../mail/thread-tree.js';
 import { normalizeSubject } from '../../mail/subject.js';
 import type { MessageRow } from '../../store/reader.js';

@@ -1,6 +1,6 @@
 // `/` (views/listing.hbs): every inbox, most recently active first (WwwListing).
 import { render } from '../templates.js';
-import { fmtTs } from '../html/dates.js';
+import { fmtTs } from '../../html/dates.js';
 import type { Site } from '../site.js';
 
 export function listingPage(site: Site): string {

@@ -1,10 +1,10 @@
 // One message as thread pages and nested search results show it (views/partials/message-entry.hbs,
 // View::eml_entry): subject, sender and date, recipients, the body, and a footer of links.
-import { fmtTs } from '../html/dates.js';
-import { renderBody } from '../html/body-html.js';
-import { recipientsLine } from '../html/message-headers.js';
-import { midHref } from '../html/mid-path.js';
-import { EMPTY_HTML, type Html } from '../html/html.js';
+import { fmtTs } from '../../html/dates.js';
+import { renderBody } from '../../html/body-html.js';
+import { recipientsLine } from '../../html/message-headers.js';
+import { midHref } from '../../html/mid-path.js';
+import { EMPTY_HTML, type Html } from '../../html/html.js';
 import { midAnchor } from '../../mail/message-id.js';
 import { names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';

@@ -2,15 +2,16 @@
 // the thread overview and reply instructions (View::msg_page and html_footer).
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
-import { fmtTs, ts2str } from '../html/dates.js';
-import { renderBody } from '../html/body-html.js';
-import { renderHeaderBlock } from '../html/message-headers.js';
-import { layoutThread, renderSkeleton, looseNote } from '../html/skeleton.js';
-import { midHref } from '../html/mid-path.js';
-import type { Html } from '../html/html.js';
+import { fmtTs, ts2str } from '../../html/dates.js';
+import { renderBody } from '../../html/body-html.js';
+import { renderHeaderBlock } from '../../html/message-headers.js';
+import { layoutThread, renderSkeleton, looseNote } from '../../html/skeleton.js';
+import { midHref } from '../../html/mid-path.js';
+import type { Html } from '../../html/html.js';
 import { names } from '../../mail/addresses.js';
 import { computeReply } from '../../mail/reply.js';
 import { seriesLink, type SeriesLink } from './series-link.js';
+import { midTags, threadTags } from './tags.js';
 import { copiesOf, idsOf, parentOf } from './loaded-message.js';
 import { THREAD_PAGE_LIMIT } from '../../store/reader.js';
 import type { InboxView, Site } from '../site.js';
@@ -45,7 +46,7 @@ interface MessagePage {
   reply: ReplyModel;
 }
 
-export function messagePage(site: Site, ib: InboxView, mid: string): string | undefined {
+export function messagePage(site: Site, ib: InboxView, mid: string): { html: string; tags: string[] } | undefined {
   const copies = copiesOf(site, ib, mid);
   if (!copies.length) return undefined;
   const first = copies[0];
@@ -112,5 +113,7 @@ export function messagePage(site: Site, ib: InboxView, mid: string): string | un
     overview,
     reply: replyModel(reply),
   };
-  return render('message', model);
+  const series = model.seriesLink;
+  // copies under its id (another may arrive in another thread) and its thread's overview
+  return { html: render('message', model), tags: [...midTags(mid), ...threadTags(first.row, series?.chain)] };
 }

@@ -4,7 +4,7 @@
 import { render } from '../templates.js';
 import { frame } from './frame.js';
 import { html, type Page } from '../response.js';
-import { midHref } from '../html/mid-path.js';
+import { midHref } from '../../html/mid-path.js';
 import { midEscape } from '../../mail/message-id.js';
 import type { RequestContext, Target } from '../router.js';
 import type { InboxView } from '../site.js';

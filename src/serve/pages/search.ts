@@ -3,10 +3,10 @@
 // paging and downloads. The Atom form of results is pages/atom.ts.
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
-import { fmtTs } from '../html/dates.js';
-import { layoutThread, renderSkeleton } from '../html/skeleton.js';
-import { midHref } from '../html/mid-path.js';
-import type { Html } from '../html/html.js';
+import { fmtTs } from '../../html/dates.js';
+import { layoutThread, renderSkeleton } from '../../html/skeleton.js';
+import { midHref } from '../../html/mid-path.js';
+import type { Html } from '../../html/html.js';
 import { midEscape, midUnescape } from '../../mail/message-id.js';
 import { parseQuery, QueryError } from '../../search/query.js';
 import type { SearchHit, SearchIndex } from '../../store/search-index.js';

@@ -1,8 +1,8 @@
 // series.atom (views/series-atom.hbs): new versions, new trailers and new replies across a
 // series' chain, newest first.
 import { render } from '../templates.js';
-import { isoTs } from '../html/dates.js';
-import { midHref } from '../html/mid-path.js';
+import { isoTs } from '../../html/dates.js';
+import { midHref } from '../../html/mid-path.js';
 import { toUuid } from './atom.js';
 import { versionLabel, type SeriesContext } from './series-model.js';
 import type { SeriesRow } from '../../store/series-reader.js';

@@ -1,5 +1,5 @@
 // series.json: every version of a series' chain, each patch with the trailers b4 would apply.
-import { isoTs } from '../html/dates.js';
+import { isoTs } from '../../html/dates.js';
 import { SeriesModel, applicable, type SeriesContext, type TrailerView } from './series-model.js';
 import type { SeriesRow } from '../../store/series-reader.js';
 

@@ -9,6 +9,8 @@ export interface SeriesLink {
   label: string;
   /** `complete`, or how many patches of how many arrived; then how many versions, if several. */
   state: string;
+  /** The version chain it is in (what the page depends on). */
+  chain: number;
 }
 
 /** The series the message belongs to, for `patch series: [v7 0/16] title (complete, 3 versions)`. */
@@ -21,5 +23,6 @@ export function seriesLink(site: Site, m: MessageRow, href: string): SeriesLink 
     href,
     label: `[PATCH v${s.version} 0/${s.total}] ${s.title}`,
     state: `${state}${versions > 1 ? `, ${versions} versions` : ''}`,
+    chain: s.chain,
   };
 }

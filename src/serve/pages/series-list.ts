@@ -1,8 +1,8 @@
 // /NAME/series/ (views/series-list.hbs): series by latest activity, 50 a page, paged with ?t=.
 import { render } from '../templates.js';
 import { frame } from './frame.js';
-import { fmtTs } from '../html/dates.js';
-import { midHref } from '../html/mid-path.js';
+import { fmtTs } from '../../html/dates.js';
+import { midHref } from '../../html/mid-path.js';
 import { versionLabel, type SeriesContext } from './series-model.js';
 
 const PAGE = 50;

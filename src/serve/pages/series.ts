@@ -2,11 +2,11 @@
 // diffstats, the trailer ledger (reviewer by patch), and interdiffs against an earlier version.
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
-import { fmtTs } from '../html/dates.js';
-import { renderBody } from '../html/body-html.js';
-import { renderUnifiedDiff } from '../html/diff-html.js';
-import { midHref } from '../html/mid-path.js';
-import type { Html } from '../html/html.js';
+import { fmtTs } from '../../html/dates.js';
+import { renderBody } from '../../html/body-html.js';
+import { renderUnifiedDiff } from '../../html/diff-html.js';
+import { midHref } from '../../html/mid-path.js';
+import type { Html } from '../../html/html.js';
 import { parsePatchSubject } from '../../mail/subject.js';
 import { interdiff } from '../../series/interdiff.js';
 import { loadMessage } from './loaded-message.js';

@@ -2,8 +2,8 @@
 // diff2html, under the message's subject and author, linked back to the message.
 import { render } from '../templates.js';
 import { frame } from './frame.js';
-import { fmtTs } from '../html/dates.js';
-import { sideBySideHtml } from '../html/side-by-side.js';
+import { fmtTs } from '../../html/dates.js';
+import { sideBySideHtml } from '../../html/side-by-side.js';
 import { names } from '../../mail/addresses.js';
 import { copiesOf } from './loaded-message.js';
 import { patchBody } from './series-model.js';

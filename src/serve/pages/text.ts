@@ -3,7 +3,7 @@
 // text/plain under .../raw (WwwText).
 import { render, renderText } from '../templates.js';
 import { frame } from './frame.js';
-import { linkifiedText } from '../html/linkify.js';
+import { linkifiedText } from '../../html/linkify.js';
 import type { InboxView } from '../site.js';
 
 export const TEXT_KEYS = ['help', 'mirror', 'color', 'config'] as const;

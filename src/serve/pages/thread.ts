@@ -3,15 +3,16 @@
 // (View::thread_html).
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
-import { fmtTs, ts2str } from '../html/dates.js';
-import { layoutThread, renderSkeleton, looseNote, miniOverview, type Node, type Placed } from '../html/skeleton.js';
-import { midHref } from '../html/mid-path.js';
-import type { Html } from '../html/html.js';
+import { fmtTs, ts2str } from '../../html/dates.js';
+import { layoutThread, renderSkeleton, looseNote, miniOverview, type Node, type Placed } from '../../html/skeleton.js';
+import { midHref } from '../../html/mid-path.js';
+import type { Html } from '../../html/html.js';
 import { walkTree } from '../../mail/thread-tree.js';
 import { midAnchor } from '../../mail/message-id.js';
 import { THREAD_PAGE_LIMIT, type MessageRow } from '../../store/reader.js';
 import { messageEntry, type MessageEntry } from './message-entry.js';
 import { seriesLink, type SeriesLink } from './series-link.js';
+import { threadTags } from './tags.js';
 import type { InboxView, Site } from '../site.js';
 
 /**
@@ -74,7 +75,12 @@ export interface ThreadPageOptions {
   flat: boolean;
 }
 
-export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadPageOptions): string | undefined {
+export function threadPage(
+  site: Site,
+  ib: InboxView,
+  mid: string,
+  opts: ThreadPageOptions,
+): { html: string; tags: string[] } | undefined {
   const num = site.reader.numsByMid(mid, ib.scope)[0];
   const start = num === undefined ? undefined : site.reader.message(num);
   if (!start) return undefined;
@@ -143,5 +149,5 @@ export function threadPage(site: Site, ib: InboxView, mid: string, opts: ThreadP
     seriesLink: seriesLink(site, start, '../series/'),
     skeleton: skel.html,
   };
-  return render('thread', model);
+  return { html: render('thread', model), tags: threadTags(start, model.seriesLink?.chain) };
 }

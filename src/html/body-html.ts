@@ -3,8 +3,8 @@
 import { asciiHtml } from './escape.js';
 import { linkify } from './linkify.js';
 import { renderDiff, type DiffContext } from './diff-html.js';
-import { splitQuotes } from '../../mail/quotes.js';
-import { partTextOf, type DocPart } from '../../mail/message-doc.js';
+import { splitQuotes } from '../mail/quotes.js';
+import { partTextOf, type DocPart } from '../mail/message-doc.js';
 import { Html } from './html.js';
 
 /** File names public-inbox puts in attachment URLs as they are (Hval::FN); others become a.txt/a.bin. */

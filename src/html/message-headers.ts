@@ -2,10 +2,10 @@
 // columns, Subject, Date, Message-ID and In-Reply-To, each escaped, ids linked.
 import { asciiHtml } from './escape.js';
 
-import type { DocHeaders } from '../../mail/message-doc.js';
+import type { DocHeaders } from '../mail/message-doc.js';
 import { midPath } from './mid-path.js';
 import { Html } from './html.js';
-import { names } from '../../mail/addresses.js';
+import { names } from '../mail/addresses.js';
 
 const COLS = 72;
 

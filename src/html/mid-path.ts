@@ -1,6 +1,6 @@
 // A Message-ID as a relative URL path segment: escaped as public-inbox escapes it, and never
 // readable as a URL scheme, whatever the id holds.
-import { midEscape } from '../../mail/message-id.js';
+import { midEscape } from '../mail/message-id.js';
 import { asciiHtml } from './escape.js';
 
 /**

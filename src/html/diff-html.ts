@@ -3,7 +3,7 @@
 import { linkify } from './linkify.js';
 import { asciiHtml } from './escape.js';
 import { Html } from './html.js';
-import { gitUnquote } from '../../mail/diff.js';
+import { gitUnquote } from '../mail/diff.js';
 
 const FN = String.raw`(?:"?[^/\n]+/[^\n]+|/dev/null)`;
 const OID = '[a-f0-9]{7,}';

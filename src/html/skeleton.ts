@@ -1,9 +1,9 @@
 // The thread overview ("skeleton") as public-inbox draws it: one row per message, indented by
 // depth, repeated subject words elided, ghosts as [not found], the page's message in bold.
-import { buildThreadTree, walkTree, type TreeNode } from '../../mail/thread-tree.js';
-import { normalizeSubject } from '../../mail/subject.js';
-import { midAnchor } from '../../mail/message-id.js';
-import type { MessageRow } from '../../store/reader.js';
+import { buildThreadTree, walkTree, type TreeNode } from '../mail/thread-tree.js';
+import { normalizeSubject } from '../mail/subject.js';
+import { midAnchor } from '../mail/message-id.js';
+import type { MessageRow } from '../store/reader.js';
 import { asciiHtml } from './escape.js';
 import { fmtTs } from './dates.js';
 import { midPath } from './mid-path.js';
