@@ -122,10 +122,10 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       await s.app.fastify.close();
       s.db.close();
     }
-    sandbox?.close();
     console.log(
-      `send-email lines: ${pasted.pages} pages, ${pasted.pastes} pastes in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `send-email lines: ${pasted.pages} pages, ${pasted.pastes} pastes (${sandbox?.retriedBatches} batches pasted again command by command) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
+    sandbox?.close();
   });
 
   /** Every message page of an inbox (each Message-ID once), as /INBOX/MID/. */

@@ -3,9 +3,11 @@
 // left the server" about what a reader's browser would really do.
 import { existsSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
+import { inject } from 'vitest';
 import {
   chromium,
   type Browser,
+  type BrowserServer,
   type BrowserContext,
   type BrowserContextOptions,
   type Page,
@@ -27,9 +29,20 @@ export const CHROMIUM_ARGS = [
 /** The name of the tripwire function exposed to pages: no page of ours may ever call it. */
 export const TRIPWIRE = '__lkPwned';
 
+/** Chromium as a browser server: the one of a run, launched by test/helpers/global-setup.ts. */
+export function launchBrowserServer(): Promise<BrowserServer> {
+  return chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+}
+
+/**
+ * The run's chromium (a connection of this test file's own to it), or, when the run started none, a
+ * chromium of this file's own. closeBrowser ends either: the connection, or that chromium.
+ */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium)`);
+  const endpoint = inject('browserEndpoint');
+  if (endpoint) return chromium.connect(endpoint, { timeout: 60_000 });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
 }
 

@@ -768,6 +768,8 @@ const RECORDER = `#!/bin/sh
 export class ShellSandbox {
   readonly root: string;
   readonly bin: string;
+  /** Batches of pasteEach whose run was not clean, so that their commands were pasted again one by one. */
+  retriedBatches = 0;
   private n = 0;
 
   constructor() {
@@ -778,8 +780,11 @@ export class ShellSandbox {
     chmodSync(join(this.bin, 'git'), 0o755);
   }
 
-  /** Run `command` as if pasted into `shell`, in a fresh HOME and working directory. */
-  async paste(shell: Shell, command: string): Promise<Paste> {
+  /**
+   * Run `command` as if pasted into `shell`, in a fresh HOME and working directory; a shell still
+   * running after `timeoutMs` is killed (SIGKILL, reported as the paste's signal).
+   */
+  async paste(shell: Shell, command: string, timeoutMs = 20_000): Promise<Paste> {
     const run = join(this.root, `run-${this.n++}`);
     const home = join(run, 'home');
     const cwd = join(run, 'cwd');
@@ -820,7 +825,7 @@ export class ShellSandbox {
       let stderr = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.on('error', reject);
       child.on('close', (status, signal) => {
         clearTimeout(timer);
@@ -870,7 +875,8 @@ export class ShellSandbox {
    * its status) every command is pasted again on its own, so that each problem found is its own.
    */
   async pasteEach(shell: Shell, commands: string[]): Promise<Paste[]> {
-    const run = await this.paste(shell, commands.map((c) => `${c}\ngit ${STATUS_MARK} $?`).join('\n'));
+    // (a batch takes well under a second; the time allowed covers a machine other work keeps busy)
+    const run = await this.paste(shell, commands.map((c) => `${c}\ngit ${STATUS_MARK} $?`).join('\n'), 60_000);
     const each: Paste[] = [];
     let calls: string[][] = [];
     for (const call of run.calls) {
@@ -883,6 +889,7 @@ export class ShellSandbox {
     }
     const clean = run.stdout === '' && run.stderr === '' && run.status === 0 && !run.strayFiles.length && !calls.length;
     if (clean && each.length === commands.length) return each;
+    this.retriedBatches++;
     const alone: Paste[] = [];
     for (const c of commands) alone.push(await this.paste(shell, c));
     return alone;
