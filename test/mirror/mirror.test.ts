@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
-import { jsonSummary, runCli, startCli } from '../helpers/cli.js';
+import { jsonSummary, runCli, runCliBeside } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { buildRepo, firstMid, havePublicInbox, PublicInboxHome, type Httpd } from '../helpers/public-inbox.js';
@@ -228,7 +228,7 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     const site = tempDir();
     execFileSync('git', ['clone', '-q', '--bare', project, join(site, 'project')]);
     const server = await serveFiles(site);
-    const r = await cliBeside(['mirror', '--data', data, '--inbox', 'lists', `${server.url}/project/`]);
+    const r = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', `${server.url}/project/`]);
     await server.close();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('is not a public-inbox archive: its newest commit holds README');
@@ -254,16 +254,6 @@ async function serveFiles(root: string): Promise<{ url: string; close: () => Pro
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** The real command line run beside this process (which serves what it fetches), not blocking it. */
-async function cliBeside(args: string[]): Promise<{ status: unknown; stdout: string; stderr: string }> {
-  const child = startCli(args);
-  let [stdout, stderr] = ['', ''];
-  child.stdout?.on('data', (c: Buffer) => (stdout += c));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c));
-  const status = await new Promise((resolve) => child.once('exit', resolve));
-  return { status, stdout, stderr };
-}
-
 describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js.gz', () => {
   it('finds the epochs where public-inbox-clone probes for them, and mirrors them', async () => {
     const site = tempDir();
@@ -279,8 +269,8 @@ describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js
     );
     const server = await serveFiles(site);
     const data = tempDir();
-    const r = await cliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
-    const again = await cliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
+    const r = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
+    const again = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
     await server.close();
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ read: 107, added: 107 });
