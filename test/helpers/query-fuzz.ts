@@ -124,11 +124,11 @@ export interface FuzzReport {
 }
 
 /**
- * Send random searches to a running server, `requests` of them or as many as `seconds` allow, one at a
- * time, pausing after each as long as it took (so the searches stay within the share of time a server gives them). Every answer must
- * start within `budgetMs`: 200, 404 (nothing found), 400 (a bad or too broad query, said so), 414 or
- * 431 (a query longer than a URL may be), or 503 with Retry-After (out of time); never a 500, never
- * a stack trace.
+ * Send random searches to a running server, `requests` of them or as many as `seconds` allow, one at
+ * a time, pausing after each as long as it took (so the searches stay within the share of time a
+ * server gives them). Every answer must start within `budgetMs`: 200, 404 (nothing found), 400 (a
+ * bad or too broad query, said so), 414 or 431 (a query longer than a URL may be), or 503 with
+ * Retry-After (out of time); never a 500, never a stack trace.
  */
 export async function fuzzSearches(
   inboxUrl: string,
