@@ -1,7 +1,7 @@
 // A real browser on our pages: Debian's chromium driven by playwright-core, with every request the
 // page makes and every sign of script execution recorded, so tests can say "nothing ran, nothing
 // left the server" about what a reader's browser would really do.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
 import { inject } from 'vitest';
 import {
@@ -32,6 +32,30 @@ export const TRIPWIRE = '__lkPwned';
 /** Chromium as a browser server: the one of a run, launched by test/helpers/global-setup.ts. */
 export function launchBrowserServer(): Promise<BrowserServer> {
   return chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+}
+
+/**
+ * The CPU seconds a process and everything under it used (user and system, the children it reaped
+ * included): what the run's chromium cost, which no test file's timing shows.
+ */
+export function processTreeCpuSeconds(pid: number): number {
+  const stat = (p: number) => {
+    try {
+      // the fields after the command name: ppid is the 2nd, utime/stime/cutime/cstime the 12th..15th
+      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+    } catch {
+      return undefined; // gone meanwhile
+    }
+  };
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+  const parent = new Map(all.map((p) => [p, Number(stat(p)?.[1])]));
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [p, pp] of parent) if (pp === tree[i]) tree.push(p);
+  let ticks = 0;
+  for (const f of tree.map(stat)) if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return ticks / 100;
 }
 
 /**

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ingestFixtures } from './store.js';
-import { CHROMIUM, launchBrowserServer } from './browser.js';
+import { CHROMIUM, launchBrowserServer, processTreeCpuSeconds } from './browser.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,7 +39,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const chromium = existsSync(CHROMIUM) && (await runsBrowserTests(project)) ? await launchBrowserServer() : undefined;
   project.provide('browserEndpoint', chromium?.wsEndpoint() ?? '');
   return async () => {
-    await chromium?.close();
+    if (chromium) {
+      // (vitest's durations leave it out: the browser's processes are not the test files')
+      console.log(`the run's chromium used ${processTreeCpuSeconds(chromium.process().pid!).toFixed(1)} s of CPU`);
+      await chromium.close();
+    }
     if (process.env.LK_KEEP_TMP) console.log(`test files kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
   };

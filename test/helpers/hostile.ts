@@ -444,6 +444,12 @@ export const BULK = /^(?:deep|wide)-\d+$/;
  * differ only by their place in those two threads; the long tests open every one.
  */
 export const BULK_SAMPLE = /^(?:deep-(?:0|1|100|199)|wide-(?:0|150|299))$/;
+/**
+ * The cases whose raw text npm test opens in a browser: the mails whose text is HTML (a browser that
+ * sniffed would render it) and the one holding NUL bytes (a browser that sniffed would take it for a
+ * download). The others' raw text is checked as served: text/plain, nosniff; the long tests open all.
+ */
+export const RAW_OPENED = /^(?:xss-htmlonly-\d+|nul-bytes)$/;
 
 /** Where a message of an mbox ended up in the store. */
 export interface Located {
@@ -453,6 +459,8 @@ export interface Located {
   ownBlob: boolean;
   /** It starts its thread (no references). */
   root: boolean;
+  /** The messages of its thread (itself included; ghosts not counted). */
+  threadSize: number;
 }
 
 /**
@@ -466,6 +474,7 @@ export function locateMessages(db: Db, inbox: string, messages: Buffer[]): Map<n
   const byMid = db.prepare(
     'SELECT m.num AS num, m.mid AS mid, m.refs AS refs FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid d ON d.id = x.id JOIN inbox i ON i.id = m.inbox_id WHERE d.mid = ? AND i.name = ? AND m.num > 0 ORDER BY m.num',
   );
+  const threadSize = db.prepare('SELECT count(*) FROM msg WHERE tid = (SELECT tid FROM msg WHERE num = ?) AND num > 0');
   const out = new Map<number, Located>();
   messages.forEach((raw, i) => {
     type Row = { num: number; mid: string; refs: string | null };
@@ -475,7 +484,14 @@ export function locateMessages(db: Db, inbox: string, messages: Buffer[]): Map<n
       const mid = messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0];
       row = mid === undefined ? undefined : (byMid.get(mid, inbox) as Row | undefined);
     }
-    if (row) out.set(i, { mid: row.mid, num: row.num, ownBlob, root: !row.refs });
+    if (row)
+      out.set(i, {
+        mid: row.mid,
+        num: row.num,
+        ownBlob,
+        root: !row.refs,
+        threadSize: threadSize.pluck().get(row.num) as number,
+      });
   });
   return out;
 }
