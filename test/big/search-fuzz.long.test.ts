@@ -33,7 +33,12 @@ describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('random searches on the w
       .filter((_, i) => i % 20 === 0)
       .map((m) => m.toString('latin1'))
       .join('\n');
-    const report = await fuzzSearches(`${server.url}/virtualization/`, new QueryFuzz(SEED, text), SECONDS, BUDGET_MS);
+    const report = await fuzzSearches(
+      `${server.url}/virtualization/`,
+      new QueryFuzz(SEED, text),
+      { seconds: SECONDS },
+      BUDGET_MS,
+    );
     console.log(reportLine(report));
     expect(report.failures).toEqual([]);
     expect(report.ran).toBeGreaterThan(200);

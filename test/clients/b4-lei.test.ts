@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { have } from '../helpers/programs.js';
 
@@ -49,8 +49,7 @@ describe.skipIf(!have('b4') || !have('lei'))('b4 and lei against lorekeeper', ()
   let base: string;
   let env: Record<string, string>;
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     server = await startServer(dir);
     base = regenerateFrom ?? `${server.url}/iommu/`;
     env = clientHome(base);

@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { MboxSplitter } from '../../src/mail/mboxrd.js';
 import { readMbox } from '../helpers/mbox.js';
 import seedrandom from 'seedrandom';
-import { corpus } from '../helpers/paths.js';
+import { corpus, fixture } from '../helpers/paths.js';
 
 class Dice {
   constructor(private readonly next: () => number) {}
@@ -38,15 +38,23 @@ export interface Seed {
   raw: Buffer;
 }
 
-const THREADS = ['vfio-vsva-v7.thread.mbox', 'vsock-multicid.thread.mbox', 'hostile-sample.mbox'];
-const LIST = 'virtualization.mbox.gz';
+/** The real threads and the hostile sample of fixtures/. */
+const THREADS = [
+  'vfio-vsva-v7.thread.mbox',
+  'vsock-multicid.thread.mbox',
+  'virtio-ring-cleanup-v2.thread.mbox',
+  'hostile-sample.mbox.gz',
+];
+/** In the shared corpus only (the long fuzz): the whole virtualization list. */
+export const LIST = 'virtualization.mbox.gz';
 /** Every 10th of the big list's first 3,000 messages: many senders and MUAs, without reading all 27k. */
 const LIST_FIRST = 3000;
 const LIST_EVERY = 10;
 
-export async function loadSeeds(): Promise<Seed[]> {
-  const threads = THREADS.flatMap((name) => readMbox(corpus(name)).map((raw, i) => ({ label: `${name}#${i}`, raw })));
-  return [...threads, ...(await listSample())];
+/** The fixtures' messages, and with `list` a sample of the virtualization list too. */
+export async function loadSeeds(list: boolean): Promise<Seed[]> {
+  const threads = THREADS.flatMap((name) => readMbox(fixture(name)).map((raw, i) => ({ label: `${name}#${i}`, raw })));
+  return list ? [...threads, ...(await listSample())] : threads;
 }
 
 async function listSample(): Promise<Seed[]> {

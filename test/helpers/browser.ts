@@ -1,10 +1,13 @@
 // A real browser on our pages: Debian's chromium driven by playwright-core, with every request the
 // page makes and every sign of script execution recorded, so tests can say "nothing ran, nothing
 // left the server" about what a reader's browser would really do.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { get, type IncomingMessage } from 'node:http';
+import { inject } from 'vitest';
 import {
   chromium,
   type Browser,
+  type BrowserServer,
   type BrowserContext,
   type BrowserContextOptions,
   type Page,
@@ -26,9 +29,44 @@ export const CHROMIUM_ARGS = [
 /** The name of the tripwire function exposed to pages: no page of ours may ever call it. */
 export const TRIPWIRE = '__lkPwned';
 
+/** Chromium as a browser server: the one of a run, launched by test/helpers/global-setup.ts. */
+export function launchBrowserServer(): Promise<BrowserServer> {
+  return chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+}
+
+/**
+ * The CPU seconds a process and everything under it used (user and system, the children it reaped
+ * included): what the run's chromium cost, which no test file's timing shows.
+ */
+export function processTreeCpuSeconds(pid: number): number {
+  const stat = (p: number) => {
+    try {
+      // the fields after the command name: ppid is the 2nd, utime/stime/cutime/cstime the 12th..15th
+      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+    } catch {
+      return undefined; // gone meanwhile
+    }
+  };
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+  const parent = new Map(all.map((p) => [p, Number(stat(p)?.[1])]));
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [p, pp] of parent) if (pp === tree[i]) tree.push(p);
+  let ticks = 0;
+  for (const f of tree.map(stat)) if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  return ticks / 100;
+}
+
+/**
+ * The run's chromium (a connection of this test file's own to it), or, when the run started none, a
+ * chromium of this file's own. closeBrowser ends either: the connection, or that chromium.
+ */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium)`);
+  const endpoint = inject('browserEndpoint');
+  if (endpoint) return chromium.connect(endpoint, { timeout: 60_000 });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
 }
 
@@ -344,6 +382,38 @@ export function cspProblems(csp: string | undefined): string[] {
   return out;
 }
 
+/** A response read over HTTP as a browser would get it, for pages checked without opening them. */
+export interface Served {
+  status: number;
+  contentType: string;
+  body: string;
+  /** What is wrong with it for an answer of ours of this content type: status, type, CSP, nosniff. */
+  problems(type: string, statuses?: number[]): string[];
+}
+
+/** GET `url` over HTTP (headers of any size, as browsers take them: a subject can make a long filename). */
+export async function fetchServed(url: string): Promise<Served> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) =>
+    get(url, { maxHeaderSize: 1 << 20 }, resolve).on('error', reject),
+  );
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  const status = res.statusCode ?? 0;
+  const contentType = res.headers['content-type'] ?? '';
+  const csp = res.headers['content-security-policy'] as string | undefined;
+  return {
+    status,
+    contentType,
+    body: Buffer.concat(chunks).toString('utf8'),
+    problems: (type, statuses = [200]) => [
+      ...(statuses.includes(status) ? [] : [`HTTP ${status}`]),
+      ...(contentType.startsWith(type) ? [] : [`content type ${contentType}`]),
+      ...cspProblems(csp),
+      ...(res.headers['x-content-type-options'] === 'nosniff' ? [] : ['no X-Content-Type-Options: nosniff']),
+    ],
+  };
+}
+
 /** What a page's markup holds that could run script, load something, or break out of the layout. */
 export interface Structure {
   forms: { action: string; method: string }[];
@@ -363,9 +433,13 @@ export interface Structure {
   metaHttpEquiv: string[];
 }
 
-/** Inspect the current document's markup (see Structure). */
-export async function structureOf(page: Page): Promise<Structure> {
-  return page.evaluate(() => {
+/**
+ * Inspect a document's markup (see Structure): the page's own document, or, given `served`, the HTML
+ * a response carried parsed by the browser's own HTML parser (DOMParser: inert, nothing in it runs or
+ * loads), its URLs resolved against the URL it was served from.
+ */
+export async function structureOf(page: Page, served?: { html: string; url: string }): Promise<Structure> {
+  return page.evaluate((served) => {
     const FORBIDDEN = [
       'script',
       'noscript',
@@ -394,50 +468,59 @@ export async function structureOf(page: Page): Promise<Structure> {
       'button',
       'fencedframe',
     ];
+    const LOADING = [
+      'src',
+      'srcset',
+      'poster',
+      'data',
+      'background',
+      'formaction',
+      'ping',
+      'xlink:href',
+      'lowsrc',
+      'dynsrc',
+      'longdesc',
+    ];
+    const doc = served ? new DOMParser().parseFromString(served.html, 'text/html') : document;
+    const base = served ? served.url : document.baseURI;
+    const resolve = (v: string) => {
+      try {
+        return new URL(v, base);
+      } catch {
+        return undefined; // an unparsable URL goes nowhere
+      }
+    };
     const describe = (el: Element) =>
       `<${el.tagName.toLowerCase()}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
-    const all = [...document.querySelectorAll('*')];
     const out = {
-      forms: [...document.forms].map((f) => ({ action: f.action, method: f.method })),
-      forbiddenElements: all.filter((el) => FORBIDDEN.includes(el.localName)).map(describe),
-      eventHandlers: all.filter((el) => [...el.attributes].some((a) => /^on/i.test(a.name))).map(describe),
-      styleAttributes: all.filter((el) => el.hasAttribute('style')).map(describe),
-      links: [...document.querySelectorAll('link')].map((l) => `${l.rel} ${l.href}`),
+      forms: [...doc.querySelectorAll('form')].map((f) => ({
+        action: resolve(f.getAttribute('action') ?? '')?.href ?? '',
+        method: (f as HTMLFormElement).method,
+      })),
+      forbiddenElements: [...doc.querySelectorAll(FORBIDDEN.join(','))].map(describe),
+      eventHandlers: [] as string[],
+      styleAttributes: [...doc.querySelectorAll('[style]')].map(describe),
+      links: [...doc.querySelectorAll('link')].map((l) => `${l.rel} ${resolve(l.getAttribute('href') ?? '')?.href}`),
       badUrls: [] as string[],
-      loadingAttributes: all
-        .filter((el) =>
-          [
-            'src',
-            'srcset',
-            'poster',
-            'data',
-            'background',
-            'formaction',
-            'ping',
-            'xlink:href',
-            'lowsrc',
-            'dynsrc',
-            'longdesc',
-          ].some((n) => el.hasAttribute(n)),
-        )
-        .map(describe),
-      metaHttpEquiv: [...document.querySelectorAll('meta[http-equiv]')].map(describe),
+      loadingAttributes: [] as string[],
+      metaHttpEquiv: [...doc.querySelectorAll('meta[http-equiv]')].map(describe),
     };
-    for (const el of all) {
+    // one pass over the elements with attributes, reading only their names until one is suspect
+    for (const el of doc.querySelectorAll('*')) {
+      if (!el.hasAttributes()) continue;
+      const names = el.getAttributeNames();
+      if (names.some((n) => /^on/i.test(n))) out.eventHandlers.push(describe(el));
+      if (names.some((n) => LOADING.includes(n.toLowerCase()))) out.loadingAttributes.push(describe(el));
       for (const name of ['href', 'action']) {
         const v = el.getAttribute(name);
         if (v === null) continue;
-        let proto: string;
-        try {
-          proto = new URL(v, document.baseURI).protocol;
-        } catch {
-          continue; // an unparsable URL goes nowhere
-        }
-        if (!['http:', 'https:', 'mailto:', 'nntp:', 'news:'].includes(proto)) out.badUrls.push(describe(el));
+        const url = resolve(v);
+        if (url && !['http:', 'https:', 'mailto:', 'nntp:', 'news:'].includes(url.protocol))
+          out.badUrls.push(describe(el));
       }
     }
     return out;
-  });
+  }, served);
 }
 
 /**

@@ -17,6 +17,20 @@ export function startCli(args: string[]): ChildProcess {
   return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * runCli without blocking this process meanwhile: for a command that talks to a server this process
+ * runs, or that runs while clients of such a server hold connections open (a blocked event loop
+ * would close them under the clients' feet when it wakes).
+ */
+export async function runCliBeside(args: string[]): Promise<CliResult> {
+  const child = startCli(args);
+  let [stdout, stderr] = ['', ''];
+  child.stdout?.on('data', (c: Buffer) => (stdout += c));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c));
+  const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { status, stdout, stderr };
+}
+
 /** The one JSON line `ingest --json` prints. */
 export function jsonSummary(r: CliResult): {
   read: number;
@@ -27,14 +41,4 @@ export function jsonSummary(r: CliResult): {
 } {
   if (r.status !== 0) throw new Error(`lorekeeper exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout.trim());
-}
-
-/** The real command line run beside this process (which serves what it fetches), not blocking it. */
-export async function runCliBeside(args: string[]): Promise<CliResult> {
-  const child = startCli(args);
-  let [stdout, stderr] = ['', ''];
-  child.stdout?.on('data', (c: Buffer) => (stdout += c));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c));
-  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { status, stdout, stderr };
 }

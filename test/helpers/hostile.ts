@@ -438,6 +438,18 @@ export const caseOf = (raw: Buffer, i: number) =>
 
 /** The cases of the 300 replies of the wide thread and the 200 links of the deep chain. */
 export const BULK = /^(?:deep|wide)-\d+$/;
+/**
+ * The bulk cases npm test opens in a browser: the chain's first, second, middle and last links, the
+ * wide thread's first, middle and last replies. The other 493 are plain text ("level 48") whose pages
+ * differ only by their place in those two threads; the long tests open every one.
+ */
+export const BULK_SAMPLE = /^(?:deep-(?:0|1|100|199)|wide-(?:0|150|299))$/;
+/**
+ * The cases whose raw text npm test opens in a browser: the mails whose text is HTML (a browser that
+ * sniffed would render it) and the one holding NUL bytes (a browser that sniffed would take it for a
+ * download). The others' raw text is checked as served: text/plain, nosniff; the long tests open all.
+ */
+export const RAW_OPENED = /^(?:xss-htmlonly-\d+|nul-bytes)$/;
 
 /** Where a message of an mbox ended up in the store. */
 export interface Located {
@@ -447,6 +459,8 @@ export interface Located {
   ownBlob: boolean;
   /** It starts its thread (no references). */
   root: boolean;
+  /** The messages of its thread (itself included; ghosts not counted). */
+  threadSize: number;
 }
 
 /**
@@ -460,6 +474,7 @@ export function locateMessages(db: Db, inbox: string, messages: Buffer[]): Map<n
   const byMid = db.prepare(
     'SELECT m.num AS num, m.mid AS mid, m.refs AS refs FROM msg m JOIN id2num x ON x.num = m.num JOIN msgid d ON d.id = x.id JOIN inbox i ON i.id = m.inbox_id WHERE d.mid = ? AND i.name = ? AND m.num > 0 ORDER BY m.num',
   );
+  const threadSize = db.prepare('SELECT count(*) FROM msg WHERE tid = (SELECT tid FROM msg WHERE num = ?) AND num > 0');
   const out = new Map<number, Located>();
   messages.forEach((raw, i) => {
     type Row = { num: number; mid: string; refs: string | null };
@@ -469,7 +484,14 @@ export function locateMessages(db: Db, inbox: string, messages: Buffer[]): Map<n
       const mid = messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0];
       row = mid === undefined ? undefined : (byMid.get(mid, inbox) as Row | undefined);
     }
-    if (row) out.set(i, { mid: row.mid, num: row.num, ownBlob, root: !row.refs });
+    if (row)
+      out.set(i, {
+        mid: row.mid,
+        num: row.num,
+        ownBlob,
+        root: !row.refs,
+        threadSize: threadSize.pluck().get(row.num) as number,
+      });
   });
   return out;
 }
@@ -762,6 +784,8 @@ const RECORDER = `#!/bin/sh
 export class ShellSandbox {
   readonly root: string;
   readonly bin: string;
+  /** Batches of pasteEach whose run was not clean, so that their commands were pasted again one by one. */
+  retriedBatches = 0;
   private n = 0;
 
   constructor() {
@@ -772,8 +796,11 @@ export class ShellSandbox {
     chmodSync(join(this.bin, 'git'), 0o755);
   }
 
-  /** Run `command` as if pasted into `shell`, in a fresh HOME and working directory. */
-  async paste(shell: Shell, command: string): Promise<Paste> {
+  /**
+   * Run `command` as if pasted into `shell`, in a fresh HOME and working directory; a shell still
+   * running after `timeoutMs` is killed (SIGKILL, reported as the paste's signal).
+   */
+  async paste(shell: Shell, command: string, timeoutMs = 20_000): Promise<Paste> {
     const run = join(this.root, `run-${this.n++}`);
     const home = join(run, 'home');
     const cwd = join(run, 'cwd');
@@ -814,7 +841,7 @@ export class ShellSandbox {
       let stderr = '';
       child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
       child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.on('error', reject);
       child.on('close', (status, signal) => {
         clearTimeout(timer);
@@ -857,10 +884,40 @@ export class ShellSandbox {
     };
   }
 
+  /**
+   * Paste many commands into one run of `shell`, each followed by a line recording its exit status
+   * (`git __lk_status $?`), and split what git recorded back into one Paste per command. Unless that
+   * run is clean (no output, exit 0, no file left, the records one part per command, each closed by
+   * its status) every command is pasted again on its own, so that each problem found is its own.
+   */
+  async pasteEach(shell: Shell, commands: string[]): Promise<Paste[]> {
+    // (a batch takes well under a second; the time allowed covers a machine other work keeps busy)
+    const run = await this.paste(shell, commands.map((c) => `${c}\ngit ${STATUS_MARK} $?`).join('\n'), 60_000);
+    const each: Paste[] = [];
+    let calls: string[][] = [];
+    for (const call of run.calls) {
+      if (call[0] !== STATUS_MARK) calls.push(call);
+      else {
+        const status = Number(call[1]);
+        each.push({ calls, stdout: '', stderr: '', status, signal: null, strayFiles: [] });
+        calls = [];
+      }
+    }
+    const clean = run.stdout === '' && run.stderr === '' && run.status === 0 && !run.strayFiles.length && !calls.length;
+    if (clean && each.length === commands.length) return each;
+    this.retriedBatches++;
+    const alone: Paste[] = [];
+    for (const c of commands) alone.push(await this.paste(shell, c));
+    return alone;
+  }
+
   close(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** pasteEach's line after each command runs the recorder with this argument, and the command's exit status. */
+const STATUS_MARK = '__lk_status';
 
 /** Every file and directory under `dir` but the empty home, cwd and record directories, relative. */
 function listFiles(dir: string, rel = ''): string[] {

@@ -1,12 +1,18 @@
 // Reading test mail the way the ingest does: whole mbox files split into raw messages.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MboxSplitter } from '../../src/mail/mboxrd.js';
+import { FIXTURES } from './paths.js';
+
+/** The bytes of an mbox file, gunzipped when its name ends in .gz. */
+export function mboxBytes(path: string): Buffer {
+  return path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path);
+}
 
 export function readMbox(path: string): Buffer[] {
-  const data = path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path);
   const s = new MboxSplitter();
-  return [...s.push(data), ...s.end()];
+  return [...s.push(mboxBytes(path)), ...s.end()];
 }
 
 /** The message whose X-Case header names this hostile-sample case. */
@@ -14,4 +20,17 @@ export function hostileCase(messages: Buffer[], name: string): Buffer {
   const m = messages.find((b) => b.includes(`\nX-Case: ${name}\n`));
   if (!m) throw new Error(`no hostile case ${name}`);
   return m;
+}
+
+/** Every message of the fixtures' mail, each with the file it is in: the real threads, seeds, samples. */
+export function fixtureMail(): { file: string; raw: Buffer }[] {
+  return readdirSync(FIXTURES)
+    .filter((f) => /\.(mbox|mbox\.gz|eml)$/.test(f))
+    .sort()
+    .flatMap((file) =>
+      (file.endsWith('.eml') ? [readFileSync(join(FIXTURES, file))] : readMbox(join(FIXTURES, file))).map((raw) => ({
+        file,
+        raw,
+      })),
+    );
 }

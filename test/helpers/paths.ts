@@ -1,4 +1,6 @@
-// Where test inputs live: the project's fixtures and the shared corpus beside the repository.
+// Where test inputs live (the project's fixtures, the shared corpus beside the repository) and where
+// tests write: directories under the run's temporary root, which test/helpers/global-setup.ts makes
+// the TMPDIR of every test process (and so of every program they run) and removes when the run ends.
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -12,8 +14,21 @@ export const CLI = join(ROOT, 'bin', 'lorekeeper.js');
 export const fixture = (name: string) => join(FIXTURES, name);
 export const corpus = (name: string) => join(CORPUS, name);
 
+/** The hostile sample (569 messages built to break archives; copied from ../shared/corpus) and its cases. */
+export const HOSTILE_SAMPLE = fixture('hostile-sample.mbox.gz');
+export const HOSTILE_CASES = fixture('hostile-sample.mbox.cases.json');
+
+/** A new empty directory, gone when the run ends. */
 export function tempDir(prefix = 'lk-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A new empty directory that outlives the run (outside its temporary root), for what a failing test
+ * keeps for a look; the test removes it itself when it passes.
+ */
+export function keptDir(prefix: string): string {
+  return mkdtempSync(join(process.env.LK_OUTER_TMPDIR ?? tmpdir(), prefix));
 }
 
 /**

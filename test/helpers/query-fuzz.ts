@@ -124,21 +124,22 @@ export interface FuzzReport {
 }
 
 /**
- * Send random searches to a running server for `seconds`, one at a time, pausing after each as long
- * as it took (so the searches stay within the share of time a server gives them). Every answer must
- * start within `budgetMs`: 200, 404 (nothing found), 400 (a bad or too broad query, said so), 414 or
- * 431 (a query longer than a URL may be), or 503 with Retry-After (out of time); never a 500, never
- * a stack trace.
+ * Send random searches to a running server, `requests` of them or as many as `seconds` allow, one at
+ * a time, pausing after each as long as it took (so the searches stay within the share of time a
+ * server gives them). Every answer must start within `budgetMs`: 200, 404 (nothing found), 400 (a
+ * bad or too broad query, said so), 414 or 431 (a query longer than a URL may be), or 503 with
+ * Retry-After (out of time); never a 500, never a stack trace.
  */
 export async function fuzzSearches(
   inboxUrl: string,
   fuzz: QueryFuzz,
-  seconds: number,
+  limit: { seconds: number } | { requests: number },
   budgetMs: number,
 ): Promise<FuzzReport> {
   const report: FuzzReport = { ran: 0, byStatus: {}, slowest: { query: '', url: '', ms: 0 }, failures: [] };
-  const stopAt = Date.now() + seconds * 1000;
-  while (Date.now() < stopAt) {
+  const stopAt = 'seconds' in limit ? Date.now() + limit.seconds * 1000 : Infinity;
+  const requests = 'requests' in limit ? limit.requests : Infinity;
+  while (Date.now() < stopAt && report.ran < requests) {
     const query = fuzz.query();
     const { method, url } = fuzz.request(query);
     const t0 = performance.now();

@@ -1,10 +1,11 @@
 // Building real stores for tests: the real ingest on real mail, then the real reader.
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
 import { openDatabase, type Db } from '../../src/store/open-database.js';
 import { StoreReader } from '../../src/store/reader.js';
-import { FIXTURES, fixture } from './paths.js';
+import { FIXTURES, fixture, tempDir } from './paths.js';
 
 export interface FixtureInbox {
   name: string;
@@ -30,6 +31,17 @@ export async function ingestFixtures(dataDir: string): Promise<IngestSummary[]> 
     );
   }
   return out;
+}
+
+/**
+ * A data directory of its own holding the fixtures as ingestFixtures leaves them: a copy of the store
+ * test/helpers/global-setup.ts ingested once for the run (for tests about what is served, not about
+ * the ingest itself).
+ */
+export function fixtureStore(): string {
+  const dir = tempDir('lk-fixtures-');
+  cpSync(inject('fixtureStore'), dir, { recursive: true });
+  return dir;
 }
 
 export function openReader(dataDir: string): { db: Db; reader: StoreReader } {

@@ -5,7 +5,7 @@ import type { StoreReader } from '../../src/store/reader.js';
 import type { Db } from '../../src/store/open-database.js';
 import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
 import { messageIds } from '../../src/mail/message-id.js';
-import { corpus, tempDir } from '../helpers/paths.js';
+import { tempDir, HOSTILE_SAMPLE, HOSTILE_CASES } from '../helpers/paths.js';
 import { hostileCase, readMbox } from '../helpers/mbox.js';
 import { openReader } from '../helpers/store.js';
 
@@ -14,8 +14,8 @@ interface Case {
   expect: Record<string, unknown>;
 }
 
-const messages = readMbox(corpus('hostile-sample.mbox'));
-const cases: Case[] = JSON.parse(readFileSync(corpus('hostile-sample.mbox.cases.json'), 'utf8'));
+const messages = readMbox(HOSTILE_SAMPLE);
+const cases: Case[] = JSON.parse(readFileSync(HOSTILE_CASES, 'utf8'));
 const midOf = (raw: Buffer) => messageIds(HeaderBlock.parse(splitHeaderBody(raw).header))[0];
 
 describe('the hostile sample', () => {
@@ -24,7 +24,7 @@ describe('the hostile sample', () => {
   let db: Db;
   let reader: StoreReader;
   beforeAll(async () => {
-    summary = await ingest({ dataDir: dir, inbox: 'hostile', sources: [corpus('hostile-sample.mbox')], jobs: 2 });
+    summary = await ingest({ dataDir: dir, inbox: 'hostile', sources: [HOSTILE_SAMPLE], jobs: 2 });
     ({ db, reader } = openReader(dir));
   });
   afterAll(() => db.close());

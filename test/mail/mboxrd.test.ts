@@ -1,8 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { MboxSplitter, toMboxrd, unescapeFromLines } from '../../src/mail/mboxrd.js';
-import { corpus } from '../helpers/paths.js';
-import { hostileCase, readMbox } from '../helpers/mbox.js';
+import { HOSTILE_SAMPLE } from '../helpers/paths.js';
+import { hostileCase, mboxBytes, readMbox } from '../helpers/mbox.js';
 
 function splitInChunks(data: Buffer, size: number): Buffer[] {
   const s = new MboxSplitter();
@@ -12,7 +11,7 @@ function splitInChunks(data: Buffer, size: number): Buffer[] {
 }
 
 describe('MboxSplitter', () => {
-  const data = readFileSync(corpus('hostile-sample.mbox'));
+  const data = mboxBytes(HOSTILE_SAMPLE);
   const whole = splitInChunks(data, data.length);
 
   it('finds every message of the hostile sample', () => {
@@ -47,7 +46,7 @@ describe('From-line quoting', () => {
     expect(String(unescapeFromLines(q, 'mboxo'))).toBe('From a\n>>From b\n');
   });
   it('round-trips the from-escaping case byte for byte', () => {
-    const msg = hostileCase(readMbox(corpus('hostile-sample.mbox')), 'from-escaping');
+    const msg = hostileCase(readMbox(HOSTILE_SAMPLE), 'from-escaping');
     expect(msg.toString()).toContain('\nFrom the start\n>From quoted\n>>From deeper\n');
     const framed = toMboxrd(msg);
     expect(framed.toString()).toMatch(/^From mboxrd@z Thu Jan {2}1 00:00:00 1970\n/);

@@ -2,10 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { analyzeMessage } from '../../src/mail/analyze.js';
 import { decodeDoc, partTextOf } from '../../src/mail/message-doc.js';
-import { corpus, fixture } from '../helpers/paths.js';
+import { fixture, HOSTILE_SAMPLE } from '../helpers/paths.js';
 import { hostileCase, readMbox } from '../helpers/mbox.js';
 
-const hostile = readMbox(corpus('hostile-sample.mbox'));
+const hostile = readMbox(HOSTILE_SAMPLE);
 const parts = (raw: Buffer) => {
   const doc = decodeDoc(analyzeMessage(raw).doc);
   return doc.parts.map((p) => ({ ...p, shown: partTextOf(p, () => raw) }));

@@ -2,8 +2,7 @@
 // the command line reaching a running server's pages.
 import { describe, it, expect } from 'vitest';
 import { chainSeries, type ChainInput } from '../../src/series/chains.js';
-import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { openDatabase } from '../../src/store/open-database.js';
@@ -70,8 +69,7 @@ describe('version chains', () => {
   });
 
   it('lets an administrator link and unlink versions from the command line, seen by a running server', async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     const app = await appOver(dir);
     try {
       // qemu-devel holds two unrelated one-patch series: seed 000's patch 91/109 and seed 003's RFC
@@ -110,8 +108,7 @@ describe('version chains', () => {
 
 describe('series between a batch and the end of its ingest', () => {
   it('keep their chain, so pages read meanwhile show them whole, and the relink invalidates cached pages', async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     const app = await appOver(dir);
     const db = openDatabase(dir);
     try {

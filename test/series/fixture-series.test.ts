@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { fakeBase, mboxBodies } from '../helpers/fake-base.js';
 import type { App } from '../../src/serve/app.js';
@@ -60,8 +60,7 @@ describe('patch series on real threads', () => {
   let app: App;
   const get = async (url: string) => app.fastify.inject({ url });
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     app = await appOver(dir);
   });
   afterAll(async () => app.fastify.close());

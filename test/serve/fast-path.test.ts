@@ -3,12 +3,12 @@
 // the store as soon as another process changes it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { tempDir, fixture } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixture } from '../helpers/paths.js';
+import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { midUrl } from '../helpers/app.js';
 import { http, type HttpAnswer } from '../helpers/http.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliBeside } from '../helpers/cli.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
 
 const PATCH1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
@@ -35,8 +35,7 @@ describe('the response cache fast path', () => {
   let server: TestServer;
   let port: number;
   beforeAll(async () => {
-    dir = tempDir();
-    await ingestFixtures(dir);
+    dir = fixtureStore();
     server = await startServer(dir, { debugCache: true });
     port = Number(new URL(server.url).port);
   });
@@ -76,7 +75,16 @@ describe('the response cache fast path', () => {
   it('follows the store when another process adds mail: no hit outlives the change', async () => {
     const before = await http(port, 'GET', '/qemu-devel/');
     expect((await http(port, 'GET', '/qemu-devel/')).headers['x-cache']).toBe('hit');
-    const r = runCli(['ingest', '--data', dir, '--inbox', 'qemu-devel', '--json', fixture('seed-003-kvm.eml')]);
+    // (beside this process: the server keeps serving, and closes idle connections on time, meanwhile)
+    const r = await runCliBeside([
+      'ingest',
+      '--data',
+      dir,
+      '--inbox',
+      'qemu-devel',
+      '--json',
+      fixture('seed-003-kvm.eml'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const after = await http(port, 'GET', '/qemu-devel/');
     expect(after.headers['x-cache']).toBe('miss');

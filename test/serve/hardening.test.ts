@@ -4,8 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { connect } from 'node:net';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { midUrl } from '../helpers/app.js';
 import { http } from '../helpers/http.js';
@@ -51,8 +50,7 @@ describe('HTTP hardening', () => {
   let port: number;
   let dir: string;
   beforeAll(async () => {
-    dir = tempDir();
-    await ingestFixtures(dir);
+    dir = fixtureStore();
     server = await startServer(dir, { headersTimeoutMs: 500 });
     port = Number(new URL(server.url).port);
   });
@@ -149,8 +147,7 @@ describe('HTTP hardening', () => {
 
   it('turns an internal failure into a plain 500 with no stack trace or path', async () => {
     // a damaged blob: /raw cannot inflate it
-    const broken = tempDir();
-    await ingestFixtures(broken);
+    const broken = fixtureStore();
     const db = new Database(join(broken, 'lorekeeper.sqlite3'));
     db.prepare(`UPDATE blob SET data = x'deadbeef' WHERE id = (SELECT blob_id FROM msg WHERE mid = ?)`).run(PATCH1);
     db.close();

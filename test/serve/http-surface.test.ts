@@ -9,7 +9,7 @@ import { ENTRY_OVERHEAD } from '../../src/serve/response-cache.js';
 import { StoreReader } from '../../src/store/reader.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { midUrl } from '../helpers/app.js';
 
 const PATCH1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
@@ -37,8 +37,7 @@ function schemeMail(mid: string, i: number): string {
 let dir: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  await ingestFixtures(dir);
+  dir = fixtureStore();
   await ingest({ dataDir: dir, inbox: 'virtualization', sources: [fixture('binary-attachment.mbox')], jobs: 0 });
   const schemes = join(tempDir(), 'schemes.mbox');
   writeFileSync(schemes, SCHEME_MIDS.map(schemeMail).join('\n'));
@@ -237,15 +236,20 @@ describe('the HTTP surface under attack', () => {
     try {
       await request(app, { url: '/iommu/' });
       const before = app.cache.stats();
+      let gzipped = 0;
       for (let i = 0; i < 200; i++) {
         const r = await request(app, {
           url: `/iommu/?q=pasid+${i % 2 ? 'vfio' : 'iommu'}`,
           method: 'POST',
           headers: { 'accept-encoding': 'gzip' },
         });
-        expect(r.headers['content-encoding']).toBe('gzip');
         await request(app, { url: `/iommu/none-${i}@x/`, headers: { 'accept-encoding': 'gzip' } });
+        // (searches back to back outrun their share of time when the machine is busy: 503, said so)
+        if (r.statusCode === 503) continue;
+        expect(r.headers['content-encoding']).toBe('gzip');
+        gzipped++;
       }
+      expect(gzipped).toBeGreaterThan(20);
       expect(app.cache.stats()).toEqual(before);
     } finally {
       await app.fastify.close();
@@ -318,11 +322,13 @@ describe('the HTTP surface under attack', () => {
         `/iommu/${'a/'.repeat(4000)}raw`,
         `/iommu/m/${'/'.repeat(8000)}x.html`,
       ]) {
-        const started = performance.now();
+        // the CPU time it took (a busy machine stretches the wall time, not the work)
+        const started = process.cpuUsage();
         const r = await request(app, { url });
+        const { user, system } = process.cpuUsage(started);
         expect(r.statusCode).toBeLessThan(500);
-        expect([url.slice(0, 12), performance.now() - started]).toEqual([url.slice(0, 12), expect.any(Number)]);
-        expect(performance.now() - started).toBeLessThan(200);
+        expect([url.slice(0, 12), (user + system) / 1000]).toEqual([url.slice(0, 12), expect.any(Number)]);
+        expect((user + system) / 1000).toBeLessThan(25);
       }
     });
 

@@ -2,8 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ingest } from '../../src/ingest/ingest.js';
 import type { App } from '../../src/serve/app.js';
-import { tempDir, fixture, corpus } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixture, HOSTILE_SAMPLE } from '../helpers/paths.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { readMbox } from '../helpers/mbox.js';
 
@@ -13,9 +13,8 @@ const COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 describe('message pages on the fixture inboxes', () => {
   let app: App;
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
-    await ingest({ dataDir: dir, inbox: 'hostile', sources: [corpus('hostile-sample.mbox')], jobs: 2 });
+    const dir = fixtureStore();
+    await ingest({ dataDir: dir, inbox: 'hostile', sources: [HOSTILE_SAMPLE], jobs: 2 });
     app = await appOver(dir);
   });
   afterAll(() => app.fastify.close());

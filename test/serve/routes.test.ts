@@ -2,8 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import type { App } from '../../src/serve/app.js';
 import { CONTENT_SECURITY_POLICY } from '../../src/serve/app.js';
-import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 
 const PATCH1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
@@ -12,8 +11,7 @@ const COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 describe('routes, redirects and HTTP behaviour', () => {
   let app: App;
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     app = await appOver(dir);
   });
   afterAll(() => app.fastify.close());

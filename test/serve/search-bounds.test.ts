@@ -8,8 +8,7 @@ import type { App } from '../../src/serve/app.js';
 import { openDatabase, type Db } from '../../src/store/open-database.js';
 import { SearchBudget, SearchOverBudget, SEARCH_DEADLINE_MS } from '../../src/store/search-budget.js';
 import { MAX_TERMS } from '../../src/search/query.js';
-import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver } from '../helpers/app.js';
 
 /** A statement that never ends unless the search's deadline stops it inside SQLite. */
@@ -20,8 +19,7 @@ describe('bounded searches', () => {
   let dir: string;
   let app: App;
   beforeAll(async () => {
-    dir = tempDir();
-    await ingestFixtures(dir);
+    dir = fixtureStore();
     app = await appOver(dir);
   });
   afterAll(() => app.fastify.close());

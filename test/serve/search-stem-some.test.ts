@@ -8,8 +8,8 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { App } from '../../src/serve/app.js';
-import { fixture, tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixture } from '../helpers/paths.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver } from '../helpers/app.js';
 
 const EXPECTED = fixture('expected/search/iommu.json');
@@ -45,8 +45,7 @@ describe('STEM_SOME on real mail, as public-inbox answers', () => {
   let app: App;
   let expected: Record<string, string[]>;
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     app = await appOver(dir);
     expected = regenerateFrom ? {} : JSON.parse(readFileSync(EXPECTED, 'utf8'));
   });

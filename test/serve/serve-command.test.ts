@@ -3,8 +3,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { startCli } from '../helpers/cli.js';
 
 /** The URL the server announces on stderr, or the exit code if it ends first. */
@@ -30,9 +29,9 @@ async function freePort(): Promise<number> {
 }
 
 describe('lorekeeper serve', () => {
-  const dir = tempDir();
-  beforeAll(async () => {
-    await ingestFixtures(dir);
+  let dir: string;
+  beforeAll(() => {
+    dir = fixtureStore();
   });
 
   it('serves from two workers on one port, and stops cleanly on SIGTERM', async () => {

@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
-import { corpus, tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { tempDir, HOSTILE_SAMPLE } from '../helpers/paths.js';
+import { fixtureStore } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { readMbox, hostileCase } from '../helpers/mbox.js';
 
@@ -68,13 +68,12 @@ function injected(html: string): string[] {
 describe('side-by-side diffs', () => {
   let app: App;
   beforeAll(async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     const evil = join(tempDir(), 'evil.eml');
     writeFileSync(evil, hostilePatch());
     await ingest({ dataDir: dir, inbox: 'hostile', sources: [evil], jobs: 0 });
     const huge = join(tempDir(), 'huge.eml');
-    writeFileSync(huge, hostileCase(readMbox(corpus('hostile-sample.mbox')), 'huge-patch'));
+    writeFileSync(huge, hostileCase(readMbox(HOSTILE_SAMPLE), 'huge-patch'));
     await ingest({ dataDir: dir, inbox: 'hostile', sources: [huge], jobs: 0 });
     app = await appOver(dir);
   });
@@ -119,7 +118,7 @@ describe('side-by-side diffs', () => {
 
   it("lays out the hostile sample's huge patch, or declines it, without a server error", async () => {
     const mid = /^Message-ID:\s*<([^>]+)>/im.exec(
-      hostileCase(readMbox(corpus('hostile-sample.mbox')), 'huge-patch').toString('latin1'),
+      hostileCase(readMbox(HOSTILE_SAMPLE), 'huge-patch').toString('latin1'),
     )![1];
     const page = await get(midUrl('hostile', mid, 'side-by-side/'));
     expect([200, 404]).toContain(page.statusCode);

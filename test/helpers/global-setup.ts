@@ -1,0 +1,50 @@
+// Once per run, before any test file: a temporary root that becomes the TMPDIR of every test process
+// and of every program they start (stores, repositories, client homes, browser profiles all land
+// there) and is removed when the run ends, whatever the tests left; the fixtures ingested once into a
+// store that tests copy (test/helpers/store.ts fixtureStore) instead of each ingesting them; and, when
+// the run holds a browser test, the one chromium every browser test connects to (launchBrowser).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ingestFixtures } from './store.js';
+import { CHROMIUM, launchBrowserServer, processTreeCpuSeconds } from './browser.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A store holding the fixtures as test/helpers/store.ts ingestFixtures ingests them: copy it, never write it. */
+    fixtureStore: string;
+    /** The run's chromium (a playwright browser server), or '' when the run has no browser test. */
+    browserEndpoint: string;
+  }
+}
+
+/** Whether the files this run holds include a browser test (test/browser/). */
+async function runsBrowserTests(project: TestProject): Promise<boolean> {
+  // the file filters of the command line (vitest keeps them on the run; without them: every file)
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  const { testFiles } = await project.globTestFiles(filters);
+  return testFiles.some((f) => f.includes('/test/browser/'));
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const outer = tmpdir();
+  const root = mkdtempSync(join(outer, 'lk-run-'));
+  process.env.LK_OUTER_TMPDIR = outer;
+  process.env.TMPDIR = root;
+  const store = join(root, 'fixture-store');
+  const summaries = await ingestFixtures(store);
+  if (summaries.some((s) => s.quarantined)) throw new Error(`a fixture was quarantined: ${JSON.stringify(summaries)}`);
+  project.provide('fixtureStore', store);
+  const chromium = existsSync(CHROMIUM) && (await runsBrowserTests(project)) ? await launchBrowserServer() : undefined;
+  project.provide('browserEndpoint', chromium?.wsEndpoint() ?? '');
+  return async () => {
+    if (chromium) {
+      // (vitest's durations leave it out: the browser's processes are not the test files')
+      console.log(`the run's chromium used ${processTreeCpuSeconds(chromium.process().pid!).toFixed(1)} s of CPU`);
+      await chromium.close();
+    }
+    if (process.env.LK_KEEP_TMP) console.log(`test files kept in ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  };
+}
