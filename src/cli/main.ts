@@ -41,6 +41,12 @@ Usage:
   lorekeeper series show --data DIR MESSAGE-ID
       Print the version chain of the series holding the message.
 
+  lorekeeper series state --data DIR [--by NAME] MESSAGE-ID [STATE]
+      Print the state of each patch of the series holding the message; with STATE (new,
+      under-review, accepted, rejected, rfc, not-applicable, changes-requested,
+      awaiting-upstream, superseded, deferred), give it to the patch (every patch, for a cover
+      letter) whatever the automatic rules say, as set by NAME (default: $USER); auto forgets it.
+
   lorekeeper digest --data DIR
       Print a digest of everything DIR's store holds (equal digests: equal archives).
 
