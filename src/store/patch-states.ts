@@ -48,11 +48,16 @@ export interface SeriesState {
 const REVIEW_TRAILERS = `('reviewed-by', 'acked-by', 'tested-by')`;
 
 /**
- * SQL: series `b` is a later version than series `a` of their chain: a higher version, or a RESEND
- * of the same version sent after it.
+ * SQL: series `b` of the same chain supersedes series `a`: sent after it, and a higher version, the
+ * same version again (a RESEND, or a repost under the same title), or any version of a series that
+ * is no longer an RFC (version numbers often start again after one). A sibling of the same version
+ * under another title (a series split in two) supersedes nothing.
  */
 const LATER = (a: string, b: string) =>
-  `(${b}.version > ${a}.version OR (${b}.version = ${a}.version AND ${b}.resend = 1 AND ${b}.ds > ${a}.ds))`;
+  `((${b}.ds > ${a}.ds OR (${b}.ds = ${a}.ds AND ${b}.id > ${a}.id))
+    AND (${b}.version > ${a}.version
+         OR (${b}.version = ${a}.version AND (${b}.resend = 1 OR lower(${b}.title) = lower(${a}.title)))
+         OR (${a}.rfc = 1 AND ${b}.rfc = 0)))`;
 
 interface AutoRow {
   superseded: number;
