@@ -112,7 +112,9 @@ export async function* gitPipeLines(gitDir: string, first: string[], second: str
     for (const c of [a, b]) if (c.exitCode === null) c.kill();
   }
   if ((await codes).some((c) => c !== 0))
-    throw new GitError(`git ${first[0]} | git ${second[0]} failed in ${gitDir}: ${gitSaid(Buffer.concat(err).toString())}`);
+    throw new GitError(
+      `git ${first[0]} | git ${second[0]} failed in ${gitDir}: ${gitSaid(Buffer.concat(err).toString())}`,
+    );
 }
 
 /** An object git reported: its header fields, and its bytes when asked for. */
