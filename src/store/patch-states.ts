@@ -34,6 +34,9 @@ export interface PatchState {
   commit?: string;
   /** How the commit was found: the same `git patch-id --stable`, or (weaker) the same subject and author. */
   how?: AppliedHow;
+  /** Where the commit is: the repository's name and the branch. */
+  repo?: string;
+  branch?: string;
 }
 
 export interface SeriesState {
@@ -73,6 +76,8 @@ interface ExplicitRow {
 interface AppliedRow {
   commit: string;
   how: AppliedHow;
+  repo: string;
+  branch: string;
 }
 
 function statements(db: Db) {
@@ -91,7 +96,7 @@ function statements(db: Db) {
       'SELECT state, set_by AS setBy, set_at AS setAt FROM patch_state WHERE num = ?',
     ),
     applied: db.prepare<[number], AppliedRow>(
-      `SELECT commit_id AS "commit", how FROM applied WHERE num = ?
+      `SELECT commit_id AS "commit", how, repo, branch FROM applied WHERE num = ?
        ORDER BY how = 'subject-author', repo, branch LIMIT 1`,
     ),
     seriesPatches: db
@@ -142,7 +147,7 @@ export function patchStates(db: Db, nums: number[]): Map<number, PatchState> {
     const auto = s.auto.get(num);
     if (!explicit && !auto) continue;
     const applied = s.applied.get(num);
-    const landed = applied ? { commit: applied.commit, how: applied.how } : {};
+    const landed = applied ? { ...applied } : {};
     if (explicit) {
       out.set(num, {
         state: explicit.state,

@@ -22,6 +22,8 @@ const VFIO_COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 const VSOCK = '20190501003001.186239-1-jemoreira@google.com';
 const VSOCK_RESEND = '20190516205107.222003-1-jemoreira@google.com';
 
+/** Where the test repository's commits are. */
+const MASTER = { repo: 'linux', branch: 'refs/heads/master' };
 const data = tempDir();
 const repo = join(tempDir('lk-applied-'), 'linux');
 let app: App;
@@ -117,13 +119,19 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
     expect(applied('iommu').branches).toMatchObject([{ commits: 10, byPatchId: 5, bySubjectAuthor: 1 }]);
     const commits = git('log', '--reverse', '--format=%H', 'master~9..master').split('\n');
     expect(states(RING_COVER)).toEqual(
-      commits.slice(0, 3).map((commit) => ({ state: 'accepted', automatic: true, commit, how: 'patch-id' })),
+      commits.slice(0, 3).map((commit) => ({ state: 'accepted', automatic: true, commit, how: 'patch-id', ...MASTER })),
     );
     const vfio = states(VFIO_COVER);
     expect(vfio.slice(0, 5)).toEqual(
-      commits.slice(3, 8).map((commit) => ({ state: 'accepted', automatic: true, commit, how: 'patch-id' })),
+      commits.slice(3, 8).map((commit) => ({ state: 'accepted', automatic: true, commit, how: 'patch-id', ...MASTER })),
     );
-    expect(vfio[5]).toEqual({ state: 'accepted', automatic: true, commit: commits[8], how: 'subject-author' });
+    expect(vfio[5]).toEqual({
+      state: 'accepted',
+      automatic: true,
+      commit: commits[8],
+      how: 'subject-author',
+      ...MASTER,
+    });
     // the rest of the series did not land
     for (const s of vfio.slice(6)) expect(s).toEqual({ state: 'new', automatic: true });
   });
@@ -142,6 +150,7 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
       automatic: true,
       commit: git('rev-parse', 'master'),
       how: 'patch-id',
+      ...MASTER,
     });
     // the other inbox's scan is its own: it reads the new commit too, and finds none of its patches
     expect(applied('virtualization').branches).toMatchObject([{ commits: 1, byPatchId: 0 }]);
