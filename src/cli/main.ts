@@ -3,6 +3,7 @@ import { ingestCommand } from './ingest-command.js';
 import { digestCommand } from './digest-command.js';
 import { seriesCommand } from './series-command.js';
 import { mirrorCommand } from './mirror-command.js';
+import { appliedCommand } from './applied-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patch series
@@ -43,6 +44,18 @@ Usage:
   lorekeeper series show --data DIR MESSAGE-ID
       Print the version chain of the series holding the message.
 
+  lorekeeper series state --data DIR [--by NAME] MESSAGE-ID [STATE]
+      Print the state of each patch of the series holding the message; with STATE (new,
+      under-review, accepted, rejected, rfc, not-applicable, changes-requested,
+      awaiting-upstream, superseded, deferred), give it to the patch (every patch, for a cover
+      letter) whatever the automatic rules say, as set by NAME (default: $USER); auto forgets it.
+
+  lorekeeper applied --data DIR --inbox NAME --repo PATH [--branch REF]... [--rescan] [--json]
+      Find which patches of the inbox landed in the git repository's branches (default: the
+      one HEAD names): the commits after those scanned last time, matched by git patch-id
+      --stable, or by subject and author when the maintainer edited the patch. Those patches
+      are accepted, with the commit. --rescan reads the branches again from the start.
+
   lorekeeper digest --data DIR
       Print a digest of everything DIR's store holds (equal digests: equal archives).
 
@@ -67,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return await digestCommand(rest);
       case 'series':
         return await seriesCommand(rest);
+      case 'applied':
+        return await appliedCommand(rest);
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js');
         return await serveCommand(rest);

@@ -1,7 +1,16 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { BODY_HTML_DDL, CHANGE_DDL, DDL, EPOCH_DDL, EPOCH_LOG_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
+import {
+  BODY_HTML_DDL,
+  CHANGE_DDL,
+  DDL,
+  EPOCH_DDL,
+  EPOCH_LOG_DDL,
+  FTS_DDL,
+  LIFECYCLE_DDL,
+  MSG_BLOB_INDEX,
+} from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
 
@@ -75,6 +84,20 @@ export const MIGRATIONS: Migration[] = [
       db.exec(
         'INSERT INTO epoch_log (inbox_id, epoch, tip) SELECT inbox_id, epoch, tip FROM epoch ORDER BY inbox_id, epoch',
       );
+    },
+  },
+  {
+    version: 8,
+    what: "patches' explicit states and the commits they landed as; series assembled and chained again by target",
+    up(db) {
+      db.exec(LIFECYCLE_DDL);
+      // series aimed at different targets are told apart since: every thread with a patch is
+      // assembled again and every inbox's chains worked out again
+      const series = new SeriesWriter(db);
+      series.rebuild(
+        db.prepare('SELECT DISTINCT tid FROM msg WHERE num > 0 AND b4_diff = 1').pluck().all() as number[],
+      );
+      series.relinkDirty();
     },
   },
 ];

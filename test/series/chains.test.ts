@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { chainSeries, type ChainInput } from '../../src/series/chains.js';
 import { fixtureStore } from '../helpers/store.js';
+import { NO_TARGET } from '../../src/mail/subject.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
 import { openDatabase } from '../../src/store/open-database.js';
@@ -18,6 +19,7 @@ function series(id: number, over: Partial<ChainInput> = {}): ChainInput {
     patchIds: [],
     mids: [`${id}@m`],
     answers: [],
+    target: NO_TARGET,
     ...over,
   };
 }
@@ -32,7 +34,7 @@ describe('version chains', () => {
     const list = [
       series(1, { changeId: '20240101-foo-abc' }),
       series(2, { changeId: '20240101-foo-abc', title: 'renamed' }),
-      series(3, { answers: ['2@m'] }),
+      series(3, { answers: ['2@m'], authorAddr: 'a2@example.org' }),
       series(4, { title: 'Same Title', authorAddr: 'x@example.org' }),
       series(5, { title: 'same  title', authorAddr: 'X@example.org' }),
       series(6, { title: 'Same Title', authorAddr: 'someone.else@example.org' }),
