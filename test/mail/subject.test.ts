@@ -51,6 +51,8 @@ describe('parsePatchSubject', () => {
       versionInferred: false,
       prefixes: ['PATCH', 'v7', '00/16'],
       title: 'vfio: expose virtual Shared Virtual Addressing to VMs',
+      // no stable branch or tree named in the prefix
+      target: { stable: '', tree: '' },
     });
     expect(parsePatchSubject('[PATCH v2 091/109] virtiofsd: rename inode->refcount to inode->nlookup')).toMatchObject({
       version: 2,

@@ -90,8 +90,8 @@ describe('store migrations', () => {
     withEpochs.close();
   });
 
-  it('assemble and chain the series of a store of schema 6 again, by target', async () => {
-    // a store as schema 6 left it: series from before targets counted (here: none at all), no lifecycle tables
+  it('assemble and chain the series of a store of schema 7 again, by target', async () => {
+    // a store as schema 7 left it: series from before targets counted (here: none at all), no lifecycle tables
     const dir = tempDir();
     await ingest({ dataDir: dir, inbox: 'virtualization', sources: [fixture('chain-targets.mbox')], jobs: 0 });
     const fresh = openDatabase(dir, { readonly: true });
@@ -99,11 +99,11 @@ describe('store migrations', () => {
     fresh.close();
     const old = openDatabase(dir);
     old.exec(`DELETE FROM series; DELETE FROM series_patch; DELETE FROM series_trailer;
-              DROP TABLE patch_state; DROP TABLE applied; DROP TABLE applied_scan; PRAGMA user_version = 6`);
+              DROP TABLE patch_state; DROP TABLE applied; DROP TABLE applied_scan; PRAGMA user_version = 7`);
     old.close();
     const steps: string[] = [];
     const db = openDatabase(dir, { log: (l) => steps.push(l) });
-    expect(steps).toEqual([expect.stringContaining('upgrading the store to schema 7')]);
+    expect(steps).toEqual([expect.stringContaining('upgrading the store to schema 8')]);
     expect(schemaOf(db)).toEqual(schema);
     expect(storeDigest(db)).toBe(digest);
     db.close();
