@@ -315,6 +315,7 @@ export function duBytes(path) {
  * Run a command to its end, sampling memory from /proc every 50 ms: `peakRss`, the highest peak of
  * the command or one of its children (VmHWM), and `peakTreeRss`, the most the whole process tree
  * (git helpers, workers' processes) held at once (summed VmRSS). Bytes; rejects on a failed exit.
+ * `cpuSeconds`: the CPU time of the tree (threads, and children reaped or alive), as last sampled.
  */
 export function measured(cmd, argv, env = process.env) {
   return new Promise((resolve, reject) => {
@@ -324,13 +325,17 @@ export function measured(cmd, argv, env = process.env) {
     child.stdout.on('data', (d) => (out += d));
     let peak = 0;
     let peakTree = 0;
+    let cpuTicks = 0;
     const sample = () => {
       for (const pid of [child.pid, ...childrenOf(child.pid)]) {
         const hwm = procStatus(pid, 'VmHWM'); // undefined once it exited
         if (hwm !== undefined) peak = Math.max(peak, hwm * 2 ** 20);
       }
-      const tree = processTree(child.pid).reduce((n, pid) => n + (procStatus(pid, 'VmRSS') ?? 0), 0);
+      const pids = processTree(child.pid);
+      const tree = pids.reduce((n, pid) => n + (procStatus(pid, 'VmRSS') ?? 0), 0);
       peakTree = Math.max(peakTree, tree * 2 ** 20);
+      const own = statTicks(child.pid, true);
+      if (own !== undefined) cpuTicks = pids.slice(1).reduce((n, pid) => n + (statTicks(pid, false) ?? 0), own);
     };
     const timer = setInterval(sample, 50);
     child.on('error', reject);
@@ -341,6 +346,7 @@ export function measured(cmd, argv, env = process.env) {
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         peakRss: peak,
         peakTreeRss: peakTree,
+        cpuSeconds: cpuTicks / 100,
         stdout: out,
       });
     });

@@ -4,7 +4,7 @@ import { INBOX_NAME, StoreWriter } from '../store/writer.js';
 import { EpochTable } from '../store/epochs.js';
 import { EpochWriter, isCopy, refuseOwnEpochs } from '../mirror/epoch-writer.js';
 import { epochDirs, inboxDir } from '../mirror/layout.js';
-import { publishState } from '../mirror/admin-repo.js';
+import { publishState, writerOf } from '../mirror/admin-repo.js';
 import { resolveSources, readMessages } from './sources.js';
 import { ParsePool } from './parse-pool.js';
 import type { Processed } from './process-raw.js';
@@ -110,6 +110,11 @@ async function checkOrigin(db: Db, dataDir: string, inbox: string, mail: boolean
     throw new Error(`invalid inbox name ${JSON.stringify(inbox)}: use letters, digits, '.', '_' and '-'`);
   const found = new StoreWriter(db).findInbox(inbox);
   if (mail) {
+    const writer = await writerOf(dataDir);
+    if (writer)
+      throw new MixedSourcesError(
+        `${dataDir} is a read replica of ${writer}/: its mail comes from there; ingest on the writer`,
+      );
     const upstream = found && new EpochTable(db).upstream(found.id);
     if (upstream)
       throw new MixedSourcesError(
