@@ -658,11 +658,11 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
 
 /**
  * `lorekeeper serve` of `dataDir` on 127.0.0.1:`port` (with `workers` worker processes when
- * given, at niceness `nice`), its output appended to `logFile`.
+ * given, at niceness `nice`, `env` added to its environment), its output appended to `logFile`.
  * `ready()` waits (up to 60 s) until `probeUrl` answers 2xx/3xx; `exited()` says how it ended,
  * if it did; `stop()` ends it (TERM, KILL after 10 s).
  */
-export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false, workers, nice = 0 }) {
+export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false, workers, nice = 0, env = {} }) {
   let exit;
   const fd = openSync(logFile, 'a');
   const child = spawn(
@@ -682,7 +682,10 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
       ...(workers === undefined ? [] : ['--workers', String(workers)]),
     ],
     // debugCache: every answer says whether the response cache held it (X-Cache)
-    { stdio: ['ignore', fd, fd], env: { ...process.env, ...(debugCache ? { LOREKEEPER_DEBUG_CACHE: '1' } : {}) } },
+    {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...env, ...(debugCache ? { LOREKEEPER_DEBUG_CACHE: '1' } : {}) },
+    },
   );
   closeSync(fd);
   child.on('exit', (code, signal) => {

@@ -12,8 +12,9 @@
 // while the last --new (2,000) messages of the archive arrive on the writer in ingests of --batch
 // (50) or more at an even pace; at --kill-at (20) s the second replica (its server and its
 // follower) is killed with SIGKILL, and started again at --restart-at (35) s. Each server runs
-// --workers (1) processes, at the niceness the unit gives them: they all share this machine's cores,
-// where a cluster has a machine each.
+// --workers (1) processes. The servers, the followers and the writer run with the niceness and the
+// environment the units give them. They all share this machine's cores, where a cluster has a
+// machine each.
 //
 // Reported: requests, the errors at the balancer (wrk's non-2xx/3xx answers and socket errors, and
 // HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches), the
@@ -95,13 +96,17 @@ const BATCH = Math.round(num(opt.batch, '--batch', 50));
 const JOBS = Math.round(num(opt.jobs, '--jobs', 1));
 const KILL_AT = num(opt['kill-at'], '--kill-at', 20);
 const RESTART_AT = num(opt['restart-at'], '--restart-at', 35);
-/** The followers' period, as deploy/lorekeeper.env sets it. */
-const DEPLOYED_WATCH = /^LOREKEEPER_WATCH=(\d+)$/m.exec(readFileSync(join(DEPLOY, 'lorekeeper.env'), 'utf8'));
-const WATCH = Math.round(num(opt.watch, '--watch', Number(DEPLOYED_WATCH?.[1] ?? 2)));
+/** A setting of a deploy/ file (`KEY=value` lines): the soak runs what the units run. */
+const deployed = (file, key) => new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSync(join(DEPLOY, file), 'utf8'))?.[1];
+const WATCH = Math.round(num(opt.watch, '--watch', Number(deployed('lorekeeper.env', 'LOREKEEPER_WATCH') ?? 2)));
 const WORKERS = Math.round(num(opt.workers, '--workers', 1));
-/** The servers' niceness, as deploy/systemd/lorekeeper-serve.service sets it. */
-const NICE = Number(
-  /^Nice=(\d+)$/m.exec(readFileSync(join(DEPLOY, 'systemd', 'lorekeeper-serve.service'), 'utf8'))?.[1] ?? 0,
+/** The niceness of the servers and of the followers, and the writer's environment, as the units have them. */
+const SERVE_NICE = Number(deployed('systemd/lorekeeper-serve.service', 'Nice') ?? 0);
+const FOLLOW_NICE = Number(deployed('systemd/lorekeeper-follow.service', 'Nice') ?? 0);
+const WRITER_ENV = Object.fromEntries(
+  [deployed('systemd/lorekeeper-serve.service.d/writer.conf', 'Environment')]
+    .filter(Boolean)
+    .map((kv) => kv.split('=')),
 );
 const INBOX = opt.inbox ?? 'virtualization';
 /** Fraction of the run over which the new mail is spread. */
@@ -157,11 +162,25 @@ function killTree(pid) {
   }
 }
 
-/** `lorekeeper mirror` of the whole writer at `url` into `dataDir`; with `watch`, running until killed. */
+/**
+ * `lorekeeper mirror` of the whole writer at `url` into `dataDir`; with `watch`, running until
+ * killed, at the follow unit's niceness (a raise needs root: without it, nice says so and runs it).
+ */
 const follow = (dataDir, url, logFile, watch) =>
   launch(
-    process.execPath,
-    [LOREKEEPER, 'mirror', '--data', dataDir, '--json', ...(watch ? ['--watch', String(watch)] : []), url],
+    'nice',
+    [
+      '-n',
+      String(watch ? FOLLOW_NICE : 0),
+      process.execPath,
+      LOREKEEPER,
+      'mirror',
+      '--data',
+      dataDir,
+      '--json',
+      ...(watch ? ['--watch', String(watch)] : []),
+      url,
+    ],
     logFile,
   );
 
@@ -259,7 +278,8 @@ async function serve(name, dataDir, port) {
     logFile: serverLog(name),
     probeUrl: `http://127.0.0.1:${port}/${INBOX}/`,
     workers: WORKERS,
-    nice: NICE,
+    nice: SERVE_NICE,
+    env: name === 'writer' ? WRITER_ENV : {},
   });
   launched.add(s.child.pid);
   cleanups.push(() => s.stop());
@@ -530,7 +550,8 @@ const targets = [
 console.log('');
 console.log(
   `lorekeeper soak:cluster: inbox "${INBOX}", ${baseMessages} messages + ${split.fresh.length} arriving on the writer; ` +
-    `2 replicas (lorekeeper mirror --watch ${WATCH}) behind HAProxy; ${WORKERS} worker(s) per server at nice ${NICE}; ` +
+    `2 replicas (lorekeeper mirror --watch ${WATCH} at nice ${FOLLOW_NICE}) behind HAProxy; ${WORKERS} worker(s) per server at nice ${SERVE_NICE}, ` +
+    `the writer with ${JSON.stringify(WRITER_ENV)}; ` +
     `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --timeout ${TIMEOUT}s over ${mix.length} URLs; ${cpus().length} CPUs; ${startedAt.toISOString()}`,
 );
 console.log(

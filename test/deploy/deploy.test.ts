@@ -4,7 +4,7 @@
 // losing and doubling nothing (the store then equals one ingest of the same mail).
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, ROOT, fixture, tempDir } from '../helpers/paths.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
@@ -26,16 +26,22 @@ describe.skipIf(!have('haproxy') && !have('/usr/sbin/haproxy'))('deploy/haproxy.
 
 describe.skipIf(!have('systemd-analyze'))('deploy/systemd', () => {
   it('units systemd-analyze verifies without a warning', () => {
-    // verify wants the programs the units run: this clone's, in copies of the units
+    // verify wants the programs the units run: this clone's, in copies of the units (drop-ins too)
     const dir = tempDir();
-    const units = readdirSync(join(DEPLOY, 'systemd'));
-    for (const unit of units)
-      writeFileSync(
-        join(dir, unit),
-        readFileSync(join(DEPLOY, 'systemd', unit), 'utf8')
-          .replaceAll('/usr/local/bin/lorekeeper', CLI)
-          .replaceAll('/usr/local/lib/lorekeeper/lorekeeper-spool', SPOOL_SCRIPT),
-      );
+    const files = readdirSync(join(DEPLOY, 'systemd'), { recursive: true, encoding: 'utf8' });
+    for (const f of files) {
+      const from = join(DEPLOY, 'systemd', f);
+      if (statSync(from).isDirectory()) mkdirSync(join(dir, f));
+      else
+        writeFileSync(
+          join(dir, f),
+          readFileSync(from, 'utf8')
+            .replaceAll('/usr/local/bin/lorekeeper', CLI)
+            .replaceAll('/usr/local/lib/lorekeeper/lorekeeper-spool', SPOOL_SCRIPT),
+        );
+    }
+    const units = files.filter((f) => /\.(service|path)$/.test(f));
+    expect(units).toHaveLength(4);
     const r = spawnSync('systemd-analyze', ['verify', ...units.map((u) => u.replace('@.', '@virtualization.'))], {
       cwd: dir,
     });
