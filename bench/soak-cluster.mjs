@@ -32,9 +32,9 @@
 //
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (stores,
 // logs, haproxy.cfg, the wrk script) in place and prints where it is.
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -57,10 +57,10 @@ import {
   startServe,
   tail,
   writeWrkScript,
-  wrk,
   benchOptions,
-  cleanupOnExit,
-  splitArchive,
+  soakStart,
+  runWrk,
+  finishSoak,
   urlKinds,
   urlMix,
   notAnswering,
@@ -77,23 +77,13 @@ const DEPLOY = join(root, 'deploy');
 // ---------------------------------------------------------------------------------------------
 // options
 
-const {
-  opt,
-  num,
-  duration: DURATION,
-  connections: CONNECTIONS,
-  threads: THREADS,
-  timeout: TIMEOUT,
-  mbox: MBOX,
-} = benchOptions(
+const cli = benchOptions(
   PROG,
   import.meta.url,
   { strings: ['new', 'batch', 'jobs', 'kill-at', 'restart-at', 'watch', 'workers'], flags: ['keep'] },
   { duration: 60, connections: 64, threads: 2, timeout: 30 },
 );
-const NEW = Math.round(num(opt.new, '--new', 2000));
-const BATCH = Math.round(num(opt.batch, '--batch', 50));
-const JOBS = Math.round(num(opt.jobs, '--jobs', 1));
+const { opt, num } = cli;
 const KILL_AT = num(opt['kill-at'], '--kill-at', 20);
 const RESTART_AT = num(opt['restart-at'], '--restart-at', 35);
 /** A setting of a deploy/ file (`KEY=value` lines): the soak runs what the units run. */
@@ -108,26 +98,20 @@ const WRITER_ENV = Object.fromEntries(
     .filter(Boolean)
     .map((kv) => kv.split('=')),
 );
-const INBOX = opt.inbox ?? 'virtualization';
-/** Fraction of the run over which the new mail is spread. */
-const FEED_SPAN = 0.9;
 const MAX_THREAD = 400;
 const LAG_TARGET = 10;
 /** How long after the load the replicas may take to show the last mail and equal the writer. */
 const SETTLE_MS = 120_000;
-if (!(KILL_AT < RESTART_AT && RESTART_AT < DURATION)) {
+if (!(KILL_AT < RESTART_AT && RESTART_AT < cli.duration)) {
   console.error(`${PROG}: --kill-at < --restart-at < --duration, please`);
   process.exit(2);
 }
 
-const work = mkdtempSync(join(tmpdir(), 'lk-soak-cluster-'));
-const { cleanups, cleanup } = cleanupOnExit(PROG, work, { keep: opt.keep });
+// ---------------------------------------------------------------------------------------------
+// 1. the archive, and the base stores of the writer and of a replica
 
-async function fail(message, code = 1) {
-  log(`${PROG}: ${message}`);
-  await cleanup();
-  process.exit(code);
-}
+const soak = await soakStart(PROG, 'soak-cluster', cli);
+const { work, cleanups, fail, split } = soak;
 
 /** A command that must succeed (cp, git, haproxy -c); its output. */
 async function must(cmd, argv) {
@@ -187,17 +171,6 @@ const follow = (dataDir, url, logFile, watch) =>
 /** `lorekeeper digest` of a data directory. */
 const digest = async (dataDir) => (await must(process.execPath, [LOREKEEPER, 'digest', '--data', dataDir])).trim();
 
-// ---------------------------------------------------------------------------------------------
-// 1. the archive, and the base stores of the writer and of a replica
-
-const startedAt = new Date();
-log(`${PROG}: splitting ${MBOX}: the last ${NEW} messages are the new mail ...`);
-let split;
-try {
-  split = await splitArchive(MBOX, NEW, work);
-} catch (e) {
-  await fail(e.message, 2);
-}
 const baseDir = opt.data ? resolve(opt.data) : join(work, 'base');
 mkdirSync(baseDir, { recursive: true });
 const writerBase = join(baseDir, 'writer');
@@ -205,7 +178,7 @@ const replicaBase = join(baseDir, 'replica');
 if (!hasStore(writerBase)) {
   log(`${PROG}: ingesting the base part (${split.base} messages) on the writer, ${writerBase} ...`);
   try {
-    const s = await ingest(writerBase, INBOX, [split.baseFile]);
+    const s = await ingest(writerBase, soak.inbox, [split.baseFile]);
     log(`${PROG}: ${s.added} added in ${s.seconds} s`);
   } catch (e) {
     await fail(e.message);
@@ -252,10 +225,10 @@ for (const dir of replicas) {
 // 2. the cluster: the writer, two replicas and their followers, HAProxy
 
 const db = new Database(join(writerDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(INBOX);
+const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(soak.inbox);
 if (inboxId === undefined) {
   db.close();
-  await fail(`inbox ${JSON.stringify(INBOX)} is not in the writer's store: pass --inbox`, 2);
+  await fail(`inbox ${JSON.stringify(soak.inbox)} is not in the writer's store: pass --inbox`, 2);
 }
 const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxId);
 const rand = prng(0x50a4);
@@ -276,7 +249,7 @@ const serverLog = (name) => join(work, `${name}.serve.log`);
 async function serve(name, dataDir, port) {
   const s = startServe(dataDir, port, {
     logFile: serverLog(name),
-    probeUrl: `http://127.0.0.1:${port}/${INBOX}/`,
+    probeUrl: `http://127.0.0.1:${port}/${soak.inbox}/`,
     workers: WORKERS,
     nice: SERVE_NICE,
     env: name === 'writer' ? WRITER_ENV : {},
@@ -328,7 +301,7 @@ await must(HAPROXY, ['-c', '-q', '-f', cfg]);
 const haproxy = launch(HAPROXY, ['-db', '-f', cfg], join(work, 'haproxy.log'));
 cleanups.push(() => haproxy.kill());
 const origin = `http://127.0.0.1:${lbPort}`;
-const base = `${origin}/${INBOX}/`;
+const base = `${origin}/${soak.inbox}/`;
 
 /** HAProxy's counters, one row per frontend, backend and server (`pxname/svname` -> fields). */
 async function haproxyStats() {
@@ -352,7 +325,7 @@ for (let i = 0; ; i++) {
 }
 log(`${PROG}: writer ${writerUrl}, replicas on ${replicaPorts.join(' and ')}, HAProxy ${base}`);
 
-const mix = await urlMix(kinds, base, INBOX, rand);
+const mix = await urlMix(kinds, base, soak.inbox, rand);
 log(`${PROG}: checking the ${mix.length} URLs of the mix answer through HAProxy ...`);
 const bad = await notAnswering(origin, mix);
 if (bad.length)
@@ -366,7 +339,7 @@ const statsBefore = await haproxyStats();
 const script = writeWrkScript(
   join(work, 'soak.lua'),
   mix.map((u) => u.path),
-  { threads: THREADS, gzip: true, lua: STATUS_LUA, by: 'bench/soak-cluster.mjs' },
+  { threads: cli.threads, gzip: true, lua: STATUS_LUA, by: 'bench/soak-cluster.mjs' },
 );
 const at = () => (Date.now() - loadStart) / 1000;
 /** Each ingest's probe: its last new Message-ID, when its ingest ended, when each replica showed it. */
@@ -382,7 +355,9 @@ async function askReplicas() {
     const pending = probes.flatMap((p) => node.filter((r) => p.seen[r.name] === undefined).map((r) => [p, r]));
     await Promise.all(
       pending.map(async ([p, r]) => {
-        const res = await get(`http://127.0.0.1:${r.port}/${INBOX}/${midEscape(p.mid)}/raw`, 2000, { gzip: false });
+        const res = await get(`http://127.0.0.1:${r.port}/${soak.inbox}/${midEscape(p.mid)}/raw`, 2000, {
+          gzip: false,
+        });
         if (res.status === 200) p.seen[r.name] ??= at();
       }),
     );
@@ -419,8 +394,8 @@ async function killAndRestart() {
 }
 
 log(
-  `${PROG}: load: wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s through HAProxy over ${mix.length} URLs, ` +
-    `${split.fresh.length} new messages on the writer in ingests of ${BATCH} or more; ` +
+  `${PROG}: load: wrk -t${cli.threads} -c${cli.connections} -d${cli.duration}s through HAProxy over ${mix.length} URLs, ` +
+    `${split.fresh.length} new messages on the writer in ingests of ${soak.batch} or more; ` +
     `${node[1].name} killed at ${KILL_AT} s, started again at ${RESTART_AT} s ...`,
 );
 const load0 = loadavg()[0];
@@ -430,10 +405,10 @@ const feeder = feedMail({
   split,
   work,
   start: loadStart,
-  spanMs: DURATION * 1000 * FEED_SPAN,
-  batch: BATCH,
+  durationMs: cli.duration * 1000,
+  batch: soak.batch,
   stopped: () => loadOver,
-  ingestRun: (file) => ingest(writerDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }),
+  ingestRun: (file) => ingest(writerDir, soak.inbox, [file], { args: ['--jobs', String(soak.jobs)] }),
   onRun: (entry) => {
     const last = probeMid.slice(entry.first, entry.first + entry.messages).findLast((m) => m !== undefined);
     if (!entry.error && last !== undefined)
@@ -443,12 +418,7 @@ const feeder = feedMail({
 const asking = askReplicas();
 const watching = watchBalancer();
 const chaos = killAndRestart();
-let result;
-try {
-  result = await wrk(origin, script, DURATION, { threads: THREADS, connections: CONNECTIONS, timeout: TIMEOUT });
-} catch (err) {
-  result = { failed: err.message };
-}
+const result = await runWrk(origin, script, cli);
 loadOver = true;
 const feed = await feeder;
 await chaos;
@@ -514,7 +484,7 @@ const caughtUp = Math.max(
 );
 const fmtS = (s) => (s === undefined ? '-' : s === Infinity ? 'never' : `${s.toFixed(1)} s`);
 const errorsAtBalancer = result.failed ? undefined : result.errors + balancer.frontend5xx;
-const otherShare = (() => {
+const busy = (() => {
   const total = cpu1.total - cpu0.total;
   return total > 0 ? (cpu1.busy - cpu0.busy) / total : 0;
 })();
@@ -549,13 +519,13 @@ const targets = [
 
 console.log('');
 console.log(
-  `lorekeeper soak:cluster: inbox "${INBOX}", ${baseMessages} messages + ${split.fresh.length} arriving on the writer; ` +
+  `lorekeeper soak:cluster: inbox "${soak.inbox}", ${baseMessages} messages + ${split.fresh.length} arriving on the writer; ` +
     `2 replicas (lorekeeper mirror --watch ${WATCH} at nice ${FOLLOW_NICE}) behind HAProxy; ${WORKERS} worker(s) per server at nice ${SERVE_NICE}, ` +
     `the writer with ${JSON.stringify(WRITER_ENV)}; ` +
-    `wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION}s --timeout ${TIMEOUT}s over ${mix.length} URLs; ${cpus().length} CPUs; ${startedAt.toISOString()}`,
+    `wrk -t${cli.threads} -c${cli.connections} -d${cli.duration}s --timeout ${cli.timeout}s over ${mix.length} URLs; ${cpus().length} CPUs; ${soak.started.toISOString()}`,
 );
 console.log(
-  `machine        load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after; the CPUs ${(otherShare * 100).toFixed(0)}% busy during the load (everything, this cluster included)`,
+  `machine        load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after; the CPUs ${(busy * 100).toFixed(0)}% busy during the load (everything, this cluster included)`,
 );
 console.log('');
 if (!result.failed) for (const line of wrkLines(result, statuses)) console.log(line);
@@ -591,29 +561,20 @@ printTable([
 console.log(
   `               ${probes.filter(missed).length} ingests while ${victim} was down (or just before): shown within ${fmtS(caughtUp)} of its restart`,
 );
-console.log('');
-for (const [name, ok, detail] of targets)
-  console.log(`target ${name}: ${ok ? 'met' : 'MISSED'}${detail ? ` (${detail})` : ''}`);
-
-if (opt.json) {
-  const report = {
-    date: startedAt.toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model,
-      node: process.version,
-      load: [load0, load1],
-      busy: otherShare,
+await finishSoak(
+  targets,
+  {
+    date: soak.started.toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, load: [load0, load1], busy },
+    params: { duration: cli.duration, connections: cli.connections, threads: cli.threads, timeout: cli.timeout },
+    cluster: {
+      new: soak.new,
+      batch: soak.batch,
+      watch: WATCH,
+      workers: WORKERS,
+      killAt: KILL_AT,
+      restartAt: RESTART_AT,
     },
-    params: {
-      duration: DURATION,
-      connections: CONNECTIONS,
-      threads: THREADS,
-      timeout: TIMEOUT,
-      new: NEW,
-      batch: BATCH,
-    },
-    cluster: { watch: WATCH, workers: WORKERS, killAt: KILL_AT, restartAt: RESTART_AT },
     messages: { base: baseMessages, new: split.fresh.length },
     mix: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v.length])),
     wrk: { ...result, output: undefined, statuses },
@@ -624,11 +585,7 @@ if (opt.json) {
     lags,
     caughtUp,
     digests: { writer: writerDigest, ...digests, equalAt },
-    targets: targets.map(([name, ok, detail]) => ({ name, ok, detail })),
-  };
-  writeFileSync(resolve(opt.json), JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${resolve(opt.json)}`);
-}
-
-await cleanup();
-process.exit(targets.every(([, ok]) => ok) ? 0 : 1);
+  },
+  opt.json,
+  soak.cleanup,
+);

@@ -129,20 +129,23 @@ async function checkOrigin(db: Db, dataDir: string, inbox: string, mail: boolean
   if (git) await refuseOwnEpochs(dataDir, inbox);
 }
 
+/** A summary of nothing yet: an ingest's start, or the sum of several. */
+export const emptySummary = (): IngestSummary => ({
+  read: 0,
+  added: 0,
+  duplicates: 0,
+  quarantined: 0,
+  removed: 0,
+  edited: 0,
+  seconds: 0,
+  reasons: {},
+});
+
 export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const started = process.hrtime.bigint();
   const sources = resolveSources(opts.sources ?? [], !!opts.feeds?.length);
   const db = openDatabase(opts.dataDir, { cacheMiB: 16 });
-  const summary: IngestSummary = {
-    read: 0,
-    added: 0,
-    duplicates: 0,
-    quarantined: 0,
-    removed: 0,
-    edited: 0,
-    seconds: 0,
-    reasons: {},
-  };
+  const summary = emptySummary();
   let pool: ParsePool | undefined;
   let progress: Progress | undefined;
   let epochs: EpochWriter | undefined;

@@ -3,7 +3,7 @@
 // the writer took them (its order log, in /_/admin.git), so that article numbers, threads and
 // series ids are the writer's across inboxes, and the store's digest is the writer's.
 import { existsSync } from 'node:fs';
-import { ingest } from '../ingest/ingest.js';
+import { emptySummary, ingest } from '../ingest/ingest.js';
 import type { Feed, Step } from '../ingest/ingest.js';
 import type { Progress } from '../ingest/progress.js';
 import { openDatabase, storePath, type Db } from '../store/open-database.js';
@@ -165,18 +165,7 @@ export async function followWriter(opts: FollowOptions): Promise<MirrorSummary> 
       throw err;
     }
   }
-  const summary: MirrorSummary = {
-    read: 0,
-    added: 0,
-    duplicates: 0,
-    quarantined: 0,
-    removed: 0,
-    edited: 0,
-    seconds: 0,
-    reasons: {},
-    fetchedBytes,
-    notes: [],
-  };
+  const summary: MirrorSummary = { ...emptySummary(), fetchedBytes, notes: [] };
   for (let pass = 0; ; pass++) {
     // each pass takes the log from where the last one left the store
     const from = Math.max(state.logFrom, logLength(opts.dataDir));
