@@ -33,8 +33,9 @@
 //
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (stores,
 // logs, haproxy.cfg, the wrk script) in place and prints where it is.
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -127,11 +128,16 @@ process.on('exit', () => {
   for (const pid of launched) killTree(pid);
 });
 
-/** A process started with its output appended to `logFile`; `kill()` ends its whole tree with SIGKILL. */
-function launch(cmd, argv, logFile) {
+/**
+ * A process started with its output appended to `logFile` (and each line of its standard output
+ * passed to `onLine` when given); `kill()` ends its whole tree with SIGKILL.
+ */
+function launch(cmd, argv, logFile, onLine) {
   const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, argv, { stdio: ['ignore', fd, fd] });
+  const child = spawn(cmd, argv, { stdio: ['ignore', onLine ? 'pipe' : fd, fd] });
   closeSync(fd);
+  if (onLine)
+    createInterface({ input: child.stdout }).on('line', (l) => (appendFileSync(logFile, l + '\n'), onLine(l)));
   launched.add(child.pid);
   return { child, kill: () => killTree(child.pid) };
 }
@@ -150,8 +156,9 @@ function killTree(pid) {
 /**
  * `lorekeeper mirror` of the whole writer at `url` into `dataDir`; with `watch`, running until
  * killed, at the follow unit's niceness (a raise needs root: without it, nice says so and runs it).
+ * `onLine` gets its lines, one per run.
  */
-const follow = (dataDir, url, logFile, watch) =>
+const follow = (dataDir, url, logFile, watch, onLine) =>
   launch(
     'nice',
     [
@@ -167,6 +174,7 @@ const follow = (dataDir, url, logFile, watch) =>
       url,
     ],
     logFile,
+    onLine,
   );
 
 /** `lorekeeper digest` of a data directory. */
@@ -245,6 +253,10 @@ const probeMid = split.fresh.map((m) => {
 });
 db.close();
 
+/** Seconds since the load began (before it: negative). */
+let loadStart = Date.now();
+const at = () => (Date.now() - loadStart) / 1000;
+
 const servers = [];
 const serverLog = (name) => join(work, `${name}.serve.log`);
 async function serve(name, dataDir, port) {
@@ -261,11 +273,20 @@ async function serve(name, dataDir, port) {
   return s;
 }
 servers.push(await serve('writer', writerDir, writerPort));
+/** A follower's runs, as it reports them (one JSON line each), with when they ended. */
+const ranOn = (r) => (line) => {
+  try {
+    r.runs.push({ t: at(), ...JSON.parse(line) });
+  } catch {
+    /* not a run's line */
+  }
+};
 const replicaPorts = [await freePort(), await freePort()];
 const node = replicas.map((dir, i) => ({ name: `replica${i + 1}`, dir, port: replicaPorts[i] }));
 for (const r of node) {
   r.server = await serve(r.name, r.dir, r.port);
-  r.follower = follow(r.dir, writerUrl, join(work, `${r.name}.follow.log`), WATCH);
+  r.runs = [];
+  r.follower = follow(r.dir, writerUrl, join(work, `${r.name}.follow.log`), WATCH, ranOn(r));
   cleanups.push(() => r.follower.kill());
 }
 
@@ -342,7 +363,6 @@ const script = writeWrkScript(
   mix.map((u) => u.path),
   { threads: cli.threads, gzip: true, lua: STATUS_LUA, by: 'bench/soak-cluster.mjs' },
 );
-const at = () => (Date.now() - loadStart) / 1000;
 /**
  * Each ingest's probe: its last new Message-ID, when its ingest ended, and on each replica when its
  * store first held it (`stored`) and when its server first answered 200 for it (`seen`: asked,
@@ -408,7 +428,7 @@ async function killAndRestart() {
   log(`${PROG}: ${events.killed.toFixed(1)} s: ${victim.name} killed (SIGKILL: its server and its follower)`);
   await sleep(RESTART_AT * 1000 - (Date.now() - loadStart));
   events.restarted = at();
-  victim.follower = follow(victim.dir, writerUrl, join(work, `${victim.name}.follow.log`), WATCH);
+  victim.follower = follow(victim.dir, writerUrl, join(work, `${victim.name}.follow.log`), WATCH, ranOn(victim));
   victim.server = await serve(victim.name, victim.dir, victim.port);
   events.serving = at();
   log(
@@ -423,7 +443,7 @@ log(
 );
 const load0 = loadavg()[0];
 const cpu0 = machineTicks();
-const loadStart = Date.now();
+loadStart = Date.now();
 const feeder = feedMail({
   split,
   work,
@@ -581,6 +601,13 @@ console.log(
     `(${Math.min(...feed.map((f) => f.messages))} .. ${Math.max(...feed.map((f) => f.messages))} messages, ` +
     `${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}), ${feed.filter((f) => f.error).length} failed`,
 );
+for (const r of node) {
+  const runs = r.runs.filter((x) => x.t >= 0 && x.read > 0);
+  console.log(
+    `${r.name.padEnd(15)}${runs.length} runs took mail during the load and after (${runs.map((x) => x.read).join(', ')} messages), ` +
+      `their ingests ${runs.map((x) => x.seconds.toFixed(1)).join(', ')} s, ending at ${runs.map((x) => x.t.toFixed(1)).join(', ')} s`,
+  );
+}
 console.log(
   "lag            from the end of an ingest on the writer to its last new message in the replica's store, and to the replica's first 200 for it:",
 );
@@ -619,6 +646,7 @@ await finishSoak(
     events: { ...events, transitions },
     feed,
     probes,
+    runs: Object.fromEntries(node.map((r) => [r.name, r.runs])),
     lags,
     caughtUp: { stored: caughtUp('stored'), answered: caughtUp('answered') },
     digests: { writer: writerDigest, ...digests, equalAt },

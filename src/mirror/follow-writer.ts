@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { emptySummary, ingest } from '../ingest/ingest.js';
 import type { Feed, Step } from '../ingest/ingest.js';
 import type { Progress } from '../ingest/progress.js';
+import type { ParsePool } from '../ingest/parse-pool.js';
 import { openDatabase, storePath, type Db } from '../store/open-database.js';
 import { EpochTable } from '../store/epochs.js';
 import { applySeriesLinks, type InboxFacts } from '../store/admin-state.js';
@@ -25,6 +26,8 @@ export interface FollowOptions {
   /** The writer's root: the URL its inboxes are under. */
   url: string;
   jobs?: number;
+  /** Parse workers kept from one run to the next (mirror --watch). */
+  pool?: ParsePool;
   aloud?: boolean;
   progress?: (totalBytes: number) => Progress;
 }
@@ -171,7 +174,7 @@ export async function followWriter(opts: FollowOptions): Promise<MirrorSummary> 
     const from = Math.max(state.logFrom, logLength(opts.dataDir));
     const order = new OrderFeed({ ...state, log: state.log.slice(from - state.logFrom), logFrom: from }, inboxes);
     const feeds: Feed[] = pass ? [order] : [new FactsFeed(state.inboxes), order];
-    const s = await ingest({ dataDir: opts.dataDir, feeds, jobs: opts.jobs, progress: opts.progress });
+    const s = await ingest({ dataDir: opts.dataDir, feeds, jobs: opts.jobs, pool: opts.pool, progress: opts.progress });
     for (const k of ['read', 'added', 'duplicates', 'quarantined', 'removed', 'edited', 'seconds'] as const)
       summary[k] += s[k];
     for (const [reason, n] of Object.entries(s.reasons)) summary.reasons[reason] = (summary.reasons[reason] ?? 0) + n;
