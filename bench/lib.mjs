@@ -8,6 +8,7 @@ import {
   createReadStream,
   createWriteStream,
   existsSync,
+  mkdtempSync,
   openSync,
   readFileSync,
   readSync,
@@ -21,6 +22,7 @@ import {
 } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -315,6 +317,7 @@ export function duBytes(path) {
  * Run a command to its end, sampling memory from /proc every 50 ms: `peakRss`, the highest peak of
  * the command or one of its children (VmHWM), and `peakTreeRss`, the most the whole process tree
  * (git helpers, workers' processes) held at once (summed VmRSS). Bytes; rejects on a failed exit.
+ * `cpuSeconds`: the CPU time of the tree (threads, and children reaped or alive), as last sampled.
  */
 export function measured(cmd, argv, env = process.env) {
   return new Promise((resolve, reject) => {
@@ -324,13 +327,17 @@ export function measured(cmd, argv, env = process.env) {
     child.stdout.on('data', (d) => (out += d));
     let peak = 0;
     let peakTree = 0;
+    let cpuTicks = 0;
     const sample = () => {
       for (const pid of [child.pid, ...childrenOf(child.pid)]) {
         const hwm = procStatus(pid, 'VmHWM'); // undefined once it exited
         if (hwm !== undefined) peak = Math.max(peak, hwm * 2 ** 20);
       }
-      const tree = processTree(child.pid).reduce((n, pid) => n + (procStatus(pid, 'VmRSS') ?? 0), 0);
+      const pids = processTree(child.pid);
+      const tree = pids.reduce((n, pid) => n + (procStatus(pid, 'VmRSS') ?? 0), 0);
       peakTree = Math.max(peakTree, tree * 2 ** 20);
+      const own = statTicks(child.pid, true);
+      if (own !== undefined) cpuTicks = pids.slice(1).reduce((n, pid) => n + (statTicks(pid, false) ?? 0), own);
     };
     const timer = setInterval(sample, 50);
     child.on('error', reject);
@@ -341,6 +348,7 @@ export function measured(cmd, argv, env = process.env) {
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         peakRss: peak,
         peakTreeRss: peakTree,
+        cpuSeconds: cpuTicks / 100,
         stdout: out,
       });
     });
@@ -652,11 +660,11 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
 
 /**
  * `lorekeeper serve` of `dataDir` on 127.0.0.1:`port` (with `workers` worker processes when
- * given, at niceness `nice`), its output appended to `logFile`.
+ * given, at niceness `nice`, `env` added to its environment), its output appended to `logFile`.
  * `ready()` waits (up to 60 s) until `probeUrl` answers 2xx/3xx; `exited()` says how it ended,
  * if it did; `stop()` ends it (TERM, KILL after 10 s).
  */
-export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false, workers, nice = 0 }) {
+export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false, workers, nice = 0, env = {} }) {
   let exit;
   const fd = openSync(logFile, 'a');
   const child = spawn(
@@ -676,7 +684,10 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
       ...(workers === undefined ? [] : ['--workers', String(workers)]),
     ],
     // debugCache: every answer says whether the response cache held it (X-Cache)
-    { stdio: ['ignore', fd, fd], env: { ...process.env, ...(debugCache ? { LOREKEEPER_DEBUG_CACHE: '1' } : {}) } },
+    {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...env, ...(debugCache ? { LOREKEEPER_DEBUG_CACHE: '1' } : {}) },
+    },
   );
   closeSync(fd);
   child.on('exit', (code, signal) => {
@@ -763,6 +774,62 @@ export async function splitArchive(mbox, count, work) {
 }
 
 /**
+ * A soak's start: the new-mail options of its command line (--new, --batch, --jobs, --inbox), its
+ * work directory (WORK, named lk-`name`-...) with cleanupOnExit's cleanup, `fail` (says why, cleans
+ * up, exits with `code`), and the archive (`cli.mbox`) split into the base part and the new mail.
+ */
+export async function soakStart(prog, name, cli) {
+  const { opt, num } = cli;
+  const settings = {
+    new: Math.round(num(opt.new, '--new', 2000)),
+    batch: Math.round(num(opt.batch, '--batch', 50)),
+    jobs: Math.round(num(opt.jobs, '--jobs', 1)),
+    inbox: opt.inbox ?? 'virtualization',
+  };
+  const work = mkdtempSync(join(tmpdir(), `lk-${name}-`));
+  const { cleanups, cleanup } = cleanupOnExit(prog, work, { keep: opt.keep });
+  const fail = async (message, code = 1) => {
+    log(`${prog}: ${message}`);
+    await cleanup();
+    process.exit(code);
+  };
+  log(`${prog}: splitting ${cli.mbox}: the last ${settings.new} messages are the new mail ...`);
+  let split;
+  try {
+    split = await splitArchive(cli.mbox, settings.new, work);
+  } catch (e) {
+    await fail(e.message, 2);
+  }
+  return { ...settings, work, cleanups, cleanup, fail, split, started: new Date() };
+}
+
+/** wrk as the soaks run it (`cli`: benchOptions' figures): its result, or `{ failed }` saying why not. */
+export async function runWrk(origin, script, cli) {
+  try {
+    return await wrk(origin, script, cli.duration, cli);
+  } catch (err) {
+    return { failed: err.message };
+  }
+}
+
+/**
+ * A soak's end: its targets ([name, met, detail]) printed, its `report` with them written to
+ * --json when asked, the cleanup, and the exit: 0 when every target was met, 1 otherwise.
+ */
+export async function finishSoak(targets, report, json, cleanup) {
+  console.log('');
+  for (const [name, ok, detail] of targets)
+    console.log(`target ${name}: ${ok ? 'met' : 'MISSED'}${detail ? ` (${detail})` : ''}`);
+  if (json) {
+    const all = { ...report, targets: targets.map(([name, ok, detail]) => ({ name, ok, detail })) };
+    writeFileSync(resolve(json), JSON.stringify(all, null, 2) + '\n');
+    log(`wrote ${resolve(json)}`);
+  }
+  await cleanup();
+  process.exit(targets.every(([, ok]) => ok) ? 0 : 1);
+}
+
+/**
  * The kinds of URL of a soak's mix over the inbox `inboxId` of the store `db` (a better-sqlite3
  * connection), each a list of paths under the inbox (relative load: the mix is cycled through):
  * message pages, raw, /T/, /t/, t.mbox.gz of threads of 2 to `maxThread` messages, new.atom, the
@@ -838,14 +905,18 @@ export async function notAnswering(origin, mix) {
   return bad;
 }
 
+/** Fraction of a soak over which the new mail is spread (the last ingest must end before the load). */
+const FEED_SPAN = 0.9;
+
 /**
- * The new mail (`split.newFile`) arriving at an even pace over `spanMs` from `start` (a Date.now()):
+ * The new mail (`split.newFile`) arriving at an even pace over 90% of `durationMs` from `start` (a Date.now()):
  * whenever `batch` messages are due, one `ingestRun(file)` of all that are due (more when ingest
  * falls behind), back to back, until all are fed or `stopped()`. Each run is reported to `onRun`
  * as it ends: batch (1, 2, ...), messages, first (index in `split.fresh`), start and end (seconds
  * from `start`), and the run's summary or its error. Resolves with the runs.
  */
-export async function feedMail({ split, work, start, spanMs, batch, stopped, ingestRun, onRun = (_entry) => {} }) {
+export async function feedMail({ split, work, start, durationMs, batch, stopped, ingestRun, onRun = (_entry) => {} }) {
+  const spanMs = durationMs * FEED_SPAN;
   const total = split.fresh.length;
   const fd = openSync(split.newFile, 'r');
   const file = join(work, 'batch.mbox');

@@ -31,9 +31,9 @@
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
-import { createReadStream, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { tmpdir, cpus } from 'node:os';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -57,10 +57,10 @@ import {
   ingest,
   startServe,
   writeWrkScript,
-  wrk,
   benchOptions,
-  cleanupOnExit,
-  splitArchive,
+  soakStart,
+  runWrk,
+  finishSoak,
   urlKinds,
   urlMix,
   notAnswering,
@@ -76,53 +76,35 @@ const PROG = 'soak';
 // ---------------------------------------------------------------------------------------------
 // options
 
-const {
-  opt,
-  num,
-  duration: DURATION,
-  connections: CONNECTIONS,
-  threads: THREADS,
-  timeout: TIMEOUT,
-  mbox: MBOX,
-} = benchOptions(
+const cli = benchOptions(
   PROG,
   import.meta.url,
   { strings: ['new', 'batch', 'jobs', 'rss-warmup'], flags: ['keep', 'no-mail'] },
   // two wrk threads: one cannot keep 64 connections busy while parsing every answer in Lua
   { duration: 60, connections: 64, threads: 2, timeout: 30 },
 );
-const NEW = Math.round(num(opt.new, '--new', 2000));
-const BATCH = Math.round(num(opt.batch, '--batch', 50));
-const JOBS = Math.round(num(opt.jobs, '--jobs', 1));
+const { opt, num, duration: DURATION, connections: CONNECTIONS, threads: THREADS, timeout: TIMEOUT, mbox: MBOX } = cli;
 const RSS_WARMUP = num(opt['rss-warmup'], '--rss-warmup', 10);
 const RSS_LIMIT = 0.2;
-const INBOX = opt.inbox ?? 'virtualization';
-/** Fraction of the run over which the new mail is spread (the last ingest must end before the run). */
-const FEED_SPAN = 0.9;
 /** Threads the consistency checker follows, and the biggest thread it takes (page cost). */
 const CHECK_THREADS = 16;
 const MAX_THREAD = 400;
 
-const work = mkdtempSync(join(tmpdir(), 'lk-soak-'));
-const { cleanups, cleanup } = cleanupOnExit(PROG, work, { keep: opt.keep });
-
-async function fail(message, code = 1) {
-  log(`${PROG}: ${message}`);
-  await cleanup();
-  process.exit(code);
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. the archive: base part and new mail
 
-const started = new Date();
-log(`${PROG}: splitting ${MBOX}: the last ${NEW} messages are the new mail ...`);
-let split;
-try {
-  split = await splitArchive(MBOX, NEW, work);
-} catch (e) {
-  await fail(e.message, 2);
-}
+const {
+  new: NEW,
+  batch: BATCH,
+  jobs: JOBS,
+  inbox: INBOX,
+  work,
+  cleanups,
+  cleanup,
+  fail,
+  split,
+  started,
+} = await soakStart(PROG, 'soak', cli);
 log(
   `${PROG}: ${split.total} messages: ${split.base} in the base part (${(split.baseBytes / 2 ** 20).toFixed(0)} MiB), ` +
     `${split.fresh.length} new (${(split.offsets[split.fresh.length] / 2 ** 20).toFixed(1)} MiB)`,
@@ -512,23 +494,18 @@ const loadStart = Date.now();
 sampleMemory();
 const rssTimer = setInterval(sampleMemory, 1000);
 cleanups.push(() => clearInterval(rssTimer));
-// the new mail at an even pace over FEED_SPAN of the run
+// the new mail at an even pace over the run
 const feeder = feedMail({
   split,
   work,
   start: loadStart,
-  spanMs: DURATION * 1000 * FEED_SPAN,
+  durationMs: DURATION * 1000,
   batch: BATCH,
   stopped: () => loadOver || opt['no-mail'],
   ingestRun: (file) => ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }),
 });
 const checker = checked.length ? checkLoop() : Promise.resolve();
-let result;
-try {
-  result = await wrk(origin, script, DURATION, { threads: THREADS, connections: CONNECTIONS, timeout: TIMEOUT });
-} catch (err) {
-  result = { failed: err.message };
-}
+const result = await runWrk(origin, script, cli);
 const loadEnd = Date.now();
 loadOver = true;
 clearInterval(rssTimer);
@@ -701,12 +678,9 @@ if (logged.length) {
     console.log(`  ${l.count} x level ${l.level} "${l.message}"${l.at ? ` ${l.at}` : ''}`);
 }
 if (serverDied) console.log(`server log tail:\n${logTail}`);
-console.log('');
-for (const [name, ok, detail] of targets)
-  console.log(`target ${name}: ${ok ? 'met' : 'MISSED'}${detail ? ` (${detail})` : ''}`);
-
-if (opt.json) {
-  const report = {
+await finishSoak(
+  targets,
+  {
     date: started.toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     params: {
@@ -733,11 +707,7 @@ if (opt.json) {
     rssSummary,
     checks,
     serverLog: logged,
-    targets: targets.map(([name, ok, detail]) => ({ name, ok, detail })),
-  };
-  writeFileSync(resolve(opt.json), JSON.stringify(report, null, 2) + '\n');
-  log(`wrote ${resolve(opt.json)}`);
-}
-
-await cleanup();
-process.exit(targets.every(([, ok]) => ok) ? 0 : 1);
+  },
+  opt.json,
+  cleanup,
+);

@@ -33,8 +33,10 @@ Usage:
       --watch keeps running: every SECONDS it asks whether the writer has anything new (its
       manifest, one small request) and follows it when it has.
 
-  lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080] [--workers N]
+  lorekeeper serve --data DIR [--host 127.0.0.1] [--port 8080] [--workers N] [--git-nice N]
       Serve every inbox of DIR over HTTP, from N worker processes (default: one per core).
+      git's answers (clones, fetches) run at niceness --git-nice (default 10, below pages; a
+      writer whose git serves its read replicas: 0).
 
   lorekeeper series link|unlink --data DIR MESSAGE-ID MESSAGE-ID
       Say that the patch series holding the first message and the one holding the second are

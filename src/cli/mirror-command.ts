@@ -1,6 +1,7 @@
 // `lorekeeper mirror`: keeps an inbox current with a public-inbox server's git epochs, or a read
 // replica with its lorekeeper writer (once, or watching it with --watch).
 import { progressBar } from '../ingest/progress.js';
+import { ParsePool } from '../ingest/parse-pool.js';
 import { mirror, type MirrorSummary } from '../mirror/mirror.js';
 import { followWriter } from '../mirror/follow-writer.js';
 import { watchWriter } from '../mirror/watch.js';
@@ -45,14 +46,29 @@ export async function mirrorCommand(args: string[]): Promise<number> {
       resync: values.resync,
     }))
       if (given !== undefined) throw new UsageError(`--${flag} applies to one inbox: give --inbox too`);
-    if (watch === undefined) report(await followWriter(common));
-    else
+    if (watch === undefined) {
+      report(await followWriter(common));
+      return 0;
+    }
+    // one set of parse workers for every run: starting them would cost more than most runs' mail
+    let pool: ParsePool | undefined;
+    try {
       await watchWriter({
         root: httpUrl(common.url).href.replace(/\/+$/, ''),
         every: watch,
-        run: async () => report(await followWriter(common)),
+        run: async () => {
+          if (!pool || pool.broken) {
+            await pool?.close();
+            pool = new ParsePool(common.jobs);
+          }
+          report(await followWriter({ ...common, pool }));
+        },
         complain: (message) => process.stderr.write(`lorekeeper: ${message} (asking again)\n`),
       });
+    } finally {
+      // (its threads would keep the process from ending)
+      await pool?.close();
+    }
     return 0;
   }
   if (watch !== undefined) throw new UsageError('--watch follows a whole lorekeeper writer: leave out --inbox');

@@ -4,7 +4,7 @@ import { openDatabase } from '../store/open-database.js';
 import { SeriesWriter } from '../store/series-writer.js';
 import { SeriesReader } from '../store/series-reader.js';
 import { StoreReader } from '../store/reader.js';
-import { publishState } from '../mirror/admin-repo.js';
+import { publishState, writerOf } from '../mirror/admin-repo.js';
 import { clearPatchState, isPatchState, patchStates, PATCH_STATES, setPatchState } from '../store/patch-states.js';
 import type { Db } from '../store/open-database.js';
 import { parse, required, UsageError } from './args.js';
@@ -93,6 +93,9 @@ export async function seriesCommand(args: string[]): Promise<number> {
   if (positionals.length !== want)
     throw new UsageError(`series ${action} takes ${want === 1 ? 'one Message-ID' : 'two Message-IDs'}`);
   const mids = positionals.map(stripBrackets);
+  // the administrator's word goes to the writer, whose replicas take it from there
+  const writer = action === 'show' ? undefined : await writerOf(dir);
+  if (writer) throw new Error(`${dir} is a read replica of ${writer}/: run lorekeeper series ${action} on the writer`);
   const db = openDatabase(dir);
   try {
     if (action !== 'show') {

@@ -4,6 +4,7 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { startServer } from '../serve/server.js';
 import { canonicalOrigin } from '../serve/app.js';
+import { DEFAULT_GIT_BACKEND } from '../serve/git-backend.js';
 import { openStoreToServe } from '../store/open-database.js';
 import { parse, required, integer, UsageError } from './args.js';
 
@@ -17,6 +18,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     port: { type: 'string' },
     workers: { type: 'string' },
     'base-url': { type: 'string' },
+    'git-nice': { type: 'string' },
   });
   const dataDir = required(values.data, '--data');
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
@@ -29,6 +31,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     64,
   );
 
+  const gitNice = integer(values['git-nice'] ?? process.env.LOREKEEPER_GIT_NICE, '--git-nice', 10, 0, 19);
   const baseUrl = values['base-url'] ?? process.env.LOREKEEPER_BASE_URL;
   if (baseUrl !== undefined) {
     try {
@@ -45,6 +48,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       baseUrl,
       logger: true,
       cacheBytes: Math.floor(CACHE_BYTES / workers),
+      git: { ...DEFAULT_GIT_BACKEND, nice: gitNice },
       debugCache: process.env.LOREKEEPER_DEBUG_CACHE === '1',
     });
   if (workers === 1) {

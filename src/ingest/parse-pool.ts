@@ -42,6 +42,11 @@ export class ParsePool {
     this.pending.clear();
   }
 
+  /** A worker failed: the pool takes nothing more (a caller that keeps one makes another). */
+  get broken(): boolean {
+    return this.failure !== null;
+  }
+
   /** Analyze one raw message; with no workers it runs right here. */
   submit(raw: Buffer): Promise<Processed> {
     if (this.failure) return Promise.reject(this.failure);

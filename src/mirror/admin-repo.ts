@@ -128,6 +128,17 @@ export async function publishState(dataDir: string, db: Db, what: string): Promi
   }
 }
 
+/**
+ * The writer whose state the data directory keeps (the root URL its administrative repository was
+ * fetched from): a read replica's; undefined for a writer, whose own state it is.
+ */
+export async function writerOf(dataDir: string): Promise<string | undefined> {
+  const dir = adminRepoDir(dataDir);
+  if (!isBareRepo(dir)) return undefined;
+  const url = (await runGit(dir, ['config', '--get', 'remote.origin.url'])).stdout.toString().trim();
+  return url ? url.slice(0, url.length - `/_/${ADMIN_REPO}`.length) : undefined;
+}
+
 /** What a replica takes from its writer: the state, and the order log's stretches from some on. */
 export interface WriterState extends AdminState {
   log: Omit<LogRow, 'seq'>[];

@@ -3,9 +3,10 @@
 // the writer took them (its order log, in /_/admin.git), so that article numbers, threads and
 // series ids are the writer's across inboxes, and the store's digest is the writer's.
 import { existsSync } from 'node:fs';
-import { ingest } from '../ingest/ingest.js';
+import { emptySummary, ingest } from '../ingest/ingest.js';
 import type { Feed, Step } from '../ingest/ingest.js';
 import type { Progress } from '../ingest/progress.js';
+import type { ParsePool } from '../ingest/parse-pool.js';
 import { openDatabase, storePath, type Db } from '../store/open-database.js';
 import { EpochTable } from '../store/epochs.js';
 import { applyAdminState, type InboxFacts } from '../store/admin-state.js';
@@ -25,6 +26,8 @@ export interface FollowOptions {
   /** The writer's root: the URL its inboxes are under. */
   url: string;
   jobs?: number;
+  /** Parse workers kept from one run to the next (mirror --watch). */
+  pool?: ParsePool;
   aloud?: boolean;
   progress?: (totalBytes: number) => Progress;
 }
@@ -165,24 +168,13 @@ export async function followWriter(opts: FollowOptions): Promise<MirrorSummary> 
       throw err;
     }
   }
-  const summary: MirrorSummary = {
-    read: 0,
-    added: 0,
-    duplicates: 0,
-    quarantined: 0,
-    removed: 0,
-    edited: 0,
-    seconds: 0,
-    reasons: {},
-    fetchedBytes,
-    notes: [],
-  };
+  const summary: MirrorSummary = { ...emptySummary(), fetchedBytes, notes: [] };
   for (let pass = 0; ; pass++) {
     // each pass takes the log from where the last one left the store
     const from = Math.max(state.logFrom, logLength(opts.dataDir));
     const order = new OrderFeed({ ...state, log: state.log.slice(from - state.logFrom), logFrom: from }, inboxes);
     const feeds: Feed[] = pass ? [order] : [new FactsFeed(state.inboxes), order];
-    const s = await ingest({ dataDir: opts.dataDir, feeds, jobs: opts.jobs, progress: opts.progress });
+    const s = await ingest({ dataDir: opts.dataDir, feeds, jobs: opts.jobs, pool: opts.pool, progress: opts.progress });
     for (const k of ['read', 'added', 'duplicates', 'quarantined', 'removed', 'edited', 'seconds'] as const)
       summary[k] += s[k];
     for (const [reason, n] of Object.entries(s.reasons)) summary.reasons[reason] = (summary.reasons[reason] ?? 0) + n;

@@ -1,11 +1,14 @@
 // A replica kept current by one long-running `lorekeeper mirror --watch`: every few seconds one small
-// GET asks whether the writer has anything new (its whole site's manifest, whose fingerprints move
-// with the refs of every epoch and of the state repository: new mail, series links, new inboxes),
-// and the writer is followed only when the manifest changed since the last run that succeeded. An
-// idle replica then costs a request per period (answered without git) instead of a whole mirror
-// run (about 0.45 s of CPU here), and new mail shows within a period plus the run that takes it.
-import { createHash } from 'node:crypto';
+// GET asks whether the writer has anything new: its whole site's manifest, which lists the writer's
+// state repository, whose fingerprint moves whenever there is something to take (the writer
+// publishes its order log there after each ingest, and its series links and inboxes). The writer is
+// followed only when that fingerprint changed since the last run that succeeded: an idle replica
+// costs a request per period (answered without git) instead of a whole mirror run (about 0.45 s of
+// CPU here), an ingest half done (its epochs moved, its order not yet published) costs nothing, and
+// new mail shows within a period plus the run that takes it.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_REPO } from './admin-repo.js';
+import { readManifest } from './manifest.js';
 
 export interface WatchOptions {
   /** The writer's root URL, without a trailing slash. */
@@ -22,14 +25,11 @@ export interface WatchOptions {
 
 /** Longest wait after failures, seconds: a writer that is down is asked again at least this often. */
 const MAX_BACKOFF = 60;
-/** A poll that takes longer than this failed: the next one asks again. */
-const POLL_TIMEOUT_MS = 10_000;
-
-/** Where the writer stands: its manifest, hashed with the status it came with. */
+/** Where the writer stands: its state repository's fingerprint (a writer of old: its whole manifest). */
 async function writerStamp(root: string): Promise<string> {
-  const res = await fetch(`${root}/manifest.js.gz`, { signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
-  const body = Buffer.from(await res.arrayBuffer());
-  return createHash('sha256').update(`${res.status}\n`).update(body).digest('hex');
+  const manifest = await readManifest(root);
+  const admin = manifest?.[`/_/${ADMIN_REPO}`]?.fingerprint;
+  return typeof admin === 'string' ? admin : JSON.stringify(manifest ?? null);
 }
 
 const reason = (err: unknown) => {

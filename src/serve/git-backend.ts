@@ -13,9 +13,14 @@ export interface GitBackendOptions {
   queue: number;
   /** Milliseconds a request may take, its transfer included. */
   timeoutMs: number;
+  /**
+   * Niceness of each git child: 10, below pages. A writer runs it at 0: its git answers its
+   * replicas' fetches (public clones go to the replicas), which must not wait behind anything.
+   */
+  nice?: number;
 }
 
-export const DEFAULT_GIT_BACKEND: GitBackendOptions = { concurrency: 1, queue: 16, timeoutMs: 600_000 };
+export const DEFAULT_GIT_BACKEND: GitBackendOptions = { concurrency: 1, queue: 16, timeoutMs: 600_000, nice: 10 };
 
 /** Bytes of request body git may get: a fetch's wants and haves (public-inbox stops at 10 MiB). */
 const MAX_BODY = 10 << 20;
@@ -134,7 +139,8 @@ export class GitBackend {
       env[`GIT_CONFIG_KEY_${i}`] = k;
       env[`GIT_CONFIG_VALUE_${i}`] = v;
     });
-    const child = spawn('nice', ['-n', '10', 'git', 'http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const nice = String(this.opts.nice ?? DEFAULT_GIT_BACKEND.nice);
+    const child = spawn('nice', ['-n', nice, 'git', 'http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stop = () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     };

@@ -1,9 +1,9 @@
-// Reading test mail the way the ingest does: whole mbox files split into raw messages.
-import { readdirSync, readFileSync } from 'node:fs';
+// Test mail as the ingest reads it: whole mbox files split into raw messages, and written back.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { MboxSplitter } from '../../src/mail/mboxrd.js';
-import { FIXTURES } from './paths.js';
+import { MboxSplitter, toMboxrd } from '../../src/mail/mboxrd.js';
+import { FIXTURES, tempDir } from './paths.js';
 
 /** The bytes of an mbox file, gunzipped when its name ends in .gz. */
 export function mboxBytes(path: string): Buffer {
@@ -33,4 +33,11 @@ export function fixtureMail(): { file: string; raw: Buffer }[] {
         raw,
       })),
     );
+}
+
+/** Messages written to a new mboxrd file, for an ingest to read; its path. */
+export function writeMbox(msgs: Buffer[]): string {
+  const path = join(tempDir(), 'part.mbox');
+  writeFileSync(path, Buffer.concat(msgs.map(toMboxrd)));
+  return path;
 }

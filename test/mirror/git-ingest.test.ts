@@ -3,15 +3,14 @@
 // refused with a clear error when they are damaged, not an inbox, or rewritten.
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, rmSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { readMbox } from '../helpers/mbox.js';
+import { readMbox, writeMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
 import { openReader } from '../helpers/store.js';
 import { buildRepo, firstMid, type EpochOp } from '../helpers/public-inbox.js';
 import { have } from '../helpers/programs.js';
-import { toMboxrd } from '../../src/mail/mboxrd.js';
 
 const vfio = readMbox(fixture('vfio-vsva-v7.thread.mbox'));
 const virtio = readMbox(fixture('virtio-ring-cleanup-v2.thread.mbox'));
@@ -26,12 +25,6 @@ const mids = (data: string) => {
   return out;
 };
 
-function mboxOf(msgs: Buffer[]): string {
-  const path = join(tempDir(), 'same.mbox');
-  writeFileSync(path, Buffer.concat(msgs.map(toMboxrd)));
-  return path;
-}
-
 describe.skipIf(!have('git'))('lorekeeper ingest of a public-inbox archive', () => {
   it('takes a v2 inbox in commit order, epoch after epoch, to the store an mbox of the same mail makes', () => {
     const inbox = tempDir();
@@ -40,7 +33,7 @@ describe.skipIf(!have('git'))('lorekeeper ingest of a public-inbox archive', () 
     const data = tempDir();
     expect(jsonSummary(ingest(data, '--json', inbox))).toMatchObject({ read: 107, added: 107, removed: 0 });
     const mbox = tempDir();
-    jsonSummary(ingest(mbox, '--json', mboxOf([...vfio, ...virtio])));
+    jsonSummary(ingest(mbox, '--json', writeMbox([...vfio, ...virtio])));
     const { db } = openReader(data);
     expect(db.prepare('SELECT epoch FROM epoch ORDER BY epoch').pluck().all()).toEqual([0, 1]);
     const order = db.prepare('SELECT mid FROM msg WHERE num > 0 ORDER BY num').pluck().all();

@@ -121,6 +121,17 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
     expect(digest(replica)).toBe(digest(writer));
   });
 
+  it('refuse writes: series links and mail go to the writer', () => {
+    const before = digest(replica);
+    const link = runCli(['series', 'link', '--data', replica, VFIO_PATCH, VIRTIO_PATCH]);
+    expect(link.status).toBe(1);
+    expect(link.stderr).toContain(`is a read replica of ${served.url}/: run lorekeeper series link on the writer`);
+    const mail = runCli(['ingest', '--data', replica, '--inbox', 'kvm', fixture('seed-000-qemu-devel.eml')]);
+    expect(mail.status).toBe(1);
+    expect(mail.stderr).toContain(`is a read replica of ${served.url}/: its mail comes from there`);
+    expect(digest(replica)).toBe(before);
+  });
+
   it('and a replica of the replica equals them both', async () => {
     replicaServed = await startServer(replica);
     await follow(second, replicaServed.url);

@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -24,6 +25,45 @@ const gitAsync = (...args: string[]) => run('git', args, { maxBuffer: 1 << 28 })
 function fromRaw(raw: Buffer): Buffer {
   const body = raw.subarray(raw.indexOf(10) + 1, raw.length - 1);
   return unescapeFromLines(body, 'mboxrd');
+}
+
+/** An upload-pack request whose body never finishes: its git waits for it, holding its place. */
+function stalledRequest(url: string): Promise<{ head: string; closedAt: number }> {
+  const { port } = new URL(url);
+  return new Promise((resolve) => {
+    const s = connect(Number(port), '127.0.0.1');
+    let head = '';
+    s.on('data', (c) => (head += c.toString('latin1')));
+    s.on('close', () => resolve({ head, closedAt: Date.now() }));
+    s.write(
+      'POST /v/0/git-upload-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-upload-pack-request\r\n' +
+        'Content-Length: 100000\r\n\r\n0032want ',
+    );
+  });
+}
+
+/** Fields of /proc/PID/stat after the command's name: [0] state, [1] ppid, ..., [16] nice. */
+const statOf = (pid: string) => {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return {
+    comm: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+    f: text.slice(text.lastIndexOf(')') + 2).split(' '),
+  };
+};
+const ownNiceness = () => Number(statOf(String(process.pid)).f[16]);
+
+/** The niceness of each git this process started (http-backend, waiting for its request's body). */
+function gitNiceness(): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const { comm, f } = statOf(pid);
+      if (comm === 'git' && Number(f[1]) === process.pid) out.push(Number(f[16]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 const ingest = (data: string, inbox: string, ...args: string[]) =>
@@ -195,20 +235,14 @@ describe.skipIf(!have('git'))('git http-backend under a storm of requests', () =
   });
   afterAll(async () => server?.close());
 
-  /** An upload-pack request whose body never finishes: its git waits for it, holding its place. */
-  function stalled(): Promise<{ head: string; closedAt: number }> {
-    const { port } = new URL(server.url);
-    return new Promise((resolve) => {
-      const s = connect(Number(port), '127.0.0.1');
-      let head = '';
-      s.on('data', (c) => (head += c.toString('latin1')));
-      s.on('close', () => resolve({ head, closedAt: Date.now() }));
-      s.write(
-        'POST /v/0/git-upload-pack HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-git-upload-pack-request\r\n' +
-          'Content-Length: 100000\r\n\r\n0032want ',
-      );
-    });
-  }
+  const stalled = () => stalledRequest(server.url);
+
+  it('runs git below pages, at niceness 10', async () => {
+    const pending = stalled();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gitNiceness()).toEqual([ownNiceness() + 10]);
+    await pending;
+  });
 
   it('runs a bounded number at once, queues a few, refuses the rest with 503, and stops each at its deadline', async () => {
     const t0 = Date.now();
@@ -230,5 +264,18 @@ describe.skipIf(!have('git'))('git http-backend under a storm of requests', () =
     // and the slot is free again
     const refs = await gitAsync('ls-remote', `${server.url}/v/0`);
     expect(refs.stdout).toContain('refs/heads/master');
+  });
+});
+
+describe.skipIf(!have('git'))('a writer, whose git serves its replicas', () => {
+  it('runs git at the niceness it is given (serve --git-nice 0)', async () => {
+    const data = tempDir();
+    ingest(data, 'v', fixture('vsock-multicid.thread.mbox'));
+    const server = await startServer(data, { git: { concurrency: 1, queue: 1, timeoutMs: 1000, nice: 0 } });
+    const pending = stalledRequest(server.url);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gitNiceness()).toEqual([ownNiceness()]);
+    await pending;
+    await server.close();
   });
 });
