@@ -41,6 +41,7 @@ import {
   structureProblems,
   type ServedDocument,
   type Visit,
+  haveChromium,
 } from '../helpers/browser.js';
 
 interface Case {
@@ -73,7 +74,7 @@ function shellProblems(command: string): string[] {
 
 /** The suite; `exhaustive` opens every page in the browser, else some are checked as served (see above). */
 export function hostileSampleSuite(exhaustive: boolean): void {
-  describe(`the hostile sample in a real browser${exhaustive ? ', every message' : ''}`, () => {
+  describe.skipIf(!haveChromium())(`the hostile sample in a real browser${exhaustive ? ', every message' : ''}`, () => {
     let dir: string;
     let summary: IngestSummary;
     let server: TestServer;

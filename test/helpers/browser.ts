@@ -30,6 +30,13 @@ export const CHROMIUM_ARGS = [
 /** The name of the tripwire function exposed to pages: no page of ours may ever call it. */
 export const TRIPWIRE = '__lkPwned';
 
+/** Whether chromium is there; the browser tests skip without it, saying so. */
+export function haveChromium(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  console.warn(`skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+  return false;
+}
+
 /** Chromium as a browser server: the one of a run, launched by test/helpers/global-setup.ts. */
 export function launchBrowserServer(): Promise<BrowserServer> {
   return chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
