@@ -8,6 +8,9 @@ export default defineConfig({
     exclude: ['test/**/*.long.test.ts', 'node_modules/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
+    // two files at a time even on two cores (vitest would run one): much of a file's time is spent
+    // waiting on the programs it drives (chromium, git, public-inbox, shells), not on a core
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },

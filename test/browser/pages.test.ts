@@ -13,6 +13,7 @@ import {
   structureOf,
   structureProblems,
   type Visit,
+  haveChromium,
 } from '../helpers/browser.js';
 import { midEscape } from '../../src/mail/message-id.js';
 
@@ -34,7 +35,7 @@ interface OverviewRow {
   ghost: boolean;
 }
 
-describe('the archive in a real browser', () => {
+describe.skipIf(!haveChromium())('the archive in a real browser', () => {
   let dir: string;
   let server: TestServer;
   let browser: Browser;

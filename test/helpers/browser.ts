@@ -10,6 +10,7 @@ import {
   type BrowserServer,
   type BrowserContext,
   type BrowserContextOptions,
+  type JSHandle,
   type Page,
   type Response,
 } from 'playwright-core';
@@ -28,6 +29,13 @@ export const CHROMIUM_ARGS = [
 
 /** The name of the tripwire function exposed to pages: no page of ours may ever call it. */
 export const TRIPWIRE = '__lkPwned';
+
+/** Whether chromium is there; the browser tests skip without it, saying so. */
+export function haveChromium(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  console.warn(`skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+  return false;
+}
 
 /** Chromium as a browser server: the one of a run, launched by test/helpers/global-setup.ts. */
 export function launchBrowserServer(): Promise<BrowserServer> {
@@ -433,94 +441,121 @@ export interface Structure {
   metaHttpEquiv: string[];
 }
 
+/** A page read as served rather than opened: the document the browser's own HTML parser makes of it. */
+export interface ServedDocument {
+  url: string;
+  doc: JSHandle<Document>;
+}
+
+/** Each page's last ServedDocument, let go when the next is made (a page that never navigates keeps one). */
+const lastServed = new WeakMap<Page, JSHandle<Document>>();
+
 /**
- * Inspect a document's markup (see Structure): the page's own document, or, given `served`, the HTML
- * a response carried parsed by the browser's own HTML parser (DOMParser: inert, nothing in it runs or
- * loads), its URLs resolved against the URL it was served from.
+ * The HTML `url` serves, parsed in `page` by the browser's own parser without running it (DOMParser:
+ * inert, nothing in it runs or loads): `html` when the test has it, else fetched by the page itself
+ * when it is on the server's origin (so the HTML does not travel from the test to the browser).
  */
-export async function structureOf(page: Page, served?: { html: string; url: string }): Promise<Structure> {
-  return page.evaluate((served) => {
-    const FORBIDDEN = [
-      'script',
-      'noscript',
-      'iframe',
-      'frame',
-      'frameset',
-      'object',
-      'embed',
-      'applet',
-      'style',
-      'base',
-      'img',
-      'picture',
-      'source',
-      'video',
-      'audio',
-      'track',
-      'svg',
-      'math',
-      'canvas',
-      'portal',
-      'template',
-      'dialog',
-      'textarea',
-      'select',
-      'button',
-      'fencedframe',
-    ];
-    const LOADING = [
-      'src',
-      'srcset',
-      'poster',
-      'data',
-      'background',
-      'formaction',
-      'ping',
-      'xlink:href',
-      'lowsrc',
-      'dynsrc',
-      'longdesc',
-    ];
-    const doc = served ? new DOMParser().parseFromString(served.html, 'text/html') : document;
-    const base = served ? served.url : document.baseURI;
-    const resolve = (v: string) => {
-      try {
-        return new URL(v, base);
-      } catch {
-        return undefined; // an unparsable URL goes nowhere
+export async function servedDocument(page: Page, url: string, html?: string): Promise<ServedDocument> {
+  if (html === undefined && new URL(page.url()).origin !== new URL(url).origin) html = await (await fetch(url)).text();
+  const doc = await page.evaluateHandle(
+    async ({ url, html }) => new DOMParser().parseFromString(html ?? (await (await fetch(url)).text()), 'text/html'),
+    { url, html },
+  );
+  await lastServed.get(page)?.dispose();
+  lastServed.set(page, doc);
+  return { url, doc };
+}
+
+/**
+ * Inspect a document's markup (see Structure): the page's own document, or a served one, its URLs
+ * resolved against the URL it was served from.
+ */
+export async function structureOf(page: Page, served?: ServedDocument): Promise<Structure> {
+  return page.evaluate(
+    ([served, url]) => {
+      const FORBIDDEN = [
+        'script',
+        'noscript',
+        'iframe',
+        'frame',
+        'frameset',
+        'object',
+        'embed',
+        'applet',
+        'style',
+        'base',
+        'img',
+        'picture',
+        'source',
+        'video',
+        'audio',
+        'track',
+        'svg',
+        'math',
+        'canvas',
+        'portal',
+        'template',
+        'dialog',
+        'textarea',
+        'select',
+        'button',
+        'fencedframe',
+      ];
+      const LOADING = [
+        'src',
+        'srcset',
+        'poster',
+        'data',
+        'background',
+        'formaction',
+        'ping',
+        'xlink:href',
+        'lowsrc',
+        'dynsrc',
+        'longdesc',
+      ];
+      const doc = served ?? document;
+      const base = url ?? document.baseURI;
+      const resolve = (v: string) => {
+        try {
+          return new URL(v, base);
+        } catch {
+          return undefined; // an unparsable URL goes nowhere
+        }
+      };
+      const describe = (el: Element) =>
+        `<${el.tagName.toLowerCase()}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
+      const out = {
+        forms: [...doc.querySelectorAll('form')].map((f) => ({
+          action: resolve(f.getAttribute('action') ?? '')?.href ?? '',
+          method: (f as HTMLFormElement).method,
+        })),
+        forbiddenElements: [...doc.querySelectorAll(FORBIDDEN.join(','))].map(describe),
+        eventHandlers: [] as string[],
+        styleAttributes: [...doc.querySelectorAll('[style]')].map(describe),
+        links: [...doc.querySelectorAll('link')].map((l) => `${l.rel} ${resolve(l.getAttribute('href') ?? '')?.href}`),
+        badUrls: [] as string[],
+        loadingAttributes: [] as string[],
+        metaHttpEquiv: [...doc.querySelectorAll('meta[http-equiv]')].map(describe),
+      };
+      // one pass over the elements with attributes, reading only their names until one is suspect
+      for (const el of doc.querySelectorAll('*')) {
+        if (!el.hasAttributes()) continue;
+        const names = el.getAttributeNames();
+        if (names.some((n) => /^on/i.test(n))) out.eventHandlers.push(describe(el));
+        if (names.some((n) => LOADING.includes(n.toLowerCase()))) out.loadingAttributes.push(describe(el));
+        for (const name of ['href', 'action']) {
+          const v = el.getAttribute(name);
+          if (v === null) continue;
+          const url = resolve(v);
+          if (url && !['http:', 'https:', 'mailto:', 'nntp:', 'news:'].includes(url.protocol))
+            out.badUrls.push(describe(el));
+        }
       }
-    };
-    const describe = (el: Element) =>
-      `<${el.tagName.toLowerCase()}${[...el.attributes].map((a) => ` ${a.name}=${JSON.stringify(a.value.slice(0, 80))}`).join('')}>`;
-    const out = {
-      forms: [...doc.querySelectorAll('form')].map((f) => ({
-        action: resolve(f.getAttribute('action') ?? '')?.href ?? '',
-        method: (f as HTMLFormElement).method,
-      })),
-      forbiddenElements: [...doc.querySelectorAll(FORBIDDEN.join(','))].map(describe),
-      eventHandlers: [] as string[],
-      styleAttributes: [...doc.querySelectorAll('[style]')].map(describe),
-      links: [...doc.querySelectorAll('link')].map((l) => `${l.rel} ${resolve(l.getAttribute('href') ?? '')?.href}`),
-      badUrls: [] as string[],
-      loadingAttributes: [] as string[],
-      metaHttpEquiv: [...doc.querySelectorAll('meta[http-equiv]')].map(describe),
-    };
-    // one pass over the elements with attributes, reading only their names until one is suspect
-    for (const el of doc.querySelectorAll('*')) {
-      if (!el.hasAttributes()) continue;
-      const names = el.getAttributeNames();
-      if (names.some((n) => /^on/i.test(n))) out.eventHandlers.push(describe(el));
-      if (names.some((n) => LOADING.includes(n.toLowerCase()))) out.loadingAttributes.push(describe(el));
-      for (const name of ['href', 'action']) {
-        const v = el.getAttribute(name);
-        if (v === null) continue;
-        const url = resolve(v);
-        if (url && !['http:', 'https:', 'mailto:', 'nntp:', 'news:'].includes(url.protocol))
-          out.badUrls.push(describe(el));
-      }
-    }
-    return out;
-  }, served);
+      return out;
+    },
+    [served?.doc, served?.url] as const,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@
 // there) and is removed when the run ends, whatever the tests left; the fixtures ingested once into a
 // store that tests copy (test/helpers/store.ts fixtureStore) instead of each ingesting them; and, when
 // the run holds a browser test, the one chromium every browser test connects to (launchBrowser).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -17,6 +17,23 @@ declare module 'vitest' {
     /** The run's chromium (a playwright browser server), or '' when the run has no browser test. */
     browserEndpoint: string;
   }
+}
+
+/** The processes (but this one) whose TMPDIR is `root`: started by this run's tests. */
+function processesOf(root: string): { pid: number; command: string }[] {
+  const out: { pid: number; command: string }[] = [];
+  for (const pid of readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)) {
+    if (pid === process.pid) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`TMPDIR=${root}`)) continue;
+      out.push({ pid, command: readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').slice(0, 200) });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
 }
 
 /** Whether the files this run holds include a browser test (test/browser/). */
@@ -43,6 +60,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
       // (vitest's durations leave it out: the browser's processes are not the test files')
       console.log(`the run's chromium used ${processTreeCpuSeconds(chromium.process().pid!).toFixed(1)} s of CPU`);
       await chromium.close();
+    }
+    // a test that failed before its own cleanup may have left a server or client running: whatever
+    // still has the run's root as its TMPDIR is ended, and named, so that the leak gets fixed
+    for (const { pid, command } of processesOf(root)) {
+      console.warn(`a test left ${command} (pid ${pid}) running: killed`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // it ended meanwhile
+      }
     }
     if (process.env.LK_KEEP_TMP) console.log(`test files kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });

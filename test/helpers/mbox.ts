@@ -3,6 +3,9 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MboxSplitter, toMboxrd } from '../../src/mail/mboxrd.js';
+import { bytesToText } from '../../src/mail/headers.js';
+import { MimeEntity, eachPart } from '../../src/mail/mime.js';
+import { partText } from '../../src/mail/part-text.js';
 import { FIXTURES, tempDir } from './paths.js';
 
 /** The bytes of an mbox file, gunzipped when its name ends in .gz. */
@@ -40,4 +43,24 @@ export function writeMbox(msgs: Buffer[]): string {
   const path = join(tempDir(), 'part.mbox');
   writeFileSync(path, Buffer.concat(msgs.map(toMboxrd)));
   return path;
+}
+
+/**
+ * Every distinct line of the fixtures' mail, read as text (UTF-8 where valid, else Latin-1): headers,
+ * bodies, quoted replies, diffs, the hostile sample's payloads.
+ */
+export function fixtureLines(): string[] {
+  const lines = new Set<string>();
+  for (const { raw } of fixtureMail()) for (const line of bytesToText(raw).split('\n')) lines.add(line);
+  return [...lines];
+}
+
+/** Every text part of the fixtures' mail, decoded as pages show it: the messages' own words. */
+export function fixtureTexts(): { file: string; raw: Buffer; text: string }[] {
+  return fixtureMail().flatMap(({ file, raw }) =>
+    eachPart(MimeEntity.parse(raw)).flatMap(({ entity }) => {
+      const { text } = partText(entity);
+      return text === undefined ? [] : [{ file, raw, text }];
+    }),
+  );
 }
