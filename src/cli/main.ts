@@ -3,6 +3,7 @@ import { ingestCommand } from './ingest-command.js';
 import { digestCommand } from './digest-command.js';
 import { seriesCommand } from './series-command.js';
 import { mirrorCommand } from './mirror-command.js';
+import { tokenCommand } from './token-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patch series
@@ -41,6 +42,15 @@ Usage:
   lorekeeper series show --data DIR MESSAGE-ID
       Print the version chain of the series holding the message.
 
+  lorekeeper token create --data DIR --user NAME --inbox NAME... --role maintainer|ci
+      Make a token for the Patchwork API (/api/1.2/): a maintainer token sets the states of
+      the named inboxes' patches, a ci token posts checks on them. The token is printed once;
+      the store keeps only its hash.
+
+  lorekeeper token list --data DIR
+  lorekeeper token revoke --data DIR ID...
+      List the tokens (never the tokens themselves), or revoke them by id.
+
   lorekeeper digest --data DIR
       Print a digest of everything DIR's store holds (equal digests: equal archives).
 
@@ -65,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
         return await digestCommand(rest);
       case 'series':
         return await seriesCommand(rest);
+      case 'token':
+        return await tokenCommand(rest);
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js');
         return await serveCommand(rest);
