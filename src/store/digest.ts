@@ -34,6 +34,8 @@ const TABLES: [string, string][] = [
   ['series_dirty', 'SELECT * FROM series_dirty ORDER BY inbox_id'],
   ['epoch', 'SELECT i.name, e.epoch, e.tip FROM epoch e JOIN inbox i ON i.id = e.inbox_id ORDER BY i.name, e.epoch'],
   ['upstream', 'SELECT i.name, u.url FROM upstream u JOIN inbox i ON i.id = u.inbox_id ORDER BY i.name'],
+  ['patch_state', 'SELECT * FROM patch_state ORDER BY num'],
+  ['applied', 'SELECT * FROM applied ORDER BY num, repo, branch'],
   [
     'epoch_log',
     'SELECT l.seq, i.name, l.epoch, l.tip FROM epoch_log l JOIN inbox i ON i.id = l.inbox_id ORDER BY l.seq',

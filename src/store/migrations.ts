@@ -1,7 +1,7 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { API_DDL, CHANGE_DDL, DDL, EPOCH_DDL, EPOCH_LOG_DDL, FTS_DDL, MSG_BLOB_INDEX } from './schema.js';
+import { API_DDL, CHANGE_DDL, DDL, EPOCH_DDL, EPOCH_LOG_DDL, FTS_DDL, LIFECYCLE_DDL, MSG_BLOB_INDEX } from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
 
@@ -68,6 +68,13 @@ export const MIGRATIONS: Migration[] = [
       db.exec(
         'INSERT INTO epoch_log (inbox_id, epoch, tip) SELECT inbox_id, epoch, tip FROM epoch ORDER BY inbox_id, epoch',
       );
+    },
+  },
+  {
+    version: 7,
+    what: "patches' explicit states and the commits they landed as",
+    up(db) {
+      db.exec(LIFECYCLE_DDL);
     },
   },
   {

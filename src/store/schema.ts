@@ -63,6 +63,35 @@ CREATE TABLE IF NOT EXISTS epoch_log (
 `;
 
 /**
+ * A series' life after it was posted, beside what the mail says (store/patch-states.ts): states a
+ * maintainer gave patches by hand, and the commits of tracked git branches the patches landed as
+ * (lorekeeper applied). Writer state, published to replicas in DATA/admin.git.
+ */
+export const LIFECYCLE_DDL = `
+CREATE TABLE IF NOT EXISTS patch_state (
+  num INTEGER PRIMARY KEY,           -- msg.num of the patch (Patchwork's patch id)
+  state TEXT NOT NULL,               -- one of PATCH_STATES (Patchwork's slugs): wins over the automatic state
+  set_by TEXT NOT NULL,              -- who set it (a token's user, or the command line's)
+  set_at INTEGER NOT NULL            -- when, Unix seconds
+);
+CREATE TABLE IF NOT EXISTS applied (
+  num INTEGER NOT NULL,              -- msg.num of the patch that landed
+  repo TEXT NOT NULL,                -- the repository it landed in, by name (its directory's, without .git)
+  branch TEXT NOT NULL,              -- the tracked ref, as given (refs/heads/master)
+  commit_id TEXT NOT NULL,           -- the commit, hex
+  how TEXT NOT NULL,                 -- 'patch-id' (git patch-id --stable equal) or 'subject-author' (edited by the maintainer)
+  PRIMARY KEY (num, repo, branch)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS applied_scan (
+  repo TEXT NOT NULL,                -- a repository lorekeeper applied scanned, by name (as applied.repo)
+  path TEXT NOT NULL,                -- where it is on the writer (a replica has no scans)
+  branch TEXT NOT NULL,              -- a ref of it
+  tip TEXT NOT NULL,                 -- the last commit scanned, hex: the next run reads only what came after
+  PRIMARY KEY (repo, branch)
+) WITHOUT ROWID;
+`;
+
+/**
  * The Patchwork REST API's own state (serve/api/): its users and their tokens, which stay on the
  * writer, and what CI systems and maintainers posted through it (checks, state changes), which
  * replicas take over from the writer's DATA/admin.git. Ids are the writer's, so they are equal on
@@ -280,5 +309,6 @@ CREATE INDEX IF NOT EXISTS list_id_lid ON list_id (lid);
 ${EPOCH_DDL}
 ${CHANGE_DDL}
 ${EPOCH_LOG_DDL}
+${LIFECYCLE_DDL}
 ${API_DDL}
 ${FTS_DDL}`;
