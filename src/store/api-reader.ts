@@ -42,6 +42,8 @@ export interface Page {
 
 export interface ApiSeriesRow {
   id: number;
+  /** Message-ID of its cover letter, else of its first patch: how its pages are named. */
+  mid: string;
   inboxId: number;
   title: string;
   version: number;
@@ -96,7 +98,8 @@ export const EVENT_KIND = {
 } as const;
 
 const json = (v: unknown[] | undefined) => (v === undefined ? null : JSON.stringify(v));
-const IN = (column: string, param: string) => `(@${param} IS NULL OR ${column} IN (SELECT value FROM json_each(@${param})))`;
+const IN = (column: string, param: string) =>
+  `(@${param} IS NULL OR ${column} IN (SELECT value FROM json_each(@${param})))`;
 
 /** LIKE patterns for the words of ?q=, escaped. */
 const likes = (words: string[] | undefined) =>
@@ -110,7 +113,7 @@ const orderSql = (o: Order, id: string, date: string, name: string) => {
   return `ORDER BY ${col} ${dir}, ${id} ${dir}`;
 };
 
-const SERIES_COLUMNS = `s.id, s.inbox_id AS inboxId, s.title, s.version, s.total, s.present, s.complete,
+const SERIES_COLUMNS = `s.id, (SELECT mid FROM msg WHERE num = s.first_num) AS mid, s.inbox_id AS inboxId, s.title, s.version, s.total, s.present, s.complete,
   s.cover_num AS coverNum, s.ds, s.author_addr AS authorAddr`;
 const SERIES_WHERE = `${IN('s.inbox_id', 'inboxes')} AND ${IN('s.author_addr', 'submitters')} AND ${ALL_WORDS('s.title')}
   AND (@since IS NULL OR s.ds >= @since) AND (@before IS NULL OR s.ds < @before)`;
@@ -184,9 +187,7 @@ export class ApiReader {
   private statements() {
     const p = <R>(sql: string) => this.db.prepare<Params, R>(sql);
     return {
-      seriesById: this.db.prepare<[number], RawSeries>(
-        `SELECT ${SERIES_COLUMNS} FROM series s WHERE s.id = ?`,
-      ),
+      seriesById: this.db.prepare<[number], RawSeries>(`SELECT ${SERIES_COLUMNS} FROM series s WHERE s.id = ?`),
       seriesCount: p<number>(`SELECT count(*) FROM series s WHERE ${SERIES_WHERE}`).pluck(),
       patchCount: p<number>(`SELECT count(*) ${PATCHES} AND ${PATCH_WHERE}`).pluck(),
       coverCount: p<number>(`SELECT count(*) ${COVERS} AND ${COVER_WHERE}`).pluck(),

@@ -81,7 +81,9 @@ export class ApiTokens {
 
   /** Revoke a token by id; false when there is no such token or it was revoked already. */
   revoke(id: number, now: number): boolean {
-    return this.db.prepare('UPDATE api_token SET revoked = ? WHERE id = ? AND revoked IS NULL').run(now, id).changes > 0;
+    return (
+      this.db.prepare('UPDATE api_token SET revoked = ? WHERE id = ? AND revoked IS NULL').run(now, id).changes > 0
+    );
   }
 
   /** The holder of a working token; 'revoked' for a revoked one; undefined for one never made here. */
