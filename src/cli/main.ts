@@ -42,6 +42,12 @@ Usage:
   lorekeeper series show --data DIR MESSAGE-ID
       Print the version chain of the series holding the message.
 
+  lorekeeper series state --data DIR [--by NAME] MESSAGE-ID [STATE]
+      Print the state of each patch of the series holding the message; with STATE (new,
+      under-review, accepted, rejected, rfc, not-applicable, changes-requested,
+      awaiting-upstream, superseded, deferred), give it to the patch (every patch, for a cover
+      letter) whatever the automatic rules say, as set by NAME (default: $USER); auto forgets it.
+
   lorekeeper token create --data DIR --user NAME --inbox NAME... --role maintainer|ci
       Make a token for the Patchwork API (/api/1.2/): a maintainer token sets the states of
       the named inboxes' patches, a ci token posts checks on them. The token is printed once;

@@ -9,7 +9,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../store/open-database.js';
-import { readAdminState, type AdminState, type InboxFacts, type SeriesLinkRow } from '../store/admin-state.js';
+import {
+  readAdminState,
+  type AdminState,
+  type AppliedRecord,
+  type InboxFacts,
+  type PatchStateRecord,
+  type SeriesLinkRow,
+} from '../store/admin-state.js';
 import { EpochTable, type LogRow } from '../store/epochs.js';
 import { git, objectContents, runGit, gitSaid } from './git.js';
 import { isBareRepo } from './layout.js';
@@ -23,6 +30,8 @@ const BRANCH = 'refs/heads/master';
 /** The files: JSON lines, in a fixed order, so that equal states are equal trees. */
 const INBOXES = 'inboxes';
 const SERIES_LINKS = 'series-links';
+const PATCH_STATES = 'patch-states';
+const APPLIED = 'applied';
 const SHARD = 1000;
 const shardPath = (k: number) => `order/${String(k).padStart(6, '0')}`;
 /** The shard holding stretch `seq` (1, 2, ...). */
@@ -57,6 +66,8 @@ async function changedFiles(dir: string, db: Db): Promise<[string, Buffer][]> {
   const files: [string, Buffer][] = [
     [INBOXES, lines(state.inboxes.map((i) => [i.name, i.address, i.description, i.upstream]))],
     [SERIES_LINKS, lines(state.seriesLinks.map((l) => [l.aMid, l.bMid, l.linked]))],
+    [PATCH_STATES, lines(state.patchStates.map((p) => [p.num, p.mid, p.state, p.setBy, p.setAt]))],
+    [APPLIED, lines(state.applied.map((a) => [a.num, a.mid, a.repo, a.branch, a.commit, a.how]))],
   ];
   const log = new EpochTable(db);
   const shard = (k: number): [string, Buffer] => {
@@ -154,21 +165,34 @@ export async function followAdmin(dataDir: string, root: string, logFrom = 1): P
     .filter(Boolean)
     .map(Number)
     .filter((k) => k >= shardOf(logFrom));
-  const paths = [INBOXES, SERIES_LINKS, ...shards.map(shardPath)];
+  // a file a writer of an earlier release did not publish is empty
+  const top = new Set((await git(dir, ['ls-tree', '--name-only', BRANCH])).split('\n'));
+  const files = [INBOXES, SERIES_LINKS, PATCH_STATES, APPLIED].filter((f) => top.has(f));
+  const paths = [...files, ...shards.map(shardPath)];
   const got: Buffer[] = [];
   for await (const data of objectContents(
     dir,
     paths.map((p) => `${BRANCH}:${p}`),
   ))
     got.push(data);
-  const [inboxes, links, ...order] = got;
+  const file = (name: string) => {
+    const i = files.indexOf(name);
+    return i < 0 ? [] : rows(got[i]);
+  };
+  const order = got.slice(files.length);
   const first = shards.length ? shards[0] * SHARD + 1 : logFrom;
   const log = order.flatMap(rows).map(([inbox, epoch, tip]) => ({ inbox, epoch, tip }) as Omit<LogRow, 'seq'>);
   return {
-    inboxes: rows(inboxes).map(
+    inboxes: file(INBOXES).map(
       ([name, address, description, upstream]) => ({ name, address, description, upstream }) as InboxFacts,
     ),
-    seriesLinks: rows(links).map(([aMid, bMid, linked]) => ({ aMid, bMid, linked }) as SeriesLinkRow),
+    seriesLinks: file(SERIES_LINKS).map(([aMid, bMid, linked]) => ({ aMid, bMid, linked }) as SeriesLinkRow),
+    patchStates: file(PATCH_STATES).map(
+      ([num, mid, state, setBy, setAt]) => ({ num, mid, state, setBy, setAt }) as PatchStateRecord,
+    ),
+    applied: file(APPLIED).map(
+      ([num, mid, repo, branch, commit, how]) => ({ num, mid, repo, branch, commit, how }) as AppliedRecord,
+    ),
     log: log.slice(Math.max(0, logFrom - first)),
     logFrom: Math.max(logFrom, first),
   };

@@ -8,7 +8,7 @@ import type { Feed, Step } from '../ingest/ingest.js';
 import type { Progress } from '../ingest/progress.js';
 import { openDatabase, storePath, type Db } from '../store/open-database.js';
 import { EpochTable } from '../store/epochs.js';
-import { applySeriesLinks, type InboxFacts } from '../store/admin-state.js';
+import { applyAdminState, type InboxFacts } from '../store/admin-state.js';
 import { StoreWriter } from '../store/writer.js';
 import { followAdmin, type WriterState } from './admin-repo.js';
 import { refuseOwnEpochs } from './epoch-writer.js';
@@ -192,7 +192,7 @@ export async function followWriter(opts: FollowOptions): Promise<MirrorSummary> 
   await tidy(touched);
   const db = openDatabase(opts.dataDir);
   try {
-    applySeriesLinks(db, state.seriesLinks);
+    applyAdminState(db, state);
   } finally {
     db.close();
   }

@@ -12,7 +12,7 @@ import { MirrorError, epochsInRange, findRemoteInbox, inboxFacts } from './manif
 import { followAdmin } from './admin-repo.js';
 import { refuseOwnEpochs } from './epoch-writer.js';
 import { openDatabase } from '../store/open-database.js';
-import { applySeriesLinks } from '../store/admin-state.js';
+import { applyAdminState } from '../store/admin-state.js';
 
 export interface MirrorOptions {
   dataDir: string;
@@ -91,7 +91,7 @@ export async function mirror(opts: MirrorOptions): Promise<MirrorSummary> {
   if (state) {
     const db = openDatabase(opts.dataDir);
     try {
-      applySeriesLinks(db, state.seriesLinks);
+      applyAdminState(db, state);
     } finally {
       db.close();
     }

@@ -1,8 +1,11 @@
 // The state a writer holds that is not in the mail, as replicas take it over: each inbox's address,
-// description and upstream, and the administrator's series links and unlinks. Read as one snapshot
-// (what the writer publishes in its administrative repository) and applied as one.
+// description and upstream, the administrator's series links and unlinks, maintainers' patch states
+// and the commits patches landed as. Read as one snapshot (what the writer publishes in its
+// administrative repository) and applied as one.
 import type { Db } from './open-database.js';
 import { SeriesWriter } from './series-writer.js';
+import { ChangeLog } from './change-log.js';
+import { notePatchChanges } from './patch-states.js';
 
 export interface InboxFacts {
   name: string;
@@ -18,10 +21,34 @@ export interface SeriesLinkRow {
   linked: number;
 }
 
+/**
+ * A patch named by its article number on the writer and its Message-ID: a replica of the whole
+ * writer numbers alike, one of a single inbox finds the message by its id.
+ */
+interface PatchRef {
+  num: number;
+  mid: string;
+}
+
+export interface PatchStateRecord extends PatchRef {
+  state: string;
+  setBy: string;
+  setAt: number;
+}
+
+export interface AppliedRecord extends PatchRef {
+  repo: string;
+  branch: string;
+  commit: string;
+  how: string;
+}
+
 export interface AdminState {
   /** In the order they were made (a replica makes them in it, so that they are numbered alike). */
   inboxes: InboxFacts[];
   seriesLinks: SeriesLinkRow[];
+  patchStates: PatchStateRecord[];
+  applied: AppliedRecord[];
 }
 
 export function readAdminState(db: Db): AdminState {
@@ -35,7 +62,81 @@ export function readAdminState(db: Db): AdminState {
     seriesLinks: db
       .prepare('SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link ORDER BY a_mid, b_mid')
       .all() as SeriesLinkRow[],
+    patchStates: db
+      .prepare(
+        `SELECT p.num, m.mid, p.state, p.set_by AS setBy, p.set_at AS setAt FROM patch_state p
+         JOIN msg m ON m.num = p.num ORDER BY p.num`,
+      )
+      .all() as PatchStateRecord[],
+    applied: db
+      .prepare(
+        `SELECT a.num, m.mid, a.repo, a.branch, a.commit_id AS "commit", a.how FROM applied a
+         JOIN msg m ON m.num = a.num ORDER BY a.num, a.repo, a.branch`,
+      )
+      .all() as AppliedRecord[],
   };
+}
+
+/** Make the store's state not in the mail the writer's (inboxes are made by the ingest that follows it). */
+export function applyAdminState(db: Db, state: AdminState): void {
+  applySeriesLinks(db, state.seriesLinks);
+  applyLifecycle(db, state);
+}
+
+/**
+ * Make the store's explicit patch states and landing commits the writer's, changing only the rows
+ * that differ (so servers drop only the pages showing them). A patch the store does not hold is
+ * left out. True when something changed.
+ */
+export function applyLifecycle(db: Db, state: Pick<AdminState, 'patchStates' | 'applied'>): boolean {
+  const byNum = db.prepare<[number, string], number>('SELECT num FROM msg WHERE num = ? AND mid = ?').pluck();
+  const byMid = db
+    .prepare<[string], number | null>(
+      `SELECT min(m.num) FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num AND m.mid = i.mid
+       WHERE i.mid = ?`,
+    )
+    .pluck();
+  const local = (r: PatchRef) => byNum.get(r.num, r.mid) ?? byMid.get(r.mid) ?? undefined;
+  const delState = db.prepare('DELETE FROM patch_state WHERE num = ?');
+  const delApplied = db.prepare('DELETE FROM applied WHERE num = ? AND repo = ? AND branch = ?');
+  // each table's rows as the writer has them (local numbers) and as the store has them; a row's
+  // first columns are its key
+  const tables = [
+    {
+      rows: state.patchStates.map((r) => [local(r), r.state, r.setBy, r.setAt]),
+      have: db.prepare('SELECT num, state, set_by, set_at FROM patch_state').raw(),
+      del: (r: unknown[]) => delState.run(r[0]),
+      put: db.prepare('INSERT OR REPLACE INTO patch_state (num, state, set_by, set_at) VALUES (?, ?, ?, ?)'),
+    },
+    {
+      rows: state.applied.map((r) => [local(r), r.repo, r.branch, r.commit, r.how]),
+      have: db.prepare('SELECT num, repo, branch, commit_id, how FROM applied').raw(),
+      del: (r: unknown[]) => delApplied.run(r[0], r[1], r[2]),
+      put: db.prepare('INSERT OR REPLACE INTO applied (num, repo, branch, commit_id, how) VALUES (?, ?, ?, ?, ?)'),
+    },
+  ];
+  const changes = new ChangeLog();
+  const touched = new Set<number>();
+  db.transaction(() => {
+    for (const t of tables) {
+      const key = (r: unknown[]) => JSON.stringify(r);
+      const want = new Map(t.rows.filter((r) => r[0] !== undefined).map((r) => [key(r), r]));
+      const have = new Map((t.have.all() as unknown[][]).map((r) => [key(r), r]));
+      for (const [k, r] of have) {
+        if (want.has(k)) continue;
+        t.del(r);
+        touched.add(r[0] as number);
+      }
+      for (const [k, r] of want) {
+        if (have.has(k)) continue;
+        t.put.run(...r);
+        touched.add(r[0] as number);
+      }
+    }
+    notePatchChanges(db, changes, touched);
+    changes.flush(db);
+  })();
+  return touched.size > 0;
 }
 
 /**

@@ -111,6 +111,7 @@ function statements(db: Db) {
       `INSERT INTO patch_state (num, state, set_by, set_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (num) DO UPDATE SET state = excluded.state, set_by = excluded.set_by, set_at = excluded.set_at`,
     ),
+    clear: db.prepare<[number]>('DELETE FROM patch_state WHERE num = ?'),
     edited: db.prepare(`UPDATE counter SET val = val + 1 WHERE key = 'edits'`),
   };
 }
@@ -209,11 +210,37 @@ export function setPatchState(db: Db, num: number, state: string, by: string, at
     const msg = s.touched.get(num);
     if (!msg || !s.isPatch.get(num)) throw new PatchStateError(`message ${num} is no patch of a series`);
     s.set.run(num, state, by, at);
+    notePatchChanges(db, changes, [num]);
+    changes.flush(db);
+  })();
+}
+
+/** Forget a maintainer's word on a patch: its automatic state shows again. */
+export function clearPatchState(db: Db, num: number): void {
+  const s = st(db);
+  const changes = new ChangeLog();
+  db.transaction(() => {
+    if (!s.clear.run(num).changes) return;
+    notePatchChanges(db, changes, [num]);
+    changes.flush(db);
+  })();
+}
+
+/**
+ * Note, in the caller's transaction, that what is shown of these patches' states changed: their
+ * threads, Message-IDs, inboxes (the series list) and version chains (series pages).
+ */
+export function notePatchChanges(db: Db, changes: ChangeLog, nums: Iterable<number>): void {
+  const s = st(db);
+  let any = false;
+  for (const num of nums) {
+    const msg = s.touched.get(num);
+    if (!msg) continue;
     changes.note(changeKey.thread(msg.tid));
     changes.note(changeKey.mid(msg.mid));
     changes.note(changeKey.inbox(msg.inboxId));
     for (const chain of s.chains.all(num)) changes.note(changeKey.chain(chain));
-    s.edited.run();
-    changes.flush(db);
-  })();
+    any = true;
+  }
+  if (any) s.edited.run();
 }

@@ -1,7 +1,8 @@
 // Read replicas: `lorekeeper mirror` of a whole lorekeeper writer gives a store whose digest is the
 // writer's (numbers, threads and series across inboxes whose mail arrived interleaved, quarantined
-// mail, the state not in the mail), after a full mirror and after each follow-up with new mail,
-// series links and unlinks; a replica of the replica too. One inbox mirrored on its own equals it
+// mail, the state not in the mail: series links, patch states), after a full mirror and after each
+// follow-up with new mail, series links and unlinks, states set and taken back; a replica of the
+// replica too. One inbox mirrored on its own equals it
 // as well; a writer that mirrors a public-inbox archive passes its upstream on to its replicas.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -35,6 +36,14 @@ const upstreams = (data: string) => {
   return rows;
 };
 
+/** The explicit patch states of a store. */
+const states = (data: string) => {
+  const { db } = openReader(data);
+  const rows = db.prepare('SELECT state, set_by FROM patch_state ORDER BY num').all();
+  db.close();
+  return rows;
+};
+
 describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
   const writer = tempDir();
   const replica = tempDir();
@@ -49,6 +58,7 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
           runCli(['ingest', '--data', writer, '--inbox', ib.name, '--address', ib.address, '--json', fixture(source)]),
         );
     expect(runCli(['series', 'link', '--data', writer, VFIO_PATCH, VIRTIO_PATCH]).status).toBe(0);
+    expect(runCli(['series', 'state', '--data', writer, '--by', 'mst', VIRTIO_PATCH, 'accepted']).status).toBe(0);
     served = await startServer(writer);
   });
   afterAll(async () => {
@@ -59,6 +69,7 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
   it("equal the writer's store after a full mirror, the state not in the mail included", async () => {
     expect(await follow(replica, served.url)).toMatchObject({ read: 117, added: 117 });
     expect(digest(replica)).toBe(digest(writer));
+    expect(states(replica)).toEqual([{ state: 'accepted', set_by: 'mst' }]);
     // the writer's inboxes have no upstream: neither have the replica's (their mirror pages agree)
     expect(upstreams(replica)).toEqual([]);
     // the replica keeps the writer's administrative repository, and never writes to it
@@ -77,8 +88,12 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
     ])
       jsonSummary(runCli(['ingest', '--data', writer, '--inbox', inbox, '--json', source]));
     expect(runCli(['series', 'unlink', '--data', writer, VFIO_PATCH, VIRTIO_PATCH]).status).toBe(0);
+    // a maintainer's word taken back on one patch, given on another
+    expect(runCli(['series', 'state', '--data', writer, VIRTIO_PATCH, 'auto']).status).toBe(0);
+    expect(runCli(['series', 'state', '--data', writer, '--by', 'alex', VFIO_PATCH, 'rejected']).status).toBe(0);
     expect(await follow(replica, served.url)).toMatchObject({ read: 5, added: 4, quarantined: 1 });
     expect(digest(replica)).toBe(digest(writer));
+    expect(states(replica)).toEqual([{ state: 'rejected', set_by: 'alex' }]);
     expect(await follow(replica, served.url)).toMatchObject({ read: 0, fetchedBytes: 0 });
     expect(digest(replica)).toBe(digest(writer));
   });
