@@ -2,7 +2,8 @@
 // written by the API on the writer with the change log (pages showing them are dropped from
 // caches), read by pages and the API, and copied to replicas from the writer's admin.git.
 import type { Db } from './open-database.js';
-import { ChangeLog, changeKey } from './change-log.js';
+import { ChangeLog } from './change-log.js';
+import { notePatchChanges } from './patch-states.js';
 
 /** Patchwork's check states, in the order a combined state looks for them (fail wins). */
 export const CHECK_STATES = ['fail', 'warning', 'pending', 'success'] as const;
@@ -78,12 +79,6 @@ function statements(db: Db) {
     addChange: db.prepare<Omit<StateChangeRow, 'id' | 'user'>>(
       `INSERT INTO state_change (num, previous, current, user_id, date) VALUES (@num, @previous, @current, @userId, @date)`,
     ),
-    touched: db.prepare<[number], { tid: number; inboxId: number; mid: string }>(
-      'SELECT tid, inbox_id AS inboxId, mid FROM msg WHERE num = ?',
-    ),
-    chains: db.prepare<[number], number>(
-      'SELECT DISTINCT s.chain FROM series_patch sp JOIN series s ON s.id = sp.series_id WHERE sp.num = ?',
-    ),
   };
 }
 
@@ -123,23 +118,12 @@ export function apiUsers(db: Db): { id: number; name: string }[] {
   return st(db).users.all();
 }
 
-/** The pages showing a patch: its thread's, its Message-ID's, its inbox's lists, its series chains'. */
-export function notePatchShown(db: Db, num: number, changes: ChangeLog): void {
-  const s = st(db);
-  const msg = s.touched.get(num);
-  if (!msg) return;
-  changes.note(changeKey.thread(msg.tid));
-  changes.note(changeKey.mid(msg.mid));
-  changes.note(changeKey.inbox(msg.inboxId));
-  for (const chain of s.chains.all(num)) changes.note(changeKey.chain(chain));
-}
-
 /** Store a check posted on a patch, in one transaction with the change log; its id. */
 export function addCheck(db: Db, check: NewCheck): number {
   const changes = new ChangeLog();
   return db.transaction(() => {
     const id = Number(st(db).addCheck.run(check).lastInsertRowid);
-    notePatchShown(db, check.num, changes);
+    notePatchChanges(db, changes, [check.num]);
     changes.flush(db);
     return id;
   })();
