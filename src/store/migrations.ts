@@ -1,7 +1,16 @@
 // Brings a store of any earlier release to the tables of schema.ts, one numbered step at a time,
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
-import { API_DDL, CHANGE_DDL, DDL, EPOCH_DDL, EPOCH_LOG_DDL, FTS_DDL, LIFECYCLE_DDL, MSG_BLOB_INDEX } from './schema.js';
+import {
+  API_DDL,
+  CHANGE_DDL,
+  DDL,
+  EPOCH_DDL,
+  EPOCH_LOG_DDL,
+  FTS_DDL,
+  LIFECYCLE_DDL,
+  MSG_BLOB_INDEX,
+} from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
 

@@ -2,6 +2,7 @@
 // chain, and an inbox's series newest first.
 import type { Db } from './open-database.js';
 import type { Scope } from './reader.js';
+import { checksOf, type CheckRow } from './patch-checks.js';
 
 export interface SeriesRow {
   id: number;
@@ -91,8 +92,13 @@ function statements(db: Db) {
 export class SeriesReader {
   private readonly st: ReturnType<typeof statements>;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.st = statements(db);
+  }
+
+  /** The CI checks posted on these patches (store/patch-checks.ts), by patch. */
+  checks(nums: number[]): Map<number, CheckRow[]> {
+    return checksOf(this.db, nums);
   }
 
   byId(id: number): SeriesRow | undefined {

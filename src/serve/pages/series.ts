@@ -10,6 +10,7 @@ import type { Html } from '../../html/html.js';
 import { parsePatchSubject } from '../../mail/subject.js';
 import { interdiff } from '../../series/interdiff.js';
 import { loadMessage } from './loaded-message.js';
+import { checksView, type ChecksView } from './checks.js';
 import {
   SeriesModel,
   applicable,
@@ -48,7 +49,7 @@ interface SeriesPage {
   versions: { label: string; href?: string }[];
   earlier: { version: number; label: string }[];
   cover?: { href: string; body: Html };
-  patches: { line: string; href: string; title: string; notes: string; diffstat: string }[];
+  patches: { line: string; href: string; title: string; notes: string; diffstat: string; checks?: ChecksView }[];
   missing: string[];
   ledger?: { counters: number[]; rows: { who: string; marks: string[] }[] };
   interdiff?: {
@@ -150,6 +151,7 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
   const against =
     vs !== undefined ? chain.find((x) => x.series.version === vs && x.series.version < s.version) : undefined;
   const reviews = `${s.reviews} review trailer${s.reviews === 1 ? '' : 's'} from replies`;
+  const checks = c.site.series.checks(v.patches.map((p) => p.num));
   const page: SeriesPage = {
     frame: frame(c.inbox, '../../', {
       title: `[PATCH ${versionLabel(s.version)}] ${s.title} - series`,
@@ -188,6 +190,7 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
         title: parsePatchSubject(p.subject).title,
         notes: `  ${counts}${since}${from}`,
         diffstat: diffstat(p),
+        checks: checksView(checks.get(p.num)),
       };
     }),
     missing: v.missing.map((n) => `${String(n).padStart(3)}/${s.total}`),
