@@ -214,7 +214,7 @@ export class ApiReader {
       ),
       addressesLike: this.db.prepare<[string], string>(
         `SELECT DISTINCT from_addr FROM msg WHERE num > 0 AND lower(from_addr) = lower(?)`,
-      ),
+      ).pluck(),
       peoplePage: p<PersonRow>(
         `SELECT f.id, m.from_addr AS email, m.from_names AS name FROM
            (SELECT min(num) AS id FROM msg WHERE num > 0 AND from_addr != '' GROUP BY from_addr) f JOIN msg m ON m.num = f.id

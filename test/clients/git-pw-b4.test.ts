@@ -107,7 +107,9 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
     expect(show.stdout).toContain('"Received","3 of 3"');
     expect(show.stdout).toContain('"Complete","True"');
     expect(show.stdout).toContain(`"Cover","99   [v2,0/3] virtio_ring: Clean up code for virtio ring and pci"`);
-    expect(show.stdout).toContain(`"Patches","100  [v2,1/3] virtio_ring: Allow non power of 2 sizes for packed virtqueue"`);
+    expect(show.stdout).toContain(
+      `"Patches","100  [v2,1/3] virtio_ring: Allow non power of 2 sizes for packed virtqueue"`,
+    );
     expect(show.stdout).toContain(`"URL","${server.url}/virtualization/${RING_COVER}/series/"`);
   });
 
