@@ -19,7 +19,7 @@ export async function tokenCommand(args: string[]): Promise<number> {
   });
   const dir = required(values.data, '--data');
   if (action === 'create') {
-    const user = required(values.user, '--user');
+    required(values.user, '--user');
     const role = required(values.role, '--role');
     if (!isTokenRole(role)) throw new UsageError(`--role must be ${TOKEN_ROLES.join(' or ')}`);
     if (!values.inbox?.length) throw new UsageError('--inbox is required (once per inbox the token may write to)');

@@ -180,8 +180,17 @@ function listParams(f: PatchFilter): Params {
 export class ApiReader {
   private readonly st: ReturnType<ApiReader['statements']>;
 
+  /** Statements whose ORDER BY a request chooses, prepared once each. */
+  private readonly ordered = new Map<string, ReturnType<Db['prepare']>>();
+
   constructor(private readonly db: Db) {
     this.st = this.statements();
+  }
+
+  private prepared<R>(sql: string) {
+    let st = this.ordered.get(sql);
+    if (!st) this.ordered.set(sql, (st = this.db.prepare(sql)));
+    return st as unknown as { all(params: Params): R[] };
   }
 
   private statements() {
@@ -212,9 +221,9 @@ export class ApiReader {
         `SELECT m.num AS id, m.from_addr AS email, m.from_names AS name FROM msg m
          WHERE m.num = ? AND m.from_addr != '' AND m.num = (SELECT min(num) FROM msg WHERE num > 0 AND from_addr = m.from_addr)`,
       ),
-      addressesLike: this.db.prepare<[string], string>(
-        `SELECT DISTINCT from_addr FROM msg WHERE num > 0 AND lower(from_addr) = lower(?)`,
-      ).pluck(),
+      addressesLike: this.db
+        .prepare<[string], string>(`SELECT DISTINCT from_addr FROM msg WHERE num > 0 AND lower(from_addr) = lower(?)`)
+        .pluck(),
       peoplePage: p<PersonRow>(
         `SELECT f.id, m.from_addr AS email, m.from_names AS name FROM
            (SELECT min(num) AS id FROM msg WHERE num > 0 AND from_addr != '' GROUP BY from_addr) f JOIN msg m ON m.num = f.id
@@ -235,12 +244,10 @@ export class ApiReader {
   /** Series matching the filter, in the order asked, one page of them, and how many match. */
   seriesList(f: ListFilter, order: Order, page: Page): { rows: ApiSeriesRow[]; count: number } {
     const params = listParams(f);
-    const rows = this.db
-      .prepare<Params, RawSeries>(
-        `SELECT ${SERIES_COLUMNS} FROM series s WHERE ${SERIES_WHERE} ${orderSql(order, 's.id', 's.ds', 's.title')}
+    const rows = this.prepared<RawSeries>(
+      `SELECT ${SERIES_COLUMNS} FROM series s WHERE ${SERIES_WHERE} ${orderSql(order, 's.id', 's.ds', 's.title')}
          LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, ...page });
+    ).all({ ...params, ...page });
     return { rows: rows.map((r) => ({ ...r, complete: !!r.complete })), count: this.st.seriesCount.get(params)! };
   }
 
@@ -251,12 +258,10 @@ export class ApiReader {
   /** Patches matching the filter; without a page, every one of them (to be filtered further by state). */
   patchList(f: PatchFilter, order: Order, page?: Page): { rows: ApiMessageRow[]; count: number } {
     const params = listParams(f);
-    const rows = this.db
-      .prepare<Params, ApiMessageRow>(
-        `SELECT ${MESSAGE_COLUMNS}, sp.series_id AS seriesId, sp.patch_id AS patchId ${PATCHES} AND ${PATCH_WHERE}
+    const rows = this.prepared<ApiMessageRow>(
+      `SELECT ${MESSAGE_COLUMNS}, sp.series_id AS seriesId, sp.patch_id AS patchId ${PATCHES} AND ${PATCH_WHERE}
          ${orderSql(order, 'sp.num', 'm.ds', 'm.subject')} ${page ? 'LIMIT @limit OFFSET @offset' : ''}`,
-      )
-      .all({ ...params, ...(page ?? {}) });
+    ).all({ ...params, ...(page ?? {}) });
     return { rows, count: page ? this.st.patchCount.get(params)! : rows.length };
   }
 
@@ -271,12 +276,10 @@ export class ApiReader {
 
   coverList(f: PatchFilter, order: Order, page: Page): { rows: ApiMessageRow[]; count: number } {
     const params = listParams(f);
-    const rows = this.db
-      .prepare<Params, ApiMessageRow>(
-        `SELECT ${MESSAGE_COLUMNS}, s.id AS seriesId, NULL AS patchId ${COVERS} AND ${COVER_WHERE}
+    const rows = this.prepared<ApiMessageRow>(
+      `SELECT ${MESSAGE_COLUMNS}, s.id AS seriesId, NULL AS patchId ${COVERS} AND ${COVER_WHERE}
          ${orderSql(order, 'm.num', 'm.ds', 'm.subject')} LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, ...page });
+    ).all({ ...params, ...page });
     return { rows, count: this.st.coverCount.get(params)! };
   }
 
@@ -313,11 +316,9 @@ export class ApiReader {
       before: f.before ?? null,
     };
     const dir = desc ? 'DESC' : 'ASC';
-    const rows = this.db
-      .prepare<Params, EventRow>(
-        `SELECT * FROM (${EVENTS}) WHERE ${EVENT_WHERE} ORDER BY date ${dir}, id ${dir} LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, ...page });
+    const rows = this.prepared<EventRow>(
+      `SELECT * FROM (${EVENTS}) WHERE ${EVENT_WHERE} ORDER BY date ${dir}, id ${dir} LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, ...page });
     return { rows, count: this.st.eventCount.get(params)! };
   }
 }

@@ -19,7 +19,6 @@ import { midEscape } from '../../src/mail/message-id.js';
 
 const RING_COVER = '20230315185458.11638-1-feliu@nvidia.com';
 const RING_PATCH_1 = '20230315185458.11638-2-feliu@nvidia.com';
-const VFIO_COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 
 /** Fields of Patchwork 1.2's serializers (patchwork/api/*.py), as its clients read them. */
 const FIELDS = {
