@@ -97,15 +97,8 @@ export const EVENT_KIND = {
   'patch-state-changed': 5,
 } as const;
 
-const json = (v: unknown[] | undefined) => (v === undefined ? null : JSON.stringify(v));
-const IN = (column: string, param: string) =>
-  `(@${param} IS NULL OR ${column} IN (SELECT value FROM json_each(@${param})))`;
-
 /** LIKE patterns for the words of ?q=, escaped. */
-const likes = (words: string[] | undefined) =>
-  words === undefined ? null : JSON.stringify(words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
-const ALL_WORDS = (column: string) =>
-  `(@words IS NULL OR NOT EXISTS (SELECT 1 FROM json_each(@words) w WHERE ${column} NOT LIKE w.value ESCAPE '\\'))`;
+const likes = (words: string[]) => JSON.stringify(words.map((w) => `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
 
 const orderSql = (o: Order, id: string, date: string, name: string) => {
   const col = o.by === 'id' ? id : o.by === 'date' ? date : name;
@@ -113,29 +106,92 @@ const orderSql = (o: Order, id: string, date: string, name: string) => {
   return `ORDER BY ${col} ${dir}, ${id} ${dir}`;
 };
 
-const SERIES_COLUMNS = `s.id, (SELECT mid FROM msg WHERE num = s.first_num) AS mid, s.inbox_id AS inboxId, s.title, s.version, s.total, s.present, s.complete,
-  s.cover_num AS coverNum, s.ds, s.author_addr AS authorAddr`;
-const SERIES_WHERE = `${IN('s.inbox_id', 'inboxes')} AND ${IN('s.author_addr', 'submitters')} AND ${ALL_WORDS('s.title')}
-  AND (@since IS NULL OR s.ds >= @since) AND (@before IS NULL OR s.ds < @before)`;
+type Params = Record<string, string | number | null>;
+
+/** Which column each filter reads, in one list's query. */
+interface Columns {
+  inbox: string;
+  date: string;
+  submitter?: string;
+  name?: string;
+  series?: string;
+  hash?: string;
+  /** The article number Message-IDs are looked up for. */
+  num?: string;
+  category?: string;
+  patch?: string;
+  cover?: string;
+}
+
+type AnyFilter = PatchFilter & Omit<EventFilter, 'inboxIds' | 'seriesIds' | 'since' | 'before'>;
+
+/**
+ * The conditions of the filters given, and their parameters: only those, so that SQLite's planner
+ * can use the indexes of the ones there are (a Message-ID leads to its patch, not a scan).
+ */
+function where(f: AnyFilter, c: Columns): { sql: string; params: Params } {
+  const parts: string[] = [];
+  const params: Params = {};
+  const list = (column: string | undefined, key: string, values: (string | number)[] | undefined) => {
+    if (values === undefined || column === undefined) return;
+    // one value (the common case) as an equality, which an index can walk in order
+    if (values.length === 1) parts.push(`${column} = @${key}`);
+    else parts.push(`${column} IN (SELECT value FROM json_each(@${key}))`);
+    params[key] = values.length === 1 ? values[0] : JSON.stringify(values);
+  };
+  list(c.inbox, 'inboxes', f.inboxIds);
+  list(c.submitter, 'submitters', f.submitters);
+  list(c.series, 'series', f.seriesIds);
+  list(
+    c.hash,
+    'hashes',
+    f.hashes?.map((h) => h.toLowerCase()),
+  );
+  list(c.category, 'categories', f.categories);
+  list(c.patch, 'patches', f.patchNums);
+  list(c.cover, 'covers', f.coverNums);
+  if (f.words && c.name) {
+    parts.push(`NOT EXISTS (SELECT 1 FROM json_each(@words) w WHERE ${c.name} NOT LIKE w.value ESCAPE '\\')`);
+    params.words = likes(f.words);
+  }
+  if (f.since !== undefined) {
+    parts.push(`${c.date} >= @since`);
+    params.since = f.since;
+  }
+  if (f.before !== undefined) {
+    parts.push(`${c.date} < @before`);
+    params.before = f.before;
+  }
+  if (f.msgids && c.num) {
+    parts.push(`${c.num} IN (SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id
+                             WHERE i.mid IN (SELECT value FROM json_each(@msgids)))`);
+    params.msgids = JSON.stringify(f.msgids);
+  }
+  return { sql: parts.map((p) => ` AND ${p}`).join(''), params };
+}
+
+const SERIES_COLUMNS = `s.id, (SELECT mid FROM msg WHERE num = s.first_num) AS mid, s.inbox_id AS inboxId, s.title, s.version,
+  s.total, s.present, s.complete, s.cover_num AS coverNum, s.ds, s.author_addr AS authorAddr`;
+const SERIES_FILTERS: Columns = { inbox: 's.inbox_id', submitter: 's.author_addr', name: 's.title', date: 's.ds' };
 
 /** A series' own patches (a partial reroll's borrowed ones are their first series'). */
-const PATCHES = `FROM series_patch sp JOIN series s ON s.id = sp.series_id JOIN msg m ON m.num = sp.num
-  WHERE sp.counter > 0 AND sp.from_version IS NULL`;
+const PATCHES = `FROM series_patch sp JOIN msg m ON m.num = sp.num WHERE sp.counter > 0 AND sp.from_version IS NULL`;
 const MESSAGE_COLUMNS = `m.num, m.inbox_id AS inboxId, m.mid, m.subject, m.ds, m.ts, m.from_addr AS fromAddr,
   m.from_names AS fromNames`;
-const PATCH_WHERE = `${IN('m.inbox_id', 'inboxes')} AND ${IN('m.from_addr', 'submitters')} AND ${ALL_WORDS('m.subject')}
-  AND (@since IS NULL OR m.ds >= @since) AND (@before IS NULL OR m.ds < @before) AND ${IN('sp.series_id', 'series')}
-  AND ${IN('lower(sp.patch_id)', 'hashes')}
-  AND (@msgids IS NULL OR sp.num IN (SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id
-                                     WHERE i.mid IN (SELECT value FROM json_each(@msgids))))`;
+const PATCH_FILTERS: Columns = {
+  inbox: 'm.inbox_id',
+  submitter: 'm.from_addr',
+  name: 'm.subject',
+  date: 'm.ds',
+  series: 'sp.series_id',
+  hash: 'lower(sp.patch_id)',
+  num: 'sp.num',
+};
 
 /** Cover letters, each with the newest version that has it. */
-const COVERS = `FROM msg m JOIN series s ON s.id = (SELECT s2.id FROM series s2 WHERE s2.cover_num = m.num ORDER BY s2.version DESC, s2.id DESC LIMIT 1)
-  WHERE m.num IN (SELECT cover_num FROM series WHERE cover_num IS NOT NULL)`;
-const COVER_WHERE = `${IN('m.inbox_id', 'inboxes')} AND ${IN('m.from_addr', 'submitters')} AND ${ALL_WORDS('m.subject')}
-  AND (@since IS NULL OR m.ds >= @since) AND (@before IS NULL OR m.ds < @before) AND ${IN('s.id', 'series')}
-  AND (@msgids IS NULL OR m.num IN (SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id
-                                    WHERE i.mid IN (SELECT value FROM json_each(@msgids))))`;
+const COVERS = `FROM series s JOIN msg m ON m.num = s.cover_num
+  WHERE s.id = (SELECT s2.id FROM series s2 WHERE s2.cover_num = s.cover_num ORDER BY s2.version DESC, s2.id DESC LIMIT 1)`;
+const COVER_FILTERS: Columns = { ...PATCH_FILTERS, series: 's.id', hash: undefined, num: 'm.num' };
 
 /** Every event, from the mail (arrival times) and from the writer's checks and state changes. */
 const EVENTS = `
@@ -156,56 +212,55 @@ const EVENTS = `
   UNION ALL
   SELECT x.id * 8 + 5, 'patch-state-changed', m.inbox_id, x.date, x.num, NULL, NULL, x.id
     FROM state_change x JOIN msg m ON m.num = x.num`;
-const EVENT_WHERE = `${IN('inboxId', 'inboxes')} AND ${IN('category', 'categories')} AND ${IN('series', 'series')}
-  AND ${IN('patch', 'patches')} AND ${IN('cover', 'covers')}
-  AND (@since IS NULL OR date >= @since) AND (@before IS NULL OR date < @before)`;
+const EVENT_FILTERS: Columns = {
+  inbox: 'inboxId',
+  date: 'date',
+  category: 'category',
+  series: 'series',
+  patch: 'patch',
+  cover: 'cover',
+};
 
 type RawSeries = Omit<ApiSeriesRow, 'complete'> & { complete: number };
-
-type Params = Record<string, string | number | null>;
-
-function listParams(f: PatchFilter): Params {
-  return {
-    inboxes: json(f.inboxIds),
-    submitters: json(f.submitters),
-    words: likes(f.words),
-    since: f.since ?? null,
-    before: f.before ?? null,
-    series: json(f.seriesIds),
-    hashes: json(f.hashes?.map((h) => h.toLowerCase())),
-    msgids: json(f.msgids),
-  };
-}
 
 export class ApiReader {
   private readonly st: ReturnType<ApiReader['statements']>;
 
-  /** Statements whose ORDER BY a request chooses, prepared once each. */
-  private readonly ordered = new Map<string, ReturnType<Db['prepare']>>();
+  /** Statements whose filters and order a request chooses, prepared once each. */
+  private readonly chosen = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(private readonly db: Db) {
     this.st = this.statements();
   }
 
   private prepared<R>(sql: string) {
-    let st = this.ordered.get(sql);
-    if (!st) this.ordered.set(sql, (st = this.db.prepare(sql)));
-    return st as unknown as { all(params: Params): R[] };
+    let st = this.chosen.get(sql);
+    if (!st) this.chosen.set(sql, (st = this.db.prepare(sql)));
+    return st as unknown as { all(params: Params): R[]; get(params: Params): R | undefined };
+  }
+
+  /** One page of a filtered list, in the order asked, and how many there are in all. */
+  private page<R>(columns: string, from: string, w: { sql: string; params: Params }, order: string, page?: Page) {
+    const limit = page ? ' LIMIT @limit OFFSET @offset' : '';
+    const rows = this.prepared<R>(`SELECT ${columns} ${from}${w.sql} ${order}${limit}`).all({
+      ...w.params,
+      ...(page ?? {}),
+    });
+    // counted without the columns: some are subqueries, which a count need not run
+    const count = page
+      ? (this.prepared<{ n: number }>(`SELECT count(*) AS n ${from}${w.sql}`).get(w.params)?.n ?? 0)
+      : rows.length;
+    return { rows, count };
   }
 
   private statements() {
-    const p = <R>(sql: string) => this.db.prepare<Params, R>(sql);
     return {
       seriesById: this.db.prepare<[number], RawSeries>(`SELECT ${SERIES_COLUMNS} FROM series s WHERE s.id = ?`),
-      seriesCount: p<number>(`SELECT count(*) FROM series s WHERE ${SERIES_WHERE}`).pluck(),
-      patchCount: p<number>(`SELECT count(*) ${PATCHES} AND ${PATCH_WHERE}`).pluck(),
-      coverCount: p<number>(`SELECT count(*) ${COVERS} AND ${COVER_WHERE}`).pluck(),
-      eventCount: p<number>(`SELECT count(*) FROM (${EVENTS}) WHERE ${EVENT_WHERE}`).pluck(),
       patchByNum: this.db.prepare<[number], ApiMessageRow>(
         `SELECT ${MESSAGE_COLUMNS}, sp.series_id AS seriesId, sp.patch_id AS patchId ${PATCHES} AND sp.num = ?`,
       ),
       coverByNum: this.db.prepare<[number], ApiMessageRow>(
-        `SELECT ${MESSAGE_COLUMNS}, s.id AS seriesId, NULL AS patchId ${COVERS} AND m.num = ?`,
+        `SELECT ${MESSAGE_COLUMNS}, s.id AS seriesId, NULL AS patchId ${COVERS} AND s.cover_num = ?`,
       ),
       seriesPatches: this.db.prepare<[number], ApiMessageRow>(
         `SELECT ${MESSAGE_COLUMNS}, sp.series_id AS seriesId, sp.patch_id AS patchId
@@ -214,7 +269,7 @@ export class ApiReader {
       // the first message from each address: a person's id, name and address as first written
       people: this.db.prepare<[string], PersonRow>(
         `SELECT f.id, m.from_addr AS email, m.from_names AS name FROM
-           (SELECT min(num) AS id FROM msg WHERE num > 0 AND from_addr IN (SELECT value FROM json_each(?)) GROUP BY from_addr) f
+           (SELECT (SELECT min(num) FROM msg WHERE from_addr = a.value AND num > 0) AS id FROM json_each(?) a) f
          JOIN msg m ON m.num = f.id`,
       ),
       personById: this.db.prepare<[number], PersonRow>(
@@ -224,15 +279,6 @@ export class ApiReader {
       addressesLike: this.db
         .prepare<[string], string>(`SELECT DISTINCT from_addr FROM msg WHERE num > 0 AND lower(from_addr) = lower(?)`)
         .pluck(),
-      peoplePage: p<PersonRow>(
-        `SELECT f.id, m.from_addr AS email, m.from_names AS name FROM
-           (SELECT min(num) AS id FROM msg WHERE num > 0 AND from_addr != '' GROUP BY from_addr) f JOIN msg m ON m.num = f.id
-         WHERE ${ALL_WORDS("(m.from_names || ' ' || m.from_addr)")} ORDER BY f.id LIMIT @limit OFFSET @offset`,
-      ),
-      peopleCount: p<number>(
-        `SELECT count(*) FROM (SELECT min(num) AS id FROM msg WHERE num > 0 AND from_addr != '' GROUP BY from_addr) f
-         JOIN msg m ON m.num = f.id WHERE ${ALL_WORDS("(m.from_names || ' ' || m.from_addr)")}`,
-      ).pluck(),
     };
   }
 
@@ -243,12 +289,14 @@ export class ApiReader {
 
   /** Series matching the filter, in the order asked, one page of them, and how many match. */
   seriesList(f: ListFilter, order: Order, page: Page): { rows: ApiSeriesRow[]; count: number } {
-    const params = listParams(f);
-    const rows = this.prepared<RawSeries>(
-      `SELECT ${SERIES_COLUMNS} FROM series s WHERE ${SERIES_WHERE} ${orderSql(order, 's.id', 's.ds', 's.title')}
-         LIMIT @limit OFFSET @offset`,
-    ).all({ ...params, ...page });
-    return { rows: rows.map((r) => ({ ...r, complete: !!r.complete })), count: this.st.seriesCount.get(params)! };
+    const { rows, count } = this.page<RawSeries>(
+      SERIES_COLUMNS,
+      'FROM series s WHERE 1',
+      where(f, SERIES_FILTERS),
+      orderSql(order, 's.id', 's.ds', 's.title'),
+      page,
+    );
+    return { rows: rows.map((r) => ({ ...r, complete: !!r.complete })), count };
   }
 
   patch(num: number): ApiMessageRow | undefined {
@@ -257,12 +305,13 @@ export class ApiReader {
 
   /** Patches matching the filter; without a page, every one of them (to be filtered further by state). */
   patchList(f: PatchFilter, order: Order, page?: Page): { rows: ApiMessageRow[]; count: number } {
-    const params = listParams(f);
-    const rows = this.prepared<ApiMessageRow>(
-      `SELECT ${MESSAGE_COLUMNS}, sp.series_id AS seriesId, sp.patch_id AS patchId ${PATCHES} AND ${PATCH_WHERE}
-         ${orderSql(order, 'sp.num', 'm.ds', 'm.subject')} ${page ? 'LIMIT @limit OFFSET @offset' : ''}`,
-    ).all({ ...params, ...(page ?? {}) });
-    return { rows, count: page ? this.st.patchCount.get(params)! : rows.length };
+    return this.page<ApiMessageRow>(
+      `${MESSAGE_COLUMNS}, sp.series_id AS seriesId, sp.patch_id AS patchId`,
+      PATCHES,
+      where(f, PATCH_FILTERS),
+      orderSql(order, 'sp.num', 'm.ds', 'm.subject'),
+      page,
+    );
   }
 
   /** A series' patches (borrowed ones of a partial reroll too), in order. */
@@ -275,12 +324,13 @@ export class ApiReader {
   }
 
   coverList(f: PatchFilter, order: Order, page: Page): { rows: ApiMessageRow[]; count: number } {
-    const params = listParams(f);
-    const rows = this.prepared<ApiMessageRow>(
-      `SELECT ${MESSAGE_COLUMNS}, s.id AS seriesId, NULL AS patchId ${COVERS} AND ${COVER_WHERE}
-         ${orderSql(order, 'm.num', 'm.ds', 'm.subject')} LIMIT @limit OFFSET @offset`,
-    ).all({ ...params, ...page });
-    return { rows, count: this.st.coverCount.get(params)! };
+    return this.page<ApiMessageRow>(
+      `${MESSAGE_COLUMNS}, s.id AS seriesId, NULL AS patchId`,
+      COVERS,
+      where(f, COVER_FILTERS),
+      orderSql(order, 'm.num', 'm.ds', 'm.subject'),
+      page,
+    );
   }
 
   /** People by address: id (their first message's number), address and name as first written. */
@@ -301,24 +351,24 @@ export class ApiReader {
   }
 
   peopleList(words: string[] | undefined, page: Page): { rows: PersonRow[]; count: number } {
-    const params = { words: likes(words) };
-    return { rows: this.st.peoplePage.all({ ...params, ...page }), count: this.st.peopleCount.get(params)! };
+    return this.page<PersonRow>(
+      'f.id, m.from_addr AS email, m.from_names AS name',
+      `FROM (SELECT min(num) AS id FROM msg WHERE num > 0 AND from_addr != '' GROUP BY from_addr) f
+       JOIN msg m ON m.num = f.id WHERE 1`,
+      where({ words }, { inbox: 'm.inbox_id', date: 'm.ds', name: "(m.from_names || ' ' || m.from_addr)" }),
+      'ORDER BY f.id',
+      page,
+    );
   }
 
   eventList(f: EventFilter, desc: boolean, page: Page): { rows: EventRow[]; count: number } {
-    const params: Params = {
-      inboxes: json(f.inboxIds),
-      categories: json(f.categories),
-      series: json(f.seriesIds),
-      patches: json(f.patchNums),
-      covers: json(f.coverNums),
-      since: f.since ?? null,
-      before: f.before ?? null,
-    };
     const dir = desc ? 'DESC' : 'ASC';
-    const rows = this.prepared<EventRow>(
-      `SELECT * FROM (${EVENTS}) WHERE ${EVENT_WHERE} ORDER BY date ${dir}, id ${dir} LIMIT @limit OFFSET @offset`,
-    ).all({ ...params, ...page });
-    return { rows, count: this.st.eventCount.get(params)! };
+    return this.page<EventRow>(
+      '*',
+      `FROM (${EVENTS}) WHERE 1`,
+      where(f, EVENT_FILTERS),
+      `ORDER BY date ${dir}, id ${dir}`,
+      page,
+    );
   }
 }

@@ -137,6 +137,10 @@ CREATE TABLE IF NOT EXISTS state_change (
 CREATE INDEX IF NOT EXISTS state_change_num ON state_change (num);
 -- people (Patchwork's submitters) are named by their first message: found by address
 CREATE INDEX IF NOT EXISTS msg_from_addr ON msg (from_addr, num);
+-- cover letters are found by their number; an inbox's series are listed by id and by date
+CREATE INDEX IF NOT EXISTS series_cover ON series (cover_num);
+CREATE INDEX IF NOT EXISTS series_inbox ON series (inbox_id);
+CREATE INDEX IF NOT EXISTS series_inbox_ds ON series (inbox_id, ds);
 `;
 
 export const DDL = `

@@ -77,6 +77,7 @@ export const seriesList: Read = (r) => {
   if (f === NOTHING) return paged(r, p, [], 0, [ANY_INBOX]);
   const { rows, count } = r.c.api.seriesList(f, order(r.query, BY_ID), p);
   const s = new Shapes(r.c);
+  s.knowPeople(rows.map((x) => x.authorAddr));
   return paged(
     r,
     p,
