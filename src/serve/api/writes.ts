@@ -3,7 +3,7 @@
 // /patches/{id}/checks/ stores a check with a ci token. Each is checked whole before anything is
 // written, and written in one transaction with the change log, so servers drop the pages showing it.
 import type { Db } from '../../store/open-database.js';
-import type { ApiTokens } from '../../store/api-tokens.js';
+import type { ApiTokens, TokenRole } from '../../store/api-tokens.js';
 import { PATCH_STATES, isPatchState, patchStates, setPatchState } from '../../store/patch-states.js';
 import { addCheck, checkById, isCheckState, recordStateChange, CHECK_STATES } from '../../store/patch-checks.js';
 import type { Page } from '../response.js';
@@ -51,25 +51,28 @@ function fieldsOf(w: WriteRequest): { fields: Fields } | { refused: Page } {
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** The patch a write names, with its inbox; a 404 when there is none. */
-function target(w: WriteRequest, param: string) {
+/**
+ * What every write checks first, in this order: the patch it names (404), the token (401, 403),
+ * then the body (400, 415). The patch, the token's holder and the body's fields; or the refusal.
+ */
+function accepted(w: WriteRequest, param: string, role: TokenRole) {
   const num = /^[0-9]{1,15}$/.test(w.params[param] ?? '') ? Number(w.params[param]) : NaN;
   const m = w.c.api.patch(num);
   const inbox = m && new Shapes(w.c).inbox(m.inboxId);
-  return m && inbox ? { m, inbox } : undefined;
+  if (!m || !inbox) return { refused: apiError(404, 'Not found.') };
+  const holder = authorize(w.tokens, w.authorization, role, inbox);
+  if (isRefusal(holder)) return { refused: holder };
+  const body = fieldsOf(w);
+  return 'refused' in body ? body : { m, holder, f: body.fields };
 }
 
 /** Fields Patchwork lets a maintainer write that have no meaning here. */
 const UNSUPPORTED = ['commit_ref', 'pull_url', 'delegate', 'related'];
 
 export const updatePatch: Write = (w) => {
-  const t = target(w, 'id');
-  if (!t) return apiError(404, 'Not found.');
-  const holder = authorize(w.tokens, w.authorization, 'maintainer', t.inbox);
-  if (isRefusal(holder)) return holder;
-  const body = fieldsOf(w);
-  if ('refused' in body) return body.refused;
-  const f = body.fields;
+  const a = accepted(w, 'id', 'maintainer');
+  if ('refused' in a) return a.refused;
+  const { m, holder, f } = a;
   const errors: Record<string, string[]> = {};
   for (const k of UNSUPPORTED) {
     if (f[k] !== undefined && f[k] !== null && f[k] !== '')
@@ -83,12 +86,12 @@ export const updatePatch: Write = (w) => {
   if (Object.keys(errors).length) return apiError(400, errors);
   if (state !== undefined && isPatchState(state)) {
     w.db.transaction(() => {
-      const previous = patchStates(w.db, [t.m.num]).get(t.m.num)?.state ?? 'new';
-      setPatchState(w.db, t.m.num, state, holder.user, w.now);
-      recordStateChange(w.db, { num: t.m.num, previous, current: state, userId: holder.userId, date: w.now });
+      const previous = patchStates(w.db, [m.num]).get(m.num)?.state ?? 'new';
+      setPatchState(w.db, m.num, state, holder.user, w.now);
+      recordStateChange(w.db, { num: m.num, previous, current: state, userId: holder.userId, date: w.now });
     })();
   }
-  return { ...readPatch({ c: w.c, params: { id: String(t.m.num) }, query: new Map(), self: w.self }), cache: false };
+  return { ...readPatch({ c: w.c, params: { id: String(m.num) }, query: new Map(), self: w.self }), cache: false };
 };
 
 const CONTEXT = /^[-a-zA-Z0-9_]{1,255}$/;
@@ -96,13 +99,9 @@ const CONTEXT = /^[-a-zA-Z0-9_]{1,255}$/;
 const MAX_URL = 200;
 
 export const createCheck: Write = (w) => {
-  const t = target(w, 'patch_id');
-  if (!t) return apiError(404, 'Not found.');
-  const holder = authorize(w.tokens, w.authorization, 'ci', t.inbox);
-  if (isRefusal(holder)) return holder;
-  const body = fieldsOf(w);
-  if ('refused' in body) return body.refused;
-  const f = body.fields;
+  const a = accepted(w, 'patch_id', 'ci');
+  if ('refused' in a) return a.refused;
+  const { m, holder, f } = a;
   const errors: Record<string, string[]> = {};
   const state = text(f.state);
   if (!state) errors.state = ['A check must have a state.'];
@@ -118,7 +117,7 @@ export const createCheck: Write = (w) => {
   if (description === undefined) errors.description = ['Not a valid string.'];
   if (Object.keys(errors).length) return apiError(400, errors);
   const id = addCheck(w.db, {
-    num: t.m.num,
+    num: m.num,
     userId: holder.userId,
     state: state as (typeof CHECK_STATES)[number],
     context: context!,
