@@ -9,7 +9,7 @@
 //            before it sets a state).
 // Uncached: a fresh `lorekeeper serve` (after one request for a list outside the measured URLs,
 // which compiles the code they run), each URL asked once, one at a time (p50, p99, max; target
-// p99 <= 20 ms). Cached: wrk at --connections (default 8) for --duration seconds (default 10)
+// p99 <= 20 ms), with the server's CPU time per answer (clock ticks of its processes). Cached: wrk at --connections (default 8) for --duration seconds (default 10)
 // cycling through the same URLs after they were all asked once (target >= 5,000 req/s). The load
 // average of the machine is printed before and after: the figures depend on it.
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,9 @@ import {
   writeWrkScript,
   wrk,
   waitIdle,
+  listenerPids,
+  serverSnapshot,
+  serverTicksBetween,
 } from './lib.mjs';
 
 const PROG = 'bench:api';
@@ -92,6 +95,8 @@ try {
     if (!(await get(`${origin}/api/1.2/series/?per_page=1`)).status) throw new Error('no answer');
     await waitIdle(port, { maxMs: 20_000, quietMs: 2_000 });
     const loadBefore = load();
+    const pids = listenerPids(port);
+    const cpuBefore = serverSnapshot(pids);
     const times = [];
     for (const p of paths) {
       const t0 = process.hrtime.bigint();
@@ -99,6 +104,8 @@ try {
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
       if (r.status !== 200) throw new Error(`${p}: HTTP ${r.status}`);
     }
+    // the server's own CPU per answer does not depend on what else the machine runs (wall times do)
+    const cpuMs = (serverTicksBetween(cpuBefore, serverSnapshot(pids)) * 10) / paths.length;
     times.sort((a, b) => a - b);
     const pct = (q) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
     // every URL was asked once: now each is cached
@@ -113,6 +120,7 @@ try {
       fmtMs(pct(0.5)),
       fmtMs(pct(0.99)),
       fmtMs(times.at(-1)),
+      fmtMs(cpuMs),
       Math.round(w.rps).toLocaleString('en'),
       fmtMs(w.p99Ms),
       String(w.errors),
@@ -120,14 +128,14 @@ try {
     ]);
     json.classes[name] = {
       urls: paths.length,
-      uncached: { p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: times.at(-1) },
+      uncached: { p50Ms: pct(0.5), p99Ms: pct(0.99), maxMs: times.at(-1), serverCpuMs: cpuMs },
       cached: { rps: w.rps, p99Ms: w.p99Ms, errors: w.errors, command: w.command },
       loadBefore,
       loadAfter,
     };
   }
   printTable([
-    ['class', 'URLs', 'uncached p50', 'p99', 'max', 'cached req/s', 'p99', 'errors', 'load average'],
+    ['class', 'URLs', 'uncached p50', 'p99', 'max', 'server CPU', 'cached req/s', 'p99', 'errors', 'load average'],
     ...rows,
   ]);
   if (opt.json) writeFileSync(opt.json, JSON.stringify(json, null, 2));

@@ -11,6 +11,7 @@ import { ingestFixtures } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { runCli } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
+import { clientHome } from '../helpers/client-home.js';
 import { fakeBase } from '../helpers/fake-base.js';
 import { midEscape } from '../../src/mail/message-id.js';
 
@@ -27,24 +28,6 @@ function token(dir: string, user: string, inbox: string, role: string): string {
   const r = runCli(['token', 'create', '--data', dir, '--user', user, '--inbox', inbox, '--role', role]);
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout.trim();
-}
-
-/** A private HOME with a git identity (b4 and git am want one). */
-function clientEnv(): Record<string, string> {
-  const home = tempDir('lk-pw-');
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local/share'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-    GIT_PAGER: 'cat',
-    PAGER: 'cat',
-  } as Record<string, string>;
-  const git = (...a: string[]) => execFileSync('git', ['config', '--global', ...a], { env });
-  git('user.name', 'Lore Tester');
-  git('user.email', 'tester@example.org');
-  return env;
 }
 
 /** A repository the series applies to, rebuilt from its mbox. */
@@ -81,7 +64,7 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
     expect(runCli(['token', 'revoke', '--data', dir, '4']).status).toBe(0);
     server = await startServer(dir);
     api = `${server.url}/api/1.2`;
-    env = clientEnv();
+    env = clientHome();
     seriesMbox = await (await fetch(`${server.url}/virtualization/${RING_COVER}/series.mbox`)).text();
   });
   afterAll(async () => server.close());
@@ -177,14 +160,14 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
   });
 
   it('b4 ty with pw-url, pw-key, pw-project and pw-accept-state marks the applied series accepted', async () => {
-    const home = clientEnv();
-    const git = (...a: string[]) => execFileSync('git', ['config', '--global', ...a], { env: home });
-    git('b4.midmask', `${server.url}/virtualization/%s`);
-    git('b4.linkmask', 'https://lore.kernel.org/r/%s');
-    git('b4.pw-url', `${server.url}/`);
-    git('b4.pw-key', tokens.maintainer);
-    git('b4.pw-project', 'virtualization');
-    git('b4.pw-accept-state', 'accepted');
+    const home = clientHome({
+      'b4.midmask': `${server.url}/virtualization/%s`,
+      'b4.linkmask': 'https://lore.kernel.org/r/%s',
+      'b4.pw-url': `${server.url}/`,
+      'b4.pw-key': tokens.maintainer,
+      'b4.pw-project': 'virtualization',
+      'b4.pw-accept-state': 'accepted',
+    });
     const out = tempDir();
     await run('b4', ['am', '-o', out, RING_COVER], { env: home });
     const mbx = readdirSync(out).find((f) => f.endsWith('.mbx'))!;
