@@ -4,6 +4,7 @@ import { digestCommand } from './digest-command.js';
 import { seriesCommand } from './series-command.js';
 import { mirrorCommand } from './mirror-command.js';
 import { tokenCommand } from './token-command.js';
+import { appliedCommand } from './applied-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patch series
@@ -48,6 +49,12 @@ Usage:
       awaiting-upstream, superseded, deferred), give it to the patch (every patch, for a cover
       letter) whatever the automatic rules say, as set by NAME (default: $USER); auto forgets it.
 
+  lorekeeper applied --data DIR --inbox NAME --repo PATH [--branch REF]... [--rescan] [--json]
+      Find which patches of the inbox landed in the git repository's branches (default: the
+      one HEAD names): the commits after those scanned last time, matched by git patch-id
+      --stable, or by subject and author when the maintainer edited the patch. Those patches
+      are accepted, with the commit. --rescan reads the branches again from the start.
+
   lorekeeper token create --data DIR --user NAME --inbox NAME... --role maintainer|ci
       Make a token for the Patchwork API (/api/1.2/): a maintainer token sets the states of
       the named inboxes' patches, a ci token posts checks on them. The token is printed once;
@@ -83,6 +90,8 @@ export async function main(argv: string[]): Promise<number> {
         return await seriesCommand(rest);
       case 'token':
         return await tokenCommand(rest);
+      case 'applied':
+        return await appliedCommand(rest);
       case 'serve': {
         const { serveCommand } = await import('./serve-command.js');
         return await serveCommand(rest);

@@ -42,6 +42,8 @@ export interface PatchTag {
   versionInferred: boolean;
   /** All bracketed prefixes, e.g. ['PATCH', 'v7', '03/16']. */
   prefixes: string[];
+  /** Where the patches are aimed, from the prefixes (patchTarget). */
+  target: PatchTarget;
   /** The subject without its bracketed prefixes. */
   title: string;
 }
@@ -61,6 +63,7 @@ export function parsePatchSubject(raw: string): PatchTag {
     versionInferred: true,
     prefixes: [],
     title: subject,
+    target: NO_TARGET,
   };
   if (/^(Re|Aw|Fwd):/i.test(subject) || /^\w{2,3}:\s*\[/.test(subject)) {
     tag.reply = true;
@@ -95,5 +98,43 @@ export function parsePatchSubject(raw: string): PatchTag {
     subject = subject.replace(/^\s*\[[^\]]*]\s*/, '');
   }
   tag.title = subject;
+  tag.target = patchTarget(tag.prefixes);
   return tag;
+}
+
+/**
+ * Where a series is aimed, as its prefix says: a stable branch (`[PATCH 5.4 070/130]`, AUTOSEL's
+ * `[PATCH AUTOSEL 4.19 49/87]`), a tree (`net`, `net-next`, `bpf-next`, `-next`) or another
+ * project (`virtiofsd`, `kvm-unit-tests`). Series aimed at different targets are never versions of
+ * each other: the same fix for five stable branches is five series.
+ */
+export interface PatchTarget {
+  /** The stable branch, 'autosel 4.19' for AUTOSEL's batches; '' for a series aimed at mainline. */
+  stable: string;
+  /** The tree or project tags, lower-cased, space-separated; '' when the prefix names none. */
+  tree: string;
+}
+
+export const NO_TARGET: PatchTarget = { stable: '', tree: '' };
+
+/** Prefix words that say what kind of posting it is, not where it goes (b4's and people's). */
+const NOT_A_TARGET =
+  /^((patch|rfc|resend)[\w-]*|rft|cft|resent|repost|resubmit\w*|untested|for|don't|do|not|apply|merge|bug|fix|git|pull|v\d+(\.\d+)?|\d{1,4}\/\d{1,4})$/i;
+
+/** The target of a posting from its bracketed prefixes (PatchTag.prefixes). */
+export function patchTarget(prefixes: string[]): PatchTarget {
+  let autosel = false;
+  let branch = '';
+  const tree: string[] = [];
+  for (const raw of prefixes) {
+    const word = raw.toLowerCase();
+    if (word === 'autosel') autosel = true;
+    // stable branches are numbered (5.4, 4.19, 6.1.y); 'stable' alone names no branch
+    else if (/^\d+\.\d+(\.y|\.\d+)?(-stable)?$/.test(word) || word === 'stable') branch = word.replace(/-stable$/, '');
+    else if (!NOT_A_TARGET.test(word)) tree.push(word === 'linux-next' || word === '-next' ? 'next' : word);
+  }
+  return {
+    stable: autosel ? `autosel ${branch}`.trim() : branch,
+    tree: [...new Set(tree)].sort().join(' '),
+  };
 }

@@ -92,6 +92,31 @@ export async function* gitLines(gitDir: string, args: string[]): AsyncGenerator<
   if (code !== 0) throw new GitError(`git ${args[0]} failed in ${gitDir}: ${gitSaid(Buffer.concat(err).toString())}`);
 }
 
+/**
+ * The lines of `git <second>` reading what `git <first>` writes (`git log -p | git patch-id`), as
+ * they come; a GitError at the end if either failed.
+ */
+export async function* gitPipeLines(gitDir: string, first: string[], second: string[]): AsyncGenerator<string> {
+  const [a, b] = [start(gitDir, first), start(gitDir, second)];
+  a.stdin.end();
+  a.stdout.pipe(b.stdin);
+  b.stdin.on('error', () => {});
+  const err: Buffer[] = [];
+  for (const c of [a, b]) c.stderr.on('data', (d: Buffer) => err.push(d));
+  const closed = (c: ChildProcessWithoutNullStreams) =>
+    new Promise<number>((resolve) => c.on('close', (code) => resolve(code ?? 1)));
+  const codes = Promise.all([closed(a), closed(b)]);
+  try {
+    for await (const line of createInterface({ input: b.stdout, crlfDelay: Infinity })) yield line;
+  } finally {
+    for (const c of [a, b]) if (c.exitCode === null) c.kill();
+  }
+  if ((await codes).some((c) => c !== 0))
+    throw new GitError(
+      `git ${first[0]} | git ${second[0]} failed in ${gitDir}: ${gitSaid(Buffer.concat(err).toString())}`,
+    );
+}
+
 /** An object git reported: its header fields, and its bytes when asked for. */
 interface ObjectOut {
   oid: string;

@@ -1,7 +1,9 @@
 // Patch series in one thread, as b4 assembles them (LoreMailbox): cover letters and patches by their
 // [PATCH vN M/T] tags and threading, versions inferred from the cover they answer, same-author
 // resends numbered on, partial rerolls filled from the previous version, and the trailers that
-// replies give attributed to the patch or cover letter they answer.
+// replies give attributed to the patch or cover letter they answer. Unlike b4, a thread holding
+// series for two targets (a kernel series and its userspace part, `[PATCH v4 0/8]` beside
+// `[virtiofsd PATCH v4 0/4]`) gives two series, not one mixing both.
 import { parsePatchSubject, type PatchTag } from '../mail/subject.js';
 import { trailerMatchesSender, type Trailer } from '../mail/trailers.js';
 
@@ -26,10 +28,12 @@ export interface SeriesMessage {
   patchId: string | null;
 }
 
-/** A message with b4's reading of its subject; `version` may be corrected by threading. */
+/** A message with b4's reading of its subject; `version` and `target` may be corrected by threading. */
 interface Read extends SeriesMessage {
   tag: PatchTag;
   version: number;
+  /** Its target (patchTarget) as one string: versions are told apart by target too. */
+  target: string;
   total: number;
   reply: boolean;
 }
@@ -73,12 +77,14 @@ export interface ThreadSeries {
 
 class Version {
   readonly version: number;
+  readonly target: string;
   total: number;
   slots: (Read | undefined)[];
   fromVersion = new Map<number, number>();
 
-  constructor(version: number, total: number) {
+  constructor(version: number, target: string, total: number) {
     this.version = version;
+    this.target = target;
     this.total = total;
     this.slots = new Array(total + 1).fill(undefined);
   }
@@ -103,14 +109,17 @@ function read(m: SeriesMessage): Read {
   const total = Math.max(tag.total, tag.counter);
   // a follow-up without Re: that gives trailers and no diff is still a reply
   const reply = tag.reply || (m.trailers.length > 0 && m.irt !== null && !m.hasDiff);
-  return { ...m, tag, version: tag.version, total, reply };
+  return { ...m, tag, version: tag.version, target: `${tag.target.stable}\0${tag.target.tree}`, total, reply };
 }
+
+/** Versions and cover letters are found by target and version. */
+const slotKey = (m: { target: string; version: number }) => `${m.target}\0${m.version}`;
 
 /** Assemble every version found in a thread's messages (given in arrival order). */
 export function assembleThread(messages: SeriesMessage[]): ThreadSeries {
   const byMid = new Map<string, Read>();
-  const versions = new Map<number, Version>();
-  const covers = new Map<number, Read>();
+  const versions = new Map<string, Version>();
+  const covers = new Map<string, Read>();
   const followups: Read[] = [];
   for (const raw of messages) {
     if (byMid.has(raw.mid)) continue;
@@ -121,30 +130,39 @@ export function assembleThread(messages: SeriesMessage[]): ThreadSeries {
       continue;
     }
     if (m.tag.counter === 0 && (!m.tag.counterInferred || m.hasDiffstat)) {
-      covers.set(m.version, m);
+      covers.set(slotKey(m), m);
       continue;
     }
     if (!m.hasDiff) continue;
-    if (!versions.has(m.version) && m.tag.versionInferred && m.irt) {
+    if (!versions.has(slotKey(m)) && m.tag.versionInferred && m.irt) {
       // an unversioned patch answering a versioned cover letter, or patch 1, belongs to that version
       const up = byMid.get(m.irt);
-      if (up && up.hasDiffstat && !up.hasDiff) m.version = up.version;
-      else if (up && m.tag.counter > 0 && up.hasDiff && up.tag.counter === 1) m.version = up.version;
-    }
-    if (!versions.has(m.version)) versions.set(m.version, new Version(m.version, m.total));
-    // the same author sending an unnumbered, unversioned patch again: a new version
-    if (m.tag.counter === 1 && m.tag.counterInferred && m.tag.patch && !m.tag.resend) {
-      const o = versions.get(m.version)!.slots[1];
-      if (o && o.tag.counterInferred && o.fromAddr === m.fromAddr && o.ds < m.ds) {
-        m.version = versions.size + 1;
-        versions.set(m.version, new Version(m.version, m.total));
+      const inherit =
+        (up && up.hasDiffstat && !up.hasDiff) || (up && m.tag.counter > 0 && up.hasDiff && up.tag.counter === 1);
+      if (up && inherit) {
+        m.version = up.version;
+        m.target = up.target;
       }
     }
-    versions.get(m.version)!.add(m);
+    if (!versions.has(slotKey(m))) versions.set(slotKey(m), new Version(m.version, m.target, m.total));
+    // the same author sending an unnumbered, unversioned patch again: a new version
+    if (m.tag.counter === 1 && m.tag.counterInferred && m.tag.patch && !m.tag.resend) {
+      const o = versions.get(slotKey(m))!.slots[1];
+      if (o && o.tag.counterInferred && o.fromAddr === m.fromAddr && o.ds < m.ds) {
+        m.version = [...versions.values()].filter((v) => v.target === m.target).length + 1;
+        versions.set(slotKey(m), new Version(m.version, m.target, m.total));
+      }
+    }
+    versions.get(slotKey(m))!.add(m);
   }
 
-  const sorted = [...versions.values()].sort((a, b) => a.version - b.version);
-  const series = sorted.map((v, i) => build(v, i > 0 ? sorted[i - 1] : undefined, covers.get(v.version), byMid));
+  const sorted = [...versions.values()].sort((a, b) =>
+    a.target === b.target ? a.version - b.version : a.target < b.target ? -1 : 1,
+  );
+  const series = sorted.map((v, i) => {
+    const prev = i > 0 && sorted[i - 1].target === v.target ? sorted[i - 1] : undefined;
+    return build(v, prev, covers.get(slotKey(v)), byMid);
+  });
   return { series: series.filter((s): s is AssembledSeries => s !== undefined), trailers: attribute(followups, byMid) };
 }
 
@@ -214,7 +232,7 @@ function build(
 }
 
 function strip(m: Read): SeriesMessage {
-  const { tag: _t, version: _v, total: _n, reply: _r, ...rest } = m;
+  const { tag: _t, version: _v, target: _g, total: _n, reply: _r, ...rest } = m;
   return rest;
 }
 

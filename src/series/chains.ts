@@ -1,6 +1,8 @@
 // Version chains v1..vN: series linked by every signal there is: the same change-id, one version
 // answering another's thread, the same title from the same author, the same patch-ids from the
-// same author, and an administrator's explicit links and unlinks.
+// same author, and an administrator's explicit links and unlinks. Series aimed at different targets
+// (stable branches, trees, projects: mail/subject.ts's patchTarget) never share a chain.
+import type { PatchTarget } from '../mail/subject.js';
 
 export interface ChainInput {
   id: number;
@@ -13,6 +15,7 @@ export interface ChainInput {
   mids: string[];
   /** Message-IDs its cover letter or first patch answers (a new version sent as a reply). */
   answers: string[];
+  target: PatchTarget;
 }
 
 export interface ChainLink {
@@ -21,8 +24,25 @@ export interface ChainLink {
   linked: boolean;
 }
 
+/** The targets a chain holds: at most one stable branch (or mainline) and at most one tree named. */
+interface Targets {
+  stable: Set<string>;
+  trees: Set<string>;
+}
+
 class UnionFind {
   private readonly parent = new Map<number, number>();
+  /** Of each chain's root. */
+  private readonly targets = new Map<number, Targets>();
+
+  constructor(list: ChainInput[]) {
+    for (const s of list) {
+      this.targets.set(s.id, {
+        stable: new Set([s.target.stable]),
+        trees: new Set(s.target.tree ? [s.target.tree] : []),
+      });
+    }
+  }
 
   find(x: number): number {
     let r = x;
@@ -31,16 +51,33 @@ class UnionFind {
     return r;
   }
 
+  /**
+   * Whether joining the chains of a and b would put two targets in one chain: two stable branches
+   * (or one and mainline), or two trees (a series that names none may join one that does).
+   */
+  conflict(a: number, b: number): boolean {
+    const [ta, tb] = [this.targets.get(this.find(a))!, this.targets.get(this.find(b))!];
+    return new Set([...ta.stable, ...tb.stable]).size > 1 || new Set([...ta.trees, ...tb.trees]).size > 1;
+  }
+
   union(a: number, b: number): void {
     const ra = this.find(a);
     const rb = this.find(b);
+    if (ra === rb) return;
     // the oldest series (lowest id) names the chain
-    if (ra !== rb) this.parent.set(Math.max(ra, rb), Math.min(ra, rb));
+    const [root, child] = [Math.min(ra, rb), Math.max(ra, rb)];
+    const [tr, tc] = [this.targets.get(root)!, this.targets.get(child)!];
+    for (const s of tc.stable) tr.stable.add(s);
+    for (const t of tc.trees) tr.trees.add(t);
+    this.parent.set(child, root);
   }
 }
 
-const titleKey = (s: ChainInput) =>
-  `${s.title.toLowerCase().replace(/\s+/g, ' ').trim()}\0${s.authorAddr.toLowerCase()}`;
+/** Signals strong enough to join a series naming a tree with one naming none (`[PATCH v4]`, `[PATCH net-next v5]`). */
+type Strength = 'strong' | 'weak';
+
+const titleOf = (s: ChainInput) => s.title.toLowerCase().replace(/\s+/g, ' ').trim();
+const titleKey = (s: ChainInput) => `${titleOf(s)}\0${s.authorAddr.toLowerCase()}`;
 
 /** The chain (id of its first series) of every series. */
 export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number, number> {
@@ -56,7 +93,8 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
     if (l.linked) forced.push([a, b]);
     else blocked.push([a, b]);
   }
-  const edges: [number, number][] = [];
+  const edges: [number, number, Strength][] = [];
+  const byId = new Map(list.map((s) => [s.id, s]));
   /** The ids of the series under each key. */
   const groups = (key: (s: ChainInput) => (string | null)[]) => {
     const out = new Map<string, number[]>();
@@ -70,17 +108,25 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
     }
     return out;
   };
-  const groupBy = (key: (s: ChainInput) => (string | null)[]) => {
+  const groupBy = (key: (s: ChainInput) => (string | null)[], strength: Strength) => {
     // every pair, so that two members an unlink keeps from the first can still join each other;
     // a star past a size no real series reaches, to stay linear on pathological titles
     for (const g of groups(key).values()) {
-      if (g.length > 64) for (let i = 1; i < g.length; i++) edges.push([g[0], g[i]]);
-      else for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) edges.push([g[i], g[j]]);
+      if (g.length > 64) for (let i = 1; i < g.length; i++) edges.push([g[0], g[i], strength]);
+      else for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) edges.push([g[i], g[j], strength]);
     }
   };
-  groupBy((s) => [s.changeId]);
-  groupBy((s) => [`tid:${s.tid}`]);
-  groupBy((s) => [titleKey(s)]);
+  groupBy((s) => [s.changeId], 'strong');
+  // another series in a thread, or answering one, is another version when it is the same author's or
+  // bears the same title (a robot's or a reviewer's patch in the thread is not)
+  const kin = (a: ChainInput, b: ChainInput) =>
+    a.authorAddr.toLowerCase() === b.authorAddr.toLowerCase() || titleOf(a) === titleOf(b);
+  for (const g of groups((s) => [`tid:${s.tid}`]).values()) {
+    for (let i = 0; i < g.length; i++)
+      for (let j = i + 1; j < g.length && j < i + 64; j++)
+        if (kin(byId.get(g[i])!, byId.get(g[j])!)) edges.push([g[i], g[j], 'weak']);
+  }
+  groupBy((s) => [titleKey(s)], 'strong');
   // the same author posting the same patches: versions of one series when they share at least
   // half of the smaller one's patches (a single shared fix does not make two series one)
   const byPatch = groups((s) => [...new Set(s.patchIds)].map((p) => `${p}\0${s.authorAddr.toLowerCase()}`));
@@ -95,17 +141,17 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
   }
   for (const [k, n] of shared) {
     const [a, b] = k.split('-').map(Number);
-    if (2 * n >= Math.min(sizes.get(a)!, sizes.get(b)!)) edges.push([a, b]);
+    if (2 * n >= Math.min(sizes.get(a)!, sizes.get(b)!)) edges.push([a, b, 'weak']);
   }
   for (const s of list) {
     for (const m of s.answers) {
       const other = byMid.get(m);
-      if (other !== undefined && other !== s.id) edges.push([s.id, other]);
+      if (other !== undefined && other !== s.id && kin(s, byId.get(other)!)) edges.push([s.id, other, 'weak']);
     }
   }
   // an unlink is a promise that the two never share a chain, however many signals join them
   // through other versions: a union that would break one is skipped
-  const uf = new UnionFind();
+  const uf = new UnionFind(list);
   const join = (a: number, b: number) => {
     const ra = uf.find(a);
     const rb = uf.find(b);
@@ -117,7 +163,13 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
     }
     uf.union(a, b);
   };
+  // an administrator's link holds whatever the targets; automatic signals never join two targets,
+  // and only strong ones join a series naming a tree with one naming none
   for (const [a, b] of forced) join(a, b);
-  for (const [a, b] of edges) join(a, b);
+  for (const [a, b, strength] of edges) {
+    if (uf.conflict(a, b)) continue;
+    if (strength === 'weak' && byId.get(a)!.target.tree !== byId.get(b)!.target.tree) continue;
+    join(a, b);
+  }
   return new Map(list.map((s) => [s.id, uf.find(s.id)]));
 }

@@ -6,8 +6,8 @@ import { apiQueryKey } from './api/query.js';
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-/** Query parameters some page reads (SearchQuery, ?t= pages, ?vs= interdiffs); pages ignore the rest. */
-const READ_PARAMS = ['q', 'x', 'o', 'l', 'r', 't', 'vs'];
+/** Query parameters some page reads (SearchQuery, ?t= pages, ?vs= interdiffs, ?state= lists); pages ignore the rest. */
+const READ_PARAMS = ['q', 'x', 'o', 'l', 'r', 't', 'vs', 'state'];
 
 /** `scheme://host[:port]` from a configured base URL; anything else is refused at start. */
 export function canonicalOrigin(baseUrl: string): string {

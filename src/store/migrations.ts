@@ -81,9 +81,16 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 7,
-    what: "patches' explicit states and the commits they landed as",
+    what: "patches' explicit states and the commits they landed as; series assembled and chained again by target",
     up(db) {
       db.exec(LIFECYCLE_DDL);
+      // series aimed at different targets are told apart since: every thread with a patch is
+      // assembled again and every inbox's chains worked out again
+      const series = new SeriesWriter(db);
+      series.rebuild(
+        db.prepare('SELECT DISTINCT tid FROM msg WHERE num > 0 AND b4_diff = 1').pluck().all() as number[],
+      );
+      series.relinkDirty();
     },
   },
   {

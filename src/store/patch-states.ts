@@ -34,6 +34,9 @@ export interface PatchState {
   commit?: string;
   /** How the commit was found: the same `git patch-id --stable`, or (weaker) the same subject and author. */
   how?: AppliedHow;
+  /** Where the commit is: the repository's name and the branch. */
+  repo?: string;
+  branch?: string;
 }
 
 export interface SeriesState {
@@ -48,11 +51,16 @@ export interface SeriesState {
 const REVIEW_TRAILERS = `('reviewed-by', 'acked-by', 'tested-by')`;
 
 /**
- * SQL: series `b` is a later version than series `a` of their chain: a higher version, or a RESEND
- * of the same version sent after it.
+ * SQL: series `b` of the same chain supersedes series `a`: sent after it, and a higher version, the
+ * same version again (a RESEND, or a repost under the same title), or any version of a series that
+ * is no longer an RFC (version numbers often start again after one). A sibling of the same version
+ * under another title (a series split in two) supersedes nothing.
  */
 const LATER = (a: string, b: string) =>
-  `(${b}.version > ${a}.version OR (${b}.version = ${a}.version AND ${b}.resend = 1 AND ${b}.ds > ${a}.ds))`;
+  `((${b}.ds > ${a}.ds OR (${b}.ds = ${a}.ds AND ${b}.id > ${a}.id))
+    AND (${b}.version > ${a}.version
+         OR (${b}.version = ${a}.version AND (${b}.resend = 1 OR lower(${b}.title) = lower(${a}.title)))
+         OR (${a}.rfc = 1 AND ${b}.rfc = 0)))`;
 
 interface AutoRow {
   superseded: number;
@@ -68,6 +76,8 @@ interface ExplicitRow {
 interface AppliedRow {
   commit: string;
   how: AppliedHow;
+  repo: string;
+  branch: string;
 }
 
 function statements(db: Db) {
@@ -86,7 +96,7 @@ function statements(db: Db) {
       'SELECT state, set_by AS setBy, set_at AS setAt FROM patch_state WHERE num = ?',
     ),
     applied: db.prepare<[number], AppliedRow>(
-      `SELECT commit_id AS "commit", how FROM applied WHERE num = ?
+      `SELECT commit_id AS "commit", how, repo, branch FROM applied WHERE num = ?
        ORDER BY how = 'subject-author', repo, branch LIMIT 1`,
     ),
     seriesPatches: db
@@ -137,7 +147,7 @@ export function patchStates(db: Db, nums: number[]): Map<number, PatchState> {
     const auto = s.auto.get(num);
     if (!explicit && !auto) continue;
     const applied = s.applied.get(num);
-    const landed = applied ? { commit: applied.commit, how: applied.how } : {};
+    const landed = applied ? { ...applied } : {};
     if (explicit) {
       out.set(num, {
         state: explicit.state,

@@ -83,11 +83,12 @@ CREATE TABLE IF NOT EXISTS applied (
   PRIMARY KEY (num, repo, branch)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS applied_scan (
+  inbox_id INTEGER NOT NULL,         -- inbox.id whose patches were looked for
   repo TEXT NOT NULL,                -- a repository lorekeeper applied scanned, by name (as applied.repo)
   path TEXT NOT NULL,                -- where it is on the writer (a replica has no scans)
   branch TEXT NOT NULL,              -- a ref of it
   tip TEXT NOT NULL,                 -- the last commit scanned, hex: the next run reads only what came after
-  PRIMARY KEY (repo, branch)
+  PRIMARY KEY (inbox_id, repo, branch)
 ) WITHOUT ROWID;
 `;
 

@@ -1,8 +1,9 @@
 // Reading series: the series of a message, a series with its patches and trailers, its version
-// chain, and an inbox's series newest first.
+// chain, an inbox's series newest first (all, or those in one state), and where they stand.
 import type { Db } from './open-database.js';
 import type { Scope } from './reader.js';
 import { checksOf, type CheckRow } from './patch-checks.js';
+import { patchStates, seriesState, type PatchState, type PatchStateName, type SeriesState } from './patch-states.js';
 
 export interface SeriesRow {
   id: number;
@@ -89,11 +90,54 @@ function statements(db: Db) {
   };
 }
 
+/** How many series a search by state reads at most for one page: a rare state is paged on, not searched to the end. */
+const STATE_SCAN = 2000;
+
 export class SeriesReader {
   private readonly st: ReturnType<typeof statements>;
+  private readonly db: Db;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.st = statements(db);
+    this.db = db;
+  }
+
+  /** Where these patches stand (store/patch-states.ts). */
+  patchStates(nums: number[]): Map<number, PatchState> {
+    return patchStates(this.db, nums);
+  }
+
+  /** Where these series stand, from their patches. */
+  seriesStates(ids: number[]): Map<number, SeriesState> {
+    return seriesState(this.db, ids);
+  }
+
+  /**
+   * Series in `state` with activity at or before `before`, newest first, up to `limit`, looking at
+   * no more than STATE_SCAN series; `next` says where to look on from when it stopped looking
+   * before `limit` were found and older series remain.
+   */
+  listInState(
+    scope: Scope,
+    state: PatchStateName,
+    before: number,
+    limit: number,
+  ): { rows: SeriesRow[]; next?: number } {
+    const rows: SeriesRow[] = [];
+    let from = before;
+    for (let read = 0; read < STATE_SCAN;) {
+      const batch = this.list(scope, from, 200);
+      const states = this.seriesStates(batch.map((s) => s.id));
+      for (const s of batch) {
+        if (states.get(s.id)?.state !== state) continue;
+        rows.push(s);
+        if (rows.length === limit) return { rows };
+      }
+      if (batch.length < 200) return { rows };
+      read += batch.length;
+      from = batch[batch.length - 1].ts - 1;
+    }
+    return { rows, next: from };
   }
 
   /** The CI checks posted on these patches (store/patch-checks.ts), by patch. */

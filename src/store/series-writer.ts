@@ -5,6 +5,7 @@ import type { Db, Statement } from './open-database.js';
 import { ChangeLog, changeKey } from './change-log.js';
 import { assembleThread, type SeriesMessage } from '../series/assemble.js';
 import { chainSeries, type ChainInput, type ChainLink } from '../series/chains.js';
+import { parsePatchSubject } from '../mail/subject.js';
 
 interface MemberRow {
   num: number;
@@ -58,8 +59,8 @@ export class SeriesWriter {
         'INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       inboxSeries:
-        p(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum
-                      FROM series s WHERE s.inbox_id = ?`),
+        p(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum,
+                        m.subject FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ?`),
       seriesPatches:
         p(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
                         JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ?`),
@@ -248,6 +249,7 @@ export class SeriesWriter {
         authorAddr: string;
         changeId: string | null;
         firstNum: number;
+        subject: string;
       }[]) {
         was.set(s.id, s.chain);
         const refs = (this.st.refsOf.get(s.firstNum) as string | null) ?? '';
@@ -260,6 +262,7 @@ export class SeriesWriter {
           patchIds: [],
           mids: [],
           answers: refs ? refs.split('\n') : [],
+          target: parsePatchSubject(s.subject).target,
         });
       }
       for (const p of this.st.seriesPatches.all(inboxId) as {

@@ -1,12 +1,13 @@
 // Read replicas: `lorekeeper mirror` of a whole lorekeeper writer gives a store whose digest is the
 // writer's (numbers, threads and series across inboxes whose mail arrived interleaved, quarantined
 // mail, the state not in the mail: series links, patch states), after a full mirror and after each
-// follow-up with new mail, series links and unlinks, states set and taken back; a replica of the
-// replica too. One inbox mirrored on its own equals it
+// follow-up with new mail, series links and unlinks, states set and taken back, patches found
+// applied by lorekeeper applied; a replica of the replica too. One inbox mirrored on its own equals it
 // as well; a writer that mirrors a public-inbox archive passes its upstream on to its replicas.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { jsonSummary, runCli, runCliBeside } from '../helpers/cli.js';
 import { FIXTURE_INBOXES, openReader } from '../helpers/store.js';
@@ -16,11 +17,13 @@ import { serveFiles } from '../helpers/file-server.js';
 import { buildRepo } from '../helpers/public-inbox.js';
 import { gitOut } from '../helpers/epochs.js';
 import { readMbox } from '../helpers/mbox.js';
+import { fakeBase } from '../helpers/fake-base.js';
 
 const digest = (data: string) => runCli(['digest', '--data', data]).stdout.trim();
 /** Patches of two series: the vfio v7 series (iommu) and the virtio_ring v2 series (virtualization). */
 const VFIO_PATCH = '1599734733-6431-3-git-send-email-yi.l.liu@intel.com';
 const VIRTIO_PATCH = '20230315185458.11638-2-feliu@nvidia.com';
+const VIRTIO_COVER = '20230315185458.11638-1-feliu@nvidia.com';
 
 /** `lorekeeper mirror` of the whole writer; its summary. */
 async function follow(replica: string, writer: string): Promise<Record<string, number>> {
@@ -91,9 +94,29 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
     // a maintainer's word taken back on one patch, given on another
     expect(runCli(['series', 'state', '--data', writer, VIRTIO_PATCH, 'auto']).status).toBe(0);
     expect(runCli(['series', 'state', '--data', writer, '--by', 'alex', VFIO_PATCH, 'rejected']).status).toBe(0);
+    // the maintainer applies the virtio_ring series; lorekeeper applied finds it on the writer
+    const repo = join(tempDir(), 'linux');
+    const mbox = await (await fetch(`${served.url}/virtualization/${VIRTIO_COVER}/series.mbox`)).text();
+    mkdirSync(repo);
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=M', '-c', 'user.email=m@example.org', ...args], { cwd: repo });
+    git('init', '-q', '-b', 'master');
+    for (const [path, text] of fakeBase(mbox)) {
+      mkdirSync(dirname(join(repo, path)), { recursive: true });
+      writeFileSync(join(repo, path), text);
+    }
+    git('add', '-A');
+    git('commit', '-q', '-m', 'base');
+    writeFileSync(join(repo, '..', 'series.mbox'), mbox);
+    git('am', '-q', join(repo, '..', 'series.mbox'));
+    const scan = runCli(['applied', '--data', writer, '--inbox', 'virtualization', '--repo', repo]);
+    expect(scan.stdout).toContain('3 patch(es) landed');
     expect(await follow(replica, served.url)).toMatchObject({ read: 5, added: 4, quarantined: 1 });
     expect(digest(replica)).toBe(digest(writer));
     expect(states(replica)).toEqual([{ state: 'rejected', set_by: 'alex' }]);
+    const { db } = openReader(replica);
+    expect(db.prepare(`SELECT count(*) FROM applied WHERE repo = 'linux'`).pluck().get()).toBe(3);
+    db.close();
     expect(await follow(replica, served.url)).toMatchObject({ read: 0, fetchedBytes: 0 });
     expect(digest(replica)).toBe(digest(writer));
   });

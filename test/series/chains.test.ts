@@ -2,6 +2,7 @@
 // the command line reaching a running server's pages.
 import { describe, it, expect } from 'vitest';
 import { chainSeries, type ChainInput } from '../../src/series/chains.js';
+import { NO_TARGET } from '../../src/mail/subject.js';
 import { tempDir } from '../helpers/paths.js';
 import { ingestFixtures } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
@@ -19,6 +20,7 @@ function series(id: number, over: Partial<ChainInput> = {}): ChainInput {
     patchIds: [],
     mids: [`${id}@m`],
     answers: [],
+    target: NO_TARGET,
     ...over,
   };
 }
@@ -33,7 +35,7 @@ describe('version chains', () => {
     const list = [
       series(1, { changeId: '20240101-foo-abc' }),
       series(2, { changeId: '20240101-foo-abc', title: 'renamed' }),
-      series(3, { answers: ['2@m'] }),
+      series(3, { answers: ['2@m'], authorAddr: 'a2@example.org' }),
       series(4, { title: 'Same Title', authorAddr: 'x@example.org' }),
       series(5, { title: 'same  title', authorAddr: 'X@example.org' }),
       series(6, { title: 'Same Title', authorAddr: 'someone.else@example.org' }),

@@ -1,6 +1,7 @@
 // New mail drops only the cached pages it changed, and never leaves one stale: after each change
 // (a thread grows, ghosts are filled, threads merge, a loose subject match arrives, a copy of a
-// Message-ID arrives elsewhere, a message is removed, an administrator links series), every page a
+// Message-ID arrives elsewhere, a message is removed, an administrator links series, a maintainer
+// sets a patch's state, a patch is found applied), every page a
 // warm server answers equals what a server with an empty cache answers.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { buildApp, type App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { StoreWriter } from '../../src/store/writer.js';
+import { AppliedRecords } from '../../src/store/applied-records.js';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
@@ -144,5 +146,23 @@ describe('cached pages after new mail', () => {
     // no series holds the qemu-devel message in this store: the command says so and changes nothing
     expect(linked.status).toBe(1);
     await expectFresh();
+  });
+
+  it("after a maintainer sets a patch's state and a patch is found applied", async () => {
+    const patch2 = '1599734733-6431-3-git-send-email-yi.l.liu@intel.com';
+    const before = (await warm.fastify.inject({ url: midUrl('iommu', patch2, 'series/') })).body;
+    const r = runCli(['series', 'state', '--data', dir, '--by', 'Alex', PATCH1, 'changes-requested']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(await expectFresh()).toBeGreaterThan(100);
+    const db = openDatabase(dir);
+    const num = db.prepare('SELECT num FROM msg WHERE mid = ? AND num > 0').pluck().get(patch2) as number;
+    const scan = { inboxId: 1, repo: 'linux', branch: 'refs/heads/master', path: '/src/linux/.git', tip: 'c0ffee' };
+    new AppliedRecords(db).record(scan, [{ num, commit: '0123456789abcdef0123456789abcdef01234567', how: 'patch-id' }]);
+    db.close();
+    await expectFresh();
+    const after = (await warm.fastify.inject({ url: midUrl('iommu', patch2, 'series/') })).body;
+    expect(before).not.toContain('state: changes-requested (set by Alex');
+    expect(after).toContain('state: changes-requested (set by Alex');
+    expect(after).toContain('state: accepted, in linux master as 0123456789ab');
   });
 });

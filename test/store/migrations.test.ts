@@ -90,6 +90,25 @@ describe('store migrations', () => {
     withEpochs.close();
   });
 
+  it('assemble and chain the series of a store of schema 6 again, by target', async () => {
+    // a store as schema 6 left it: series from before targets counted (here: none at all), no lifecycle tables
+    const dir = tempDir();
+    await ingest({ dataDir: dir, inbox: 'virtualization', sources: [fixture('chain-targets.mbox')], jobs: 0 });
+    const fresh = openDatabase(dir, { readonly: true });
+    const [digest, schema] = [storeDigest(fresh), schemaOf(fresh)];
+    fresh.close();
+    const old = openDatabase(dir);
+    old.exec(`DELETE FROM series; DELETE FROM series_patch; DELETE FROM series_trailer;
+              DROP TABLE patch_state; DROP TABLE applied; DROP TABLE applied_scan; PRAGMA user_version = 6`);
+    old.close();
+    const steps: string[] = [];
+    const db = openDatabase(dir, { log: (l) => steps.push(l) });
+    expect(steps).toEqual([expect.stringContaining('upgrading the store to schema 7')]);
+    expect(schemaOf(db)).toEqual(schema);
+    expect(storeDigest(db)).toBe(digest);
+    db.close();
+  });
+
   it('leave an upgraded store alone the next time, and refuse a store newer than this release', () => {
     const dir = releaseStore();
     openDatabase(dir).close();

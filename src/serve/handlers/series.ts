@@ -13,6 +13,7 @@ import type { SeriesRow } from '../../store/series-reader.js';
 import type { InboxView } from '../site.js';
 import { inboxTags } from '../pages/tags.js';
 import { changeKey } from '../../store/change-log.js';
+import { isPatchState, PATCH_STATES } from '../../store/patch-states.js';
 
 const NO_SERIES = 'No patch series holds this message\n';
 
@@ -36,7 +37,10 @@ function againstVersion(ctx: RequestContext): number | undefined {
 
 export function seriesList(ctx: RequestContext, ib: InboxView): Page {
   const t = ctx.query.get('t') ?? '';
-  const page = seriesListPage({ site: ctx.site, inbox: ib }, /^\d{1,12}$/.test(t) ? Number(t) : undefined);
+  const state = ctx.query.get('state') ?? undefined;
+  if (state !== undefined && !isPatchState(state))
+    return plain(400, `Unknown state; a state is one of ${PATCH_STATES.join(', ')}\n`);
+  const page = seriesListPage({ site: ctx.site, inbox: ib }, /^\d{1,12}$/.test(t) ? Number(t) : undefined, state);
   return { ...html(page.html, page.status), tags: inboxTags(ib) };
 }
 

@@ -8,6 +8,7 @@ import { bodyParts, sameTrailer } from '../../series/am-message.js';
 import { b4Body } from '../../mail/b4-body.js';
 import type { SeriesReader, SeriesRow, SeriesTrailerRow } from '../../store/series-reader.js';
 import type { InboxView, Site } from '../site.js';
+import type { PatchState } from '../../store/patch-states.js';
 
 export interface SeriesContext {
   site: Site;
@@ -50,6 +51,8 @@ export interface PatchView {
   files: DiffFile[];
   /** The earliest earlier version this patch is identical in (by patch-id), if it is. */
   unchangedSince?: number;
+  /** Where it stands (accepted with its commit, superseded, ...). */
+  state?: PatchState;
 }
 
 export interface VersionView {
@@ -157,6 +160,8 @@ export class SeriesModel {
         files: diffFiles(body),
       };
     });
+    const states = this.series.patchStates(patches.map((p) => p.num));
+    for (const p of patches) p.state = states.get(p.num);
     const have = new Set(patches.map((p) => p.counter));
     const missing: number[] = [];
     for (let i = 1; i <= s.total; i++) if (!have.has(i)) missing.push(i);

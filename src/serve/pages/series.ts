@@ -1,5 +1,6 @@
-// The series page /NAME/MID/series/ (views/series.hbs): versions, cover letter, patches with
-// diffstats, the trailer ledger (reviewer by patch), and interdiffs against an earlier version.
+// The series page /NAME/MID/series/ (views/series.hbs): versions, where the series and each patch
+// stand (and where a patch landed), cover letter, patches with diffstats, the trailer ledger
+// (reviewer by patch), and interdiffs against an earlier version.
 import { render } from '../templates.js';
 import { frame, type Frame } from './frame.js';
 import { fmtTs } from '../../html/dates.js';
@@ -21,6 +22,8 @@ import {
   type VersionView,
 } from './series-model.js';
 import type { SeriesRow } from '../../store/series-reader.js';
+import type { PatchState } from '../../store/patch-states.js';
+import { stateSummary } from './series-list.js';
 
 /** Review trailers in the ledger, with the letter each is shown as. */
 const LEDGER: Record<string, string> = {
@@ -44,12 +47,22 @@ interface SeriesPage {
   authorAddr: string;
   date: string;
   state: string;
+  /** Where the series stands, from its patches, and the list of the series in that state. */
+  lifecycle?: { state: string; text: string; href: string };
   baseCommit: string | null;
   changeId: string | null;
   versions: { label: string; href?: string }[];
   earlier: { version: number; label: string }[];
   cover?: { href: string; body: Html };
-  patches: { line: string; href: string; title: string; notes: string; diffstat: string; checks?: ChecksView }[];
+  patches: {
+    line: string;
+    href: string;
+    title: string;
+    notes: string;
+    state: string;
+    diffstat: string;
+    checks?: ChecksView;
+  }[];
   missing: string[];
   ledger?: { counters: number[]; rows: { who: string; marks: string[] }[] };
   interdiff?: {
@@ -57,6 +70,20 @@ interface SeriesPage {
     against: string;
     patches: { title: string; absent?: string; diff?: Html; cut?: { rest: number; older: string; newer: string } }[];
   };
+}
+
+/**
+ * A patch's state as its line says it: who set it and when, or where it landed (the commit, and
+ * `same subject and author` when the weaker rule found it).
+ */
+export function patchStateText(st: PatchState | undefined): string {
+  if (!st) return '';
+  const by = st.automatic ? '' : ` (set by ${st.setBy} on ${fmtTs(st.setAt ?? 0)} UTC)`;
+  const landed = st.commit
+    ? `, in ${st.repo} ${st.branch?.replace(/^refs\/heads\//, '')} as ${st.commit.slice(0, 12)}` +
+      (st.how === 'subject-author' ? ' (same subject and author; the patch was edited)' : '')
+    : '';
+  return `${st.state}${by}${landed}`;
 }
 
 function diffstat(p: PatchView): string {
@@ -152,6 +179,7 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
     vs !== undefined ? chain.find((x) => x.series.version === vs && x.series.version < s.version) : undefined;
   const reviews = `${s.reviews} review trailer${s.reviews === 1 ? '' : 's'} from replies`;
   const checks = c.site.series.checks(v.patches.map((p) => p.num));
+  const lifecycle = c.site.series.seriesStates([s.id]).get(s.id);
   const page: SeriesPage = {
     frame: frame(c.inbox, '../../', {
       title: `[PATCH ${versionLabel(s.version)}] ${s.title} - series`,
@@ -164,6 +192,11 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
     state:
       `${s.present}/${s.total} patches${s.complete ? ', complete' : `, missing ${v.missing.join(', ')}`}` +
       `${s.rfc ? ', RFC' : ''}${s.resend ? ', RESEND' : ''}; ${reviews}`,
+    lifecycle: lifecycle && {
+      state: lifecycle.state,
+      text: stateSummary(lifecycle),
+      href: `../../series/?state=${lifecycle.state}`,
+    },
     baseCommit: s.baseCommit,
     changeId: s.changeId,
     versions: chain.map((x) => ({
@@ -189,6 +222,7 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
         href: midHref(p.messageId),
         title: parsePatchSubject(p.subject).title,
         notes: `  ${counts}${since}${from}`,
+        state: patchStateText(p.state),
         diffstat: diffstat(p),
         checks: checksView(checks.get(p.num)),
       };
