@@ -80,7 +80,7 @@ describe.skipIf(!have('git'))("the API's writes on a writer's replicas", () => {
       }),
     ]);
     const page = await (await fetch(`${replicaServed.url}/virtualization/${RING_COVER}/series/`)).text();
-    expect(page).toContain('checks: <b>fail</b>\n  build: fail (ci-bot)');
+    expect(page).toContain('        checks: <b>fail</b>\n          build: fail (ci-bot)');
     // tokens stay on the writer: the replica has none, and takes no writes
     expect(runCli(['token', 'list', '--data', replica]).stdout).toBe('');
     const refused = await fetch(`${replicaServed.url}/api/1.2/patches/101/`, {

@@ -358,10 +358,10 @@ describe('the Patchwork API', () => {
     // pages show them, the description escaped, the results linked
     const page = await app.fastify.inject(`/virtualization/${RING_COVER}/series/`);
     expect(page.body).toContain(
-      'checks: <b>warning</b>\n  build: success (ci-bot)\n  checkpatch: warning (ci-bot)\n  boot: pending (ci-bot)',
+      '        checks: <b>warning</b>\n          build: success (ci-bot)\n          checkpatch: warning (ci-bot)\n          boot: pending (ci-bot)',
     );
     const msg = await app.fastify.inject(`/virtualization/${RING_COVER.replace('-1-', '-3-')}/`);
-    expect(msg.body).toContain('checks: <b>warning</b>');
+    expect(msg.body).toContain('(complete)\nchecks: <b>warning</b>\n  build: success (ci-bot)\n');
     const feed = await app.fastify.inject(`/virtualization/${RING_COVER}/series.atom`);
     expect(feed.body).toContain('<title>[v2] check build: fail on patch 2/3</title>');
     expect(feed.body).toContain('ci-bot: build &lt;b&gt;broke&lt;/b&gt; (https://ci.example.org/1)');
