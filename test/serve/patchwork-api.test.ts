@@ -367,6 +367,13 @@ describe('the Patchwork API', () => {
     expect(feed.body).toContain('ci-bot: build &lt;b&gt;broke&lt;/b&gt; (https://ci.example.org/1)');
     const list2 = await app.fastify.inject('/virtualization/series/');
     expect(list2.body).toContain('checks: warning (1 warning, 1 pending, 1 success)');
+
+    // a failed check outweighs a warning, whichever came first
+    const on102 = (fields: Record<string, string>) =>
+      write('POST', '/api/1.2/patches/102/checks/', { ...form(fields), token: ci });
+    expect((await on102({ state: 'fail', context: 'sparse' })).status).toBe(201);
+    expect((await on102({ state: 'warning', context: 'checkpatch' })).status).toBe(201);
+    expect(((await get('/api/1.2/patches/102/')).json as Json).check).toBe('fail');
   });
 
   it('sets states with a maintainer token, JSON or form-encoded, and lists them as events', async () => {
@@ -403,7 +410,7 @@ describe('the Patchwork API', () => {
     ]);
     expect((changed[0].actor as Json).username).toBe('maint');
     const checks = (await get('/api/1.2/events/?category=check-created&project=virtualization')).json as Json[];
-    expect(checks).toHaveLength(4);
+    expect(checks).toHaveLength(6);
     expect((checks.at(-1)!.payload as Json).check).toMatchObject({ context: 'build', state: 'fail' });
     const created = (await get('/api/1.2/events/?category=series-created&project=virtualization')).json as Json[];
     expect(created.map((e) => (e.payload as Json).series)).toEqual([expect.objectContaining({ id: 100, version: 2 })]);
