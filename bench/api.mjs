@@ -9,9 +9,10 @@
 //            before it sets a state).
 // Uncached: a fresh `lorekeeper serve` (after one request for a list outside the measured URLs,
 // which compiles the code they run), each URL asked once, one at a time (p50, p99, max; target
-// p99 <= 20 ms), with the server's CPU time per answer (clock ticks of its processes). Cached: wrk at --connections (default 8) for --duration seconds (default 10)
-// cycling through the same URLs after they were all asked once (target >= 5,000 req/s). The load
-// average of the machine is printed before and after: the figures depend on it.
+// p99 <= 20 ms), with the server's CPU time per answer (clock ticks of its processes). Cached:
+// wrk at --connections (default 8) for --duration seconds (default 10) cycling through the same
+// URLs after they were all asked once (target >= 5,000 req/s). The load average of the machine is
+// printed before and after: the figures depend on it.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';

@@ -4,15 +4,15 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { ingestFixtures } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { runCli } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { clientHome } from '../helpers/client-home.js';
-import { fakeBase } from '../helpers/fake-base.js';
+import { baseRepo } from '../helpers/fake-base.js';
 import { midEscape } from '../../src/mail/message-id.js';
 
 const RING_COVER = '20230315185458.11638-1-feliu@nvidia.com';
@@ -28,20 +28,6 @@ function token(dir: string, user: string, inbox: string, role: string): string {
   const r = runCli(['token', 'create', '--data', dir, '--user', user, '--inbox', inbox, '--role', role]);
   if (r.status !== 0) throw new Error(r.stderr);
   return r.stdout.trim();
-}
-
-/** A repository the series applies to, rebuilt from its mbox. */
-function baseRepo(mbox: string, env: Record<string, string>): string {
-  const repo = tempDir('lk-pw-repo-');
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env });
-  git('init', '-q', '-b', 'master');
-  for (const [path, text] of fakeBase(mbox)) {
-    mkdirSync(dirname(join(repo, path)), { recursive: true });
-    writeFileSync(join(repo, path), text);
-  }
-  git('add', '-A');
-  git('commit', '-q', '-m', 'base');
-  return repo;
 }
 
 describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patchwork API', () => {
@@ -102,7 +88,7 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
     expect(got.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(seriesMbox);
 
-    const repo = baseRepo(seriesMbox, env);
+    const repo = baseRepo(tempDir('lk-pw-repo-'), seriesMbox, env);
     const applied = await pw(['series', 'apply', String(RING_SERIES)], undefined, repo);
     expect(applied.code, applied.stderr).toBe(0);
     const log = execFileSync('git', ['log', '--format=%s', 'master~3..master'], { cwd: repo, env, encoding: 'utf8' });
@@ -171,7 +157,7 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
     const out = tempDir();
     await run('b4', ['am', '-o', out, RING_COVER], { env: home });
     const mbx = readdirSync(out).find((f) => f.endsWith('.mbx'))!;
-    const repo = baseRepo(readFileSync(join(out, mbx), 'utf8'), home);
+    const repo = baseRepo(tempDir('lk-pw-repo-'), readFileSync(join(out, mbx), 'utf8'), home);
     execFileSync('git', ['am', '-q', join(out, mbx)], { cwd: repo, env: home });
     for (const id of RING_PATCHES) expect(await state(id)).not.toBe('accepted');
 
