@@ -2,6 +2,7 @@
 // printed once, when made; the store keeps only its hash, and no other output ever shows it.
 import { openDatabase } from '../store/open-database.js';
 import { ApiTokens, TokenError, isTokenRole, TOKEN_ROLES } from '../store/api-tokens.js';
+import { publishState } from '../mirror/admin-repo.js';
 import { parse, required, UsageError } from './args.js';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -34,6 +35,8 @@ export async function tokenCommand(args: string[]): Promise<number> {
     const tokens = new ApiTokens(db);
     if (action === 'create') {
       const made = tokens.create(values.user!, values.inbox!, values.role as 'maintainer' | 'ci', now());
+      // a new user's name is writer state replicas show with its checks (the token itself is not)
+      await publishState(dir, db, `token create for ${values.user}`);
       process.stderr.write(`token ${made.id} made; it is shown this once (the store keeps only its hash):\n`);
       process.stdout.write(`${made.token}\n`);
     } else if (action === 'list') {

@@ -3,6 +3,8 @@
 // writer takes it over with the writer's ids, and the replica's API and pages show it; its digest
 // is the writer's.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { runCli, runCliBeside } from '../helpers/cli.js';
 import { ingestFixtures } from '../helpers/store.js';
@@ -60,6 +62,11 @@ describe.skipIf(!have('git'))("the API's writes on a writer's replicas", () => {
   });
 
   it('shows the checks and states posted on the writer after its next follow, with the same ids', async () => {
+    // token create publishes the new user's name (never the token)
+    const users = execFileSync('git', ['-C', join(writer, 'admin.git'), 'show', 'master:api-users'], {
+      encoding: 'utf8',
+    });
+    expect(users).toBe('[1,"maint"]\n[2,"ci-bot"]\n');
     expect((await post('/api/1.2/patches/101/checks/', 'POST', ci, { state: 'fail', context: 'build' })).status).toBe(
       201,
     );
