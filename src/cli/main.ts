@@ -3,6 +3,7 @@ import { ingestCommand } from './ingest-command.js';
 import { digestCommand } from './digest-command.js';
 import { seriesCommand } from './series-command.js';
 import { mirrorCommand } from './mirror-command.js';
+import { tokenCommand } from './token-command.js';
 import { appliedCommand } from './applied-command.js';
 import { UsageError } from './args.js';
 
@@ -58,6 +59,15 @@ Usage:
       --stable, or by subject and author when the maintainer edited the patch. Those patches
       are accepted, with the commit. --rescan reads the branches again from the start.
 
+  lorekeeper token create --data DIR --user NAME --inbox NAME... --role maintainer|ci
+      Make a token for the Patchwork API (/api/1.2/): a maintainer token sets the states of
+      the named inboxes' patches, a ci token posts checks on them. The token is printed once;
+      the store keeps only its hash.
+
+  lorekeeper token list --data DIR
+  lorekeeper token revoke --data DIR ID...
+      List the tokens (never the tokens themselves), or revoke them by id.
+
   lorekeeper digest --data DIR
       Print a digest of everything DIR's store holds (equal digests: equal archives).
 
@@ -82,6 +92,8 @@ export async function main(argv: string[]): Promise<number> {
         return await digestCommand(rest);
       case 'series':
         return await seriesCommand(rest);
+      case 'token':
+        return await tokenCommand(rest);
       case 'applied':
         return await appliedCommand(rest);
       case 'serve': {

@@ -13,6 +13,8 @@ import {
   readAdminState,
   type AdminState,
   type AppliedRecord,
+  type CheckRecord,
+  type StateChangeRecord,
   type InboxFacts,
   type PatchStateRecord,
   type SeriesLinkRow,
@@ -32,6 +34,9 @@ const INBOXES = 'inboxes';
 const SERIES_LINKS = 'series-links';
 const PATCH_STATES = 'patch-states';
 const APPLIED = 'applied';
+const API_USERS = 'api-users';
+const CHECKS = 'checks';
+const STATE_CHANGES = 'state-changes';
 const SHARD = 1000;
 const shardPath = (k: number) => `order/${String(k).padStart(6, '0')}`;
 /** The shard holding stretch `seq` (1, 2, ...). */
@@ -68,6 +73,17 @@ async function changedFiles(dir: string, db: Db): Promise<[string, Buffer][]> {
     [SERIES_LINKS, lines(state.seriesLinks.map((l) => [l.aMid, l.bMid, l.linked]))],
     [PATCH_STATES, lines(state.patchStates.map((p) => [p.num, p.mid, p.state, p.setBy, p.setAt]))],
     [APPLIED, lines(state.applied.map((a) => [a.num, a.mid, a.repo, a.branch, a.commit, a.how]))],
+    [API_USERS, lines(state.apiUsers.map((u) => [u.id, u.name]))],
+    [
+      CHECKS,
+      lines(
+        state.checks.map((c) => [c.id, c.num, c.mid, c.userId, c.state, c.context, c.targetUrl, c.description, c.date]),
+      ),
+    ],
+    [
+      STATE_CHANGES,
+      lines(state.stateChanges.map((c) => [c.id, c.num, c.mid, c.previous, c.current, c.userId, c.date])),
+    ],
   ];
   const log = new EpochTable(db);
   const shard = (k: number): [string, Buffer] => {
@@ -178,7 +194,9 @@ export async function followAdmin(dataDir: string, root: string, logFrom = 1): P
     .filter((k) => k >= shardOf(logFrom));
   // a file a writer of an earlier release did not publish is empty
   const top = new Set((await git(dir, ['ls-tree', '--name-only', BRANCH])).split('\n'));
-  const files = [INBOXES, SERIES_LINKS, PATCH_STATES, APPLIED].filter((f) => top.has(f));
+  const files = [INBOXES, SERIES_LINKS, PATCH_STATES, APPLIED, API_USERS, CHECKS, STATE_CHANGES].filter((f) =>
+    top.has(f),
+  );
   const paths = [...files, ...shards.map(shardPath)];
   const got: Buffer[] = [];
   for await (const data of objectContents(
@@ -203,6 +221,15 @@ export async function followAdmin(dataDir: string, root: string, logFrom = 1): P
     ),
     applied: file(APPLIED).map(
       ([num, mid, repo, branch, commit, how]) => ({ num, mid, repo, branch, commit, how }) as AppliedRecord,
+    ),
+    apiUsers: file(API_USERS).map(([id, name]) => ({ id, name }) as { id: number; name: string }),
+    checks: file(CHECKS).map(
+      ([id, num, mid, userId, state, context, targetUrl, description, date]) =>
+        ({ id, num, mid, userId, state, context, targetUrl, description, date }) as CheckRecord,
+    ),
+    stateChanges: file(STATE_CHANGES).map(
+      ([id, num, mid, previous, current, userId, date]) =>
+        ({ id, num, mid, previous, current, userId, date }) as StateChangeRecord,
     ),
     log: log.slice(Math.max(0, logFrom - first)),
     logFrom: Math.max(logFrom, first),

@@ -19,6 +19,14 @@ import type { Page } from './response.js';
 import { ROUTES } from './routes.js';
 import { GIT_HTTP_URL, gitHttpRoutes } from './git-http.js';
 import type { GitBackendOptions } from './git-backend.js';
+import { API_BODY_LIMIT, API_ROUTES, API_URL, allowedAt } from './api/routes.js';
+import { apiError } from './api/paging.js';
+import { parseApiQuery } from './api/query.js';
+import { StatePublisher } from './api/publish.js';
+import type { ApiContext } from './api/shapes.js';
+import { ApiReader } from '../store/api-reader.js';
+import { ApiTokens } from '../store/api-tokens.js';
+import { openDatabase } from '../store/open-database.js';
 
 export { CONTENT_SECURITY_POLICY } from './security-headers.js';
 export { canonicalOrigin } from './request-key.js';
@@ -78,12 +86,16 @@ export interface AppOptions {
   /** How many `git http-backend` run at once, how many wait, and for how long one may run. */
   git?: GitBackendOptions;
   logger?: boolean;
+  /** Milliseconds after an API write before the writer's state is published (tests shorten it). */
+  publishDelayMs?: number;
 }
 
 export interface App {
   fastify: FastifyInstance;
   db: Db;
   cache: ResponseCache;
+  /** Publishes what API writes changed to admin.git (flush() publishes at once). */
+  publisher: StatePublisher;
 }
 
 export async function buildApp(opts: AppOptions): Promise<App> {
@@ -92,6 +104,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const db = openStoreToServe(opts.dataDir, { cacheMiB: 16 });
   const reader = new StoreReader(db);
   const site = new Site(reader, new SearchIndex(db), new SeriesReader(db), opts.dataDir);
+  const api = new ApiReader(db);
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);
   const baseOrigin = opts.baseUrl === undefined ? undefined : canonicalOrigin(opts.baseUrl);
 
@@ -152,7 +165,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     // routing is ours, on the raw URL: public-inbox's Message-ID escaping needs it, and
     // malformed escapes must reach the not-found page rather than a framework error; git's URLs
     // and the manifests have fixed shapes and go to Fastify's router
-    rewriteUrl: (req) => (GIT_HTTP_URL.test(req.url ?? '') ? (req.url as string) : '/'),
+    rewriteUrl: (req) => (GIT_HTTP_URL.test(req.url ?? '') || API_URL.test(req.url ?? '') ? (req.url as string) : '/'),
     requestTimeout: REQUEST_TIMEOUT,
     connectionTimeout: 60_000,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT,
@@ -186,6 +199,26 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     });
   };
 
+  /** Send a page: streamed, or as an answer kept in the cache when a GET or HEAD may keep it. */
+  const finish = (req: FastifyRequest, reply: FastifyReply, page: Page, at: { snapshot: number; key: string }) => {
+    const method = req.method;
+    const headers: Record<string, string> = { 'Content-Type': page.type, ...page.headers };
+    if (typeof page.body === 'function') {
+      reply.code(page.status).headers(headers);
+      return method === 'HEAD' ? reply.send() : reply.send(page.body());
+    }
+    const body = Buffer.isBuffer(page.body) ? page.body : Buffer.from(page.body, 'utf8');
+    const readOnly = method === 'GET' || method === 'HEAD';
+    const cacheable = readOnly && page.cache !== false && page.status < 400;
+    const answer = answerOf(page.status, headers, body, cacheable ? etagOf(body, at.snapshot) : '');
+    // the snapshot holds every change synced so far: what it lacks, a later sync drops
+    if (cacheable) {
+      cache.set(at.key, answer, page.tags);
+      return send(req, reply, answer, at.key);
+    }
+    return send(req, reply, answer);
+  };
+
   const inSnapshot = db.transaction((ctx: RequestContext) => ({
     snapshot: reader.generation(),
     d: dispatch(ROUTES, ctx),
@@ -214,22 +247,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     if (d.kind === 'method-not-allowed') {
       return reply.code(405).header('Allow', d.allow).type('text/plain; charset=UTF-8').send('Method Not Allowed');
     }
-    const page: Page = d.page ?? { status: 404, type: 'text/plain; charset=UTF-8', body: 'Not Found' };
-    const headers: Record<string, string> = { 'Content-Type': page.type, ...page.headers };
-    if (typeof page.body === 'function') {
-      reply.code(page.status).headers(headers);
-      return method === 'HEAD' ? reply.send() : reply.send(page.body());
-    }
-    const body = Buffer.isBuffer(page.body) ? page.body : Buffer.from(page.body, 'utf8');
-    const readOnly = method === 'GET' || method === 'HEAD';
-    const cacheable = readOnly && page.cache !== false && page.status < 400;
-    const answer = answerOf(page.status, headers, body, cacheable ? etagOf(body, snapshot) : '');
-    // the snapshot holds every change synced so far: what it lacks, a later sync drops
-    if (cacheable) {
-      cache.set(key, answer, page.tags);
-      return send(req, reply, answer, key);
-    }
-    return send(req, reply, answer);
+    return finish(req, reply, d.page ?? { status: 404, type: 'text/plain; charset=UTF-8', body: 'Not Found' }, {
+      snapshot,
+      key,
+    });
   };
 
   fastify.route({ method: METHODS, url: '/', handler: handle });
@@ -255,8 +276,87 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       });
     }
   });
+  // the Patchwork API: reads cached like pages, writes on a writable connection opened on first use
+  let writable: Db | undefined;
+  const writer = () => (writable ??= openDatabase(opts.dataDir));
+  const publisher = new StatePublisher(opts.dataDir, writer, opts.publishDelayMs);
+  const apiContext = (req: FastifyRequest): ApiContext => ({
+    db,
+    site,
+    api,
+    origin: requestKey(req.raw, req.originalUrl, baseOrigin).origin,
+  });
+  const self = (req: FastifyRequest) =>
+    `${apiContext(req).origin}${req.originalUrl.split('?')[0].replace(/\/?$/, '/')}`;
+  void fastify.register(async (scope) => {
+    // refusals of the API (a body too big, a malformed one) in its own JSON words, never a stack trace
+    scope.setErrorHandler((err: { statusCode?: number; code?: string }, req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) req.log.error(err);
+      const detail =
+        err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `Request body too large: at most ${API_BODY_LIMIT} bytes.`
+          : (STATUS_CODES[status] ?? 'Error');
+      return finish(req, reply, apiError(status, detail), { snapshot: 0, key: '' });
+    });
+    for (const r of API_ROUTES) {
+      const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+        const params = req.params as Record<string, string>;
+        if (r.read) {
+          // requests that reach Fastify without the server's fast path (app.inject in tests) get hits here
+          if (!missed.has(req.raw) && fromCache(req.raw, reply.raw, req.originalUrl, false)) return reply.hijack();
+          syncStore(false);
+          const { key, rawQuery } = requestKey(req.raw, req.originalUrl, baseOrigin);
+          const read = r.read;
+          const c = apiContext(req);
+          const { snapshot, page } = db.transaction(() => ({
+            snapshot: reader.generation(),
+            page: read({ c, params, query: parseApiQuery(rawQuery), self: self(req) }),
+          }))();
+          return finish(req, reply, page, { snapshot, key });
+        }
+        if (await publisher.isReplica())
+          return finish(req, reply, apiError(403, 'This is a read replica: send writes to its writer.'), {
+            snapshot: 0,
+            key: '',
+          });
+        syncStore(false);
+        const page = r.write!({
+          c: apiContext(req),
+          db: writer(),
+          tokens: new ApiTokens(writer()),
+          params,
+          contentType: String(req.headers['content-type'] ?? ''),
+          body: typeof req.body === 'string' ? req.body : '',
+          authorization: req.headers.authorization,
+          self: self(req),
+          now: Math.floor(Date.now() / 1000),
+        });
+        if (page.status < 300) publisher.changed(`api ${r.method} ${req.url.split('?')[0]}`);
+        return finish(req, reply, page, { snapshot: 0, key: '' });
+      };
+      for (const url of [r.url, `${r.url}/`])
+        scope.route({ method: r.method, url, bodyLimit: API_BODY_LIMIT, handler });
+    }
+    // anything else under /api/: not found, or the methods the path takes
+    scope.route({
+      method: METHODS,
+      url: '/api/*',
+      bodyLimit: API_BODY_LIMIT,
+      handler: async (req, reply) => {
+        const allow = allowedAt(req.originalUrl);
+        if (!allow) return finish(req, reply, apiError(404, 'Not found.'), { snapshot: 0, key: '' });
+        const refusal = apiError(405, `Method "${req.method}" not allowed.`);
+        return finish(req, reply, { ...refusal, headers: { Allow: allow } }, { snapshot: 0, key: '' });
+      },
+    });
+  });
   // methods Fastify does not route (TRACE, ...) get the same 405 with the methods the URL takes
   fastify.setNotFoundHandler(handle);
-  fastify.addHook('onClose', async () => db.close());
-  return { fastify, db, cache };
+  fastify.addHook('onClose', async () => {
+    await publisher.flush();
+    writable?.close();
+    db.close();
+  });
+  return { fastify, db, cache, publisher };
 }

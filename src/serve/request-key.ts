@@ -1,6 +1,8 @@
 // Which origin a request's absolute URLs use, and the response cache key it is answered under.
 import type { IncomingMessage } from 'node:http';
 import { parseQuery, type Query } from './query.js';
+import { API_PREFIX } from './api/routes.js';
+import { apiQueryKey } from './api/query.js';
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
@@ -47,6 +49,8 @@ export function requestKey(req: IncomingMessage, url: string, baseOrigin: string
   const query = parseQuery(rawQuery);
   const origin = baseOrigin ?? hostOrigin(req);
   let params = '';
-  for (const k of READ_PARAMS) if (query.has(k)) params += `&${k}=${query.get(k)}`;
+  // the Patchwork API reads parameters of its own, some of them several times
+  if (path.startsWith(API_PREFIX)) params = apiQueryKey(rawQuery);
+  else for (const k of READ_PARAMS) if (query.has(k)) params += `&${k}=${query.get(k)}`;
   return { path, rawQuery, query, origin, key: `${baseOrigin ? '' : origin} ${path}?${params}` };
 }

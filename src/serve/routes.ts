@@ -80,6 +80,7 @@ export const ROUTES: Route[] = [
   forMessage(`/${INBOX}/${MID}/series/`, series.series),
   forMessage(`/${INBOX}/${MID}/series\\.json`, series.seriesJsonFile),
   forMessage(`/${INBOX}/${MID}/series\\.mbox`, series.seriesMboxFile),
+  forMessage(`/${INBOX}/${MID}/patch\\.mbox`, series.patchMboxFile),
   forMessage(`/${INBOX}/${MID}/series\\.atom`, series.seriesFeed),
 
   forMessage(`/${INBOX}/${MID}/raw`, msg.raw),

@@ -43,12 +43,36 @@ export interface AppliedRecord extends PatchRef {
   how: string;
 }
 
+/** A check posted through the Patchwork API (ids are the writer's, equal on replicas). */
+export interface CheckRecord extends PatchRef {
+  id: number;
+  userId: number;
+  state: string;
+  context: string;
+  targetUrl: string | null;
+  description: string | null;
+  date: number;
+}
+
+/** A state a maintainer gave a patch through the Patchwork API (its events list them). */
+export interface StateChangeRecord extends PatchRef {
+  id: number;
+  previous: string;
+  current: string;
+  userId: number;
+  date: number;
+}
+
 export interface AdminState {
   /** In the order they were made (a replica makes them in it, so that they are numbered alike). */
   inboxes: InboxFacts[];
   seriesLinks: SeriesLinkRow[];
   patchStates: PatchStateRecord[];
   applied: AppliedRecord[];
+  /** The Patchwork API's users (names only: their tokens stay on the writer), checks and state changes. */
+  apiUsers: { id: number; name: string }[];
+  checks: CheckRecord[];
+  stateChanges: StateChangeRecord[];
 }
 
 export function readAdminState(db: Db): AdminState {
@@ -74,6 +98,19 @@ export function readAdminState(db: Db): AdminState {
          JOIN msg m ON m.num = a.num ORDER BY a.num, a.repo, a.branch`,
       )
       .all() as AppliedRecord[],
+    apiUsers: db.prepare('SELECT id, name FROM api_user ORDER BY id').all() as AdminState['apiUsers'],
+    checks: db
+      .prepare(
+        `SELECT c.id, c.num, m.mid, c.user_id AS userId, c.state, c.context, c.target_url AS targetUrl, c.description,
+                c.date FROM patch_check c JOIN msg m ON m.num = c.num ORDER BY c.id`,
+      )
+      .all() as CheckRecord[],
+    stateChanges: db
+      .prepare(
+        `SELECT s.id, s.num, m.mid, s.previous, s.current, s.user_id AS userId, s.date FROM state_change s
+         JOIN msg m ON m.num = s.num ORDER BY s.id`,
+      )
+      .all() as StateChangeRecord[],
   };
 }
 
@@ -88,7 +125,10 @@ export function applyAdminState(db: Db, state: AdminState): void {
  * that differ (so servers drop only the pages showing them). A patch the store does not hold is
  * left out. True when something changed.
  */
-export function applyLifecycle(db: Db, state: Pick<AdminState, 'patchStates' | 'applied'>): boolean {
+export function applyLifecycle(
+  db: Db,
+  state: Pick<AdminState, 'patchStates' | 'applied' | 'apiUsers' | 'checks' | 'stateChanges'>,
+): boolean {
   const byNum = db.prepare<[number, string], number>('SELECT num FROM msg WHERE num = ? AND mid = ?').pluck();
   const byMid = db
     .prepare<[string], number | null>(
@@ -99,20 +139,55 @@ export function applyLifecycle(db: Db, state: Pick<AdminState, 'patchStates' | '
   const local = (r: PatchRef) => byNum.get(r.num, r.mid) ?? byMid.get(r.mid) ?? undefined;
   const delState = db.prepare('DELETE FROM patch_state WHERE num = ?');
   const delApplied = db.prepare('DELETE FROM applied WHERE num = ? AND repo = ? AND branch = ?');
+  const delById = (table: string) => db.prepare(`DELETE FROM ${table} WHERE id = ?`);
+  const [delUser, delCheck, delChange] = ['api_user', 'patch_check', 'state_change'].map(delById);
   // each table's rows as the writer has them (local numbers) and as the store has them; a row's
-  // first columns are its key
-  const tables = [
+  // first columns are its key, its patch (whose pages show it) at `patch`
+  const tables: {
+    rows: unknown[][];
+    have: { all(): unknown };
+    del: (r: unknown[]) => unknown;
+    put: { run(...r: unknown[]): unknown };
+    patch?: number;
+  }[] = [
+    {
+      rows: state.apiUsers.map((u) => [u.id, u.name]),
+      have: db.prepare('SELECT id, name FROM api_user').raw(),
+      del: (r: unknown[]) => delUser.run(r[0]),
+      put: db.prepare('INSERT OR REPLACE INTO api_user (id, name) VALUES (?, ?)'),
+    },
+    {
+      rows: state.checks.map((c) => [c.id, local(c), c.userId, c.state, c.context, c.targetUrl, c.description, c.date]),
+      have: db.prepare('SELECT id, num, user_id, state, context, target_url, description, date FROM patch_check').raw(),
+      del: (r: unknown[]) => delCheck.run(r[0]),
+      put: db.prepare(
+        `INSERT OR REPLACE INTO patch_check (id, num, user_id, state, context, target_url, description, date)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      patch: 1,
+    },
+    {
+      rows: state.stateChanges.map((c) => [c.id, local(c), c.previous, c.current, c.userId, c.date]),
+      have: db.prepare('SELECT id, num, previous, current, user_id, date FROM state_change').raw(),
+      del: (r: unknown[]) => delChange.run(r[0]),
+      put: db.prepare(
+        'INSERT OR REPLACE INTO state_change (id, num, previous, current, user_id, date) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      patch: 1,
+    },
     {
       rows: state.patchStates.map((r) => [local(r), r.state, r.setBy, r.setAt]),
       have: db.prepare('SELECT num, state, set_by, set_at FROM patch_state').raw(),
       del: (r: unknown[]) => delState.run(r[0]),
       put: db.prepare('INSERT OR REPLACE INTO patch_state (num, state, set_by, set_at) VALUES (?, ?, ?, ?)'),
+      patch: 0,
     },
     {
       rows: state.applied.map((r) => [local(r), r.repo, r.branch, r.commit, r.how]),
       have: db.prepare('SELECT num, repo, branch, commit_id, how FROM applied').raw(),
       del: (r: unknown[]) => delApplied.run(r[0], r[1], r[2]),
       put: db.prepare('INSERT OR REPLACE INTO applied (num, repo, branch, commit_id, how) VALUES (?, ?, ?, ?, ?)'),
+      patch: 0,
     },
   ];
   const changes = new ChangeLog();
@@ -120,17 +195,19 @@ export function applyLifecycle(db: Db, state: Pick<AdminState, 'patchStates' | '
   db.transaction(() => {
     for (const t of tables) {
       const key = (r: unknown[]) => JSON.stringify(r);
-      const want = new Map(t.rows.filter((r) => r[0] !== undefined).map((r) => [key(r), r]));
+      const want = new Map(
+        t.rows.filter((r) => t.patch === undefined || r[t.patch] !== undefined).map((r) => [key(r), r]),
+      );
       const have = new Map((t.have.all() as unknown[][]).map((r) => [key(r), r]));
       for (const [k, r] of have) {
         if (want.has(k)) continue;
         t.del(r);
-        touched.add(r[0] as number);
+        if (t.patch !== undefined) touched.add(r[t.patch] as number);
       }
       for (const [k, r] of want) {
         if (have.has(k)) continue;
         t.put.run(...r);
-        touched.add(r[0] as number);
+        if (t.patch !== undefined) touched.add(r[t.patch] as number);
       }
     }
     notePatchChanges(db, changes, touched);

@@ -36,6 +36,10 @@ const TABLES: [string, string][] = [
   ['upstream', 'SELECT i.name, u.url FROM upstream u JOIN inbox i ON i.id = u.inbox_id ORDER BY i.name'],
   ['patch_state', 'SELECT * FROM patch_state ORDER BY num'],
   ['applied', 'SELECT * FROM applied ORDER BY num, repo, branch'],
+  // the API's users, checks and state changes are the writer's, taken over by replicas; tokens stay on the writer
+  ['api_user', 'SELECT * FROM api_user ORDER BY id'],
+  ['patch_check', 'SELECT * FROM patch_check ORDER BY id'],
+  ['state_change', 'SELECT * FROM state_change ORDER BY id'],
   [
     'epoch_log',
     'SELECT l.seq, i.name, l.epoch, l.tip FROM epoch_log l JOIN inbox i ON i.id = l.inbox_id ORDER BY l.seq',

@@ -2,6 +2,7 @@
 // each in its own transaction, so an upgrade killed midway resumes at the step it was in.
 import type { Db } from './open-database.js';
 import {
+  API_DDL,
   BODY_HTML_DDL,
   CHANGE_DDL,
   DDL,
@@ -98,6 +99,13 @@ export const MIGRATIONS: Migration[] = [
         db.prepare('SELECT DISTINCT tid FROM msg WHERE num > 0 AND b4_diff = 1').pluck().all() as number[],
       );
       series.relinkDirty();
+    },
+  },
+  {
+    version: 9,
+    what: "the Patchwork API's users, tokens, checks and state changes, and people found by address",
+    up(db) {
+      db.exec(API_DDL);
     },
   },
 ];

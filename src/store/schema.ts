@@ -106,6 +106,58 @@ CREATE TABLE IF NOT EXISTS applied_scan (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * The Patchwork REST API's own state (serve/api/): its users and their tokens, which stay on the
+ * writer, and what CI systems and maintainers posted through it (checks, state changes), which
+ * replicas take over from the writer's DATA/admin.git. Ids are the writer's, so they are equal on
+ * every replica.
+ */
+export const API_DDL = `
+CREATE TABLE IF NOT EXISTS api_user (
+  id INTEGER PRIMARY KEY,            -- Patchwork's user id, in the order the writer made them
+  name TEXT NOT NULL UNIQUE          -- as given to lorekeeper token create --user
+);
+CREATE TABLE IF NOT EXISTS api_token (
+  id INTEGER PRIMARY KEY,            -- what token list shows and token revoke takes
+  user_id INTEGER NOT NULL,          -- api_user.id
+  role TEXT NOT NULL,                -- 'maintainer' (sets patch states) or 'ci' (posts checks)
+  hash TEXT NOT NULL UNIQUE,         -- sha256 of the token, hex: the token itself is never stored
+  created INTEGER NOT NULL,          -- Unix seconds
+  revoked INTEGER                    -- Unix seconds it was revoked at; NULL while it works
+);
+CREATE TABLE IF NOT EXISTS api_token_inbox (
+  token_id INTEGER NOT NULL,         -- api_token.id
+  inbox_id INTEGER NOT NULL,         -- inbox.id of an inbox the token may write to
+  PRIMARY KEY (token_id, inbox_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS patch_check (
+  id INTEGER PRIMARY KEY,            -- Patchwork's check id, in the order the writer took them
+  num INTEGER NOT NULL,              -- msg.num of the patch checked
+  user_id INTEGER NOT NULL,          -- api_user.id of the ci token that posted it
+  state TEXT NOT NULL,               -- pending, success, warning or fail
+  context TEXT NOT NULL,             -- which check ([-a-zA-Z0-9_]+): the latest per user and context counts
+  target_url TEXT,                   -- http(s) URL of the check's results, or NULL
+  description TEXT,                  -- a line about the result, or NULL
+  date INTEGER NOT NULL              -- when it was posted, Unix seconds
+);
+CREATE INDEX IF NOT EXISTS patch_check_num ON patch_check (num);
+CREATE TABLE IF NOT EXISTS state_change (
+  id INTEGER PRIMARY KEY,            -- in the order the writer took them (the events API's patch-state-changed)
+  num INTEGER NOT NULL,              -- msg.num of the patch
+  previous TEXT NOT NULL,            -- its state before (a Patchwork slug)
+  current TEXT NOT NULL,             -- the state the maintainer gave it
+  user_id INTEGER NOT NULL,          -- api_user.id of the maintainer token
+  date INTEGER NOT NULL              -- Unix seconds
+);
+CREATE INDEX IF NOT EXISTS state_change_num ON state_change (num);
+-- people (Patchwork's submitters) are named by their first message: found by address
+CREATE INDEX IF NOT EXISTS msg_from_addr ON msg (from_addr, num);
+-- cover letters are found by their number; an inbox's series are listed by id and by date
+CREATE INDEX IF NOT EXISTS series_cover ON series (cover_num);
+CREATE INDEX IF NOT EXISTS series_inbox ON series (inbox_id);
+CREATE INDEX IF NOT EXISTS series_inbox_ds ON series (inbox_id, ds);
+`;
+
 export const DDL = `
 CREATE TABLE IF NOT EXISTS inbox (
   id INTEGER PRIMARY KEY,
@@ -278,4 +330,5 @@ ${CHANGE_DDL}
 ${BODY_HTML_DDL}
 ${EPOCH_LOG_DDL}
 ${LIFECYCLE_DDL}
+${API_DDL}
 ${FTS_DDL}`;

@@ -2,6 +2,7 @@
 // chain, an inbox's series newest first (all, or those in one state), and where they stand.
 import type { Db } from './open-database.js';
 import type { Scope } from './reader.js';
+import { checksOf, type CheckRow } from './patch-checks.js';
 import { patchStates, seriesState, type PatchState, type PatchStateName, type SeriesState } from './patch-states.js';
 
 export interface SeriesRow {
@@ -137,6 +138,11 @@ export class SeriesReader {
       from = batch[batch.length - 1].ts - 1;
     }
     return { rows, next: from };
+  }
+
+  /** The CI checks posted on these patches (store/patch-checks.ts), by patch. */
+  checks(nums: number[]): Map<number, CheckRow[]> {
+    return checksOf(this.db, nums);
   }
 
   byId(id: number): SeriesRow | undefined {

@@ -13,31 +13,15 @@ import { fixture, tempDir } from '../helpers/paths.js';
 import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { have } from '../helpers/programs.js';
+import { clientHome } from '../helpers/client-home.js';
 
 const COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 const EXPECTED = fixture('expected/clients');
 const regenerateFrom = process.env.LK_EXPECT_FROM;
 
-/** A private HOME: git identity (b4 stays silent without one), b4's URLs, and lei's own state. */
-function clientHome(inboxUrl: string): Record<string, string> {
-  const home = tempDir('lk-client-');
-  const env = {
-    ...process.env,
-    HOME: home,
-    XDG_RUNTIME_DIR: join(home, 'run'),
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local/share'),
-    XDG_CACHE_HOME: join(home, '.cache'),
-  } as Record<string, string>;
-  mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
-  const git = (...a: string[]) => execFileSync('git', ['config', '--global', ...a], { env });
-  git('user.name', 'Lore Tester');
-  git('user.email', 'tester@example.org');
-  git('b4.midmask', `${inboxUrl}%s`);
-  // Link: trailers must not depend on the server's port
-  git('b4.linkmask', 'https://lore.kernel.org/r/%s');
-  return env;
-}
+/** b4's URLs for this inbox (Link: trailers must not depend on the server's port). */
+const clientEnv = (inboxUrl: string) =>
+  clientHome({ 'b4.midmask': `${inboxUrl}%s`, 'b4.linkmask': 'https://lore.kernel.org/r/%s' });
 
 /** Clients run asynchronously: the server answering them lives in this very process. */
 const run = promisify(execFile);
@@ -52,7 +36,7 @@ describe.skipIf(!have('b4') || !have('lei'))('b4 and lei against lorekeeper', ()
     const dir = fixtureStore();
     server = await startServer(dir);
     base = regenerateFrom ?? `${server.url}/iommu/`;
-    env = clientHome(base);
+    env = clientEnv(base);
     if (regenerateFrom) mkdirSync(EXPECTED, { recursive: true });
   });
   afterAll(async () => {

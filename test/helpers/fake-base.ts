@@ -2,6 +2,9 @@
 // reads (context and removed lines) is placed where the hunk says it is in the file before the
 // series, following the earlier patches' changes; lines no hunk reads become unique fillers. So
 // `git am` can apply a real kernel series in a repository built for the test, with no kernel tree.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 type Entry = { base: number } | { text: string };
 
@@ -125,4 +128,17 @@ export function fakeBase(mbox: string): Map<string, string> {
     out.set(path, text.join('\n') + '\n');
   }
   return out;
+}
+
+/** A git repository (made in `dir`, with `env`'s identity) whose one commit is the series' base. */
+export function baseRepo(dir: string, mbox: string, env: Record<string, string | undefined> = process.env): string {
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, env });
+  git('init', '-q', '-b', 'master');
+  for (const [path, text] of fakeBase(mbox)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  git('add', '-A');
+  git('commit', '-q', '-m', 'base');
+  return dir;
 }

@@ -91,7 +91,8 @@ describe('store migrations', () => {
   });
 
   it('assemble and chain the series of a store of schema 7 again, by target', async () => {
-    // a store as schema 7 left it: series from before targets counted (here: none at all), no lifecycle tables
+    // a store as schema 7 left it: series from before targets counted (here: none at all), no lifecycle
+    // tables, none of the Patchwork API's
     const dir = tempDir();
     await ingest({ dataDir: dir, inbox: 'virtualization', sources: [fixture('chain-targets.mbox')], jobs: 0 });
     const fresh = openDatabase(dir, { readonly: true });
@@ -99,11 +100,17 @@ describe('store migrations', () => {
     fresh.close();
     const old = openDatabase(dir);
     old.exec(`DELETE FROM series; DELETE FROM series_patch; DELETE FROM series_trailer;
-              DROP TABLE patch_state; DROP TABLE applied; DROP TABLE applied_scan; PRAGMA user_version = 7`);
+              DROP TABLE patch_state; DROP TABLE applied; DROP TABLE applied_scan;
+              DROP TABLE api_user; DROP TABLE api_token; DROP TABLE api_token_inbox; DROP TABLE patch_check;
+              DROP TABLE state_change; DROP INDEX msg_from_addr; DROP INDEX series_cover; DROP INDEX series_inbox;
+              DROP INDEX series_inbox_ds; PRAGMA user_version = 7`);
     old.close();
     const steps: string[] = [];
     const db = openDatabase(dir, { log: (l) => steps.push(l) });
-    expect(steps).toEqual([expect.stringContaining('upgrading the store to schema 8')]);
+    expect(steps).toEqual([
+      expect.stringContaining('upgrading the store to schema 8'),
+      expect.stringContaining('upgrading the store to schema 9'),
+    ]);
     expect(schemaOf(db)).toEqual(schema);
     expect(storeDigest(db)).toBe(digest);
     db.close();

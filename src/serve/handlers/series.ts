@@ -58,6 +58,22 @@ export const seriesMboxFile = (ctx: RequestContext, t: Target): Page =>
     headers: { 'Content-Disposition': `inline; filename=${amFilename(s)}.mbx` },
   }));
 
+/** One patch of the series, am-ready (the Patchwork API's patch mbox); 404 for a message that is no patch. */
+export const patchMboxFile = (ctx: RequestContext, t: Target): Page => {
+  const m = ctx.site.reader.messageByMid(t.mid, t.inbox.scope);
+  const page = withSeries(ctx, t, (c, s) => {
+    const patch = m && c.site.series.patches(s.id).find((p) => p.num === m.num);
+    if (!patch) return plain(404, 'This message is no patch of a series\n');
+    return {
+      status: 200,
+      type: 'application/mbox',
+      body: seriesMbox(c, s, patch.num),
+      headers: { 'Content-Disposition': `inline; filename=${amFilename(s)}_${patch.counter}.mbx` },
+    };
+  });
+  return page.status === 200 ? page : { ...page, tags: undefined, cache: false };
+};
+
 export const seriesFeed = (ctx: RequestContext, t: Target): Page =>
   withSeries(ctx, t, (c, s) => ({
     status: 200,

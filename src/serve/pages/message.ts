@@ -11,6 +11,7 @@ import type { Html } from '../../html/html.js';
 import { names } from '../../mail/addresses.js';
 import { computeReply } from '../../mail/reply.js';
 import { seriesLink, type SeriesLink } from './series-link.js';
+import { checksView, type ChecksView } from './checks.js';
 import { midTags, threadTags } from './tags.js';
 import { bodyOf, copiesOf, idsOf, parentOf } from './loaded-message.js';
 import { THREAD_PAGE_LIMIT } from '../../store/reader.js';
@@ -41,6 +42,8 @@ interface MessagePage {
   otherThreadsDate: string;
   sideBySide: boolean;
   seriesLink?: SeriesLink;
+  /** CI checks posted on the patch (through the Patchwork API). */
+  checks?: ChecksView;
   /** The skeleton of a thread of several messages; else the missing parent, if any. */
   overview: { count: number; skeleton?: Html; ghostParent?: { upfx: string; href: string; mid: string } };
   reply: ReplyModel;
@@ -110,6 +113,7 @@ export function messagePage(site: Site, ib: InboxView, mid: string): { html: str
     otherThreadsDate: fmtTs(first.row.ts),
     sideBySide: site.reader.hasDiff(first.row.num),
     seriesLink: seriesLink(site, first.row, 'series/'),
+    checks: checksView(site.series.checks([first.row.num]).get(first.row.num)),
     overview,
     reply: replyModel(reply),
   };

@@ -1,5 +1,5 @@
-// series.atom (views/series-atom.hbs): new versions, new trailers and new replies across a
-// series' chain, newest first.
+// series.atom (views/series-atom.hbs): new versions, new trailers, new replies and CI checks across
+// a series' chain, newest first.
 import { render } from '../templates.js';
 import { isoTs } from '../../html/dates.js';
 import { midHref } from '../../html/mid-path.js';
@@ -39,8 +39,20 @@ export function seriesAtom(c: SeriesContext, s: SeriesRow, base: string): string
         });
       }
     }
+    const patches = c.site.series.patches(v.id);
+    const checks = c.site.series.checks(patches.map((p) => p.num));
+    for (const p of patches) {
+      for (const k of checks.get(p.num) ?? []) {
+        items.push({
+          ts: k.date,
+          mid: p.mid,
+          title: `[${label}] check ${k.context}: ${k.state} on patch ${p.counter}/${v.total}`,
+          summary: `${k.user}${k.description ? `: ${k.description}` : ''}${k.targetUrl ? ` (${k.targetUrl})` : ''}`,
+        });
+      }
+    }
     const thread = c.site.reader.threadInArrivalOrder(c.site.reader.message(v.firstNum)!, c.inbox.scope, false);
-    const own = new Set([v.firstNum, ...c.site.series.patches(v.id).map((p) => p.num)]);
+    const own = new Set([v.firstNum, ...patches.map((p) => p.num)]);
     for (const r of thread) {
       if (!own.has(r.num)) {
         items.push({ ts: r.ts, mid: r.mid, title: `[${label}] reply: ${r.subject}`, summary: `from ${r.fromNames}` });

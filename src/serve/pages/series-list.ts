@@ -5,6 +5,7 @@ import { frame } from './frame.js';
 import { fmtTs } from '../../html/dates.js';
 import { midHref } from '../../html/mid-path.js';
 import { versionLabel, type SeriesContext } from './series-model.js';
+import { checksSummary } from './checks.js';
 import { PATCH_STATES, type PatchStateName, type SeriesState } from '../../store/patch-states.js';
 
 const PAGE = 50;
@@ -31,13 +32,15 @@ export function seriesListPage(
   const series = shown.map((s) => {
     if (!chainSizes.has(s.chain)) chainSizes.set(s.chain, c.site.series.chain(s).length);
     const versions = chainSizes.get(s.chain)!;
+    const checks = checksSummary(c.site.series.checks(c.site.series.patches(s.id).map((p) => p.num)).values());
     return {
       date: fmtTs(s.ts),
       href: midHref(s.mid),
       title: `[${versionLabel(s.version)}] ${s.title}`,
       summary:
         `${s.author}, ${s.present}/${s.total}${s.complete ? '' : ' incomplete'}${s.rfc ? ' RFC' : ''}, ` +
-        `${s.reviews} review${s.reviews === 1 ? '' : 's'}${versions > 1 ? `, ${versions} versions` : ''}`,
+        `${s.reviews} review${s.reviews === 1 ? '' : 's'}${versions > 1 ? `, ${versions} versions` : ''}` +
+        (checks ? `, ${checks}` : ''),
       state: stateSummary(states.get(s.id)),
     };
   });

@@ -11,6 +11,7 @@ import type { Html } from '../../html/html.js';
 import { parsePatchSubject } from '../../mail/subject.js';
 import { interdiff } from '../../series/interdiff.js';
 import { bodyOf, loadMessage } from './loaded-message.js';
+import { checksView, type ChecksView } from './checks.js';
 import {
   SeriesModel,
   applicable,
@@ -53,7 +54,15 @@ interface SeriesPage {
   versions: { label: string; href?: string }[];
   earlier: { version: number; label: string }[];
   cover?: { href: string; body: Html };
-  patches: { line: string; href: string; title: string; notes: string; state: string; diffstat: string }[];
+  patches: {
+    line: string;
+    href: string;
+    title: string;
+    notes: string;
+    state: string;
+    diffstat: string;
+    checks?: ChecksView;
+  }[];
   missing: string[];
   ledger?: { counters: number[]; rows: { who: string; marks: string[] }[] };
   interdiff?: {
@@ -169,6 +178,7 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
   const against =
     vs !== undefined ? chain.find((x) => x.series.version === vs && x.series.version < s.version) : undefined;
   const reviews = `${s.reviews} review trailer${s.reviews === 1 ? '' : 's'} from replies`;
+  const checks = c.site.series.checks(v.patches.map((p) => p.num));
   const lifecycle = c.site.series.seriesStates([s.id]).get(s.id);
   const page: SeriesPage = {
     frame: frame(c.inbox, '../../', {
@@ -214,6 +224,7 @@ export function seriesPage(c: SeriesContext, s: SeriesRow, vs: number | undefine
         notes: `  ${counts}${since}${from}`,
         state: patchStateText(p.state),
         diffstat: diffstat(p),
+        checks: checksView(checks.get(p.num)),
       };
     }),
     missing: v.missing.map((n) => `${String(n).padStart(3)}/${s.total}`),
