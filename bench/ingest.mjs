@@ -1,37 +1,61 @@
 #!/usr/bin/env node
-// npm run bench:ingest -- MBOX[.gz] [--runs N] [--with-public-inbox]
-// Ingests MBOX into a fresh store with the real CLI, writing the inbox's public-inbox epochs (as
-// `lorekeeper ingest` does by default) and without them (--no-epochs), the two alternating, --runs
-// (1) times each, and prints for each the median messages/s, CPU time, peak RSS and disk (the store,
-// the epochs), as ratios against public-inbox 1.9 on the same data (measured live with
-// --with-public-inbox, otherwise the figures measured on this machine for the virtualization archive).
-// The machine's load average is printed with each run: other programs' work slows every figure.
+// npm run bench:ingest -- [MBOX[.gz]] [--large-mail [--min-bytes N]] [--runs N] [--jobs N] [--no-epochs]
+//                        [--with-public-inbox]
+// Ingests MBOX (the virtualization list by default) into a fresh store with the real CLI, --runs times
+// (1 by default), and prints for each run and their median: messages/s, wall time, CPU seconds
+// (user + sys, the figure to compare on a shared machine) and how they split between the main
+// thread (SQLite, threading, series) and the others (parse workers, gunzip, V8's helpers), peak RSS,
+// store size and the load average around the run. --large-mail ingests the large patch mails
+// instead (bench/large-mail.mjs, written to a temporary file). Compared with public-inbox 1.9:
+// --with-public-inbox builds a v2 inbox of the same mbox as ../shared/tools/pi-reference does and
+// times public-inbox-index alone; otherwise the figures measured on this machine for the
+// virtualization list are shown (for that list only).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, LOREKEEPER, measured, duBytes, positiveOption } from './lib.mjs';
+import { parseArgs } from 'node:util';
+import { root, LOREKEEPER, CORPUS, measured, duBytes, positiveOption } from './lib.mjs';
+import { writeLargeMail } from './large-mail.mjs';
 
-const args = process.argv.slice(2);
-const source = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs');
-if (!source) {
-  console.error('usage: npm run bench:ingest -- MBOX[.gz] [--runs N] [--with-public-inbox]');
-  process.exit(2);
-}
-const runsAt = args.indexOf('--runs');
-const RUNS = Math.round(positiveOption('bench:ingest')(runsAt < 0 ? undefined : args[runsAt + 1], '--runs', 1));
+const { values: opt, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    'large-mail': { type: 'boolean' },
+    'min-bytes': { type: 'string' },
+    runs: { type: 'string' },
+    jobs: { type: 'string' },
+    'with-public-inbox': { type: 'boolean' },
+    // lorekeeper writes the inbox's public-inbox epochs by default; without them, to compare
+    'no-epochs': { type: 'boolean' },
+  },
+});
+const num = positiveOption('bench:ingest');
+const runs = Math.round(num(opt.runs, '--runs', 1));
+const work = mkdtempSync(join(tmpdir(), 'lk-bench-'));
 
 /** public-inbox-index 1.9 on the virtualization archive, on this 2-core machine (issue 2). */
 const PUBLIC_INBOX_VIRTUALIZATION = { seconds: 207, messages: 27549, rssMB: 108, storeMB: 742 };
 
-const MiB = 2 ** 20;
+let source = positionals[0] ?? CORPUS;
+if (opt['large-mail']) {
+  const minBytes = num(opt['min-bytes'], '--min-bytes', 8000);
+  const out = join(work, `large-mail-${minBytes}.mbox`);
+  const { messages, bytes } = await writeLargeMail(source, out, minBytes);
+  console.log(
+    `large mail: the patch mails of ${source} of ${minBytes} bytes or more: ${messages} messages, ` +
+      `${(bytes / 2 ** 20).toFixed(1)} MiB, ${Math.round(bytes / messages)} bytes on average`,
+  );
+  source = out;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-/** One ingest into a fresh data directory; its figures. */
-async function ingestOnce(epochs) {
-  const data = mkdtempSync(join(tmpdir(), 'lk-bench-'));
-  const load = loadavg()[0];
-  const run = await measured(process.execPath, [
+/** One `lorekeeper ingest` into a fresh store: its summary and what it cost. */
+async function lorekeeperRun(i) {
+  const data = join(work, `store-${i}`);
+  const jobs = opt.jobs === undefined ? [] : ['--jobs', opt.jobs];
+  const r = await measured(process.execPath, [
     LOREKEEPER,
     'ingest',
     '--data',
@@ -39,93 +63,99 @@ async function ingestOnce(epochs) {
     '--inbox',
     'bench',
     '--json',
-    ...(epochs ? [] : ['--no-epochs']),
+    ...jobs,
+    ...(opt['no-epochs'] ? ['--no-epochs'] : []),
     source,
   ]);
-  const summary = JSON.parse(run.stdout.trim());
-  const epochsDir = join(data, 'inboxes');
-  const figures = {
-    summary,
-    seconds: summary.seconds,
-    perSecond: summary.read / summary.seconds,
-    cpuSeconds: run.cpuSeconds,
-    rssMB: run.peakRss / MiB,
-    storeMB: duBytes(data) / MiB - (existsSync(epochsDir) ? duBytes(epochsDir) / MiB : 0),
-    epochsMB: existsSync(epochsDir) ? duBytes(epochsDir) / MiB : 0,
-    load,
-  };
+  const summary = JSON.parse(r.stdout.trim());
+  // the store and the epochs it wrote (DIR/inboxes)
+  const storeMB = duBytes(data) / 2 ** 20;
   rmSync(data, { recursive: true, force: true });
-  return figures;
+  return { summary, r, storeMB };
 }
 
-const modes = { 'with epochs': [], 'no epochs': [] };
-for (let i = 0; i < RUNS; i++) {
-  for (const [mode, list] of Object.entries(modes)) {
-    const f = await ingestOnce(mode === 'with epochs');
-    list.push(f);
-    console.error(
-      `bench:ingest: run ${i + 1}, ${mode}: ${f.perSecond.toFixed(0)} msg/s (${f.seconds.toFixed(1)} s, ` +
-        `${f.cpuSeconds.toFixed(1)} s of CPU) at load ${f.load.toFixed(1)}`,
-    );
-  }
+const results = [];
+for (let i = 0; i < runs; i++) {
+  const res = await lorekeeperRun(i);
+  results.push(res);
+  const { r } = res;
+  const main = r.threads[0];
+  console.log(
+    `run ${i + 1}: ${res.summary.read} messages in ${r.seconds.toFixed(1)} s, CPU ${(r.user + r.sys).toFixed(1)} s ` +
+      `(${r.user.toFixed(1)} user, ${r.sys.toFixed(1)} sys; main thread ${main.toFixed(1)} s, ` +
+      `other threads ${r.threads
+        .slice(1, 3)
+        .map((t) => t.toFixed(1))
+        .join(' + ')} + ` +
+      `${r.threads
+        .slice(3)
+        .reduce((a, b) => a + b, 0)
+        .toFixed(1)}), peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB, load ${r.load.join(' -> ')}`,
+  );
 }
+const summary = results[0].summary;
+const ours = {
+  seconds: median(results.map((x) => x.r.seconds)),
+  cpu: median(results.map((x) => x.r.user + x.r.sys)),
+  main: median(results.map((x) => x.r.threads[0])),
+  rssMB: median(results.map((x) => x.r.peakRss / 2 ** 20)),
+  storeMB: median(results.map((x) => x.storeMB)),
+};
 
-let pi = PUBLIC_INBOX_VIRTUALIZATION;
-let piNote =
-  'public-inbox figures: measured on this machine for virtualization.mbox.gz (pass --with-public-inbox to measure now)';
-const first = modes['with epochs'][0].summary;
-if (args.includes('--with-public-inbox')) {
-  const work = mkdtempSync(join(tmpdir(), 'lk-bench-pi-'));
-  const tool = join(root, '..', 'shared', 'tools', 'pi-reference');
-  const r = await measured('bash', [tool, source, 'bench', '18089'], { ...process.env, PI_WORK: work });
-  const log = readFileSync(join(work, 'bench.index.log'), 'utf8');
-  spawnSync('bash', ['-c', `kill $(cat ${join(work, 'httpd-18089.pid')}) 2>/dev/null`]);
+let pi;
+let piNote;
+if (opt['with-public-inbox']) {
+  // pi-reference's steps, with public-inbox-index timed alone
+  const home = join(work, 'home');
+  mkdirSync(home);
+  const env = { ...process.env, HOME: home };
+  const dir = join(work, 'bench-pi');
+  const sh = (cmd) => {
+    const r = spawnSync('bash', ['-c', cmd], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`failed: ${cmd}`);
+  };
+  sh(`git config --global user.name bench && git config --global user.email bench@localhost`);
+  sh(`public-inbox-init -V2 bench ${dir} http://127.0.0.1/bench bench@example.org`);
+  sh(`rm -rf ${dir}/git/0.git && git init -q --bare ${dir}/git/0.git`);
+  const importer = join(root, '..', 'shared', 'tools', 'mbox2fastimport.py');
+  sh(`python3 ${importer} ${source} | git --git-dir=${dir}/git/0.git fast-import --quiet`);
+  const r = await measured('public-inbox-index', [dir], env);
   pi = {
     seconds: r.seconds,
-    messages: first.read,
-    rssMB: r.peakRss / MiB,
-    storeMB: duBytes(join(work, 'bench')) / MiB,
+    cpu: r.user + r.sys,
+    messages: summary.read,
+    rssMB: r.peakRss / 2 ** 20,
+    storeMB: duBytes(dir) / 2 ** 20,
   };
-  piNote = `public-inbox figures: measured now (git import + public-inbox-index, ${log.split('\n').length} log lines)`;
-  rmSync(work, { recursive: true, force: true });
+  piNote = `public-inbox figures: public-inbox-index measured now (load ${r.load.join(' -> ')})`;
+} else if (source === CORPUS) {
+  pi = { ...PUBLIC_INBOX_VIRTUALIZATION, cpu: NaN };
+  piNote =
+    'public-inbox figures: measured on this machine for virtualization.mbox.gz (--with-public-inbox measures now)';
 }
-const piRate = pi.messages / pi.seconds;
 
+const row = (name, a, b, unit, better) =>
+  `${name.padEnd(18)} ${a.toFixed(1).padStart(10)} ${unit.padEnd(6)} ${(b === undefined ? '-' : b.toFixed(1)).padStart(10)} ${unit.padEnd(6)} ${b === undefined ? '' : better}`;
 console.log(
-  `lorekeeper ingest of ${source}: ${first.read} read, ${first.added} added, ${first.duplicates} duplicates, ` +
-    `${first.quarantined} quarantined; medians of ${RUNS} run(s) each`,
+  `lorekeeper ingest of ${source}: ${summary.read} read, ${summary.added} added, ${summary.duplicates} duplicates, ` +
+    `${summary.quarantined} quarantined; median of ${runs} run(s)`,
 );
-const cell = (v, unit) => `${v.toFixed(1)} ${unit}`.padStart(14);
-console.log(`${''.padEnd(18)}${'with epochs'.padStart(14)}${'no epochs'.padStart(14)}${'public-inbox'.padStart(14)}`);
-const line = (name, pick, unit, piValue, note) =>
-  console.log(
-    `${name.padEnd(18)}${cell(median(modes['with epochs'].map(pick)), unit)}${cell(median(modes['no epochs'].map(pick)), unit)}` +
-      `${piValue === undefined ? ''.padStart(14) : cell(piValue, unit)}  ${note ?? ''}`,
-  );
-const rate = (mode) => median(modes[mode].map((f) => f.perSecond));
-line(
-  'messages/s',
-  (f) => f.perSecond,
-  'msg/s',
-  piRate,
-  `${(rate('with epochs') / piRate).toFixed(1)}x and ${(rate('no epochs') / piRate).toFixed(1)}x public-inbox`,
-);
-line('wall time', (f) => f.seconds, 's', pi.seconds);
-line('CPU time', (f) => f.cpuSeconds, 's', undefined, 'the process tree: parse workers, git fast-import');
-line('peak RSS', (f) => f.rssMB, 'MiB', pi.rssMB);
-line('store', (f) => f.storeMB, 'MiB', undefined, 'SQLite (the raw bytes in its blob table) and admin.git');
-line('epochs', (f) => f.epochsMB, 'MiB', undefined, 'DATA/inboxes/NAME/git/N.git');
-const disk = (mode) => median(modes[mode].map((f) => f.storeMB + f.epochsMB));
-line(
-  'store + epochs',
-  (f) => f.storeMB + f.epochsMB,
-  'MiB',
-  pi.storeMB,
-  `${((disk('with epochs') / pi.storeMB) * 100).toFixed(1)}% of public-inbox (its git epochs and indexes)`,
-);
+console.log(`${''.padEnd(18)} ${'lorekeeper'.padStart(17)} ${'public-inbox'.padStart(17)}`);
+const perSecond = summary.read / ours.seconds;
+const piPerSecond = pi && pi.messages / pi.seconds;
+console.log(row('messages/s', perSecond, piPerSecond, 'msg/s', `${(perSecond / piPerSecond).toFixed(1)}x faster`));
+console.log(row('wall time', ours.seconds, pi?.seconds, 's', ''));
+console.log(row('CPU (user+sys)', ours.cpu, pi?.cpu, 's', `${(pi?.cpu / ours.cpu).toFixed(1)}x less`));
+console.log(row('  main thread', ours.main, undefined, 's', ''));
+console.log(row('peak RSS', ours.rssMB, pi?.rssMB, 'MiB', `${(ours.rssMB / pi?.rssMB).toFixed(2)}x`));
 console.log(
-  `load average     ${Object.entries(modes)
-    .map(([m, fs]) => `${m}: ${fs.map((f) => f.load.toFixed(1)).join(', ')}`)
-    .join('; ')}`,
+  row(
+    'store size',
+    ours.storeMB,
+    pi?.storeMB,
+    'MiB',
+    `${((ours.storeMB / pi?.storeMB) * 100).toFixed(0)}% of public-inbox`,
+  ),
 );
-console.log(piNote);
+if (piNote) console.log(piNote);
+rmSync(work, { recursive: true, force: true });

@@ -313,21 +313,63 @@ export function duBytes(path) {
   return readdirSync(path).reduce((n, f) => n + duBytes(join(path, f)), 0);
 }
 
+/** Clock ticks per second in /proc (USER_HZ). */
+const TICKS = 100;
+
+/** CPU of the children this script has waited for, in clock ticks (cutime, cstime). */
+function childTicks() {
+  const f = readFileSync('/proc/self/stat', 'utf8');
+  const r = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(r[13]), sys: Number(r[14]) };
+}
+
+/** utime and stime of every live thread of a process, in clock ticks, by thread id. */
+function threadTicks(pid) {
+  const out = new Map();
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const r = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), Number(r[11]) + Number(r[12]));
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
+
+/** The 1-minute load average: how busy the rest of the machine was. */
+export const loadAverage = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+
 /**
  * Run a command to its end, sampling memory from /proc every 50 ms: `peakRss`, the highest peak of
  * the command or one of its children (VmHWM), and `peakTreeRss`, the most the whole process tree
  * (git helpers, workers' processes) held at once (summed VmRSS). Bytes; rejects on a failed exit.
  * `cpuSeconds`: the CPU time of the tree (threads, and children reaped or alive), as last sampled.
+ * CPU: `user` and `sys` seconds of the command and every descendant it waited for (what
+ * /usr/bin/time prints; counted exactly when it is reaped, so measured commands must not overlap),
+ * and `threads`, the CPU seconds of each thread of the command's own process as last sampled
+ * (`threads[0]` is its main thread; threads ending between samples lose up to 50 ms). `load`: the
+ * load average at the start and at the end.
  */
 export function measured(cmd, argv, env = process.env) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
+    const before = childTicks();
+    const loadBefore = loadAverage();
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     let peak = 0;
     let peakTree = 0;
     let cpuTicks = 0;
+    const ticks = new Map();
     const sample = () => {
       for (const pid of [child.pid, ...childrenOf(child.pid)]) {
         const hwm = procStatus(pid, 'VmHWM'); // undefined once it exited
@@ -338,17 +380,25 @@ export function measured(cmd, argv, env = process.env) {
       peakTree = Math.max(peakTree, tree * 2 ** 20);
       const own = statTicks(child.pid, true);
       if (own !== undefined) cpuTicks = pids.slice(1).reduce((n, pid) => n + (statTicks(pid, false) ?? 0), own);
+      for (const [tid, t] of threadTicks(child.pid)) ticks.set(tid, t);
     };
     const timer = setInterval(sample, 50);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearInterval(timer);
       if (code !== 0) return reject(new Error(`${cmd} exited ${code}`));
+      const after = childTicks();
+      const main = ticks.get(child.pid) ?? 0;
+      ticks.delete(child.pid);
       resolve({
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         peakRss: peak,
         peakTreeRss: peakTree,
         cpuSeconds: cpuTicks / 100,
+        user: (after.user - before.user) / TICKS,
+        sys: (after.sys - before.sys) / TICKS,
+        threads: [main, ...[...ticks.values()].sort((a, b) => b - a)].map((t) => t / TICKS),
+        load: [loadBefore, loadAverage()],
         stdout: out,
       });
     });
