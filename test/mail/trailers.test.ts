@@ -101,7 +101,8 @@ describe.skipIf(!haveB4Python())("b4's find_trailers and LoreTrailer", () => {
   it("match a trailer's address with every sender of the fixtures as email_eq does", () => {
     const addresses = [
       ...new Set(TEXTS.flatMap((t) => findTrailers(t, false).trailers.map((x) => trailerAddress(x.value).address))),
-    ].filter((a) => a.includes('@'));
+      // people's addresses, not a Link: trailer's URL that holds a Message-ID
+    ].filter((a) => a.includes('@') && !a.includes('://'));
     const pairs = addresses.flatMap((a) => addresses.map((b) => `${a}\n${b}`));
     expect(addresses.length).toBeGreaterThan(20);
     const theirs = b4Map<boolean>(

@@ -328,7 +328,8 @@ describe('the HTTP surface under attack', () => {
         const { user, system } = process.cpuUsage(started);
         expect(r.statusCode).toBeLessThan(500);
         expect([url.slice(0, 12), (user + system) / 1000]).toEqual([url.slice(0, 12), expect.any(Number)]);
-        expect((user + system) / 1000).toBeLessThan(25);
+        // quadratic matching took seconds here; GC and a loaded machine's caches add tens of ms
+        expect((user + system) / 1000).toBeLessThan(200);
       }
     });
 

@@ -31,13 +31,16 @@ describe('bounded searches', () => {
   };
 
   it("answers issue 9's queries at once: 2,700 wildcards in an 8 KB URL, 1,000 words OR'd", async () => {
+    // they took 326 s and 9.7 s unbounded; a busy machine may stretch a bounded one past its 1 s
+    // deadline by what waiting for a core costs, never to seconds
+    const bound = 3 * SEARCH_DEADLINE_MS;
     for (const method of ['GET', 'POST'] as const) {
       const x = method === 'POST' ? 'x=m&' : '';
       const wild = await timed(`/all/?${x}q=${Array(2700).fill('a*').join('+')}`, method);
-      expect(wild.ms).toBeLessThan(SEARCH_DEADLINE_MS);
+      expect(wild.ms).toBeLessThan(bound);
       expect([200, 400]).toContain(wild.r.statusCode);
       const the = await timed(`/all/?${x}q=${Array(1000).fill('the').join('+OR+')}`, method);
-      expect(the.ms).toBeLessThan(SEARCH_DEADLINE_MS);
+      expect(the.ms).toBeLessThan(bound);
       expect(the.r.statusCode).toBe(200);
     }
   });
