@@ -35,7 +35,10 @@ export function shellQuote(value: string): string {
   return `'${v.replace(/['!]/g, "'\\$&'")}'`;
 }
 
-/** Percent-encoding of URI::Escape's uri_escape_utf8 with its default unsafe set. */
+/**
+ * Percent-encoding of URI::Escape's uri_escape_utf8 with its default unsafe set: since URI 3.30
+ * (public-inbox 1.9 runs on 5.17), everything but RFC 3986's unreserved characters.
+ */
 function uriEscape(s: string, safe: RegExp): string {
   let out = '';
   for (const ch of s) {
@@ -44,7 +47,7 @@ function uriEscape(s: string, safe: RegExp): string {
   }
   return out;
 }
-const URI_SAFE = /[A-Za-z0-9\-_.!~*'()]/;
+const URI_SAFE = /[A-Za-z0-9\-_.~]/;
 const MAILTO_TO_SAFE = /[A-Za-z0-9\-._~@]/;
 
 /**

@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
 import { openDatabase, type Db } from '../../src/store/open-database.js';
 import { StoreReader } from '../../src/store/reader.js';
+import { storeDigest } from '../../src/store/digest.js';
 import { FIXTURES, fixture, tempDir } from './paths.js';
 
 export interface FixtureInbox {
@@ -42,6 +43,16 @@ export function fixtureStore(): string {
   const dir = tempDir('lk-fixtures-');
   cpSync(inject('fixtureStore'), dir, { recursive: true });
   return dir;
+}
+
+/** What `lorekeeper digest` prints for a store (without its newline): read here, not by another process. */
+export function digestOf(dataDir: string): string {
+  const db = openDatabase(dataDir, { readonly: true });
+  try {
+    return storeDigest(db);
+  } finally {
+    db.close();
+  }
 }
 
 export function openReader(dataDir: string): { db: Db; reader: StoreReader } {

@@ -7,8 +7,7 @@ import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
 import { ingest } from '../../src/ingest/ingest.js';
-import { openDatabase } from '../../src/store/open-database.js';
-import { storeDigest } from '../../src/store/digest.js';
+import { digestOf } from '../helpers/store.js';
 
 function mbox(messages: Buffer[]): string {
   const path = join(tempDir(), 'part.mbox');
@@ -20,15 +19,6 @@ function mbox(messages: Buffer[]): string {
 const run = (dataDir: string, messages: Buffer[]) =>
   ingest({ dataDir, inbox: 'l', sources: [mbox(messages)], jobs: 0 });
 
-function digest(dataDir: string): string {
-  const db = openDatabase(dataDir, { readonly: true });
-  try {
-    return storeDigest(db);
-  } finally {
-    db.close();
-  }
-}
-
 describe('ingest runs', () => {
   it('end with the digest of one run holding the same mail', async () => {
     // the vfio series' thread is assembled once, the virtio_ring series after it, then the vfio
@@ -39,6 +29,6 @@ describe('ingest runs', () => {
     const many = tempDir();
     expect(await run(one, parts.flat())).toMatchObject({ added: 107 });
     for (const part of parts) expect((await run(many, part)).added).toBe(part.length);
-    expect(digest(many)).toBe(digest(one));
+    expect(digestOf(many)).toBe(digestOf(one));
   });
 });
