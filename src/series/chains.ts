@@ -73,7 +73,10 @@ class UnionFind {
   }
 }
 
-/** Signals strong enough to join a series naming a tree with one naming none (`[PATCH v4]`, `[PATCH net-next v5]`). */
+/**
+ * What a signal is worth: only a strong one (change-id; title and author) joins a series naming a
+ * tree with one naming none (`[PATCH v4]` and `[PATCH net-next v5]`).
+ */
 type Strength = 'strong' | 'weak';
 
 const titleOf = (s: ChainInput) => s.title.toLowerCase().replace(/\s+/g, ' ').trim();

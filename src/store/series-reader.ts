@@ -91,7 +91,7 @@ function statements(db: Db) {
 }
 
 /** How many series a search by state reads at most for one page: a rare state is paged on, not searched to the end. */
-const STATE_SCAN = 2000;
+const STATE_SCAN = 500;
 
 export class SeriesReader {
   private readonly st: ReturnType<typeof statements>;
