@@ -44,10 +44,13 @@ const HREF_MARK = '\u0001';
  */
 export const BODY_HTML_VERSION = 1;
 
-function render(parts: DocPart[], raw: () => Buffer, hrefPrefix: string, anchorPrefix: string): string {
+/** The text of a part as partTextOf gives it (undefined: not shown as text). */
+export type PartTextOf = (part: DocPart) => string | undefined;
+
+function render(parts: DocPart[], textOf: PartTextOf, hrefPrefix: string, anchorPrefix: string): string {
   let out = '';
   for (const part of parts) {
-    const text = partTextOf(part, raw);
+    const text = textOf(part);
     if (text === undefined) {
       out += attachmentLine(part, hrefPrefix, false);
       continue;
@@ -74,10 +77,11 @@ function render(parts: DocPart[], raw: () => Buffer, hrefPrefix: string, anchorP
 /**
  * The body of one message as HTML that does not yet know its page: where links and diff anchors
  * need the message's place on the page, it holds marks. The ingest stores this (it never changes
- * once the message arrived); finishBody() makes it a page's.
+ * once the message arrived); finishBody() makes it a page's. `textOf` gives the parts' texts: the
+ * ingest has them decoded already.
  */
-export function renderBodyFragment(parts: DocPart[], raw: () => Buffer): string {
-  return render(parts, raw, HREF_MARK, ANCHOR_MARK);
+export function renderBodyFragment(parts: DocPart[], textOf: PartTextOf): string {
+  return render(parts, textOf, HREF_MARK, ANCHOR_MARK);
 }
 
 /**
@@ -104,8 +108,9 @@ export function finishBody(fragment: string, mhref: string): Html | undefined {
  * '' on the message's own page, '../MID/' where several messages share a page.
  */
 export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): Html {
+  const textOf = (part: DocPart) => partTextOf(part, raw);
   return (
-    finishBody(renderBodyFragment(parts, raw), mhref) ??
-    new Html(render(parts, raw, asciiHtml(mhref), asciiHtml(mhref)))
+    finishBody(renderBodyFragment(parts, textOf), mhref) ??
+    new Html(render(parts, textOf, asciiHtml(mhref), asciiHtml(mhref)))
   );
 }

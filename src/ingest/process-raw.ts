@@ -1,7 +1,6 @@
 // The unit of parallel work: one raw message to an analyzed, compressed record or a quarantine record.
 import { createHash } from 'node:crypto';
-import { analyzeMessage, NotMailError, type AnalyzedMessage } from '../mail/analyze.js';
-import { decodeDoc } from '../mail/message-doc.js';
+import { analyzeWithParts, NotMailError, type AnalyzedMessage, type AnalyzedWithParts } from '../mail/analyze.js';
 import { renderBodyFragment } from '../html/body-html.js';
 import { compressRaw } from '../store/raw-codec.js';
 import { compressHtml } from '../store/html-codec.js';
@@ -19,11 +18,12 @@ function fallbackMid(raw: Buffer, sha256: Buffer): string {
 
 /**
  * A message's body as pages show it, rendered here, where the work is spread over the parse workers
- * and done once; pages render the body themselves where this failed.
+ * and done once, from the parts and texts the analysis decoded (what `doc` gives pages); pages
+ * render the body themselves where this failed.
  */
-function bodyHtmlOf(message: AnalyzedMessage, raw: Buffer): Buffer | undefined {
+function bodyHtmlOf({ parts, texts }: AnalyzedWithParts): Buffer | undefined {
   try {
-    return compressHtml(renderBodyFragment(decodeDoc(message.doc).parts, () => raw));
+    return compressHtml(renderBodyFragment(parts, (part) => texts.get(part)));
   } catch {
     return undefined;
   }
@@ -33,8 +33,8 @@ export function processRaw(raw: Buffer): Processed {
   const rawData = compressRaw(raw);
   let reason: string;
   try {
-    const message = analyzeMessage(raw);
-    return { ok: true, message, rawData, bodyHtml: bodyHtmlOf(message, raw) };
+    const analyzed = analyzeWithParts(raw);
+    return { ok: true, message: analyzed.message, rawData, bodyHtml: bodyHtmlOf(analyzed) };
   } catch (err) {
     reason =
       err instanceof NotMailError

@@ -122,6 +122,21 @@ export class NotMailError extends Error {}
 
 /** Analyze one message. Throws NotMailError for non-mail, anything else only on bugs; callers quarantine both. */
 export function analyzeMessage(raw: Buffer): AnalyzedMessage {
+  return analyzeWithParts(raw).message;
+}
+
+/**
+ * A message analyzed, with its parts (what `doc` holds) and the text of each text part as decoded
+ * here (what partTextOf decodes again from the raw bytes): the ingest renders the body from them.
+ */
+export interface AnalyzedWithParts {
+  message: AnalyzedMessage;
+  parts: DocPart[];
+  texts: Map<DocPart, string>;
+}
+
+/** analyzeMessage(), keeping the decoded parts. */
+export function analyzeWithParts(raw: Buffer): AnalyzedWithParts {
   if (raw.length === 0) throw new NotMailError('empty message');
   const top = MimeEntity.parse(raw);
   const h = top.header;
@@ -154,6 +169,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
   const refsAll = references(h);
 
   const parts: DocPart[] = [];
+  const partTexts = new Map<DocPart, string>();
   const fts = {
     nq: [] as string[],
     q: [] as string[],
@@ -193,6 +209,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
     const text = pt.text;
     if (text !== undefined) {
       texts.push({ ct: part.ct, text });
+      partTexts.set(part, text);
       part.isText = true;
       // pages decode the text again from the raw bytes rather than storing it twice
       const slice = entity.body;
@@ -239,7 +256,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
   const listId = listIdMatch ? listIdMatch[1].toLowerCase() : null;
   const tag = parsePatchSubject(dec.subject[0] ?? '');
 
-  return {
+  const message: AnalyzedMessage = {
     sha256: createHash('sha256').update(raw).digest(),
     size: raw.length,
     mids,
@@ -287,6 +304,7 @@ export function analyzeMessage(raw: Buffer): AnalyzedMessage {
     }),
     series: seriesFacts(h, texts),
   };
+  return { message, parts, texts: partTexts };
 }
 
 /** Every text column with its stemmed twin beside it. */
