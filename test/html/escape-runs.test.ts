@@ -1,4 +1,4 @@
-// src/html/escape.ts escaping by runs: the same output as escaping character by character (the ingest speed change).
+// HTML escaping as public-inbox's ascii_html does it, checked against PublicInbox::Hval itself on
 // every character: markup characters and C0 controls by its table, everything outside ASCII as a
 // decimal reference of its code point. Where lorekeeper differs on purpose: C1 controls shown as
 // \xNN, and lone surrogates (which Perl's UTF-8 strings cannot hold) as the reference of the unit.
