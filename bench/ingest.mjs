@@ -25,7 +25,11 @@ const RUNS = Math.round(positiveOption('bench:ingest')(runsAt < 0 ? undefined : 
 const PUBLIC_INBOX_VIRTUALIZATION = { seconds: 207, messages: 27549, rssMB: 108, storeMB: 742 };
 
 const MiB = 2 ** 20;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = (s.length - 1) / 2;
+  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
+};
 
 /** One ingest into a fresh data directory; its figures. */
 async function ingestOnce(epochs) {
