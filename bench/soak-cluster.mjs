@@ -290,14 +290,19 @@ for (const r of node) {
   cleanups.push(() => r.follower.kill());
 }
 
-/** deploy/haproxy.cfg for this machine: the addresses and ports replaced, no service settings, no logs. */
+/**
+ * deploy/haproxy.cfg for this machine: the addresses and ports replaced, no service settings, and
+ * the log on standard output (haproxy.log), of the answers that went wrong only.
+ */
 function haproxyConfig(ports) {
   const address = { replica1: ports.replica1, replica2: ports.replica2, writer: ports.writer };
   return readFileSync(join(DEPLOY, 'haproxy.cfg'), 'utf8')
     .split('\n')
-    .filter((l) => !/^\s*(chroot|user|group|daemon|log|stats socket|option httplog|option dontlognull)\b/.test(l))
+    .filter((l) => !/^\s*(chroot|user|group|daemon|stats socket)\b/.test(l))
     .map((l) =>
       l
+        .replace(/^(\s*)log \/dev\/log .*$/, '$1log stdout format raw local0')
+        .replace(/^(\s*)option dontlognull$/, '$1option dontlognull\n$1option dontlog-normal')
         .replace(/^(\s*bind) :80$/, `$1 127.0.0.1:${ports.front}`)
         .replace(/^(\s*bind) 127\.0\.0\.1:8404$/, `$1 127.0.0.1:${ports.stats}`)
         .replace(/^(\s*server (\w+)) \S+/, (all, head, name) =>
@@ -490,6 +495,10 @@ settling = false;
 await asking;
 await watching;
 const statsAfter = await haproxyStats();
+/** HAProxy's log of the answers that went wrong (5xx: its own, or a server's), with its termination state. */
+const badAnswers = readFileSync(join(work, 'haproxy.log'), 'utf8')
+  .split('\n')
+  .filter((l) => /" 5\d\d |\/\d+ 5\d\d \d+ /.test(l));
 
 // ---------------------------------------------------------------------------------------------
 // 4. report
@@ -591,6 +600,7 @@ console.log(
       .map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`)
       .join(', ')}`,
 );
+for (const l of badAnswers.slice(0, 5)) console.log(`  ${l}`);
 console.log(
   `the kill       ${victim} killed at ${fmtS(events.killed)}, HAProxy took it out at ${fmtS(down?.t)} (${down?.status ?? '-'}); ` +
     `started again at ${fmtS(events.restarted)}, serving at ${fmtS(events.serving)}, back in HAProxy at ${fmtS(up?.t)}`,
@@ -642,7 +652,7 @@ await finishSoak(
     messages: { base: baseMessages, new: split.fresh.length },
     mix: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v.length])),
     wrk: { ...result, output: undefined, statuses },
-    balancer,
+    balancer: { ...balancer, badAnswers },
     events: { ...events, transitions },
     feed,
     probes,
