@@ -61,8 +61,8 @@ export class FastImport {
 
   /**
    * Send commands; resolves at once while less than MAX_QUEUED bytes wait for git, so that the
-   * ingest goes on parsing and storing while git compresses (a batch is at most a few MiB; a
-   * checkpoint waits for git anyway), and once git has taken some when more wait.
+   * ingest goes on parsing and storing while git compresses (the checkpoint that ends each batch
+   * waits for git anyway), and once git has read them all when more wait.
    */
   private async send(...parts: (string | Buffer)[]): Promise<void> {
     if (this.failure) throw this.failure;
