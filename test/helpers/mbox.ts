@@ -19,7 +19,7 @@ export function hostileCase(messages: Buffer[], name: string): Buffer {
 }
 
 /** Messages written to a new mboxrd file, for an ingest to read; its path. */
-export function writeMbox(msgs: Buffer[]): string {
+export function tempMbox(msgs: Buffer[]): string {
   const path = join(tempDir(), 'part.mbox');
   writeFileSync(path, Buffer.concat(msgs.map(toMboxrd)));
   return path;
