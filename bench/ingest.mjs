@@ -49,7 +49,11 @@ if (opt['large-mail']) {
   source = out;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = (s.length - 1) / 2;
+  return (s[Math.floor(m)] + s[Math.ceil(m)]) / 2;
+};
 
 /** One `lorekeeper ingest` into a fresh store: its summary and what it cost. */
 async function lorekeeperRun(i) {

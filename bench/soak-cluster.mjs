@@ -12,9 +12,9 @@
 // while the last --new (2,000) messages of the archive arrive on the writer in ingests of --batch
 // (50) or more at an even pace; at --kill-at (20) s the second replica (its server and its
 // follower) is killed with SIGKILL, and started again at --restart-at (35) s. Each server runs
-// --workers (1) processes. The servers, the followers and the writer run with the niceness and the
-// environment the units give them. They all share this machine's cores, where a cluster has a
-// machine each.
+// --workers processes (lorekeeper's default, one per core, as the unit runs it). The servers, the
+// followers and the writer run with the niceness and the environment the units give them. They all
+// share this machine's cores, where a cluster has a machine each.
 //
 // Reported: requests, the errors at the balancer (wrk's non-2xx/3xx answers and socket errors, and
 // HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches), the
@@ -91,7 +91,8 @@ const RESTART_AT = num(opt['restart-at'], '--restart-at', 35);
 /** A setting of a deploy/ file (`KEY=value` lines): the soak runs what the units run. */
 const deployed = (file, key) => new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSync(join(DEPLOY, file), 'utf8'))?.[1];
 const WATCH = Math.round(num(opt.watch, '--watch', Number(deployed('lorekeeper.env', 'LOREKEEPER_WATCH') ?? 2)));
-const WORKERS = Math.round(num(opt.workers, '--workers', 1));
+/** Worker processes per server: lorekeeper's default (one per core), as the serve unit runs it, unless given. */
+const WORKERS = opt.workers === undefined ? undefined : Math.round(num(opt.workers, '--workers', 1));
 /** The niceness of the servers and of the followers, and the writer's environment, as the units have them. */
 const SERVE_NICE = Number(deployed('systemd/lorekeeper-serve.service', 'Nice') ?? 0);
 const FOLLOW_NICE = Number(deployed('systemd/lorekeeper-follow.service', 'Nice') ?? 0);
@@ -290,14 +291,19 @@ for (const r of node) {
   cleanups.push(() => r.follower.kill());
 }
 
-/** deploy/haproxy.cfg for this machine: the addresses and ports replaced, no service settings, no logs. */
+/**
+ * deploy/haproxy.cfg for this machine: the addresses and ports replaced, no service settings, and
+ * the log on standard output (haproxy.log), of the answers that went wrong only.
+ */
 function haproxyConfig(ports) {
   const address = { replica1: ports.replica1, replica2: ports.replica2, writer: ports.writer };
   return readFileSync(join(DEPLOY, 'haproxy.cfg'), 'utf8')
     .split('\n')
-    .filter((l) => !/^\s*(chroot|user|group|daemon|log|stats socket|option httplog|option dontlognull)\b/.test(l))
+    .filter((l) => !/^\s*(chroot|user|group|daemon|stats socket)\b/.test(l))
     .map((l) =>
       l
+        .replace(/^(\s*)log \/dev\/log .*$/, '$1log stdout format raw local0')
+        .replace(/^(\s*)option dontlognull$/, '$1option dontlognull\n$1option dontlog-normal')
         .replace(/^(\s*bind) :80$/, `$1 127.0.0.1:${ports.front}`)
         .replace(/^(\s*bind) 127\.0\.0\.1:8404$/, `$1 127.0.0.1:${ports.stats}`)
         .replace(/^(\s*server (\w+)) \S+/, (all, head, name) =>
@@ -391,21 +397,29 @@ async function askStores() {
   for (const h of held) h.db.close();
 }
 
-/** Every 100 ms: does each replica's server answer 200 for the probes' messages yet? */
+/**
+ * Every 250 ms, a request to each replica for each probe it has not answered 200 yet, without
+ * waiting for the ones in flight (a saturated server answers seconds later), at most 4 at once for
+ * a probe and replica: the first 200 counts.
+ */
 async function askServers() {
+  const inFlight = new Map();
   while (settling) {
-    const pending = probes.flatMap((p) => node.filter((r) => p.seen[r.name] === undefined).map((r) => [p, r]));
-    await Promise.all(
-      pending.map(async ([p, r]) => {
+    for (const p of probes)
+      for (const r of node) {
+        const key = `${p.batch} ${r.name}`;
+        if (p.seen[r.name] !== undefined || (inFlight.get(key)?.size ?? 0) >= 4) continue;
         const asked = at();
-        const res = await get(`http://127.0.0.1:${r.port}/${soak.inbox}/${midEscape(p.mid)}/raw`, 30_000, {
-          gzip: false,
+        const url = `http://127.0.0.1:${r.port}/${soak.inbox}/${midEscape(p.mid)}/raw`;
+        const req = get(url, 30_000, { gzip: false }).then((res) => {
+          if (res.status === 200) p.seen[r.name] ??= { asked, answered: at() };
+          inFlight.get(key).delete(req);
         });
-        if (res.status === 200) p.seen[r.name] ??= { asked, answered: at() };
-      }),
-    );
-    await sleep(100);
+        inFlight.set(key, (inFlight.get(key) ?? new Set()).add(req));
+      }
+    await sleep(250);
   }
+  await Promise.all([...inFlight.values()].flatMap((set) => [...set]));
 }
 
 async function watchBalancer() {
@@ -490,6 +504,10 @@ settling = false;
 await asking;
 await watching;
 const statsAfter = await haproxyStats();
+/** HAProxy's log of the answers that went wrong (5xx: its own, or a server's), with its termination state. */
+const badAnswers = readFileSync(join(work, 'haproxy.log'), 'utf8')
+  .split('\n')
+  .filter((l) => /" 5\d\d |\/\d+ 5\d\d \d+ /.test(l));
 
 // ---------------------------------------------------------------------------------------------
 // 4. report
@@ -525,8 +543,8 @@ const lagOf = (name, keep, how) =>
     .sort((a, b) => a - b);
 const pct = (xs, q) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] : undefined);
 const victim = node[1].name;
-/** Mail the killed replica's store did not hold when it was killed, ingested before its restart. */
-const missed = (p) => p.ingested < events.restarted && !(p.stored[victim] <= events.killed);
+/** Mail the killed replica's store did not hold when it was killed, ingested before it served again. */
+const missed = (p) => p.ingested < events.serving && !(p.stored[victim] <= events.killed);
 const lags = {};
 for (const how of ['stored', 'answered']) {
   lags[`${node[0].name}, ${how}`] = lagOf(node[0].name, () => true, how);
@@ -574,7 +592,7 @@ const targets = [
 console.log('');
 console.log(
   `lorekeeper soak:cluster: inbox "${soak.inbox}", ${baseMessages} messages + ${split.fresh.length} arriving on the writer; ` +
-    `2 replicas (lorekeeper mirror --watch ${WATCH} at nice ${FOLLOW_NICE}) behind HAProxy; ${WORKERS} worker(s) per server at nice ${SERVE_NICE}, ` +
+    `2 replicas (lorekeeper mirror --watch ${WATCH} at nice ${FOLLOW_NICE}) behind HAProxy; ${WORKERS ?? 'one per core'} worker(s) per server at nice ${SERVE_NICE}, ` +
     `the writer with ${JSON.stringify(WRITER_ENV)}; ` +
     `wrk -t${cli.threads} -c${cli.connections} -d${cli.duration}s --timeout ${cli.timeout}s over ${mix.length} URLs; ${cpus().length} CPUs; ${soak.started.toISOString()}`,
 );
@@ -591,6 +609,7 @@ console.log(
       .map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`)
       .join(', ')}`,
 );
+for (const l of badAnswers.slice(0, 5)) console.log(`  ${l}`);
 console.log(
   `the kill       ${victim} killed at ${fmtS(events.killed)}, HAProxy took it out at ${fmtS(down?.t)} (${down?.status ?? '-'}); ` +
     `started again at ${fmtS(events.restarted)}, serving at ${fmtS(events.serving)}, back in HAProxy at ${fmtS(up?.t)}`,
@@ -642,7 +661,7 @@ await finishSoak(
     messages: { base: baseMessages, new: split.fresh.length },
     mix: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v.length])),
     wrk: { ...result, output: undefined, statuses },
-    balancer,
+    balancer: { ...balancer, badAnswers },
     events: { ...events, transitions },
     feed,
     probes,

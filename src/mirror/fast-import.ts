@@ -19,6 +19,9 @@ export interface CommitCommand {
   message: string;
 }
 
+/** Bytes written for git to read before a writer waits for it. */
+const MAX_QUEUED = 32 << 20;
+
 export class FastImport {
   private readonly child: ChildProcessWithoutNullStreams;
   private mark = 0;
@@ -56,12 +59,15 @@ export class FastImport {
     for (const answer of this.answers.splice(0)) answer('');
   }
 
-  /** Send commands; resolves once the pipe takes more. */
+  /**
+   * Send commands; resolves at once while less than MAX_QUEUED bytes wait for git, so that the
+   * ingest goes on parsing and storing while git compresses (the checkpoint that ends each batch
+   * waits for git anyway), and once git has read them all when more wait.
+   */
   private async send(...parts: (string | Buffer)[]): Promise<void> {
     if (this.failure) throw this.failure;
-    let ok = true;
-    for (const p of parts) ok = this.child.stdin.write(p);
-    if (!ok) {
+    for (const p of parts) this.child.stdin.write(p);
+    if (this.child.stdin.writableLength > MAX_QUEUED) {
       await new Promise<void>((resolve) => {
         // whichever comes first; the other listener goes, or every full pipe would leave one behind
         const go = () => {

@@ -47,12 +47,14 @@ export async function watchWriter(opts: WatchOptions): Promise<void> {
   let failures = 0;
   let said = '';
   while (!opts.signal?.aborted) {
+    let ran = false;
     try {
       const stamp = await writerStamp(opts.root);
       // the stamp is taken before the run: whatever changes during it makes the next poll run again
       if (stamp !== done) {
         await opts.run();
         done = stamp;
+        ran = true;
       }
       failures = 0;
       said = '';
@@ -63,6 +65,8 @@ export async function watchWriter(opts: WatchOptions): Promise<void> {
       if (message !== said) opts.complain(message);
       said = message;
     }
+    // mail that arrived during a run is asked for at once, not a period later
+    if (ran) continue;
     const wait = Math.min(MAX_BACKOFF, opts.every * 2 ** Math.min(failures, 10));
     await sleep(wait * 1000, undefined, { signal: opts.signal }).catch(() => undefined);
   }

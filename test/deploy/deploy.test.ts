@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CLI, ROOT, fixture, tempDir } from '../helpers/paths.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
-import { readMbox, writeMbox } from '../helpers/mbox.js';
+import { readMbox, tempMbox } from '../helpers/mbox.js';
 
 const DEPLOY = join(ROOT, 'deploy');
 const SPOOL_SCRIPT = join(DEPLOY, 'lorekeeper-spool');
@@ -97,7 +97,7 @@ describe.skipIf(!have('git'))('deploy/lorekeeper-spool', () => {
     for (const f of readdirSync(join(spool, 'new')).sort().slice(0, half))
       renameSync(join(spool, 'new', f), join(taking, 'new', f));
     jsonSummary(
-      runCli(['ingest', '--data', data, '--inbox', 'virtualization', '--json', writeMbox(messages.slice(0, 3))]),
+      runCli(['ingest', '--data', data, '--inbox', 'virtualization', '--json', tempMbox(messages.slice(0, 3))]),
     );
     // the next run takes the killed run's mail only, and what was stored counts as duplicates
     expect(JSON.parse(spoolRun(data, spool))).toMatchObject({ read: half, added: half - 3, duplicates: 3 });

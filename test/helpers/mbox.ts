@@ -39,7 +39,7 @@ export function fixtureMail(): { file: string; raw: Buffer }[] {
 }
 
 /** Messages written to a new mboxrd file, for an ingest to read; its path. */
-export function writeMbox(msgs: Buffer[]): string {
+export function tempMbox(msgs: Buffer[]): string {
   const path = join(tempDir(), 'part.mbox');
   writeFileSync(path, Buffer.concat(msgs.map(toMboxrd)));
   return path;

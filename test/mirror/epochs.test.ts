@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { readMbox, writeMbox } from '../helpers/mbox.js';
+import { readMbox, tempMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { buildRepo } from '../helpers/public-inbox.js';
@@ -52,11 +52,11 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     const [one, several, later] = [tempDir(), tempDir(), tempDir()];
     ingest(one, 'iommu', fixture('vfio-vsva-v7.thread.mbox'));
     for (const part of [vfio.slice(0, 10), vfio.slice(10, 11), vfio.slice(11)])
-      ingest(several, 'iommu', writeMbox(part));
-    ingest(later, 'iommu', '--no-epochs', writeMbox(vfio.slice(0, 40)));
+      ingest(several, 'iommu', tempMbox(part));
+    ingest(later, 'iommu', '--no-epochs', tempMbox(vfio.slice(0, 40)));
     expect(existsSync(join(later, 'inboxes'))).toBe(false);
     // the next ingest commits what the store holds beyond the epochs first
-    ingest(later, 'iommu', writeMbox(vfio.slice(40)));
+    ingest(later, 'iommu', tempMbox(vfio.slice(40)));
     const tip = recordedTips(one, 'iommu');
     expect(recordedTips(several, 'iommu')).toEqual(tip);
     expect(recordedTips(later, 'iommu')).toEqual(tip);
@@ -66,8 +66,8 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
 
   it('roll to a new epoch once one holds --epoch-size bytes, as public-inbox rolls at its threshold', () => {
     const data = tempDir();
-    ingest(data, 'iommu', '--epoch-size', '100k', writeMbox(vfio.slice(0, 30)));
-    ingest(data, 'iommu', '--epoch-size', '100k', writeMbox(vfio.slice(30)));
+    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 30)));
+    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(30)));
     const epochs = epochsOf(data, 'iommu');
     expect(epochs.length).toBeGreaterThan(3);
     const raws = storedRaws(data, 'iommu');
@@ -87,7 +87,7 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
 
   it('are put back where the store says when a killed run moved a branch the store never recorded', () => {
     const data = tempDir();
-    ingest(data, 'iommu', '--epoch-size', '100k', writeMbox(vfio.slice(0, 20)));
+    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 20)));
     const [first, ...others] = epochsOf(data, 'iommu');
     expect(others.length).toBeGreaterThan(0);
     // what a run killed after git's checkpoint and before its store committed leaves: a commit on
@@ -97,18 +97,18 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     gitOut(last.gitDir, 'update-ref', 'refs/heads/master', stray);
     const beyond = join(data, 'inboxes', 'iommu', 'git', `${last.n + 1}.git`);
     buildRepo(beyond, [{ add: vfio[70] }], 2);
-    ingest(data, 'iommu', '--epoch-size', '100k', writeMbox(vfio.slice(20, 22)));
+    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(20, 22)));
     expect(inboxCommits(data, 'iommu').map((c) => c.raw)).toEqual(storedRaws(data, 'iommu'));
     expect(gitOut(last.gitDir, 'rev-list', 'master')).not.toContain(stray);
     expect(first.n).toBe(0);
     const fresh = tempDir();
-    ingest(fresh, 'iommu', '--epoch-size', '100k', writeMbox(vfio.slice(0, 22)));
+    ingest(fresh, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 22)));
     expect(recordedTips(data, 'iommu')).toEqual(recordedTips(fresh, 'iommu'));
   });
 
   it('never mix with another archive: mail and a public-inbox archive go to inboxes of their own', () => {
     const data = tempDir();
-    ingest(data, 'mail', writeMbox(vfio.slice(0, 3)));
+    ingest(data, 'mail', tempMbox(vfio.slice(0, 3)));
     const archive = tempDir();
     buildRepo(join(archive, 'git', '0.git'), [{ add: vfio[5] }], 2);
     const intoMail = runCli(['ingest', '--data', data, '--inbox', 'mail', archive]);
@@ -117,10 +117,10 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     // an archive ingested from disk is copied where the data directory serves epochs from
     ingest(data, 'archive', archive);
     expect(commitsOf(join(data, 'inboxes', 'archive', 'git', '0.git'))[0].raw).toEqual(vfio[5]);
-    const intoArchive = runCli(['ingest', '--data', data, '--inbox', 'archive', writeMbox(vfio.slice(6, 7))]);
+    const intoArchive = runCli(['ingest', '--data', data, '--inbox', 'archive', tempMbox(vfio.slice(6, 7))]);
     expect(intoArchive.status).toBe(1);
     expect(intoArchive.stderr).toContain("inbox archive holds a copy of a public-inbox archive's history");
-    const both = runCli(['ingest', '--data', data, '--inbox', 'new', archive, writeMbox(vfio.slice(6, 7))]);
+    const both = runCli(['ingest', '--data', data, '--inbox', 'new', archive, tempMbox(vfio.slice(6, 7))]);
     expect(both.stderr).toContain('cannot be ingested into one inbox together');
   });
 });

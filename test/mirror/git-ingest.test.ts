@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, truncateSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { readMbox, writeMbox } from '../helpers/mbox.js';
+import { readMbox, tempMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
 import { digestOf, openReader } from '../helpers/store.js';
 import { buildRepo, firstMid, type EpochOp } from '../helpers/public-inbox.js';
@@ -36,7 +36,7 @@ describe.skipIf(!have('git'))('lorekeeper ingest of a public-inbox archive', () 
     const data = tempDir();
     expect(jsonSummary(ingest(data, '--json', inbox))).toMatchObject({ read: 107, added: 107, removed: 0 });
     const mbox = tempDir();
-    jsonSummary(ingest(mbox, '--json', writeMbox([...vfio, ...virtio])));
+    jsonSummary(ingest(mbox, '--json', tempMbox([...vfio, ...virtio])));
     const { db } = openReader(data);
     expect(db.prepare('SELECT epoch FROM epoch ORDER BY epoch').pluck().all()).toEqual([0, 1]);
     const order = db.prepare('SELECT mid FROM msg WHERE num > 0 ORDER BY num').pluck().all();
