@@ -11,6 +11,9 @@ export default defineConfig({
     // two files at a time even on two cores (vitest would run one): much of a file's time is spent
     // waiting on the programs it drives (chromium, git, public-inbox, shells), not on a core
     maxWorkers: 2,
+    // the files a worker runs share its loaded modules (lorekeeper, vitest, playwright: half a second
+    // of CPU per file otherwise); a test leaves no global state behind (spies restored, servers closed)
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 300_000,
   },

@@ -8,10 +8,13 @@
 // on and the Content-Security-Policy ignored (the HTML must be safe by itself): no script runs, no
 // request leaves the server, no dialog opens, and the page keeps its own structure.
 // hostile-pages.test.ts (npm test) opens in the browser the pages where each piece of hostile mail or
-// each hostile query first shows, and checks their other views (relevance order, Atom, paging and
-// view parameters, raw text, the bulk messages' searches) as served: over HTTP, the HTML parsed by
-// the browser's own parser without running it, the Atom read as a feed reader reads it.
-// hostile-pages.long.test.ts opens every one of those pages in the browser.
+// each hostile query first shows: one search listing every case of the sample (summary, nested,
+// relevance, Atom) and one listing all of ours, each hostile query and each subject holding markup
+// as a query, our cases' message pages, the series pages. It reads as served the rest it checks
+// (each case's own search, the other views and parameters, raw text, feeds, single-message
+// threads): over HTTP, the HTML parsed by the browser's own parser without running it, the Atom read
+// as a feed reader reads it. hostile-pages.long.test.ts opens every one of those pages in the
+// browser, every view of each case's own search included.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
