@@ -9,7 +9,7 @@ import { messageIdsForIndex, references, threadingRefs, generatedMessageId } fro
 import { messageTimes } from './date.js';
 import { subjectKey, parsePatchSubject } from './subject.js';
 import { splitQuotes } from './quotes.js';
-import { diffTerms, diffFiles, looksLikeDiff, type DiffFile } from './diff.js';
+import { diffTerms, looksLikeDiff } from './diff.js';
 import { patchId } from './patch-id.js';
 import { contentHash, type ContentHashInput } from './content-hash.js';
 import { partText, partFilename, partDescriptions } from './part-text.js';
@@ -88,7 +88,6 @@ export interface AnalyzedMessage {
   listId: string | null;
   patch: PatchInfo;
   hasDiff: boolean;
-  files: DiffFile[];
   patchIds: string[];
   blobPre: string[];
   blobPost: string[];
@@ -182,7 +181,6 @@ export function analyzeWithParts(raw: Buffer): AnalyzedWithParts {
   };
   const hashParts: ContentHashInput['parts'] = [];
   const texts: { ct: string; text: string }[] = [];
-  const files: DiffFile[] = [];
   const patchIds: string[] = [];
   const blobPre: string[] = [];
   const blobPost: string[] = [];
@@ -220,7 +218,7 @@ export function analyzeWithParts(raw: Buffer): AnalyzedWithParts {
         if (cte) part.cte = cte;
         if (pt.charset !== undefined) part.charset = pt.charset;
       } else part.text = text;
-      if (indexText(text, fts, files, patchIds, blobPre, blobPost)) hasDiff = true;
+      if (indexText(text, fts, patchIds, blobPre, blobPost)) hasDiff = true;
     }
     parts.push(part);
     hashParts.push({
@@ -281,7 +279,6 @@ export function analyzeWithParts(raw: Buffer): AnalyzedWithParts {
       title: tag.title,
     },
     hasDiff,
-    files,
     patchIds,
     blobPre,
     blobPost,
@@ -328,7 +325,6 @@ function midWords(mids: string[]): string {
 function indexText(
   text: string,
   fts: { nq: string[]; q: string[]; dfn: string[]; dfa: string[]; dfb: string[]; dfhh: string[]; dfctx: string[] },
-  files: DiffFile[],
   patchIds: string[],
   blobPre: string[],
   blobPost: string[],
@@ -337,7 +333,6 @@ function indexText(
   if (hasDiff) {
     const id = patchId(text);
     if (id) patchIds.push(id);
-    files.push(...diffFiles(text));
   }
   for (const section of splitQuotes(text)) {
     if (section.quoted) {

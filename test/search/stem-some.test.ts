@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fixture } from '../helpers/paths.js';
 import { FIXTURE_INBOXES } from '../helpers/store.js';
-import { stemOf, words } from '../../src/mail/terms.js';
+import { stemmedText, stemOf, words } from '../../src/mail/terms.js';
 import { parseQuery, type QueryNode } from '../../src/search/query.js';
 
 /** One Perl process, UTF-8 bytes in and out as Xapian takes them: stems words, parses queries as Search.pm does. */
@@ -70,6 +70,22 @@ describe.skipIf(!haveXapian())("STEM_SOME, as Xapian's english stemmer and Query
       'die',
       'news',
     ]);
+  });
+
+  it('stems as Xapian does past the number of stems remembered: 100,000 words, twice, in a text and one by one', () => {
+    const suffixes = ['ing', 'ed', 'ies', 'ational', 'ness', 'ly', 's', 'izer', 'ful', ''];
+    const made = Array.from({ length: 100_000 }, (_, i) => {
+      let w = 'q';
+      for (let n = i; n > 0; n = Math.floor(n / 26)) w += String.fromCharCode(0x61 + (n % 26));
+      return w + suffixes[i % suffixes.length];
+    });
+    const theirs = xapian(made.map((w) => ['w', w]));
+    const wanted = made.map((w, i) => (theirs[i] === w ? '' : theirs[i])).filter(Boolean);
+    expect(stemmedText(made.join(' '))).toBe(wanted.join(' '));
+    expect(made.filter((w, i) => stemOf(w) !== theirs[i])).toEqual([]);
+    // and again from the end, after the table was emptied on the way
+    expect(made.map((_, i) => made.length - 1 - i).filter((i) => stemOf(made[i]) !== theirs[i])).toEqual([]);
+    expect(wanted.length).toBeGreaterThan(50_000);
   });
 
   it('stems a query word, or takes it as written, exactly when Xapian does', () => {
