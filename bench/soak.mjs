@@ -31,7 +31,7 @@
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,6 +110,13 @@ log(
     `${split.fresh.length} new (${(split.offsets[split.fresh.length] / 2 ** 20).toFixed(1)} MiB)`,
 );
 
+/** What a data directory holds beside the SQLite file (the epochs, admin.git): ingest needs them. */
+function copyBesideStore(from, to) {
+  for (const name of readdirSync(from)) {
+    if (!name.startsWith(STORE_FILE)) cpSync(join(from, name), join(to, name), { recursive: true });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. the store: the base part, ingested (or a copy of --data's)
 
@@ -121,6 +128,7 @@ if (opt.data && hasStore(opt.data)) {
   mkdirSync(dataDir);
   await src.backup(join(dataDir, STORE_FILE));
   src.close();
+  copyBesideStore(resolve(opt.data), dataDir);
 } else {
   const target = opt.data ? resolve(opt.data) : dataDir;
   log(`${PROG}: ingesting the base part as inbox "${INBOX}" into ${target} ...`);
@@ -135,6 +143,7 @@ if (opt.data && hasStore(opt.data)) {
     mkdirSync(dataDir);
     await src.backup(join(dataDir, STORE_FILE));
     src.close();
+    copyBesideStore(target, dataDir);
   }
 }
 rmSync(split.baseFile, { force: true });
