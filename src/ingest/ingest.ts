@@ -147,10 +147,14 @@ const bodyOf = (p: Processed): BodyHtml | undefined =>
  * as a new message is.
  */
 async function renderStaleBodies(db: Db, writer: StoreWriter, parse: ParsePool): Promise<void> {
+  if (writer.bodiesRendered() === BODY_HTML_VERSION) return;
   const reader = new StoreReader(db);
   for (let after = 0; ;) {
     const nums = writer.staleBodies(BODY_HTML_VERSION, after, BATCH_MESSAGES);
-    if (!nums.length) return;
+    if (!nums.length) {
+      writer.setBodiesRendered(BODY_HTML_VERSION);
+      return;
+    }
     const parsed = nums.map((num) => parse.submit(reader.raw(num)!));
     const bodies = await Promise.all(parsed);
     db.transaction(() => {

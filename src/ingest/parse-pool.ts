@@ -9,17 +9,37 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/**
+ * Raw bytes parsed right here before the workers start: a run of a few new messages (a cron job,
+ * an MDA's one message) takes less CPU parsed inline than starting the workers costs (about 0.35 s
+ * for two, against 50 of the virtualization list's messages parsed in 0.1 s).
+ */
+export const INLINE_BYTES = 1 << 20;
+
 export class ParsePool {
   private readonly workers: { worker: Worker; busy: number }[] = [];
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
+  private inlineBytes = 0;
+  /** Workers are still to be started (no compiled worker file: every message is parsed inline). */
+  private startable: boolean;
   private failure: Error | null = null;
   private closing = false;
 
-  constructor(jobs: number) {
-    const file = jobs > 0 ? compiledWorker(import.meta.url, 'ingest/parse-worker.js') : null;
+  constructor(private readonly jobs: number) {
+    this.startable = jobs > 0;
+  }
+
+  /** Whether the pool's workers run (they start once the inline bytes are spent). */
+  get started(): boolean {
+    return this.workers.length > 0;
+  }
+
+  private start(): void {
+    this.startable = false;
+    const file = compiledWorker(import.meta.url, 'ingest/parse-worker.js');
     if (!file) return;
-    for (let i = 0; i < jobs; i++) {
+    for (let i = 0; i < this.jobs; i++) {
       const worker = new Worker(file, { resourceLimits: WORKER_LIMITS });
       const slot = { worker, busy: 0 };
       worker.on('message', ({ seq, value }: { seq: number; value: Processed }) => {
@@ -50,7 +70,11 @@ export class ParsePool {
   /** Analyze one raw message; with no workers it runs right here. */
   submit(raw: Buffer): Promise<Processed> {
     if (this.failure) return Promise.reject(this.failure);
-    if (!this.workers.length) return Promise.resolve(processRaw(raw));
+    if (this.startable && this.inlineBytes >= INLINE_BYTES) this.start();
+    if (!this.workers.length) {
+      this.inlineBytes += raw.length;
+      return Promise.resolve(processRaw(raw));
+    }
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const seq = ++this.seq;
     const copy = new Uint8Array(raw.length);

@@ -116,6 +116,8 @@ export class StoreWriter {
       blobId: p('SELECT id FROM blob WHERE sha256 = ?'),
       blobInsert: p('INSERT INTO blob (sha256, size, codec, data) VALUES (?, ?, ?, ?)'),
       bump: p('UPDATE counter SET val = val + 1 WHERE key = ? RETURNING val').pluck(),
+      counterGet: p('SELECT val FROM counter WHERE key = ?').pluck(),
+      counterSet: p('INSERT OR REPLACE INTO counter (key, val) VALUES (?, ?)'),
       msgInsert:
         p(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
                       refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags,
@@ -339,6 +341,19 @@ export class StoreWriter {
   /** Store a message's rendered body (pages show the same either way: no change to note). */
   setBodyHtml(num: number, body: BodyHtml): void {
     this.st.bodyHtmlPut.run(num, body.version, body.data);
+  }
+
+  /**
+   * The renderer version every stored body was last found rendered by (counter 'bodies', outside the
+   * digest): a run that finds it current skips looking for stale bodies, a scan of every message.
+   */
+  bodiesRendered(): number | undefined {
+    return this.st.counterGet.get('bodies') as number | undefined;
+  }
+
+  /** Every stored body is rendered by renderer `version` (or cannot be rendered). */
+  setBodiesRendered(version: number): void {
+    this.st.counterSet.run('bodies', version);
   }
 
   /** Up to `limit` messages after `afterNum` with no body rendered by renderer `version`, in order. */
