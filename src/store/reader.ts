@@ -153,12 +153,13 @@ export class StoreReader {
                         WHERE i.mid IN (SELECT value FROM json_each(@mids)) AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
                         GROUP BY i.mid) f JOIN msg ON msg.num = f.first`),
       count: p(`SELECT count(*) FROM msg WHERE ${IN_SCOPE}`).pluck(),
-      recentBefore: p(
-        `SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts <= @ts ORDER BY ts DESC, num DESC LIMIT @limit`,
-      ),
-      recentAfter: p(
-        `SELECT ${COLUMNS} FROM msg WHERE ${IN_SCOPE} AND ts >= @ts ORDER BY ts ASC, num ASC LIMIT @limit`,
-      ),
+      // one inbox at a time, down its (inbox_id, ts) index, whose order (ts, then rowid = num) is the
+      // one asked: `@scope IS NULL OR inbox_id = @scope` would sort every message of the store
+      recentBefore: p(`SELECT ${COLUMNS} FROM msg WHERE inbox_id = @inbox AND ts <= @ts AND num > 0
+                       AND quarantine IS NULL ORDER BY ts DESC, num DESC LIMIT @limit`),
+      recentAfter: p(`SELECT ${COLUMNS} FROM msg WHERE inbox_id = @inbox AND ts >= @ts AND num > 0
+                      AND quarantine IS NULL ORDER BY ts ASC, num ASC LIMIT @limit`),
+      inboxIds: p('SELECT id FROM inbox ORDER BY id').pluck(),
       numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
       // per inbox, down its (inbox_id, ts) index: max(ts) over the scope would read every row
       newestTs: p(`SELECT max((SELECT ts FROM msg WHERE inbox_id = i.id AND num > 0 AND quarantine IS NULL
@@ -305,18 +306,20 @@ export class StoreReader {
 
   /** Newest messages by arrival: `limit` at or before `before` (newest first). */
   recentBefore(scope: Scope, before: number, limit: number): MessageRow[] {
-    return firstCopies(
-      (this.st.recentBefore.all({ scope: scopeId(scope), ts: before, limit }) as RawRow[]).map(toMessage),
-      scope,
-    );
+    return this.recent(this.st.recentBefore, scope, before, limit, -1);
   }
 
   /** Oldest messages by arrival at or after `after` (oldest first). */
   recentAfter(scope: Scope, after: number, limit: number): MessageRow[] {
-    return firstCopies(
-      (this.st.recentAfter.all({ scope: scopeId(scope), ts: after, limit }) as RawRow[]).map(toMessage),
-      scope,
-    );
+    return this.recent(this.st.recentAfter, scope, after, limit, 1);
+  }
+
+  /** The first `limit` messages of `st` in each inbox of the scope, merged in its order (`dir`). */
+  private recent(st: Statement, scope: Scope, ts: number, limit: number, dir: 1 | -1): MessageRow[] {
+    const inboxes = scope === 'all' ? (this.st.inboxIds.all() as number[]) : [scope.inboxId];
+    const rows = inboxes.flatMap((inbox) => st.all({ inbox, ts, limit }) as RawRow[]);
+    if (inboxes.length > 1) rows.sort((a, b) => dir * (a.ts - b.ts || a.num - b.num));
+    return firstCopies(rows.slice(0, limit).map(toMessage), scope);
   }
 
   /** Article numbers after `after`, in order: for walking a whole inbox in batches. */
