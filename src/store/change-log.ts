@@ -12,6 +12,12 @@ export const changeKey = {
   chain: (chain: number) => `c${chain}`,
   mid: (mid: string) => `m${mid}`,
   inbox: (inboxId: number) => `i${inboxId}`,
+  /**
+   * An hour and a day (UTC) of an inbox's arrivals: an index page of older messages depends on the
+   * hours (or days, when it spans many) of its window only.
+   */
+  hour: (inboxId: number, ts: number) => `h${inboxId}.${Math.floor(ts / 3600)}`,
+  day: (inboxId: number, ts: number) => `d${inboxId}.${Math.floor(ts / 86400)}`,
   /** Something every page may show changed (an inbox's description). */
   everything: '*',
 };

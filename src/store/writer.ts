@@ -68,6 +68,7 @@ interface MsgRow {
   tid: number;
   sid: number | null;
   mid: string;
+  ts: number;
   inboxId: number;
   blobId: number;
 }
@@ -130,7 +131,7 @@ export class StoreWriter {
                       has_diff = @hasDiff, patch_version = @pv, patch_counter = @pc, patch_total = @pt, patch_flags = @pf,
                       irt = @irt, b4_diff = @b4Diff, b4_diffstat = @b4Diffstat, change_id = @changeId, base_commit = @baseCommit
                     WHERE num = @num`),
-      msgRow: p('SELECT tid, sid, mid, inbox_id AS inboxId, blob_id AS blobId FROM msg WHERE num = ?'),
+      msgRow: p('SELECT tid, sid, mid, ts, inbox_id AS inboxId, blob_id AS blobId FROM msg WHERE num = ?'),
       msgDelete: p('DELETE FROM msg WHERE num = ?'),
       blobUsed: p('SELECT 1 FROM msg WHERE blob_id = ? LIMIT 1').pluck(),
       blobDelete: p('DELETE FROM blob WHERE id = ?'),
@@ -257,7 +258,7 @@ export class StoreWriter {
     this.touchedThreads.add(tid);
     this.threads.mapIds(m.mids, num);
     this.addDerived(num, m, body);
-    this.changedMessage(inboxId, tid, this.threads.subjectId(m.subjectKey), m.mids);
+    this.changedMessage(inboxId, m.ts, tid, this.threads.subjectId(m.subjectKey), m.mids);
     return 'added';
   }
 
@@ -290,12 +291,17 @@ export class StoreWriter {
     if (!this.st.blobUsed.get(blobId)) this.st.blobDelete.run(blobId);
   }
 
-  /** What pages show of a message changed: its thread's, its loose subject's, its ids' and its inbox's. */
-  private changedMessage(inboxId: number, tid: number, sid: number | null, mids: string[]): void {
+  /**
+   * What pages show of a message arrived at `ts` changed: its thread's, its loose subject's, its
+   * ids', its inbox's and its hour's and day's.
+   */
+  private changedMessage(inboxId: number, ts: number, tid: number, sid: number | null, mids: string[]): void {
     this.changes.note(changeKey.thread(tid));
     if (sid !== null) this.changes.note(changeKey.subject(sid));
     for (const mid of mids) this.changes.note(changeKey.mid(mid));
     this.changes.note(changeKey.inbox(inboxId));
+    this.changes.note(changeKey.hour(inboxId, ts));
+    this.changes.note(changeKey.day(inboxId, ts));
   }
 
   private changedEverything(): void {
@@ -307,7 +313,7 @@ export class StoreWriter {
   private edited(row: MsgRow): void {
     this.touchedThreads.add(row.tid);
     this.st.bump.get('edits');
-    this.changedMessage(row.inboxId, row.tid, row.sid, [row.mid]);
+    this.changedMessage(row.inboxId, row.ts, row.tid, row.sid, [row.mid]);
   }
 
   /**
@@ -335,7 +341,7 @@ export class StoreWriter {
     this.addDerived(num, m, body);
     if (blob !== row.blobId) this.dropBlobIfUnused(row.blobId);
     this.edited(row);
-    this.changedMessage(row.inboxId, row.tid, this.threads.subjectId(m.subjectKey), m.mids);
+    this.changedMessage(row.inboxId, m.ts, row.tid, this.threads.subjectId(m.subjectKey), m.mids);
   }
 
   /** Store a message's rendered body (pages show the same either way: no change to note). */

@@ -47,7 +47,7 @@ export const toInboxRoot = (ctx: RequestContext, ib: InboxView): Page => ({
 export function inboxIndex(ctx: RequestContext, ib: InboxView): Page {
   if (ctx.query.has('q')) return searchInbox(ctx, ib);
   const page = indexPage(ctx.site, ib, ctx.query.get('t') ?? '');
-  return { ...html(page.html, page.status), tags: inboxTags(ib) };
+  return { ...html(page.html, page.status), tags: page.tags };
 }
 
 export function inboxFeed(ctx: RequestContext, ib: InboxView): Page {

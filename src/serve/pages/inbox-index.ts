@@ -9,6 +9,7 @@ import { walkTree } from '../../mail/thread-tree.js';
 import { normalizeSubject } from '../../mail/subject.js';
 import type { MessageRow } from '../../store/reader.js';
 import type { InboxView, Site } from '../site.js';
+import { windowTags } from './tags.js';
 
 /** Messages per index page (public-inbox's window). */
 export const INDEX_WINDOW = 200;
@@ -18,6 +19,11 @@ export interface RecentPage {
   /** ?t= of the next (older) and previous (newer) pages, when there are any. */
   older?: string;
   newer?: string;
+  /**
+   * The arrival times whose messages make the window, when it is not the newest one: mail arriving
+   * outside them (later, or earlier than a full window's oldest) leaves it as it is.
+   */
+  span?: [number, number];
 }
 
 /**
@@ -45,6 +51,9 @@ export function recentWindow(site: Site, ib: InboxView, t: string, limit: number
   }
   let more = messages.length === limit;
   const page: RecentPage = { messages };
+  if (before !== undefined && (more || after !== undefined))
+    page.span = [after ?? messages[messages.length - 1].ts, before];
+  else if (after !== undefined && more) page.span = [after, messages[messages.length - 1].ts];
   if (messages.length) {
     let newest = messages[0].ts;
     let oldest = messages[messages.length - 1].ts;
@@ -67,9 +76,15 @@ interface Topic {
   extra: { level: number; subject: string }[];
 }
 
-/** Group the window's messages into topics, newest activity first (acc_topic, dump_topics). */
-function topics(site: Site, ib: InboxView, messages: MessageRow[]): Topic[] {
-  const layout = layoutThread(messages, undefined, (mids) => site.reader.messagesByMids(mids, ib.scope));
+/**
+ * Group the window's messages into topics, newest activity first (acc_topic, dump_topics); the
+ * Message-IDs looked up beyond the window go into `lookedUp`.
+ */
+function topics(site: Site, ib: InboxView, messages: MessageRow[], lookedUp: string[]): Topic[] {
+  const layout = layoutThread(messages, undefined, (mids) => {
+    lookedUp.push(...mids);
+    return site.reader.messagesByMids(mids, ib.scope);
+  });
   const out: Topic[] = [];
   let cur: Topic | undefined;
   walkTree(layout.roots, (n, level) => {
@@ -117,10 +132,12 @@ export function pagination(page: RecentPage, latest: string) {
   return { older: page.older, newer: page.newer, latest };
 }
 
-export function indexPage(site: Site, ib: InboxView, t: string): { status: number; html: string } {
+export function indexPage(site: Site, ib: InboxView, t: string): { status: number; html: string; tags: string[] } {
   const page = recentWindow(site, ib, t, INDEX_WINDOW);
-  const list = topics(site, ib, page.messages);
+  const lookedUp: string[] = [];
+  const list = topics(site, ib, page.messages, lookedUp);
   return {
+    tags: windowTags(ib, page.span, lookedUp),
     status: list.length ? 200 : 404,
     html: render('inbox-index', {
       frame: frame(ib, '', { paged: t !== '' }),

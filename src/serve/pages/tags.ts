@@ -22,3 +22,24 @@ export function inboxTags(ib: InboxView): string[] {
 export function midTags(mid: string): string[] {
   return [changeKey.mid(mid)];
 }
+
+/** Hours a window may span and be tagged by its hours, then days by its days. */
+const MAX_WINDOW_HOURS = 48;
+const MAX_WINDOW_DAYS = 100;
+
+/**
+ * An index page of older messages: the hours (or days) of its window, and the Message-IDs its
+ * threads were looked up by beyond it (mail filling one of them may join threads); the newest
+ * window, or one spanning more days than is worth listing, changes with any mail of its inbox.
+ */
+export function windowTags(ib: InboxView, span: [number, number] | undefined, lookedUp: string[]): string[] {
+  if (ib.scope === 'all' || !span) return inboxTags(ib);
+  const { inboxId } = ib.scope;
+  const unit = span[1] - span[0] <= MAX_WINDOW_HOURS * 3600 ? 3600 : 86400;
+  const [from, to] = [Math.floor(span[0] / unit), Math.floor(span[1] / unit)];
+  if (to - from > MAX_WINDOW_DAYS) return inboxTags(ib);
+  const key = unit === 3600 ? changeKey.hour : changeKey.day;
+  const tags = new Set(lookedUp.map(changeKey.mid));
+  for (let n = from; n <= to; n++) tags.add(key(inboxId, n * unit));
+  return [...tags];
+}
