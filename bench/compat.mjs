@@ -10,26 +10,13 @@
 // A Message-ID that public-inbox's reference import kept once but lorekeeper kept twice (it keeps
 // every copy of a reused Message-ID on purpose) is reported as an intended difference, not a failure.
 // Exit status: 0 when every other comparison matched, 1 otherwise, 2 on usage errors.
-import { spawn } from 'node:child_process';
-import {
-  createReadStream,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  closeSync,
-} from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { createGunzip, gunzipSync, inflateSync, brotliDecompressSync } from 'node:zlib';
-import http from 'node:http';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { get, ingest, root, run, startServe, stopTree, waitFor } from './lib.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // arguments
@@ -105,6 +92,8 @@ if (!existsSync(mboxPath)) {
 }
 
 const log = (msg) => process.stderr.write(`compat: ${msg}\n`);
+/** A server is up once it answers anything (the inbox page of a server reused as it is). */
+const answered = (status) => status > 0;
 
 // ---------------------------------------------------------------------------------------------
 // cleanup of whatever this run started
@@ -128,15 +117,6 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
     await cleanup();
     process.exit(130);
   });
-}
-
-function killPid(pid, label) {
-  try {
-    process.kill(pid, 'SIGTERM');
-    log(`stopped ${label} (pid ${pid})`);
-  } catch {
-    /* already gone */
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,71 +240,6 @@ function midEscape(mid) {
   return out;
 }
 
-// idle sockets are dropped after 3 s, before a server's keep-alive timeout (lorekeeper: 5 s) can close them
-// under a request being sent; get() still retries that race once
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, timeout: 3000 });
-
-let retries = 0;
-/**
- * GET url; a connection reset on a reused keep-alive socket (the server closed it as the request
- * went out: a race, not an answer) is retried once on a fresh one, as Node's documentation advises.
- */
-async function get(url) {
-  const r = await get1(url);
-  if (r.reused && /ECONNRESET|EPIPE|socket hang up/.test(r.error ?? '')) {
-    retries++;
-    log(`retrying ${url} (${r.error} on a reused connection)`);
-    return get1(url, false);
-  }
-  return r;
-}
-
-/** GET url without Accept-Encoding (bodies as the server stores them); decodes a Content-Encoding anyway. */
-function get1(url, keepAlive = true) {
-  return new Promise((resolvePromise) => {
-    const started = Date.now();
-    // maxHeaderSize: a long Subject makes a long Content-Disposition filename
-    const req = http.get(
-      url,
-      { agent: keepAlive ? agent : false, maxHeaderSize: 1 << 20, headers: { 'user-agent': 'lorekeeper-compat' } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('error', (err) =>
-          resolvePromise({
-            status: 0,
-            error: err.message,
-            reused: req.reusedSocket,
-            body: Buffer.alloc(0),
-            headers: {},
-          }),
-        );
-        res.on('end', () => {
-          let body = Buffer.concat(chunks);
-          const enc = (res.headers['content-encoding'] || '').toLowerCase();
-          try {
-            if (enc === 'gzip' || enc === 'x-gzip') body = gunzipSync(body);
-            else if (enc === 'deflate') body = inflateSync(body);
-            else if (enc === 'br') body = brotliDecompressSync(body);
-          } catch (err) {
-            return resolvePromise({
-              status: res.statusCode,
-              error: `bad ${enc} body: ${err.message}`,
-              body,
-              headers: res.headers,
-            });
-          }
-          resolvePromise({ status: res.statusCode, headers: res.headers, body, ms: Date.now() - started });
-        });
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs / 1000} s`)));
-    req.on('error', (err) =>
-      resolvePromise({ status: 0, error: err.message, reused: req.reusedSocket, body: Buffer.alloc(0), headers: {} }),
-    );
-  });
-}
-
 /** At most `max` calls of fn in flight. */
 function limiter(max) {
   let active = 0;
@@ -347,40 +262,25 @@ function limiter(max) {
     });
 }
 const limit = limiter(concurrency);
-const fetchLimited = (url) => limit(() => get(url));
-
-async function waitFor(url, seconds, child) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null)
-      throw new Error(`server exited with status ${child.exitCode} before answering`);
-    const r = await get(url);
-    if (r.status > 0) return r;
-    await new Promise((r2) => setTimeout(r2, 250));
-  }
-  throw new Error(`${url} did not answer within ${seconds} s`);
-}
+let retries = 0;
+/** GET url without Accept-Encoding (bodies as the server stores them), at most `concurrency` at once. */
+const fetchLimited = (url) =>
+  limit(async () => {
+    const r = await get(url, timeoutMs, { gzip: false });
+    if (r.retried) {
+      retries++;
+      log(`asked again for ${url} (a reused connection was reset)`);
+    }
+    return r;
+  });
 
 // ---------------------------------------------------------------------------------------------
 // starting the two servers
 
-function run(cmd, argv, { env = process.env, cwd = root, stdout = 'inherit' } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', stdout === 'capture' ? 'pipe' : stdout, 'inherit'] });
-    let out = '';
-    if (stdout === 'capture') child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code ?? signal}`));
-      else resolvePromise(out);
-    });
-  });
-}
-
 async function startReference() {
   if (o['pi-url']) {
     const url = slash(o['pi-url']);
-    await waitFor(url, 10);
+    await waitFor(url, { seconds: 10, accept: answered });
     log(`reusing the public-inbox server at ${url}`);
     return url;
   }
@@ -390,17 +290,19 @@ async function startReference() {
   if (!o.keep) cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   else cleanups.push(() => log(`kept ${work}`));
   cleanups.push(() => {
-    if (existsSync(pidFile)) killPid(Number(readFileSync(pidFile, 'utf8').trim()), 'public-inbox-httpd');
+    if (existsSync(pidFile)) return stopTree(Number(readFileSync(pidFile, 'utf8').trim()));
   });
   log(`building the public-inbox reference inbox in ${work} (several minutes for a big mbox)`);
   const started = Date.now();
   // its stdout only carries progress messages: send them to stderr so ours stays the report
-  await run('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), mboxPath, name, String(piPort)], {
+  const r = await run('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), mboxPath, name, String(piPort)], {
     env: { ...process.env, PI_WORK: work },
     stdout: 2,
   });
+  if (r.code !== 0)
+    throw new Error(`pi-reference exited ${r.code ?? r.signal}: ${r.err.trim().split('\n').slice(-3).join(' | ')}`);
   const url = `http://127.0.0.1:${piPort}/${name}/`;
-  await waitFor(url, 30);
+  await waitFor(url, { seconds: 30, accept: answered });
   log(`public-inbox serving ${url} (built in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   return url;
 }
@@ -408,54 +310,22 @@ async function startReference() {
 async function startLorekeeper() {
   if (o['lk-url']) {
     const url = slash(o['lk-url']);
-    await waitFor(url, 10);
+    await waitFor(url, { seconds: 10, accept: answered });
     log(`reusing the lorekeeper server at ${url}`);
     return url;
   }
   const data = mkdtempSync(join(tmpdir(), 'lk-compat-data-'));
   if (!o.keep) cleanups.push(() => rmSync(data, { recursive: true, force: true }));
   else cleanups.push(() => log(`kept ${data}`));
-  const cli = join(root, 'bin', 'lorekeeper.js');
   log(`ingesting ${basename(mboxPath)} into ${data}`);
-  const out = await run(
-    process.execPath,
-    [cli, 'ingest', '--data', data, '--inbox', name, '--address', address, '--json', mboxPath],
-    { stdout: 'capture' },
+  const s = await ingest(data, name, [mboxPath], { args: ['--address', address] });
+  log(
+    `lorekeeper ingest: ${s.read} read, ${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined in ${s.seconds} s`,
   );
-  let summary = out.trim();
-  try {
-    const s = JSON.parse(out.trim().split('\n').pop());
-    summary = `${s.read} read, ${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined in ${s.seconds} s`;
-  } catch {
-    /* print it as it came */
-  }
-  log(`lorekeeper ingest: ${summary}`);
-  const logFile = join(data, 'serve.log');
-  const fd = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    [cli, 'serve', '--data', data, '--host', '127.0.0.1', '--port', String(lkPort)],
-    {
-      cwd: root,
-      stdio: ['ignore', fd, fd],
-    },
-  );
-  closeSync(fd);
-  cleanups.push(() => {
-    if (child.exitCode === null) killPid(child.pid, 'lorekeeper serve');
-  });
   const url = `http://127.0.0.1:${lkPort}/${name}/`;
-  try {
-    await waitFor(url, 60, child);
-  } catch (err) {
-    let tail = '';
-    try {
-      tail = readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n');
-    } catch {
-      /* no log */
-    }
-    throw new Error(`lorekeeper serve: ${err.message}\n${tail}`, { cause: err });
-  }
+  const server = startServe(data, lkPort, { logFile: join(data, 'serve.log'), probeUrl: url });
+  cleanups.push(() => server.stop());
+  await server.ready();
   log(`lorekeeper serving ${url}`);
   return url;
 }

@@ -21,12 +21,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { once } from 'node:events';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGunzip } from 'node:zlib';
+import { brotliDecompressSync, createGunzip, gunzipSync, inflateSync } from 'node:zlib';
 import seedrandom from 'seedrandom';
 import { midEscape, messageIds, references } from '../dist/mail/message-id.js';
 import { MboxSplitter, toMboxrd } from '../dist/mail/mboxrd.js';
@@ -215,23 +216,139 @@ export function freePort() {
   });
 }
 
-/** One GET, redirects not followed; never throws (status 0 and `error` when there is no answer). */
-export async function get(url, timeoutMs = 60_000, { gzip = true } = {}) {
+// idle sockets are dropped after 3 s, before a server's keep-alive timeout (lorekeeper: 5 s) can
+// close them under a request being sent; get() still retries that race once
+const agent = new http.Agent({ keepAlive: true, timeout: 3000 });
+
+/**
+ * @typedef {object} Answer
+ * @property {number} status the HTTP status; 0 when there was no answer (`error` says why)
+ * @property {number} ms until the whole body came
+ * @property {number} [headersMs] until the headers came
+ * @property {Buffer} body the body, decoded from its Content-Encoding
+ * @property {string} type its Content-Type
+ * @property {http.IncomingHttpHeaders} headers
+ * @property {string} [error]
+ * @property {boolean} [retried] asked again after a reused connection was reset
+ */
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {boolean} [gzip] send Accept-Encoding: gzip (default true; else identity)
+ * @property {string} [method] default GET
+ * @property {string} [body] a request body (POST)
+ * @property {string} [host] a Host header other than the URL's
+ */
+
+/**
+ * One HTTP request over kept-alive connections, redirects not followed; never throws (status 0
+ * and `error` when there is no answer, or none within `timeoutMs`). A reset of a reused
+ * connection (the server closed it as the request went out: a race, not an answer) is asked
+ * again once on a fresh connection, as Node's documentation advises.
+ * @param {string} url
+ * @param {number} [timeoutMs]
+ * @param {RequestOptions} [options]
+ * @returns {Promise<Answer>}
+ */
+export async function get(url, timeoutMs = 60_000, options = {}) {
+  const r = await request(url, timeoutMs, options, true);
+  if (!r.reused || !/ECONNRESET|EPIPE|socket hang up/.test(r.error ?? '')) return r.answer;
+  return { ...(await request(url, timeoutMs, options, false)).answer, retried: true };
+}
+
+/**
+ * get() without the retry: the answer, and whether the request went out on a reused connection.
+ * @param {string} url
+ * @param {number} timeoutMs
+ * @param {RequestOptions} options
+ * @param {boolean} keepAlive
+ * @returns {Promise<{ answer: Answer, reused: boolean, error?: string }>}
+ */
+function request(url, timeoutMs, { gzip = true, method = 'GET', body, host }, keepAlive) {
   const t0 = performance.now();
-  try {
-    const r = await fetch(url, {
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' },
-    });
-    const body = Buffer.from(await r.arrayBuffer());
-    return { status: r.status, ms: performance.now() - t0, body, type: r.headers.get('content-type') ?? '' };
-  } catch (e) {
-    const error = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message ?? String(e);
-    return { status: 0, ms: performance.now() - t0, body: Buffer.alloc(0), error };
+  return new Promise((resolvePromise) => {
+    const headers = {
+      'accept-encoding': gzip ? 'gzip' : 'identity',
+      'user-agent': 'lorekeeper-bench',
+      ...(host ? { host } : {}),
+    };
+    /** @type {(error: string, status?: number, answerBody?: Buffer, res?: http.IncomingMessage) => void} */
+    const fail = (error, status = 0, answerBody = Buffer.alloc(0), res = undefined) => {
+      clearTimeout(timer);
+      const answer = {
+        status,
+        ms: performance.now() - t0,
+        body: answerBody,
+        type: res?.headers['content-type'] ?? '',
+        headers: res?.headers ?? {},
+        error,
+      };
+      resolvePromise({ answer, reused: req.reusedSocket, error });
+    };
+    // maxHeaderSize: a long Subject makes a long Content-Disposition filename
+    const req = http.request(
+      url,
+      { method, headers, agent: keepAlive ? agent : false, maxHeaderSize: 1 << 20 },
+      (res) => {
+        const headersMs = performance.now() - t0;
+        /** @type {Buffer[]} */
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('error', (err) => fail(err.message, 0, Buffer.alloc(0), res));
+        res.on('end', () => {
+          clearTimeout(timer);
+          let data = Buffer.concat(chunks);
+          const enc = (res.headers['content-encoding'] ?? '').toLowerCase();
+          try {
+            if (enc === 'gzip' || enc === 'x-gzip') data = gunzipSync(data);
+            else if (enc === 'deflate') data = inflateSync(data);
+            else if (enc === 'br') data = brotliDecompressSync(data);
+          } catch (err) {
+            return fail(`bad ${enc} body: ${/** @type {Error} */ (err).message}`, res.statusCode, data, res);
+          }
+          const answer = {
+            status: res.statusCode ?? 0,
+            ms: performance.now() - t0,
+            headersMs,
+            body: data,
+            type: res.headers['content-type'] ?? '',
+            headers: res.headers,
+          };
+          resolvePromise({ answer, reused: req.reusedSocket });
+        });
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('error', (err) => fail(/** @type {NodeJS.ErrnoException} */ (err).code ?? err.message));
+    req.end(body);
+  });
+}
+
+/**
+ * Poll `url` until it answers as `accept` wants (2xx/3xx by default), at most `seconds`; throws
+ * saying why not. `exited()`, when given, says a server being waited for has ended (no use waiting).
+ * @param {string} url
+ * @param {object} [options]
+ * @param {number} [options.seconds]
+ * @param {(status: number) => boolean} [options.accept]
+ * @param {() => string | undefined} [options.exited]
+ * @param {string} [options.logFile] the server's log, whose end an error shows
+ * @returns {Promise<Answer>}
+ */
+export async function waitFor(url, { seconds = 60, accept = okStatus, exited, logFile } = {}) {
+  const deadline = Date.now() + seconds * 1000;
+  const why = () => (logFile ? `: ${tail(logFile)}` : '');
+  for (;;) {
+    const end = exited?.();
+    if (end) throw new Error(`${end} before answering on ${url}${why()}`);
+    const r = await get(url, 5000);
+    if (accept(r.status)) return r;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${seconds} s${why()}`);
+    await sleep(100);
   }
 }
 
+/** @param {number} s */
 export const okStatus = (s) => s >= 200 && s < 400;
 
 export function fmtMs(ms) {
@@ -747,13 +864,7 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
     child,
     exited: () => exit,
     async ready() {
-      for (let i = 0; i < 600; i++) {
-        if (exit) throw new Error(`${exit} while starting: ${tail(logFile)}`);
-        const r = await get(probeUrl, 5000);
-        if (okStatus(r.status)) return;
-        await sleep(100);
-      }
-      throw new Error(`lorekeeper did not answer on ${probeUrl} within 60 s: ${tail(logFile)}`);
+      await waitFor(probeUrl, { seconds: 60, exited: () => exit, logFile });
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -880,35 +991,28 @@ export async function finishSoak(targets, report, json, cleanup) {
 }
 
 /**
- * The kinds of URL of a soak's mix over the inbox `inboxId` of the store `db` (a better-sqlite3
- * connection), each a list of paths under the inbox (relative load: the mix is cycled through):
- * message pages, raw, /T/, /t/, t.mbox.gz of threads of 2 to `maxThread` messages, new.atom, the
- * index and ?t= pages, series pages and series.json, sampled with `rand`. `extra` adds the pages of
- * threads that change during the run: messages (`mids`), threads (`threadMids`) and `series`.
- * `search` is empty: `urlMix` fills it with the searches that have results.
+ * The kinds of URL of a soak's mix over the inbox `inboxId` of the store `samples` (a StoreSamples),
+ * each a list of paths under the inbox (relative load: the mix is cycled through): message pages,
+ * raw, /T/, /t/, t.mbox.gz of threads of 2 to `maxThread` messages, new.atom, the index and ?t=
+ * pages, series pages and series.json, sampled with `rand`. `extra` adds the pages of threads that
+ * change during the run: messages (`mids`), threads (`threadMids`) and `series`. `search` is
+ * empty: `urlMix` fills it with the searches that have results.
+ * @param {import('../dist/store/samples.js').StoreSamples} samples
+ * @param {number} inboxId
+ * @param {() => number} rand
+ * @param {number} maxThread
+ * @param {{ mids?: string[], threadMids?: string[], series?: string[] }} [extra]
+ * @returns {Record<string, string[]>}
  */
-export function urlKinds(db, inboxId, rand, maxThread, extra = {}) {
-  const sample = (sql, n, ...args) =>
-    shuffle(
-      db
-        .prepare(sql)
-        .pluck()
-        .all(...args),
-      rand,
-    ).slice(0, n);
-  const mids = sample('SELECT DISTINCT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL', 600, inboxId);
-  const threadMids = sample(
-    `SELECT (SELECT mid FROM msg f WHERE f.tid = m.tid AND f.num > 0 AND f.inbox_id = m.inbox_id ORDER BY ds, num LIMIT 1)
-    FROM msg m WHERE m.inbox_id = ? AND m.num > 0 GROUP BY m.tid HAVING count(*) BETWEEN 2 AND ?`,
-    150,
-    inboxId,
-    maxThread,
-  );
-  const times = sample('SELECT ts FROM msg WHERE inbox_id = ? AND num > 0', 30, inboxId);
+export function urlKinds(samples, inboxId, rand, maxThread, extra = {}) {
+  /** @type {<T>(list: T[], n: number) => T[]} */
+  const sample = (list, n) => shuffle(list, rand).slice(0, n);
+  const mids = sample([...new Set(samples.messageMids(inboxId))], 600);
+  const threadMids = sample(samples.threadFirsts(inboxId, 2, maxThread), 150);
+  const times = sample(samples.times(inboxId), 30);
   const series = sample(
-    'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL',
+    samples.series(inboxId).map((s) => s.mid),
     100,
-    inboxId,
   );
   const e = midEscape;
   const extMids = extra.mids ?? [];

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOREKEEPER, log, printTable, run } from './lib.mjs';
-import { openDatabase } from '../dist/store/open-database.js';
+import { StoreSamples } from '../dist/store/samples.js';
 import { SeriesReader } from '../dist/store/series-reader.js';
 
 const { values: opt } = parseArgs({
@@ -23,18 +23,16 @@ if (!opt.data) {
   process.exit(2);
 }
 
-const db = openDatabase(opt.data, { readonly: true });
-const inbox = opt.inbox ?? db.prepare('SELECT name FROM inbox ORDER BY id LIMIT 1').pluck().get();
-const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(inbox);
-const series = new SeriesReader(db);
-const ids = db.prepare('SELECT id FROM series WHERE inbox_id = ? ORDER BY id').pluck().all(inboxId);
-const nums = db
-  .prepare(
-    `SELECT sp.num FROM series_patch sp JOIN series s ON s.id = sp.series_id
-     WHERE s.inbox_id = ? AND sp.counter > 0 AND sp.from_version IS NULL`,
-  )
-  .pluck()
-  .all(inboxId);
+const db = new StoreSamples(opt.data);
+const inbox = opt.inbox ?? db.inboxes()[0]?.name;
+const inboxId = inbox === undefined ? undefined : db.inboxId(inbox);
+if (inboxId === undefined) {
+  console.error(`bench:lifecycle: no inbox ${JSON.stringify(inbox)} in ${opt.data}`);
+  process.exit(2);
+}
+const series = new SeriesReader(db.db);
+const ids = db.seriesIds(inboxId);
+const nums = db.patchNums(inboxId);
 let t = performance.now();
 const seriesStates = series.seriesStates(ids);
 const seriesMs = performance.now() - t;
@@ -48,12 +46,7 @@ const count = (states) => {
 };
 const bySeries = count(seriesStates);
 const byPatch = count(patchStates);
-const chains = db
-  .prepare(
-    `SELECT count(*) AS chains, sum(n > 1) AS multi, sum(n > versions) AS twice FROM
-       (SELECT chain, count(*) AS n, count(DISTINCT version) AS versions FROM series WHERE inbox_id = ? GROUP BY chain)`,
-  )
-  .get(inboxId);
+const chains = db.chains(inboxId);
 db.close();
 
 console.log(

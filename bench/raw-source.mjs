@@ -13,7 +13,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import {
   CORPUS,
   STORE_FILE,
@@ -27,7 +26,8 @@ import {
   statTicks,
   usage,
 } from './lib.mjs';
-import { decompressRaw } from '../dist/store/raw-codec.js';
+import { StoreReader } from '../dist/store/reader.js';
+import { StoreSamples } from '../dist/store/samples.js';
 
 const PROG = 'bench:raw-source';
 const { values: opt } = parseArgs({
@@ -67,10 +67,14 @@ function gitText(gitDir, args) {
 }
 
 // the stored messages in article order, and the commits of the epochs in the same order
-const db = new Database(join(data, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(INBOX);
-const nums = db.prepare('SELECT num FROM msg WHERE inbox_id = ? AND num > 0 ORDER BY num').pluck().all(inboxId);
-const tips = db.prepare('SELECT epoch FROM epoch WHERE inbox_id = ? ORDER BY epoch').pluck().all(inboxId);
+const db = new StoreSamples(data);
+const inboxId = db.inboxId(INBOX);
+if (inboxId === undefined) {
+  console.error(`${PROG}: no inbox ${INBOX} in ${data}`);
+  process.exit(2);
+}
+const nums = db.messageNums(inboxId);
+const tips = db.epochs(inboxId);
 const commits = [];
 for (const n of tips)
   for (const c of (await gitText(epochDir(n), ['log', '--reverse', '--format=%H', 'master'])).split('\n'))
@@ -79,7 +83,7 @@ if (commits.length !== nums.length) {
   console.error(`${PROG}: ${nums.length} stored messages, ${commits.length} commits: not the epochs of this store`);
   process.exit(1);
 }
-const rawOf = db.prepare('SELECT b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.num = ?');
+const reader = new StoreReader(db.db);
 const picks = shuffle(
   nums.map((n, i) => i),
   prng(7),
@@ -126,8 +130,7 @@ for (let round = 0; round < ROUNDS; round++) {
   let c0 = ownCpu();
   for (const i of picks) {
     const t0 = performance.now();
-    const r = rawOf.get(nums[i]);
-    const raw = decompressRaw(r.data, r.codec);
+    const raw = reader.raw(nums[i]);
     times.store.push(performance.now() - t0);
     if (round === 0) bytes += raw.length;
   }
@@ -145,8 +148,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 // the same bytes from both (checked on the sample's first 50)
 for (const i of picks.slice(0, 50)) {
-  const r = rawOf.get(nums[i]);
-  const a = decompressRaw(r.data, r.codec);
+  const a = reader.raw(nums[i]);
   const b = await gits.get(commits[i].epoch).read(`${commits[i].commit}:m`);
   if (!a.equals(b)) {
     console.error(`${PROG}: article ${nums[i]} differs between the store and its commit ${commits[i].commit}`);
@@ -154,7 +156,7 @@ for (const i of picks.slice(0, 50)) {
   }
 }
 for (const g of gits.values()) g.close();
-const blobTable = db.prepare("SELECT sum(pgsize) FROM dbstat WHERE name = 'blob'").pluck().get();
+const blobTable = db.blobTableBytes();
 db.close();
 
 const sorted = (xs) => [...xs].sort((a, b) => a - b);

@@ -51,17 +51,7 @@ const QUERIES = [
 ];
 
 /** A POST download: its headers come when the search is done, its body streams after. */
-async function post(url) {
-  const t0 = performance.now();
-  try {
-    const r = await fetch(url, { method: 'POST', body: '', signal: AbortSignal.timeout(timeoutMs) });
-    const headersMs = performance.now() - t0;
-    const body = Buffer.from(await r.arrayBuffer());
-    return { status: r.status, headersMs, ms: performance.now() - t0, bytes: body.length };
-  } catch (e) {
-    return { status: 0, ms: performance.now() - t0, bytes: 0, error: e.cause?.code ?? e.name };
-  }
-}
+const post = (url) => get(url, timeoutMs, { method: 'POST', body: '' });
 
 // spaces as "+", as browsers send them: 1,000 OR'd words still fit in a URL
 const q = (query) => `q=${encodeURIComponent(query).replace(/%20/g, '+')}`;

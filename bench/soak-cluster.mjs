@@ -38,11 +38,9 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   LOREKEEPER,
   STATUS_LUA,
-  STORE_FILE,
   root,
   log,
   sleep,
@@ -71,6 +69,7 @@ import {
   wrkLines,
   midEscape,
 } from './lib.mjs';
+import { StoreSamples } from '../dist/store/samples.js';
 
 const PROG = 'soak:cluster';
 const HAPROXY = '/usr/sbin/haproxy';
@@ -234,21 +233,20 @@ for (const dir of replicas) {
 // ---------------------------------------------------------------------------------------------
 // 2. the cluster: the writer, two replicas and their followers, HAProxy
 
-const db = new Database(join(writerDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(soak.inbox);
+const db = new StoreSamples(writerDir);
+const inboxId = db.inboxId(soak.inbox);
 if (inboxId === undefined) {
   db.close();
   await fail(`inbox ${JSON.stringify(soak.inbox)} is not in the writer's store: pass --inbox`, 2);
 }
-const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxId);
+const baseMessages = db.messageCount(inboxId);
 const rand = prng(0x50a4);
 const kinds = urlKinds(db, inboxId, rand, MAX_THREAD);
 // the message each ingest is probed by: its last one with a Message-ID that is new to the store
-const held = db.prepare('SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0').pluck();
 const seen = new Set();
 const probeMid = split.fresh.map((m) => {
   const mid = m.mids[0];
-  const fresh = mid !== undefined && !seen.has(mid) && !held.get(mid);
+  const fresh = mid !== undefined && !seen.has(mid) && !db.holds(mid);
   if (mid !== undefined) seen.add(mid);
   return fresh ? mid : undefined;
 });
@@ -385,13 +383,11 @@ let settling = true;
 async function askStores() {
   const held = node.map((r) => ({
     name: r.name,
-    db: new Database(join(r.dir, STORE_FILE), { readonly: true, fileMustExist: true }),
+    db: new StoreSamples(r.dir),
   }));
-  const sql = 'SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0';
-  for (const h of held) h.st = h.db.prepare(sql).pluck();
   while (settling) {
     for (const p of probes)
-      for (const h of held) if (p.stored[h.name] === undefined && h.st.get(p.mid)) p.stored[h.name] = at();
+      for (const h of held) if (p.stored[h.name] === undefined && h.db.holds(p.mid)) p.stored[h.name] = at();
     await sleep(100);
   }
   for (const h of held) h.db.close();

@@ -31,14 +31,12 @@
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import Database from 'better-sqlite3';
 import {
-  STORE_FILE,
   STATUS_LUA,
   log,
   midEscape,
@@ -70,6 +68,7 @@ import {
 } from './lib.mjs';
 import { HeaderBlock, splitHeaderBody } from '../dist/mail/headers.js';
 import { messageIds } from '../dist/mail/message-id.js';
+import { StoreSamples } from '../dist/store/samples.js';
 
 const PROG = 'soak';
 
@@ -117,9 +116,8 @@ const dataDir = join(work, 'data');
 let baseIngest;
 if (opt.data && hasStore(opt.data)) {
   log(`${PROG}: copying the base store of ${resolve(opt.data)} ...`);
-  const src = new Database(join(resolve(opt.data), STORE_FILE), { readonly: true, fileMustExist: true });
-  mkdirSync(dataDir);
-  await src.backup(join(dataDir, STORE_FILE));
+  const src = new StoreSamples(resolve(opt.data));
+  await src.copyTo(dataDir);
   src.close();
 } else {
   const target = opt.data ? resolve(opt.data) : dataDir;
@@ -131,9 +129,8 @@ if (opt.data && hasStore(opt.data)) {
   }
   log(`${PROG}: ingested ${baseIngest.read} messages in ${baseIngest.seconds} s (${baseIngest.added} added)`);
   if (target !== dataDir) {
-    const src = new Database(join(target, STORE_FILE), { readonly: true, fileMustExist: true });
-    mkdirSync(dataDir);
-    await src.backup(join(dataDir, STORE_FILE));
+    const src = new StoreSamples(target);
+    await src.copyTo(dataDir);
     src.close();
   }
 }
@@ -142,31 +139,23 @@ rmSync(split.baseFile, { force: true });
 // ---------------------------------------------------------------------------------------------
 // 3. the URL mix, and the threads the new mail extends
 
-const db = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxRow = db.prepare('SELECT id, name FROM inbox WHERE name = ?').get(INBOX);
-if (!inboxRow) {
-  const names = db.prepare('SELECT name FROM inbox ORDER BY name').pluck().all();
+const db = new StoreSamples(dataDir);
+const inboxId = db.inboxId(INBOX);
+if (inboxId === undefined) {
+  const names = db
+    .inboxes()
+    .map((i) => i.name)
+    .sort();
   db.close();
   await fail(
     `inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${names.join(', ') || 'none'}); pass --inbox`,
     2,
   );
 }
-const q = {
-  tidOf: db
-    .prepare(
-      'SELECT m.tid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num WHERE i.mid = ? LIMIT 1',
-    )
-    .pluck(),
-  held: db.prepare('SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0').pluck(),
-  thread:
-    db.prepare(`SELECT mid, count(*) OVER () AS n FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL
-    ORDER BY ds, num LIMIT 1`),
-};
-const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
+const baseMessages = db.messageCount(inboxId);
 
 // new messages already held (a --data store that has seen them) extend nothing
-const alreadyHeld = split.fresh.filter((m) => m.mids.length && q.held.get(m.mids[0])).length;
+const alreadyHeld = split.fresh.filter((m) => m.mids.length && db.holds(m.mids[0])).length;
 // a new message extends the thread of any id it refers to, held or ghost, or of an earlier new
 // message; the others start threads of their own, which later new messages may join
 const newTid = new Map();
@@ -177,7 +166,7 @@ for (const m of split.fresh) {
   let tid;
   let group;
   for (const r of m.refs) {
-    tid = newTid.get(r) ?? q.tidOf.get(r);
+    tid = newTid.get(r) ?? db.tidOf(r);
     group = newGroup.get(r);
     if (tid !== undefined || group) break;
   }
@@ -186,7 +175,7 @@ for (const m of split.fresh) {
     extended.set(tid, (extended.get(tid) ?? 0) + 1);
     continue;
   }
-  if (!group && m.mids.length && !q.held.get(m.mids[0]))
+  if (!group && m.mids.length && !db.holds(m.mids[0]))
     newThreads.push((group = { mid: m.mids[0], replies: 0, fresh: true }));
   if (!group) continue;
   group.replies++;
@@ -194,7 +183,7 @@ for (const m of split.fresh) {
 }
 const extendedThreads = [];
 for (const [tid, replies] of extended) {
-  const first = q.thread.get(tid, inboxRow.id);
+  const first = db.threadStart(inboxId, tid);
   if (first) extendedThreads.push({ tid, mid: first.mid, messages: first.n, replies });
 }
 // most new replies first; the checker takes the busiest threads of a reasonable size
@@ -211,40 +200,26 @@ const checked = Array.from({ length: Math.max(checkedOld.length, checkedNew.leng
   .flat()
   .filter(Boolean);
 // the series of those threads (a new thread's first message is one when it is a cover letter or a patch)
-const seriesOfThread = db
-  .prepare(
-    'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND m.mid IS NOT NULL ORDER BY s.id LIMIT 3',
-  )
-  .pluck();
-for (const t of checked) t.series = t.fresh ? [t.mid] : seriesOfThread.all(t.tid);
+for (const t of checked) t.series = t.fresh ? [t.mid] : db.seriesOfThreads(inboxId, [t.tid], 3);
 
 const rand = prng(0x50a4);
 // messages of the extended threads, whose pages (overviews) change as replies arrive
 const extMids = extendedThreads
   .filter((t) => t.messages <= MAX_THREAD)
   .slice(0, 150)
-  .flatMap((t) =>
-    db
-      .prepare(
-        'SELECT mid FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL ORDER BY num DESC LIMIT 3',
-      )
-      .pluck()
-      .all(t.tid, inboxRow.id),
-  );
-const extSeries = db
-  .prepare(
-    `SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL
-  AND s.tid IN (${extendedThreads.map((t) => t.tid).join(',') || 'NULL'}) LIMIT 50`,
-  )
-  .pluck()
-  .all(inboxRow.id);
+  .flatMap((t) => db.latestMids(inboxId, t.tid, 3));
+const extSeries = db.seriesOfThreads(
+  inboxId,
+  extendedThreads.map((t) => t.tid),
+  50,
+);
 
 const extThreadMids = extendedThreads
   .filter((t) => t.messages <= MAX_THREAD)
   .slice(0, 150)
   .map((t) => t.mid);
 /** Kinds of URL and how many of each the mix holds (relative load: the list is cycled through). */
-const KINDS = urlKinds(db, inboxRow.id, rand, MAX_THREAD, {
+const KINDS = urlKinds(db, inboxId, rand, MAX_THREAD, {
   mids: extMids,
   threadMids: extThreadMids,
   series: extSeries,
@@ -518,11 +493,8 @@ const serverDied = server.exited();
 
 // after the load: every checked thread once more at rest, and the store's count
 if (!serverDied) for (const t of checked) await checkAll(t, false);
-const dbAfter = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const messagesAfter = dbAfter
-  .prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0')
-  .pluck()
-  .get(inboxRow.id);
+const dbAfter = new StoreSamples(dataDir);
+const messagesAfter = dbAfter.messageCount(inboxId);
 dbAfter.close();
 
 /** Warnings and errors the server logged (pino JSON lines, level >= 40), by message, with where they were thrown. */

@@ -36,12 +36,9 @@
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, basename } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   root,
-  STORE_FILE,
   log,
-  sleep,
   midEscape,
   searchPath,
   QUERIES,
@@ -51,6 +48,7 @@ import {
   freePort,
   get as getUrl,
   okStatus,
+  waitFor,
   fmtMs,
   printTable,
   tail,
@@ -71,6 +69,7 @@ import {
   benchOptions,
   cleanupOnExit,
 } from './lib.mjs';
+import { StoreSamples } from '../dist/store/samples.js';
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -179,8 +178,8 @@ if (opt.data && hasStore(opt.data)) {
   log(`lorekeeper: ingested ${ingestInfo.read} messages in ${ingestInfo.seconds} s (${ingestInfo.added} added)`);
 }
 
-const db = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxes = db.prepare('SELECT id, name FROM inbox ORDER BY id').all();
+const db = new StoreSamples(dataDir);
+const inboxes = db.inboxes();
 const wanted = opt.inbox ?? (inboxes.length === 1 ? inboxes[0].name : inboxNameFromUrl(opt['pi-url']));
 const inboxRow = inboxes.find((i) => i.name === wanted);
 if (!inboxRow) {
@@ -195,14 +194,7 @@ const INBOX = inboxRow.name;
 // every held message with its primary Message-ID, once per Message-ID, in arrival order, then
 // shuffled with a fixed seed: the first SAMPLE are the message/raw set, the next COLD the cold set
 // (disjoint, so the warm classes never cached them), then the cold warm-up set and the probes
-const mids = [
-  ...new Set(
-    db
-      .prepare('SELECT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL ORDER BY num')
-      .pluck()
-      .all(inboxRow.id),
-  ),
-];
+const mids = [...new Set(db.messageMids(inboxRow.id))];
 const rand = prng(0x10e4ee9);
 shuffle(mids, rand);
 const warmSet = mids.slice(0, SAMPLE);
@@ -214,58 +206,26 @@ if (warmSet.length < SAMPLE || coldSet.length < COLD)
   log(`bench:web: only ${mids.length} messages: sets are ${warmSet.length} and ${coldSet.length}`);
 
 // the thread closest to 84 messages among those of 60 to 120, and its first message
-const bigThread =
-  db
-    .prepare(
-      `SELECT tid, COUNT(*) AS n FROM msg WHERE inbox_id = ? AND num > 0 GROUP BY tid
-  HAVING n BETWEEN 60 AND 120 ORDER BY ABS(n - 84), n DESC, tid LIMIT 1`,
-    )
-    .get(inboxRow.id) ??
-  db
-    .prepare(
-      'SELECT tid, COUNT(*) AS n FROM msg WHERE inbox_id = ? AND num > 0 GROUP BY tid ORDER BY n DESC, tid LIMIT 1',
-    )
-    .get(inboxRow.id);
-const threadMid = db
-  .prepare(
-    'SELECT mid FROM msg WHERE inbox_id = ? AND num > 0 AND tid = ? AND mid IS NOT NULL ORDER BY ts, num LIMIT 1',
-  )
-  .pluck()
-  .get(inboxRow.id, bigThread.tid);
+const bigThread = db.threadNear(inboxRow.id, 84, 60, 120);
+if (!bigThread) {
+  log(`bench:web: inbox "${INBOX}" holds no message`);
+  await cleanup();
+  process.exit(2);
+}
+const threadMid = db.threadStart(inboxRow.id, bigThread.tid)?.mid;
 // each-once sets of whole threads (of 2 messages or more), disjoint per class so that no class
 // finds what another left in a cache: their first messages, shuffled with the same seed
-const threadFirsts = db
-  .prepare(
-    `SELECT f.mid FROM (SELECT min(num) AS num FROM msg WHERE inbox_id = ? AND num > 0 GROUP BY tid
-     HAVING count(*) >= 2 ORDER BY tid) t JOIN msg f ON f.num = t.num`,
-  )
-  .pluck()
-  .all(inboxRow.id)
-  .filter((m) => m !== null);
+const threadFirsts = db.threadFirsts(inboxRow.id, 2, Number.MAX_SAFE_INTEGER);
 shuffle(threadFirsts, rand);
 const onceThreads = (k) => threadFirsts.slice(k * THREADS_ONCE, (k + 1) * THREADS_ONCE);
 // distinct one-word subject searches, each asked once: words of 5 letters or more from subjects
 const onceWords = [
-  ...new Set(
-    db
-      .prepare('SELECT subject FROM msg WHERE inbox_id = ? AND num > 0 ORDER BY num')
-      .pluck()
-      .all(inboxRow.id)
-      .flatMap((subject) => subject.toLowerCase().match(/\b[a-z]{5,}\b/g) ?? []),
-  ),
+  ...new Set(db.subjects(inboxRow.id).flatMap((subject) => subject.toLowerCase().match(/\b[a-z]{5,}\b/g) ?? [])),
 ];
 shuffle(onceWords, rand);
-const totalMessages = db.prepare('SELECT COUNT(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
+const totalMessages = db.messageCount(inboxRow.id);
 // series pages: 200 series picked with the same fixed seed, and those with an earlier version
-const hasSeries = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'series'").get();
-const allSeries = hasSeries
-  ? db
-      .prepare(
-        `SELECT m.mid, s.version, (SELECT max(o.version) FROM series o WHERE o.chain = s.chain AND o.version < s.version) AS prev
-  FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? ORDER BY s.id`,
-      )
-      .all(inboxRow.id)
-  : [];
+const allSeries = db.series(inboxRow.id);
 shuffle(allSeries, rand);
 const seriesSet = allSeries.slice(0, 200);
 const rerollSet = allSeries.filter((x) => x.prev !== null).slice(0, 200);
@@ -634,11 +594,12 @@ if (opt['no-pi']) {
   const stopPi = () => stopTree(pid);
   if (pid) cleanups.push(stopPi);
   const base = `http://127.0.0.1:${port}/${INBOX}/`;
-  let up = false;
-  for (let i = 0; r.code === 0 && i < 100 && !up; i++) {
-    up = okStatus((await get(base, 5000)).status);
-    if (!up) await sleep(200);
-  }
+  const up =
+    r.code === 0 &&
+    (await waitFor(base, { seconds: 20 }).then(
+      () => true,
+      () => false,
+    ));
   if (up) {
     piSource = `public-inbox-httpd built by pi-reference in ${Math.round((Date.now() - t0) / 1000)} s, at ${base}`;
     log(`public-inbox: ${piSource}`);
