@@ -7,6 +7,8 @@
 // 3. the latency of single abusive requests (slash runs, 8 KB URLs, HEAD of a whole-inbox download,
 //    forged Hosts), each on an idle server.
 // DIR is a store made by `lorekeeper ingest` (e.g. of ../shared/corpus/virtualization.mbox.gz).
+
+// @ts-check
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +70,7 @@ function cacheCost(n) {
       headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
       body: Buffer.from('Not Found'),
       etag: '"a1b-abcdefghijklmnop"',
+      compressible: false,
     });
   }
   global.gc();

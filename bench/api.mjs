@@ -13,6 +13,8 @@
 // wrk at --connections (default 8) for --duration seconds (default 10) cycling through the same
 // URLs after they were all asked once (target >= 5,000 req/s). The load average of the machine is
 // printed before and after: the figures depend on it.
+
+// @ts-check
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';

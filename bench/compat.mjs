@@ -10,6 +10,8 @@
 // A Message-ID that public-inbox's reference import kept once but lorekeeper kept twice (it keeps
 // every copy of a reused Message-ID on purpose) is reported as an intended difference, not a failure.
 // Exit status: 0 when every other comparison matched, 1 otherwise, 2 on usage errors.
+
+// @ts-check
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -77,7 +79,8 @@ const lkPort = int(o.port, '--port', 18080, 1, 65535);
 const concurrency = int(o.concurrency, '--concurrency', 4, 1, 64);
 const timeoutMs = int(o.timeout, '--timeout', 120, 1, 3600) * 1000;
 const slash = (u) => (u.endsWith('/') ? u : u + '/');
-const inboxOf = (u) => new URL(u).pathname.split('/').filter(Boolean).pop();
+/** @type {(u: string) => string} */
+const inboxOf = (u) => new URL(u).pathname.split('/').filter(Boolean).pop() ?? '';
 const name = o.name ?? (o['pi-url'] ? inboxOf(o['pi-url']) : o['lk-url'] ? inboxOf(o['lk-url']) : 'compat');
 if (!/^[\w-][\w.-]*$/.test(name)) {
   console.error(`compat: bad inbox name ${JSON.stringify(name)}`);
@@ -124,8 +127,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 
 /** Yield every line (Buffer, "\n" included) of a file, gunzipping *.gz. */
 async function* lines(path) {
-  let stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
   let rest = null;
   for await (const chunk of stream) {
     let buf = rest ? Buffer.concat([rest, chunk]) : chunk;
@@ -427,6 +430,7 @@ function replyArgs(html, literal = new Set()) {
   const text = decodeEntities(stripTags(m[1]));
   const at = text.indexOf('git send-email');
   if (at < 0) return { why: 'no git send-email block' };
+  /** @type {{ inReplyTo: string[], to: string[], cc: string[], other: string[] }} */
   const r = { inReplyTo: [], to: [], cc: [], other: [] };
   for (const line of text.slice(at).split('\n').slice(1)) {
     const a = /^\s+--([\w-]+)=(.*?)(?:\s+\\)?\s*$/.exec(line);
@@ -495,6 +499,7 @@ async function compareOne(piUrl, lkUrl, mid) {
   // b. t.mbox.gz
   let piM = null;
   let lkM = null;
+  /** @type {(r: import('./lib.mjs').Answer) => { mids: string[], error?: undefined } | { error: string }} */
   const unzip = (r) => {
     try {
       return { mids: mboxMids(gunzipSync(r.body)) };
@@ -509,7 +514,7 @@ async function compareOne(piUrl, lkUrl, mid) {
   } else {
     piM = unzip(piMbox);
     lkM = unzip(lkMbox);
-    if (piM.error || lkM.error) {
+    if (!('mids' in piM) || !('mids' in lkM)) {
       out.mbox = { ok: false, why: `public-inbox: ${piM.error ?? 'ok'}; lorekeeper: ${lkM.error ?? 'ok'}` };
     } else {
       const a = new Set(piM.mids);
@@ -550,7 +555,7 @@ async function compareOne(piUrl, lkUrl, mid) {
     } else {
       const c = { ok: false, pi: pc.count, lk: lc.count, why: `public-inbox ${pc.count}, lorekeeper ${lc.count}` };
       // lorekeeper counts every kept copy of a reused Message-ID in the thread; public-inbox has one
-      if (piM?.mids && lkM?.mids && out.mbox.ok) {
+      if (piM && lkM && 'mids' in piM && 'mids' in lkM && out.mbox.ok) {
         const extraCopies = lkM.mids.length - new Set(lkM.mids).size - (piM.mids.length - new Set(piM.mids).size);
         if (extraCopies > 0 && lc.count - pc.count === extraCopies) {
           c.intended = true;
@@ -566,8 +571,9 @@ async function compareOne(piUrl, lkUrl, mid) {
     // d. reply instructions
     const pr = replyArgs(piHtml, new Set(['to', 'cc']));
     const lr = replyArgs(lkHtml);
-    if (pr.why || lr.why) {
-      out.reply = { ok: false, why: `public-inbox: ${pr.why ?? 'ok'}; lorekeeper: ${lr.why ?? 'ok'}` };
+    if ('why' in pr || 'why' in lr) {
+      const why = (/** @type {object} */ a) => ('why' in a ? a.why : 'ok');
+      out.reply = { ok: false, why: `public-inbox: ${why(pr)}; lorekeeper: ${why(lr)}` };
     } else {
       const diffs = [];
       const j = (a) => a.join(' ');
@@ -686,7 +692,11 @@ async function main() {
   // summary
   const summary = {};
   for (const [key, label] of CHECKS) {
-    const s = { label, compared: 0, matched: 0, intended: 0, mismatched: 0, mismatches: [], intendedCases: [] };
+    /** @type {{ mid: string, why: string }[]} */
+    const mismatches = [];
+    /** @type {{ mid: string, why: string }[]} */
+    const intendedCases = [];
+    const s = { label, compared: 0, matched: 0, intended: 0, mismatched: 0, mismatches, intendedCases };
     for (const r of results) {
       const c = r[key];
       if (c.intended) {
@@ -819,7 +829,6 @@ try {
   log(err.stack || err.message);
   code = 1;
 } finally {
-  agent.destroy();
   await cleanup();
 }
 process.exit(code);

@@ -2,6 +2,8 @@
 // bench/mirror.mjs): options, cleanup, HTTP requests, processes and their CPU and memory from /proc,
 // wrk with a Lua script cycling through URL lists, starting `lorekeeper ingest` and `lorekeeper
 // serve`, and the soaks' archive split, URL mix and new mail. Needs dist/ (npm run build).
+
+// @ts-check
 import { spawn } from 'node:child_process';
 import {
   closeSync,
@@ -60,7 +62,11 @@ export function usage(scriptUrl) {
     .join('\n');
 }
 
-/** A positive number option (exit 2 otherwise); `fallback` when not given. */
+/**
+ * A positive number option (exit 2 otherwise); `fallback` when not given.
+ * @param {string} prog
+ * @returns {<F extends number | undefined>(v: string | undefined, name: string, fallback: F) => number | F}
+ */
 export function positiveOption(prog) {
   return (v, name, fallback) => {
     if (v === undefined) return fallback;
@@ -79,6 +85,10 @@ export function positiveOption(prog) {
  * options (`extra.strings` and `extra.flags`, by name). Numbers are checked; `defaults` gives
  * duration, connections, threads and timeout. Returns the parsed values (`opt`), the checked
  * numbers, the mbox path and `num`, which checks more.
+ * @param {string} prog
+ * @param {string} scriptUrl
+ * @param {{ strings?: string[], flags?: string[] }} extra
+ * @param {{ duration: number, connections: number, threads: number, timeout: number }} defaults
  */
 export function benchOptions(prog, scriptUrl, extra, defaults) {
   const strings = [
@@ -92,10 +102,12 @@ export function benchOptions(prog, scriptUrl, extra, defaults) {
     'json',
     ...(extra.strings ?? []),
   ];
+  /** @type {import('node:util').ParseArgsConfig['options'] & {}} */
   const options = { help: { type: 'boolean', short: 'h' } };
   for (const name of strings) options[name] = { type: 'string' };
   for (const name of extra.flags ?? []) options[name] = { type: 'boolean' };
-  let opt;
+  /** @type {Record<string, any>} parseArgs' values: a string for each option given, true for each flag */
+  let opt = {};
   try {
     opt = parseArgs({ args: process.argv.slice(2), allowPositionals: false, options }).values;
   } catch (err) {
@@ -205,12 +217,13 @@ export function shuffle(list, rand) {
   return list;
 }
 
+/** @returns {Promise<number>} a TCP port nothing listens on now */
 export function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => res(port));
     });
   });
@@ -543,7 +556,16 @@ export async function stopTree(pid) {
   }
 }
 
-/** Run a command to its end; resolves with its exit and output (stdin from `input` when given). */
+/**
+ * Run a command to its end; resolves with its exit and output (stdin from `input` when given).
+ * @param {string} cmd
+ * @param {string[]} argv
+ * @param {object} [options]
+ * @param {NodeJS.ProcessEnv} [options.env]
+ * @param {'pipe' | 'inherit' | 'ignore' | number} [options.stdout]
+ * @param {string | Buffer} [options.input]
+ * @returns {Promise<{ code: number | null, signal: NodeJS.Signals | null, out: string, err: string }>}
+ */
 export function run(cmd, argv, { env, stdout = 'pipe', input } = {}) {
   return new Promise((res, rej) => {
     const child = spawn(cmd, argv, {
@@ -553,10 +575,10 @@ export function run(cmd, argv, { env, stdout = 'pipe', input } = {}) {
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr?.on('data', (d) => (err += d));
     child.on('error', rej);
     child.on('exit', (code, signal) => res({ code, signal, out, err }));
-    if (input !== undefined) child.stdin.end(input);
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -814,7 +836,23 @@ export function hasStore(dir) {
   return existsSync(join(dir, STORE_FILE));
 }
 
-/** `lorekeeper ingest --json` of `sources` into `dataDir`: its summary line, or an Error saying why not. */
+/**
+ * @typedef {object} IngestSummary
+ * @property {number} read
+ * @property {number} added
+ * @property {number} duplicates
+ * @property {number} quarantined
+ * @property {number} seconds
+ */
+
+/**
+ * `lorekeeper ingest --json` of `sources` into `dataDir`: its summary line, or an Error saying why not.
+ * @param {string} dataDir
+ * @param {string} inbox
+ * @param {string[]} sources
+ * @param {{ args?: string[], input?: string | Buffer }} [options]
+ * @returns {Promise<IngestSummary>}
+ */
 export async function ingest(dataDir, inbox, sources, { args = [], input } = {}) {
   const r = await run(
     process.execPath,
@@ -822,7 +860,7 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
     { input },
   );
   if (r.code !== 0) throw new Error(`lorekeeper ingest failed (exit ${r.code}):\n${r.err}`);
-  return JSON.parse(r.out.trim().split('\n').pop());
+  return JSON.parse(r.out.trim().split('\n').at(-1) ?? '');
 }
 
 /**
@@ -830,8 +868,18 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
  * given, at niceness `nice`, `env` added to its environment), its output appended to `logFile`.
  * `ready()` waits (up to 60 s) until `probeUrl` answers 2xx/3xx; `exited()` says how it ended,
  * if it did; `stop()` ends it (TERM, KILL after 10 s).
+ * @param {string} dataDir
+ * @param {number} port
+ * @param {object} options
+ * @param {string} options.logFile
+ * @param {string} options.probeUrl
+ * @param {boolean} [options.debugCache]
+ * @param {number} [options.workers]
+ * @param {number} [options.nice]
+ * @param {NodeJS.ProcessEnv} [options.env]
  */
 export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false, workers, nice = 0, env = {} }) {
+  /** @type {string | undefined} */
   let exit;
   const fd = openSync(logFile, 'a');
   const child = spawn(
@@ -949,18 +997,14 @@ export async function soakStart(prog, name, cli) {
   };
   const work = mkdtempSync(join(tmpdir(), `lk-${name}-`));
   const { cleanups, cleanup } = cleanupOnExit(prog, work, { keep: opt.keep });
+  /** @type {(message: string, code?: number) => Promise<never>} */
   const fail = async (message, code = 1) => {
     log(`${prog}: ${message}`);
     await cleanup();
     process.exit(code);
   };
   log(`${prog}: splitting ${cli.mbox}: the last ${settings.new} messages are the new mail ...`);
-  let split;
-  try {
-    split = await splitArchive(cli.mbox, settings.new, work);
-  } catch (e) {
-    await fail(e.message, 2);
-  }
+  const split = await splitArchive(cli.mbox, settings.new, work).catch((e) => fail(e.message, 2));
   return { ...settings, work, cleanups, cleanup, fail, split, started: new Date() };
 }
 

@@ -6,6 +6,8 @@
 // history is about 1.3 million)
 // and times `lorekeeper applied` on it: the first scan, a run with nothing new, and a run after one
 // new commit (on a copy of the store: DIR is only read).
+
+// @ts-check
 import { parseArgs } from 'node:util';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -22,8 +24,9 @@ if (!opt.data) {
   console.error('usage: npm run bench:lifecycle -- --data DIR [--inbox NAME] [--synthetic COMMITS]');
   process.exit(2);
 }
+const dataDir = opt.data;
 
-const db = new StoreSamples(opt.data);
+const db = new StoreSamples(dataDir);
 const inbox = opt.inbox ?? db.inboxes()[0]?.name;
 const inboxId = inbox === undefined ? undefined : db.inboxId(inbox);
 if (inboxId === undefined) {
@@ -80,7 +83,7 @@ async function synthetic(n) {
     await fastImport(repo, n);
     log(`  ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const data = join(work, 'data');
-    cpSync(opt.data, data, { recursive: true });
+    cpSync(dataDir, data, { recursive: true });
     const applied = async () => {
       const started = performance.now();
       const args = ['applied', '--data', data, '--inbox', inbox, '--repo', repo, '--json'];
@@ -123,7 +126,9 @@ function fastImport(repo, count, from = 0) {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['--git-dir', repo, 'fast-import', '--quiet'], { stdio: ['pipe', 'ignore', 'inherit'] });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(undefined) : reject(new Error(`git fast-import exited ${code}`)),
+    );
     // as in the kernel's history, about a quarter of the commits are from the list's years (May 2019
     // to October 2023: their patch-ids are worked out), the rest from 2005 to 2018; the one new commit
     // is dated now

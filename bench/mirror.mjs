@@ -9,6 +9,8 @@
 // the mbox ingest's (the target is 80% or more).
 // Without --url, the mbox (default: ../shared/corpus/virtualization.mbox.gz) is served first by
 // ../shared/tools/pi-reference on 127.0.0.1:--port (about four minutes), with PI_WORK in --work.
+
+// @ts-check
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

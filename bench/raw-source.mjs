@@ -8,6 +8,8 @@
 // times; printed: the time per message (median and p99 of each read, and the mean), the CPU time
 // of this process and of git, and the bytes each keeps. A --data directory must hold an inbox
 // with epochs (mail ingested with them); without --data the virtualization list is ingested first.
+
+// @ts-check
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,6 +77,7 @@ if (inboxId === undefined) {
 }
 const nums = db.messageNums(inboxId);
 const tips = db.epochs(inboxId);
+/** @type {{ epoch: number, commit: string }[]} */
 const commits = [];
 for (const n of tips)
   for (const c of (await gitText(epochDir(n), ['log', '--reverse', '--format=%H', 'master'])).split('\n'))
@@ -93,6 +96,7 @@ const picks = shuffle(
 function catFile(gitDir) {
   const child = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let buf = Buffer.alloc(0);
+  /** @type {((body: Buffer) => void) | undefined} */
   let waiting;
   child.stdout.on('data', (c) => {
     buf = Buffer.concat([buf, c]);
@@ -108,6 +112,7 @@ function catFile(gitDir) {
   });
   return {
     pid: child.pid,
+    /** @type {(spec: string) => Promise<Buffer>} */
     read: (spec) =>
       new Promise((res) => {
         waiting = res;
@@ -116,8 +121,16 @@ function catFile(gitDir) {
     close: () => child.stdin.end(),
   };
 }
+/** @type {Map<number, ReturnType<typeof catFile>>} */
 const gits = new Map(tips.map((n) => [n, catFile(epochDir(n))]));
+/** @param {number} epoch */
+const epochReader = (epoch) => {
+  const g = gits.get(epoch);
+  if (!g) throw new Error(`no git cat-file for epoch ${epoch}`);
+  return g;
+};
 
+/** @type {Record<string, number[]>} milliseconds of each read, by source */
 const times = { store: [], git: [] };
 const cpu = { store: 0, git: 0, gitChild: 0 };
 const ownCpu = () => {
@@ -132,7 +145,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const t0 = performance.now();
     const raw = reader.raw(nums[i]);
     times.store.push(performance.now() - t0);
-    if (round === 0) bytes += raw.length;
+    if (round === 0) bytes += raw?.length ?? 0;
   }
   cpu.store += ownCpu() - c0;
   c0 = ownCpu();
@@ -140,7 +153,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const i of picks) {
     const { epoch, commit } = commits[i];
     const t0 = performance.now();
-    await gits.get(epoch).read(`${commit}:m`);
+    await epochReader(epoch).read(`${commit}:m`);
     times.git.push(performance.now() - t0);
   }
   cpu.git += ownCpu() - c0;
@@ -149,8 +162,8 @@ for (let round = 0; round < ROUNDS; round++) {
 // the same bytes from both (checked on the sample's first 50)
 for (const i of picks.slice(0, 50)) {
   const a = reader.raw(nums[i]);
-  const b = await gits.get(commits[i].epoch).read(`${commits[i].commit}:m`);
-  if (!a.equals(b)) {
+  const b = await epochReader(commits[i].epoch).read(`${commits[i].commit}:m`);
+  if (!a?.equals(b)) {
     console.error(`${PROG}: article ${nums[i]} differs between the store and its commit ${commits[i].commit}`);
     process.exit(1);
   }
@@ -166,10 +179,10 @@ const n = SAMPLE * ROUNDS;
 console.log(
   `${PROG}: ${SAMPLE} random messages of ${nums.length} (${(bytes / SAMPLE / 1024).toFixed(1)} KiB on average), ${ROUNDS} rounds, one at a time`,
 );
-for (const [name, what, cpuMs] of [
+for (const [name, what, cpuMs] of /** @type {[string, string, number][]} */ ([
   ['store', 'SQLite row + inflate', cpu.store],
   ['git', 'git cat-file --batch, COMMIT:m', cpu.git + cpu.gitChild],
-])
+]))
   console.log(
     `${name.padEnd(6)} ${what.padEnd(32)} median ${fmtMs(at(times[name], 0.5))}, p99 ${fmtMs(at(times[name], 0.99))}, ` +
       `mean ${fmtMs(mean(times[name]))}; CPU ${((cpuMs / n) * 1000).toFixed(0)} us a message`,

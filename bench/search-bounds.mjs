@@ -9,6 +9,8 @@
 // queries are sent 2.1 s apart: a server that gives searches half of any 2 s refuses a client that
 // sends costly searches back to back, which is the point, but not what this measures. Start the
 // server afresh first: pages it answered before come from its cache.
+
+// @ts-check
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { fmtMs, get, listenerPids, log, printTable, processTree, procStatus, sleep } from './lib.mjs';
@@ -55,6 +57,7 @@ const post = (url) => get(url, timeoutMs, { method: 'POST', body: '' });
 
 // spaces as "+", as browsers send them: 1,000 OR'd words still fit in a URL
 const q = (query) => `q=${encodeURIComponent(query).replace(/%20/g, '+')}`;
+/** @type {(query: string) => [string, () => Promise<import('./lib.mjs').Answer>][]} */
 const requests = (query) => [
   ['page', () => get(`${base}?${q(query)}`, timeoutMs)],
   ['page, relevance', () => get(`${base}?${q(query)}&r`, timeoutMs)],

@@ -3,6 +3,8 @@
 // Runs the same queries against public-inbox and lorekeeper serving the same mbox, downloading
 // every match with POST ?x=m (and again with t=1 for whole threads, as b4 and lei do), and
 // reports the Jaccard overlap of the Message-ID sets per query and on average.
+
+// @ts-check
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,16 +87,16 @@ function queries({ patchid, pre, post, mid, listId }) {
 }
 
 /**
- * Message-IDs of every match (POST ?x=m), as a set; empty for 404.
- * @returns {Promise<Set<string> | { error: number | string }>}
+ * Message-IDs of every match (POST ?x=m), as a set (empty for 404), or `error` saying why not.
+ * @returns {Promise<{ mids: Set<string>, error?: undefined } | { error: number | string }>}
  */
 async function matches(base, q, threads) {
   const url = `${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`;
   const r = await get(url, 600_000, { method: 'POST', body: '' });
-  if (r.status === 404) return new Set();
+  if (r.status === 404) return { mids: new Set() };
   if (r.status !== 200) return { error: r.status || r.error || 'no answer' };
   const text = gunzipSync(r.body).toString('latin1');
-  return new Set([...text.matchAll(/^Message-I[Dd]:[ \t]*<([^>]+)>/gim)].map((m) => m[1]));
+  return { mids: new Set([...text.matchAll(/^Message-I[Dd]:[ \t]*<([^>]+)>/gim)].map((m) => m[1])) };
 }
 
 const jaccard = (a, b) => {
@@ -150,18 +152,19 @@ try {
   for (const q of list) {
     for (const threads of [false, true]) {
       const [pi, lk] = await Promise.all([matches(piBase, q, threads), matches(lkBase, q, threads)]);
-      if (pi.error || lk.error) {
+      if (!('mids' in pi) || !('mids' in lk)) {
         // e.g. Xapian refuses a wildcard that expands to over 100 terms: no set to compare
         rows.push({
           query: q,
           threads,
-          publicInbox: pi.error ? `HTTP ${pi.error}` : pi.size,
-          lorekeeper: lk.error ? `HTTP ${lk.error}` : lk.size,
+          publicInbox: 'mids' in pi ? pi.mids.size : `HTTP ${pi.error}`,
+          lorekeeper: 'mids' in lk ? lk.mids.size : `HTTP ${lk.error}`,
           jaccard: null,
         });
         continue;
       }
-      rows.push({ query: q, threads, publicInbox: pi.size, lorekeeper: lk.size, jaccard: jaccard(pi, lk) });
+      const [a, b] = [pi.mids, lk.mids];
+      rows.push({ query: q, threads, publicInbox: a.size, lorekeeper: b.size, jaccard: jaccard(a, b) });
       process.stderr.write('.');
     }
   }
@@ -194,7 +197,8 @@ try {
     `\n${summary.queries} queries; mean Jaccard ${summary.meanJaccard.toFixed(3)} ` +
       `(matches ${summary.meanJaccardMatchesOnly.toFixed(3)}, whole threads ${summary.meanJaccardThreads.toFixed(3)})`,
   );
-  if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify({ summary, rows }, null, 1));
+  const json = opt('--json');
+  if (json) writeFileSync(json, JSON.stringify({ summary, rows }, null, 1));
   process.exitCode = summary.meanJaccard >= 0.95 ? 0 : 1;
 } finally {
   for (const f of cleanup.reverse()) await f();

@@ -31,6 +31,8 @@
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
+
+// @ts-check
 import { createReadStream, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
@@ -113,6 +115,7 @@ log(
 // 2. the store: the base part, ingested (or a copy of --data's)
 
 const dataDir = join(work, 'data');
+/** @type {import('./lib.mjs').IngestSummary | undefined} */
 let baseIngest;
 if (opt.data && hasStore(opt.data)) {
   log(`${PROG}: copying the base store of ${resolve(opt.data)} ...`);
@@ -122,12 +125,9 @@ if (opt.data && hasStore(opt.data)) {
 } else {
   const target = opt.data ? resolve(opt.data) : dataDir;
   log(`${PROG}: ingesting the base part as inbox "${INBOX}" into ${target} ...`);
-  try {
-    baseIngest = await ingest(target, INBOX, [split.baseFile]);
-  } catch (e) {
-    await fail(e.message);
-  }
-  log(`${PROG}: ingested ${baseIngest.read} messages in ${baseIngest.seconds} s (${baseIngest.added} added)`);
+  const s = await ingest(target, INBOX, [split.baseFile]).catch((e) => fail(e.message));
+  baseIngest = s;
+  log(`${PROG}: ingested ${s.read} messages in ${s.seconds} s (${s.added} added)`);
   if (target !== dataDir) {
     const src = new StoreSamples(target);
     await src.copyTo(dataDir);
@@ -140,18 +140,18 @@ rmSync(split.baseFile, { force: true });
 // 3. the URL mix, and the threads the new mail extends
 
 const db = new StoreSamples(dataDir);
-const inboxId = db.inboxId(INBOX);
-if (inboxId === undefined) {
-  const names = db
-    .inboxes()
-    .map((i) => i.name)
-    .sort();
-  db.close();
-  await fail(
-    `inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${names.join(', ') || 'none'}); pass --inbox`,
+const inboxId =
+  db.inboxId(INBOX) ??
+  (await fail(
+    `inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${
+      db
+        .inboxes()
+        .map((i) => i.name)
+        .sort()
+        .join(', ') || 'none'
+    }); pass --inbox`,
     2,
-  );
-}
+  ));
 const baseMessages = db.messageCount(inboxId);
 
 // new messages already held (a --data store that has seen them) extend nothing
@@ -161,6 +161,19 @@ const alreadyHeld = split.fresh.filter((m) => m.mids.length && db.holds(m.mids[0
 const newTid = new Map();
 const extended = new Map();
 const newGroup = new Map();
+/**
+ * A thread the checker reads during the load: one the new mail extends (`tid`, `messages` it had)
+ * or one it starts (`fresh`), and the Message-IDs naming its `series`.
+ * @typedef {object} CheckedThread
+ * @property {string} mid
+ * @property {number} replies
+ * @property {number} [tid]
+ * @property {number} [messages]
+ * @property {boolean} [fresh]
+ * @property {boolean} [seen]
+ * @property {string[]} [series]
+ */
+/** @type {CheckedThread[]} */
 const newThreads = [];
 for (const m of split.fresh) {
   let tid;
@@ -181,6 +194,7 @@ for (const m of split.fresh) {
   group.replies++;
   for (const id of m.mids) newGroup.set(id, group);
 }
+/** @type {(CheckedThread & { tid: number, messages: number })[]} */
 const extendedThreads = [];
 for (const [tid, replies] of extended) {
   const first = db.threadStart(inboxId, tid);
@@ -198,9 +212,9 @@ const checked = Array.from({ length: Math.max(checkedOld.length, checkedNew.leng
   checkedNew[i],
 ])
   .flat()
-  .filter(Boolean);
+  .filter((t) => t !== undefined);
 // the series of those threads (a new thread's first message is one when it is a cover letter or a patch)
-for (const t of checked) t.series = t.fresh ? [t.mid] : db.seriesOfThreads(inboxId, [t.tid], 3);
+for (const t of checked) t.series = t.tid === undefined ? [t.mid] : db.seriesOfThreads(inboxId, [t.tid], 3);
 
 const rand = prng(0x50a4);
 // messages of the extended threads, whose pages (overviews) change as replies arrive
@@ -270,7 +284,20 @@ const htmlText = (s) =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
 
-/** What a thread page shows: the overview's count, the messages on the page, the overview's rows. */
+/**
+ * @typedef {object} ThreadPage
+ * @property {number} n
+ * @property {string[]} entries
+ * @property {string[]} rows
+ * @property {string[]} ghosts
+ * @property {string[]} mids
+ */
+
+/**
+ * What a thread page shows: the overview's count, the messages on the page, the overview's rows.
+ * @param {string} html
+ * @returns {ThreadPage | { problem: string }}
+ */
 function readThreadPage(html) {
   const at = html.indexOf('<b\nid=t>Thread overview:</b> ');
   if (at < 0) return { problem: 'no thread overview on the page' };
@@ -296,7 +323,7 @@ function readThreadPage(html) {
  * at least N, exactly the overview's.
  */
 function pageProblems(p, nested) {
-  if (p.problem) return [p.problem];
+  if ('problem' in p) return [p.problem];
   const out = [];
   if (nested ? p.entries.length < p.n : p.entries.length !== p.n)
     out.push(`overview says ${p.n} messages, the page shows ${p.entries.length}`);
@@ -320,7 +347,11 @@ function readMbox(buf) {
   });
 }
 
-const checks = { runs: 0, pages: 0, mboxes: 0, series: 0, notYet: 0, grew: 0, failures: [], errors: [] };
+/** @type {{ what: string, url: string, problems: string[], at: number }[]} */
+const failures = [];
+/** @type {string[]} */
+const errors = [];
+const checks = { runs: 0, pages: 0, mboxes: 0, series: 0, notYet: 0, grew: 0, failures, errors };
 
 function failed(what, url, problems, extra = {}) {
   checks.failures.push({ what, url, problems, at: Number(((Date.now() - loadStart) / 1000).toFixed(1)), ...extra });
@@ -348,14 +379,15 @@ async function checkThread(t, nested) {
     t.seen = true;
     return r.body;
   };
+  /** @type {() => Promise<{ n: number, mids: string[] } | undefined>} */
   const fetchPage = async () => {
     const body = await answer(pageUrl);
     if (!body) return body === undefined ? { n: 0, mids: [] } : undefined;
     checks.pages++;
     const p = readThreadPage(body.toString('utf8'));
     const problems = pageProblems(p, nested);
-    if (problems.length) failed('page', pageUrl, problems, { n: p.n, shown: p.entries?.length });
-    return problems.length ? undefined : p;
+    if (problems.length) failed('page', pageUrl, problems, 'problem' in p ? {} : { n: p.n, shown: p.entries.length });
+    return problems.length || 'problem' in p ? undefined : p;
   };
   const a = await fetchPage();
   const mbox = await answer(mboxUrl);

@@ -33,6 +33,8 @@
 // crawler asks (every URL once, so no cache can answer): message-uncached (--uncached messages),
 // thread-once (/T/), nested-once (/t/), thread-mbox-once, thread-atom-once (--threads-once
 // threads each, a disjoint set per class), search-once (s:WORD searches), series-once.
+
+// @ts-check
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, basename } from 'node:path';
@@ -234,7 +236,19 @@ log(
   `store: ${totalMessages} messages in inbox "${INBOX}"; thread ${bigThread.tid} has ${bigThread.n} messages, first <${threadMid}>`,
 );
 
-const tm = midEscape(threadMid);
+const tm = midEscape(threadMid ?? '');
+/**
+ * A class of URLs, measured on its own.
+ * @typedef {object} UrlClass
+ * @property {string} id
+ * @property {string} label
+ * @property {string[]} paths under the inbox
+ * @property {string[]} [warmup] asked for before the measured run instead of `paths`
+ * @property {boolean} [onePass] each URL asked once (no cache can help)
+ * @property {boolean} [search] searches, also timed one at a time uncached
+ * @property {boolean} [lkOnly] a page public-inbox does not have
+ */
+/** @type {UrlClass[]} */
 const CLASSES = [
   { id: 'message', label: `message page (${warmSet.length} msgs)`, paths: warmSet.map((m) => `${midEscape(m)}/`) },
   {
@@ -327,11 +341,28 @@ if (!classes.length) {
  * Runs every class against `base` (absolute URL of the inbox, with a trailing slash).
  * `check()` returns a string when the server died, `restart()` brings it back.
  */
+/**
+ * What one server did: each class's figures, the uncached single requests, notes on its troubles.
+ * @typedef {object} ServerResult
+ * @property {string} base
+ * @property {Record<string, any>} classes
+ * @property {string[]} notes
+ * @property {ReturnType<typeof summarize>} [probe]
+ * @property {number} [peakRssMB]
+ */
+
+/**
+ * @param {string} name
+ * @param {string} base
+ * @param {{ check?: () => string | undefined, restart?: () => Promise<unknown> }} [server]
+ * @returns {Promise<ServerResult>}
+ */
 async function benchServer(name, base, server = {}) {
   const u = new URL(base);
   const origin = u.origin + '/';
   const prefix = u.pathname.endsWith('/') ? u.pathname : u.pathname + '/';
   const port = Number(u.port || 80);
+  /** @type {ServerResult} */
   const out = { base, classes: {}, notes: [] };
 
   // uncached single requests: message pages never asked for before, one at a time
@@ -356,7 +387,7 @@ async function benchServer(name, base, server = {}) {
     if (died) {
       out.notes.push(`${name} was down before ${c.id}: ${died}; restarted`);
       log(`[${name}] ${died}; restarting`);
-      await server.restart();
+      await server.restart?.();
     }
     const paths = c.paths.map((p) => prefix + p);
     const idle0 = await waitIdle(port);
@@ -620,13 +651,15 @@ if (opt['no-pi']) {
 const lkPort = await freePort();
 const lkBase = `http://127.0.0.1:${lkPort}/${INBOX}/`;
 const lkLog = join(work, 'lorekeeper-serve.log');
+/** @type {ReturnType<typeof startServe> | undefined} */
 let lk;
 let lkPeakRss = 0;
 let rssTimer;
 
 async function startLorekeeper() {
-  lk = startServe(dataDir, lkPort, { logFile: lkLog, probeUrl: lkBase });
-  await lk.ready();
+  const server = startServe(dataDir, lkPort, { logFile: lkLog, probeUrl: lkBase });
+  lk = server;
+  await server.ready();
 }
 
 async function stopLorekeeper() {
@@ -635,18 +668,19 @@ async function stopLorekeeper() {
 }
 
 cleanups.push(stopLorekeeper);
+/** @type {ServerResult} */
 let lkResult;
 try {
   log(`lorekeeper: serving ${dataDir} at ${lkBase}`);
   await startLorekeeper();
   rssTimer = setInterval(() => {
-    lkPeakRss = Math.max(lkPeakRss, procStatus(lk.child.pid, 'VmRSS') ?? 0);
+    lkPeakRss = Math.max(lkPeakRss, procStatus(lk?.child.pid, 'VmRSS') ?? 0);
   }, 250);
   lkResult = await benchServer('lorekeeper', lkBase, {
-    check: () => lk.exited(),
+    check: () => lk?.exited(),
     restart: startLorekeeper,
   });
-  lkResult.peakRssMB = Math.max(lkPeakRss, procStatus(lk.child.pid, 'VmHWM') ?? 0);
+  lkResult.peakRssMB = Math.max(lkPeakRss, procStatus(lk?.child.pid, 'VmHWM') ?? 0);
 } catch (e) {
   log(`lorekeeper: ${e.message}`);
   lkResult = { base: lkBase, classes: {}, notes: [e.message] };
@@ -816,10 +850,10 @@ for (const r of rows.filter((x) => x.lkOnly && x.lkRps !== undefined)) {
   );
 }
 if (lkResult.peakRssMB) console.log(`lorekeeper peak RSS: ${lkResult.peakRssMB.toFixed(0)} MiB`);
-for (const [who, r] of [
+for (const [who, r] of /** @type {[string, ServerResult | undefined][]} */ ([
   ['public-inbox', pi],
   ['lorekeeper', lkResult],
-]) {
+])) {
   for (const n of r?.notes ?? []) console.log(`NOTE ${who}: ${n}`);
   for (const [id, c] of Object.entries(r?.classes ?? {})) {
     if (c.na) console.log(`NOTE ${who} ${id}: n/a, ${c.na}`);
