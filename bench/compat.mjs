@@ -12,13 +12,13 @@
 // Exit status: 0 when every other comparison matched, 1 otherwise, 2 on usage errors.
 
 // @ts-check
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { get, ingest, root, run, startServe, stopTree, waitFor } from './lib.mjs';
+import { get, ingest, startServe, waitFor, startPiReference } from './lib.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // arguments
@@ -288,24 +288,13 @@ async function startReference() {
     return url;
   }
   const work = mkdtempSync(join(tmpdir(), 'lk-compat-pi-'));
-  const pidFile = join(work, `httpd-${piPort}.pid`);
-  // (cleanups run last-registered first: stop the httpd before its directory goes)
   if (!o.keep) cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   else cleanups.push(() => log(`kept ${work}`));
-  cleanups.push(() => {
-    if (existsSync(pidFile)) return stopTree(Number(readFileSync(pidFile, 'utf8').trim()));
-  });
   log(`building the public-inbox reference inbox in ${work} (several minutes for a big mbox)`);
   const started = Date.now();
-  // its stdout only carries progress messages: send them to stderr so ours stays the report
-  const r = await run('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), mboxPath, name, String(piPort)], {
-    env: { ...process.env, PI_WORK: work },
-    stdout: 2,
-  });
-  if (r.code !== 0)
-    throw new Error(`pi-reference exited ${r.code ?? r.signal}: ${r.err.trim().split('\n').slice(-3).join(' | ')}`);
-  const url = `http://127.0.0.1:${piPort}/${name}/`;
-  await waitFor(url, { seconds: 30, accept: answered });
+  const { url, stop } = await startPiReference(mboxPath, name, piPort, work);
+  // (cleanups run last-registered first: stop the httpd before its directory goes)
+  cleanups.push(stop);
   log(`public-inbox serving ${url} (built in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   return url;
 }

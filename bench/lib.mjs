@@ -41,6 +41,8 @@ export { midEscape };
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const LOREKEEPER = join(root, 'bin/lorekeeper.js');
 export const STORE_FILE = 'lorekeeper.sqlite3';
+/** Serves an mbox with public-inbox 1.9 (see startPiReference). */
+export const PI_REFERENCE = join(root, '..', 'shared', 'tools', 'pi-reference');
 /** The real list the benchmarks run on by default. */
 export const CORPUS = join(root, '..', 'shared', 'corpus', 'virtualization.mbox.gz');
 
@@ -924,6 +926,40 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
       }
     },
   };
+}
+
+/**
+ * `mbox` served by public-inbox 1.9 as inbox `name` on 127.0.0.1:`port`, built by pi-reference in
+ * `work` (its PI_WORK; minutes for a big mbox): the inbox's URL once its server answers, and
+ * `stop()`, which ends that server. Throws saying why when pi-reference fails or its server does
+ * not answer within `seconds` (having stopped it).
+ * @param {string} mbox
+ * @param {string} name
+ * @param {number} port
+ * @param {string} work
+ * @param {{ seconds?: number }} [options]
+ * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
+ */
+export async function startPiReference(mbox, name, port, work, { seconds = 30 } = {}) {
+  // its standard output only says how it goes: to our standard error, so that ours stays the report
+  const r = await run('bash', [PI_REFERENCE, mbox, name, String(port)], {
+    env: { ...process.env, PI_WORK: work },
+    stdout: 2,
+  });
+  const pidFile = join(work, `httpd-${port}.pid`);
+  const stop = async () => {
+    if (existsSync(pidFile)) await stopTree(Number(readFileSync(pidFile, 'utf8').trim()));
+  };
+  const url = `http://127.0.0.1:${port}/${name}/`;
+  try {
+    if (r.code !== 0)
+      throw new Error(`pi-reference exited ${r.code ?? r.signal}: ${r.err.trim().split('\n').slice(-3).join(' | ')}`);
+    await waitFor(url, { seconds, accept: (status) => status > 0 && status < 500 });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, stop };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,11 +5,11 @@
 // reports the Jaccard overlap of the Message-ID sets per query and on average.
 
 // @ts-check
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { get, ingest, root, run, startServe, stopTree, waitFor } from './lib.mjs';
+import { get, ingest, startServe, waitFor, startPiReference } from './lib.mjs';
 import { StoreSamples } from '../dist/store/samples.js';
 
 const args = process.argv.slice(2);
@@ -126,20 +126,10 @@ cleanup.push(() => server.stop());
 let piBase = opt('--pi-url');
 if (!piBase) {
   const work = mkdtempSync(join(tmpdir(), 'lk-search-compat-pi-'));
-  const r = await run(
-    'bash',
-    [join(root, '..', 'shared', 'tools', 'pi-reference'), resolve(mbox), NAME, String(PI_PORT)],
-    {
-      env: { ...process.env, PI_WORK: work },
-    },
-  );
-  if (r.code !== 0) throw new Error(`pi-reference exited ${r.code}: ${r.err}`);
-  cleanup.push(async () => {
-    const pid = join(work, `httpd-${PI_PORT}.pid`);
-    if (existsSync(pid)) await stopTree(Number(readFileSync(pid, 'utf8').trim()));
-    rmSync(work, { recursive: true, force: true });
-  });
-  piBase = `http://127.0.0.1:${PI_PORT}/${NAME}/`;
+  cleanup.push(() => rmSync(work, { recursive: true, force: true }));
+  const pi = await startPiReference(resolve(mbox), NAME, PI_PORT, work);
+  cleanup.push(pi.stop);
+  piBase = pi.url;
 }
 
 try {

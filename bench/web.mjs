@@ -35,11 +35,10 @@
 // threads each, a disjoint set per class), search-once (s:WORD searches), series-once.
 
 // @ts-check
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import {
-  root,
   log,
   midEscape,
   searchPath,
@@ -50,13 +49,10 @@ import {
   freePort,
   get as getUrl,
   okStatus,
-  waitFor,
   fmtMs,
   printTable,
   tail,
   procStatus,
-  stopTree,
-  run,
   listenerPids,
   serverSnapshot,
   serverTicksBetween,
@@ -70,6 +66,8 @@ import {
   startServe,
   benchOptions,
   cleanupOnExit,
+  startPiReference,
+  PI_REFERENCE,
 } from './lib.mjs';
 import { StoreSamples } from '../dist/store/samples.js';
 
@@ -106,7 +104,6 @@ const UNCACHED = Math.round(posInt(opt.uncached, '--uncached', 2000));
 // threads (and series, searches) asked for exactly once each by every other "each once" class
 const THREADS_ONCE = Math.round(posInt(opt['threads-once'], '--threads-once', 300));
 const GZIP = !opt.identity;
-const PI_TOOL = join(root, '..', 'shared', 'tools', 'pi-reference');
 
 /** public-inbox 1.9 on a similar 32k-message list, as measured by the issue's author (req/s). */
 const REFERENCE = {
@@ -617,31 +614,19 @@ if (opt['no-pi']) {
   const piWork = join(work, 'pi');
   mkdirSync(piWork, { recursive: true });
   const port = await freePort();
-  log(`public-inbox: building a reference inbox with ${PI_TOOL} (slow, about 4 minutes) ...`);
+  log(`public-inbox: building a reference inbox with ${PI_REFERENCE} (slow, about 4 minutes) ...`);
   const t0 = Date.now();
-  const r = await run('bash', [PI_TOOL, MBOX, INBOX, String(port)], { env: { ...process.env, PI_WORK: piWork } });
-  const pidFile = join(piWork, `httpd-${port}.pid`);
-  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined;
-  const stopPi = () => stopTree(pid);
-  if (pid) cleanups.push(stopPi);
-  const base = `http://127.0.0.1:${port}/${INBOX}/`;
-  const up =
-    r.code === 0 &&
-    (await waitFor(base, { seconds: 20 }).then(
-      () => true,
-      () => false,
-    ));
-  if (up) {
-    piSource = `public-inbox-httpd built by pi-reference in ${Math.round((Date.now() - t0) / 1000)} s, at ${base}`;
-    log(`public-inbox: ${piSource}`);
-    pi = await benchServer('public-inbox', base);
-  } else {
-    piSource = `unavailable: pi-reference exited ${r.code}: ${(r.err || r.out).trim().split('\n').slice(-3).join(' | ')}`;
+  const reference = await startPiReference(MBOX, INBOX, port, piWork).catch((e) => {
+    piSource = `unavailable: ${e.message}`;
     log(`public-inbox: ${piSource}; reporting lorekeeper alone`);
-  }
-  if (pid) {
-    await stopPi();
-    cleanups.splice(cleanups.indexOf(stopPi), 1);
+  });
+  if (reference) {
+    cleanups.push(reference.stop);
+    piSource = `public-inbox-httpd built by pi-reference in ${Math.round((Date.now() - t0) / 1000)} s, at ${reference.url}`;
+    log(`public-inbox: ${piSource}`);
+    pi = await benchServer('public-inbox', reference.url);
+    await reference.stop();
+    cleanups.splice(cleanups.indexOf(reference.stop), 1);
   }
 }
 
