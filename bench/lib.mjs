@@ -1,7 +1,7 @@
-// Pieces the benchmarks share (bench/web.mjs, bench/soak.mjs, bench/soak-cluster.mjs, bench/ingest.mjs,
-// bench/mirror.mjs): options, cleanup, HTTP requests, processes and their CPU and memory from /proc,
-// wrk with a Lua script cycling through URL lists, starting `lorekeeper ingest` and `lorekeeper
-// serve`, and the soaks' archive split, URL mix and new mail. Needs dist/ (npm run build).
+// Pieces every benchmark shares: options, cleanup, the one HTTP client (get) and the one wait for a
+// server (waitFor), processes and their CPU and memory from /proc, wrk with a Lua script cycling
+// through URL lists, starting `lorekeeper ingest`, `lorekeeper serve` and public-inbox
+// (pi-reference), and the soaks' archive split, URL mix and new mail. Needs dist/ (npm run build).
 
 // @ts-check
 import { spawn } from 'node:child_process';
