@@ -3,11 +3,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { ingest } from '../../src/ingest/ingest.js';
-import { openDatabase } from '../../src/store/open-database.js';
-import { StoreReader } from '../../src/store/reader.js';
-import { storeDigest } from '../../src/store/digest.js';
 import { StoreSamples } from '../../src/store/samples.js';
 import { fixture, tempDir } from '../helpers/paths.js';
+import { digestOf, openReader } from '../helpers/store.js';
 
 /** The cover letter of the vfio vSVA v7 series, first of its 84-message thread. */
 const VFIO_COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
@@ -53,8 +51,7 @@ describe('StoreSamples', () => {
     expect(samples.threadFirsts(inboxId, 84, 84)).toEqual([VFIO_COVER]);
     // none that big: the biggest there is
     expect(samples.threadNear(inboxId, 500, 400, 600)).toEqual(big);
-    const db = openDatabase(dir, { readonly: true });
-    const reader = new StoreReader(db);
+    const { db, reader } = openReader(dir);
     const arrival = reader.threadInArrivalOrder(reader.messageByMid(VFIO_COVER, 'all')!, 'all', false);
     expect(samples.latestMids(inboxId, big.tid, 3)).toEqual(
       arrival
@@ -87,8 +84,7 @@ describe('StoreSamples', () => {
     const nums = samples.patchNums(inboxId);
     const mids = samples.patchMids(inboxId, 1000);
     expect(mids).toHaveLength(nums.length);
-    const db = openDatabase(dir, { readonly: true });
-    const reader = new StoreReader(db);
+    const { db, reader } = openReader(dir);
     expect(new Set(mids)).toEqual(new Set(nums.map((n) => reader.message(n)!.mid)));
     db.close();
     expect(mids.filter((m) => m.startsWith('1599734733-6431-'))).toHaveLength(16);
@@ -98,9 +94,6 @@ describe('StoreSamples', () => {
   it('copies the store whole', async () => {
     const copy = join(tempDir(), 'copy');
     await samples.copyTo(copy);
-    const [a, b] = [openDatabase(dir, { readonly: true }), openDatabase(copy, { readonly: true })];
-    expect(storeDigest(b)).toBe(storeDigest(a));
-    a.close();
-    b.close();
+    expect(digestOf(copy)).toBe(digestOf(dir));
   });
 });
