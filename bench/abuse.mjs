@@ -7,13 +7,25 @@
 // 3. the latency of single abusive requests (slash runs, 8 KB URLs, HEAD of a whole-inbox download,
 //    forged Hosts), each on an idle server.
 // DIR is a store made by `lorekeeper ingest` (e.g. of ../shared/corpus/virtualization.mbox.gz).
-import http from 'node:http';
+
+// @ts-check
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ResponseCache } from '../dist/serve/response-cache.js';
-import { freePort, log, midEscape, positiveOption, processTree, procStatus, startServe, usage } from './lib.mjs';
+import {
+  freePort,
+  get,
+  log,
+  midEscape,
+  positiveOption,
+  processTree,
+  procStatus,
+  sleep,
+  startServe,
+  usage,
+} from './lib.mjs';
 
 const PROG = 'bench:abuse';
 let o;
@@ -58,6 +70,7 @@ function cacheCost(n) {
       headers: { 'Content-Type': 'text/plain; charset=UTF-8' },
       body: Buffer.from('Not Found'),
       etag: '"a1b-abcdefghijklmnop"',
+      compressible: false,
     });
   }
   global.gc();
@@ -81,19 +94,11 @@ const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
 const server = startServe(o.data, port, { logFile: join(work, 'serve.log'), probeUrl: `${origin}/${o.inbox}/` });
 await server.ready();
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function request(path, { method = 'GET', host } = {}) {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method, agent, headers: host ? { host } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
-    });
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
-    req.end();
-  });
-}
+/**
+ * @param {string} path
+ * @param {{ method?: string, host?: string }} [options]
+ */
+const request = (path, { method, host } = {}) => get(origin + path, 60_000, { method, host, gzip: false });
 
 const rss = () => processTree(server.child.pid).reduce((n, pid) => n + (procStatus(pid, 'VmRSS') ?? 0), 0);
 
@@ -150,11 +155,10 @@ const probes = [
   { what: 'partial-match page', path: `/${o.inbox}/2019/` },
 ];
 for (const p of probes) {
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   const r = await request(p.path, p);
   log(`${p.what.padEnd(32)} ${String(r.status).padStart(3)} ${r.ms.toFixed(1).padStart(8)} ms`);
 }
 log(`server RSS at the end: ${rss().toFixed(0)} MiB`);
-agent.destroy();
 await server.stop();
 rmSync(work, { recursive: true, force: true });

@@ -13,12 +13,12 @@
 // wrk at --connections (default 8) for --duration seconds (default 10) cycling through the same
 // URLs after they were all asked once (target >= 5,000 req/s). The load average of the machine is
 // printed before and after: the figures depend on it.
+
+// @ts-check
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import {
-  STORE_FILE,
   log,
   midEscape,
   freePort,
@@ -37,6 +37,7 @@ import {
   serverSnapshot,
   serverTicksBetween,
 } from './lib.mjs';
+import { StoreSamples } from '../dist/store/samples.js';
 
 const PROG = 'bench:api';
 const { opt, duration, connections, threads, timeout, mbox } = benchOptions(
@@ -63,16 +64,11 @@ try {
     const s = await ingest(dataDir, INBOX, [mbox]);
     log(`${PROG}: ${s.added} messages in ${s.seconds} s`);
   }
-  const db = new Database(join(dataDir, STORE_FILE), { readonly: true });
-  const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(INBOX);
-  const seriesCount = db.prepare('SELECT count(*) FROM series WHERE inbox_id = ?').pluck().get(inboxId);
-  const mids = db
-    .prepare(
-      `SELECT m.mid FROM series_patch sp JOIN msg m ON m.num = sp.num WHERE m.inbox_id = ? AND sp.counter > 0
-       AND sp.from_version IS NULL ORDER BY (sp.num * 2654435761) % 4294967296 LIMIT ?`,
-    )
-    .pluck()
-    .all(inboxId, MSGIDS);
+  const db = new StoreSamples(dataDir);
+  const inboxId = db.inboxId(INBOX);
+  if (inboxId === undefined) throw new Error(`inbox ${INBOX} is not in ${dataDir}`);
+  const seriesCount = db.seriesIds(inboxId).length;
+  const mids = db.patchMids(inboxId, MSGIDS);
   db.close();
   const classes = {
     series: Array.from(

@@ -10,26 +10,15 @@
 // A Message-ID that public-inbox's reference import kept once but lorekeeper kept twice (it keeps
 // every copy of a reused Message-ID on purpose) is reported as an intended difference, not a failure.
 // Exit status: 0 when every other comparison matched, 1 otherwise, 2 on usage errors.
-import { spawn } from 'node:child_process';
-import {
-  createReadStream,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  closeSync,
-} from 'node:fs';
-import { createHash } from 'node:crypto';
-import { createGunzip, gunzipSync, inflateSync, brotliDecompressSync } from 'node:zlib';
-import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// @ts-check
+import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { get, ingest, startServe, waitFor, startPiReference } from './lib.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // arguments
@@ -90,7 +79,8 @@ const lkPort = int(o.port, '--port', 18080, 1, 65535);
 const concurrency = int(o.concurrency, '--concurrency', 4, 1, 64);
 const timeoutMs = int(o.timeout, '--timeout', 120, 1, 3600) * 1000;
 const slash = (u) => (u.endsWith('/') ? u : u + '/');
-const inboxOf = (u) => new URL(u).pathname.split('/').filter(Boolean).pop();
+/** @type {(u: string) => string} */
+const inboxOf = (u) => new URL(u).pathname.split('/').filter(Boolean).pop() ?? '';
 const name = o.name ?? (o['pi-url'] ? inboxOf(o['pi-url']) : o['lk-url'] ? inboxOf(o['lk-url']) : 'compat');
 if (!/^[\w-][\w.-]*$/.test(name)) {
   console.error(`compat: bad inbox name ${JSON.stringify(name)}`);
@@ -105,6 +95,8 @@ if (!existsSync(mboxPath)) {
 }
 
 const log = (msg) => process.stderr.write(`compat: ${msg}\n`);
+/** A server is up once it answers anything (the inbox page of a server reused as it is). */
+const answered = (status) => status > 0;
 
 // ---------------------------------------------------------------------------------------------
 // cleanup of whatever this run started
@@ -130,22 +122,13 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function killPid(pid, label) {
-  try {
-    process.kill(pid, 'SIGTERM');
-    log(`stopped ${label} (pid ${pid})`);
-  } catch {
-    /* already gone */
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // reading the mbox exactly as mbox2fastimport.py splits it
 
 /** Yield every line (Buffer, "\n" included) of a file, gunzipping *.gz. */
 async function* lines(path) {
-  let stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = path.endsWith('.gz') ? file.pipe(createGunzip()) : file;
   let rest = null;
   for await (const chunk of stream) {
     let buf = rest ? Buffer.concat([rest, chunk]) : chunk;
@@ -260,71 +243,6 @@ function midEscape(mid) {
   return out;
 }
 
-// idle sockets are dropped after 3 s, before a server's keep-alive timeout (lorekeeper: 5 s) can close them
-// under a request being sent; get() still retries that race once
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, timeout: 3000 });
-
-let retries = 0;
-/**
- * GET url; a connection reset on a reused keep-alive socket (the server closed it as the request
- * went out: a race, not an answer) is retried once on a fresh one, as Node's documentation advises.
- */
-async function get(url) {
-  const r = await get1(url);
-  if (r.reused && /ECONNRESET|EPIPE|socket hang up/.test(r.error ?? '')) {
-    retries++;
-    log(`retrying ${url} (${r.error} on a reused connection)`);
-    return get1(url, false);
-  }
-  return r;
-}
-
-/** GET url without Accept-Encoding (bodies as the server stores them); decodes a Content-Encoding anyway. */
-function get1(url, keepAlive = true) {
-  return new Promise((resolvePromise) => {
-    const started = Date.now();
-    // maxHeaderSize: a long Subject makes a long Content-Disposition filename
-    const req = http.get(
-      url,
-      { agent: keepAlive ? agent : false, maxHeaderSize: 1 << 20, headers: { 'user-agent': 'lorekeeper-compat' } },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('error', (err) =>
-          resolvePromise({
-            status: 0,
-            error: err.message,
-            reused: req.reusedSocket,
-            body: Buffer.alloc(0),
-            headers: {},
-          }),
-        );
-        res.on('end', () => {
-          let body = Buffer.concat(chunks);
-          const enc = (res.headers['content-encoding'] || '').toLowerCase();
-          try {
-            if (enc === 'gzip' || enc === 'x-gzip') body = gunzipSync(body);
-            else if (enc === 'deflate') body = inflateSync(body);
-            else if (enc === 'br') body = brotliDecompressSync(body);
-          } catch (err) {
-            return resolvePromise({
-              status: res.statusCode,
-              error: `bad ${enc} body: ${err.message}`,
-              body,
-              headers: res.headers,
-            });
-          }
-          resolvePromise({ status: res.statusCode, headers: res.headers, body, ms: Date.now() - started });
-        });
-      },
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs / 1000} s`)));
-    req.on('error', (err) =>
-      resolvePromise({ status: 0, error: err.message, reused: req.reusedSocket, body: Buffer.alloc(0), headers: {} }),
-    );
-  });
-}
-
 /** At most `max` calls of fn in flight. */
 function limiter(max) {
   let active = 0;
@@ -347,60 +265,36 @@ function limiter(max) {
     });
 }
 const limit = limiter(concurrency);
-const fetchLimited = (url) => limit(() => get(url));
-
-async function waitFor(url, seconds, child) {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null)
-      throw new Error(`server exited with status ${child.exitCode} before answering`);
-    const r = await get(url);
-    if (r.status > 0) return r;
-    await new Promise((r2) => setTimeout(r2, 250));
-  }
-  throw new Error(`${url} did not answer within ${seconds} s`);
-}
+let retries = 0;
+/** GET url without Accept-Encoding (bodies as the server stores them), at most `concurrency` at once. */
+const fetchLimited = (url) =>
+  limit(async () => {
+    const r = await get(url, timeoutMs, { gzip: false });
+    if (r.retried) {
+      retries++;
+      log(`asked again for ${url} (a reused connection was reset)`);
+    }
+    return r;
+  });
 
 // ---------------------------------------------------------------------------------------------
 // starting the two servers
 
-function run(cmd, argv, { env = process.env, cwd = root, stdout = 'inherit' } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', stdout === 'capture' ? 'pipe' : stdout, 'inherit'] });
-    let out = '';
-    if (stdout === 'capture') child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code ?? signal}`));
-      else resolvePromise(out);
-    });
-  });
-}
-
 async function startReference() {
   if (o['pi-url']) {
     const url = slash(o['pi-url']);
-    await waitFor(url, 10);
+    await waitFor(url, { seconds: 10, accept: answered });
     log(`reusing the public-inbox server at ${url}`);
     return url;
   }
   const work = mkdtempSync(join(tmpdir(), 'lk-compat-pi-'));
-  const pidFile = join(work, `httpd-${piPort}.pid`);
-  // (cleanups run last-registered first: stop the httpd before its directory goes)
   if (!o.keep) cleanups.push(() => rmSync(work, { recursive: true, force: true }));
   else cleanups.push(() => log(`kept ${work}`));
-  cleanups.push(() => {
-    if (existsSync(pidFile)) killPid(Number(readFileSync(pidFile, 'utf8').trim()), 'public-inbox-httpd');
-  });
   log(`building the public-inbox reference inbox in ${work} (several minutes for a big mbox)`);
   const started = Date.now();
-  // its stdout only carries progress messages: send them to stderr so ours stays the report
-  await run('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), mboxPath, name, String(piPort)], {
-    env: { ...process.env, PI_WORK: work },
-    stdout: 2,
-  });
-  const url = `http://127.0.0.1:${piPort}/${name}/`;
-  await waitFor(url, 30);
+  const { url, stop } = await startPiReference(mboxPath, name, piPort, work);
+  // (cleanups run last-registered first: stop the httpd before its directory goes)
+  cleanups.push(stop);
   log(`public-inbox serving ${url} (built in ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   return url;
 }
@@ -408,54 +302,22 @@ async function startReference() {
 async function startLorekeeper() {
   if (o['lk-url']) {
     const url = slash(o['lk-url']);
-    await waitFor(url, 10);
+    await waitFor(url, { seconds: 10, accept: answered });
     log(`reusing the lorekeeper server at ${url}`);
     return url;
   }
   const data = mkdtempSync(join(tmpdir(), 'lk-compat-data-'));
   if (!o.keep) cleanups.push(() => rmSync(data, { recursive: true, force: true }));
   else cleanups.push(() => log(`kept ${data}`));
-  const cli = join(root, 'bin', 'lorekeeper.js');
   log(`ingesting ${basename(mboxPath)} into ${data}`);
-  const out = await run(
-    process.execPath,
-    [cli, 'ingest', '--data', data, '--inbox', name, '--address', address, '--json', mboxPath],
-    { stdout: 'capture' },
+  const s = await ingest(data, name, [mboxPath], { args: ['--address', address] });
+  log(
+    `lorekeeper ingest: ${s.read} read, ${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined in ${s.seconds} s`,
   );
-  let summary = out.trim();
-  try {
-    const s = JSON.parse(out.trim().split('\n').pop());
-    summary = `${s.read} read, ${s.added} added, ${s.duplicates} duplicates, ${s.quarantined} quarantined in ${s.seconds} s`;
-  } catch {
-    /* print it as it came */
-  }
-  log(`lorekeeper ingest: ${summary}`);
-  const logFile = join(data, 'serve.log');
-  const fd = openSync(logFile, 'a');
-  const child = spawn(
-    process.execPath,
-    [cli, 'serve', '--data', data, '--host', '127.0.0.1', '--port', String(lkPort)],
-    {
-      cwd: root,
-      stdio: ['ignore', fd, fd],
-    },
-  );
-  closeSync(fd);
-  cleanups.push(() => {
-    if (child.exitCode === null) killPid(child.pid, 'lorekeeper serve');
-  });
   const url = `http://127.0.0.1:${lkPort}/${name}/`;
-  try {
-    await waitFor(url, 60, child);
-  } catch (err) {
-    let tail = '';
-    try {
-      tail = readFileSync(logFile, 'utf8').split('\n').slice(-10).join('\n');
-    } catch {
-      /* no log */
-    }
-    throw new Error(`lorekeeper serve: ${err.message}\n${tail}`, { cause: err });
-  }
+  const server = startServe(data, lkPort, { logFile: join(data, 'serve.log'), probeUrl: url });
+  cleanups.push(() => server.stop());
+  await server.ready();
   log(`lorekeeper serving ${url}`);
   return url;
 }
@@ -557,6 +419,7 @@ function replyArgs(html, literal = new Set()) {
   const text = decodeEntities(stripTags(m[1]));
   const at = text.indexOf('git send-email');
   if (at < 0) return { why: 'no git send-email block' };
+  /** @type {{ inReplyTo: string[], to: string[], cc: string[], other: string[] }} */
   const r = { inReplyTo: [], to: [], cc: [], other: [] };
   for (const line of text.slice(at).split('\n').slice(1)) {
     const a = /^\s+--([\w-]+)=(.*?)(?:\s+\\)?\s*$/.exec(line);
@@ -625,6 +488,7 @@ async function compareOne(piUrl, lkUrl, mid) {
   // b. t.mbox.gz
   let piM = null;
   let lkM = null;
+  /** @type {(r: import('./lib.mjs').Answer) => { mids: string[], error?: undefined } | { error: string }} */
   const unzip = (r) => {
     try {
       return { mids: mboxMids(gunzipSync(r.body)) };
@@ -639,7 +503,7 @@ async function compareOne(piUrl, lkUrl, mid) {
   } else {
     piM = unzip(piMbox);
     lkM = unzip(lkMbox);
-    if (piM.error || lkM.error) {
+    if (!('mids' in piM) || !('mids' in lkM)) {
       out.mbox = { ok: false, why: `public-inbox: ${piM.error ?? 'ok'}; lorekeeper: ${lkM.error ?? 'ok'}` };
     } else {
       const a = new Set(piM.mids);
@@ -680,7 +544,7 @@ async function compareOne(piUrl, lkUrl, mid) {
     } else {
       const c = { ok: false, pi: pc.count, lk: lc.count, why: `public-inbox ${pc.count}, lorekeeper ${lc.count}` };
       // lorekeeper counts every kept copy of a reused Message-ID in the thread; public-inbox has one
-      if (piM?.mids && lkM?.mids && out.mbox.ok) {
+      if (piM && lkM && 'mids' in piM && 'mids' in lkM && out.mbox.ok) {
         const extraCopies = lkM.mids.length - new Set(lkM.mids).size - (piM.mids.length - new Set(piM.mids).size);
         if (extraCopies > 0 && lc.count - pc.count === extraCopies) {
           c.intended = true;
@@ -696,8 +560,9 @@ async function compareOne(piUrl, lkUrl, mid) {
     // d. reply instructions
     const pr = replyArgs(piHtml, new Set(['to', 'cc']));
     const lr = replyArgs(lkHtml);
-    if (pr.why || lr.why) {
-      out.reply = { ok: false, why: `public-inbox: ${pr.why ?? 'ok'}; lorekeeper: ${lr.why ?? 'ok'}` };
+    if ('why' in pr || 'why' in lr) {
+      const why = (/** @type {object} */ a) => ('why' in a ? a.why : 'ok');
+      out.reply = { ok: false, why: `public-inbox: ${why(pr)}; lorekeeper: ${why(lr)}` };
     } else {
       const diffs = [];
       const j = (a) => a.join(' ');
@@ -816,7 +681,11 @@ async function main() {
   // summary
   const summary = {};
   for (const [key, label] of CHECKS) {
-    const s = { label, compared: 0, matched: 0, intended: 0, mismatched: 0, mismatches: [], intendedCases: [] };
+    /** @type {{ mid: string, why: string }[]} */
+    const mismatches = [];
+    /** @type {{ mid: string, why: string }[]} */
+    const intendedCases = [];
+    const s = { label, compared: 0, matched: 0, intended: 0, mismatched: 0, mismatches, intendedCases };
     for (const r of results) {
       const c = r[key];
       if (c.intended) {
@@ -949,7 +818,6 @@ try {
   log(err.stack || err.message);
   code = 1;
 } finally {
-  agent.destroy();
   await cleanup();
 }
 process.exit(code);

@@ -10,6 +10,8 @@
 // --with-public-inbox builds a v2 inbox of the same mbox as ../shared/tools/pi-reference does and
 // times public-inbox-index alone; otherwise the figures measured on this machine for the
 // virtualization list are shown (for that list only).
+
+// @ts-check
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,8 +140,9 @@ if (opt['with-public-inbox']) {
     'public-inbox figures: measured on this machine for virtualization.mbox.gz (--with-public-inbox measures now)';
 }
 
+/** A line of the table: ours (`a`) and public-inbox's (`b`), and `better(b)` saying by how much when there is `b`. */
 const row = (name, a, b, unit, better) =>
-  `${name.padEnd(18)} ${a.toFixed(1).padStart(10)} ${unit.padEnd(6)} ${(b === undefined ? '-' : b.toFixed(1)).padStart(10)} ${unit.padEnd(6)} ${b === undefined ? '' : better}`;
+  `${name.padEnd(18)} ${a.toFixed(1).padStart(10)} ${unit.padEnd(6)} ${(b === undefined ? '-' : b.toFixed(1)).padStart(10)} ${unit.padEnd(6)} ${b === undefined ? '' : better(b)}`;
 console.log(
   `lorekeeper ingest of ${source}: ${summary.read} read, ${summary.added} added, ${summary.duplicates} duplicates, ` +
     `${summary.quarantined} quarantined; median of ${runs} run(s)`,
@@ -147,18 +150,18 @@ console.log(
 console.log(`${''.padEnd(18)} ${'lorekeeper'.padStart(17)} ${'public-inbox'.padStart(17)}`);
 const perSecond = summary.read / ours.seconds;
 const piPerSecond = pi && pi.messages / pi.seconds;
-console.log(row('messages/s', perSecond, piPerSecond, 'msg/s', `${(perSecond / piPerSecond).toFixed(1)}x faster`));
-console.log(row('wall time', ours.seconds, pi?.seconds, 's', ''));
-console.log(row('CPU (user+sys)', ours.cpu, pi?.cpu, 's', `${(pi?.cpu / ours.cpu).toFixed(1)}x less`));
-console.log(row('  main thread', ours.main, undefined, 's', ''));
-console.log(row('peak RSS', ours.rssMB, pi?.rssMB, 'MiB', `${(ours.rssMB / pi?.rssMB).toFixed(2)}x`));
+console.log(row('messages/s', perSecond, piPerSecond, 'msg/s', (b) => `${(perSecond / b).toFixed(1)}x faster`));
+console.log(row('wall time', ours.seconds, pi?.seconds, 's', () => ''));
+console.log(row('CPU (user+sys)', ours.cpu, pi?.cpu, 's', (b) => `${(b / ours.cpu).toFixed(1)}x less`));
+console.log(row('  main thread', ours.main, undefined, 's', () => ''));
+console.log(row('peak RSS', ours.rssMB, pi?.rssMB, 'MiB', (b) => `${(ours.rssMB / b).toFixed(2)}x`));
 console.log(
   row(
     'store size',
     ours.storeMB,
     pi?.storeMB,
     'MiB',
-    `${((ours.storeMB / pi?.storeMB) * 100).toFixed(0)}% of public-inbox`,
+    (b) => `${((ours.storeMB / b) * 100).toFixed(0)}% of public-inbox`,
   ),
 );
 if (piNote) console.log(piNote);

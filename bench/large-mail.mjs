@@ -4,6 +4,8 @@
 // virtualization list (or MBOX) of at least N bytes (8,000 by default), in arrival order, as mboxrd,
 // so the same messages every time: 4,139 messages of 14.5 KB on average (the whole list: 12.3 KB),
 // 57 MiB. Prints what it wrote. The file is big: it goes to /tmp, never into the repository.
+
+// @ts-check
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,7 +1,9 @@
-// Pieces the benchmarks share (bench/web.mjs, bench/soak.mjs, bench/soak-cluster.mjs, bench/ingest.mjs,
-// bench/mirror.mjs): options, cleanup, HTTP requests, processes and their CPU and memory from /proc,
-// wrk with a Lua script cycling through URL lists, starting `lorekeeper ingest` and `lorekeeper
-// serve`, and the soaks' archive split, URL mix and new mail. Needs dist/ (npm run build).
+// Pieces every benchmark shares: options, cleanup, the one HTTP client (get) and the one wait for a
+// server (waitFor), processes and their CPU and memory from /proc, wrk with a Lua script cycling
+// through URL lists, starting `lorekeeper ingest`, `lorekeeper serve` and public-inbox
+// (pi-reference), and the soaks' archive split, URL mix and new mail. Needs dist/ (npm run build).
+
+// @ts-check
 import { spawn } from 'node:child_process';
 import {
   closeSync,
@@ -21,12 +23,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { once } from 'node:events';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGunzip } from 'node:zlib';
+import { brotliDecompressSync, createGunzip, gunzipSync, inflateSync } from 'node:zlib';
 import seedrandom from 'seedrandom';
 import { midEscape, messageIds, references } from '../dist/mail/message-id.js';
 import { MboxSplitter, toMboxrd } from '../dist/mail/mboxrd.js';
@@ -38,6 +41,8 @@ export { midEscape };
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const LOREKEEPER = join(root, 'bin/lorekeeper.js');
 export const STORE_FILE = 'lorekeeper.sqlite3';
+/** Serves an mbox with public-inbox 1.9 (see startPiReference). */
+export const PI_REFERENCE = join(root, '..', 'shared', 'tools', 'pi-reference');
 /** The real list the benchmarks run on by default. */
 export const CORPUS = join(root, '..', 'shared', 'corpus', 'virtualization.mbox.gz');
 
@@ -59,7 +64,11 @@ export function usage(scriptUrl) {
     .join('\n');
 }
 
-/** A positive number option (exit 2 otherwise); `fallback` when not given. */
+/**
+ * A positive number option (exit 2 otherwise); `fallback` when not given.
+ * @param {string} prog
+ * @returns {<F extends number | undefined>(v: string | undefined, name: string, fallback: F) => number | F}
+ */
 export function positiveOption(prog) {
   return (v, name, fallback) => {
     if (v === undefined) return fallback;
@@ -78,6 +87,10 @@ export function positiveOption(prog) {
  * options (`extra.strings` and `extra.flags`, by name). Numbers are checked; `defaults` gives
  * duration, connections, threads and timeout. Returns the parsed values (`opt`), the checked
  * numbers, the mbox path and `num`, which checks more.
+ * @param {string} prog
+ * @param {string} scriptUrl
+ * @param {{ strings?: string[], flags?: string[] }} extra
+ * @param {{ duration: number, connections: number, threads: number, timeout: number }} defaults
  */
 export function benchOptions(prog, scriptUrl, extra, defaults) {
   const strings = [
@@ -91,10 +104,12 @@ export function benchOptions(prog, scriptUrl, extra, defaults) {
     'json',
     ...(extra.strings ?? []),
   ];
+  /** @type {import('node:util').ParseArgsConfig['options'] & {}} */
   const options = { help: { type: 'boolean', short: 'h' } };
   for (const name of strings) options[name] = { type: 'string' };
   for (const name of extra.flags ?? []) options[name] = { type: 'boolean' };
-  let opt;
+  /** @type {Record<string, any>} parseArgs' values: a string for each option given, true for each flag */
+  let opt = {};
   try {
     opt = parseArgs({ args: process.argv.slice(2), allowPositionals: false, options }).values;
   } catch (err) {
@@ -204,34 +219,151 @@ export function shuffle(list, rand) {
   return list;
 }
 
+/** @returns {Promise<number>} a TCP port nothing listens on now */
 export function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (s.address());
       s.close(() => res(port));
     });
   });
 }
 
-/** One GET, redirects not followed; never throws (status 0 and `error` when there is no answer). */
-export async function get(url, timeoutMs = 60_000, { gzip = true } = {}) {
+// idle sockets are dropped after 3 s, before a server's keep-alive timeout (lorekeeper: 5 s) can
+// close them under a request being sent; get() still retries that race once
+const agent = new http.Agent({ keepAlive: true, timeout: 3000 });
+
+/**
+ * @typedef {object} Answer
+ * @property {number} status the HTTP status; 0 when there was no answer (`error` says why)
+ * @property {number} ms until the whole body came
+ * @property {number} [headersMs] until the headers came
+ * @property {Buffer} body the body, decoded from its Content-Encoding
+ * @property {string} type its Content-Type
+ * @property {http.IncomingHttpHeaders} headers
+ * @property {string} [error]
+ * @property {boolean} [retried] asked again after a reused connection was reset
+ */
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {boolean} [gzip] send Accept-Encoding: gzip (default true; else identity)
+ * @property {string} [method] default GET
+ * @property {string} [body] a request body (POST)
+ * @property {string} [host] a Host header other than the URL's
+ */
+
+/**
+ * One HTTP request over kept-alive connections, redirects not followed; never throws (status 0
+ * and `error` when there is no answer, or none within `timeoutMs`). A reset of a reused
+ * connection (the server closed it as the request went out: a race, not an answer) is asked
+ * again once on a fresh connection, as Node's documentation advises.
+ * @param {string} url
+ * @param {number} [timeoutMs]
+ * @param {RequestOptions} [options]
+ * @returns {Promise<Answer>}
+ */
+export async function get(url, timeoutMs = 60_000, options = {}) {
+  const r = await request(url, timeoutMs, options, true);
+  if (!r.reused || !/ECONNRESET|EPIPE|socket hang up/.test(r.error ?? '')) return r.answer;
+  return { ...(await request(url, timeoutMs, options, false)).answer, retried: true };
+}
+
+/**
+ * get() without the retry: the answer, and whether the request went out on a reused connection.
+ * @param {string} url
+ * @param {number} timeoutMs
+ * @param {RequestOptions} options
+ * @param {boolean} keepAlive
+ * @returns {Promise<{ answer: Answer, reused: boolean, error?: string }>}
+ */
+function request(url, timeoutMs, { gzip = true, method = 'GET', body, host }, keepAlive) {
   const t0 = performance.now();
-  try {
-    const r = await fetch(url, {
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { 'accept-encoding': gzip ? 'gzip' : 'identity' },
-    });
-    const body = Buffer.from(await r.arrayBuffer());
-    return { status: r.status, ms: performance.now() - t0, body, type: r.headers.get('content-type') ?? '' };
-  } catch (e) {
-    const error = e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.cause?.message ?? e.message ?? String(e);
-    return { status: 0, ms: performance.now() - t0, body: Buffer.alloc(0), error };
+  return new Promise((resolvePromise) => {
+    const headers = {
+      'accept-encoding': gzip ? 'gzip' : 'identity',
+      'user-agent': 'lorekeeper-bench',
+      ...(host ? { host } : {}),
+    };
+    /** @type {(error: string, status?: number, answerBody?: Buffer, res?: http.IncomingMessage) => void} */
+    const fail = (error, status = 0, answerBody = Buffer.alloc(0), res = undefined) => {
+      clearTimeout(timer);
+      const answer = {
+        status,
+        ms: performance.now() - t0,
+        body: answerBody,
+        type: res?.headers['content-type'] ?? '',
+        headers: res?.headers ?? {},
+        error,
+      };
+      resolvePromise({ answer, reused: req.reusedSocket, error });
+    };
+    // maxHeaderSize: a long Subject makes a long Content-Disposition filename
+    const req = http.request(
+      url,
+      { method, headers, agent: keepAlive ? agent : false, maxHeaderSize: 1 << 20 },
+      (res) => {
+        const headersMs = performance.now() - t0;
+        /** @type {Buffer[]} */
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('error', (err) => fail(err.message, 0, Buffer.alloc(0), res));
+        res.on('end', () => {
+          clearTimeout(timer);
+          let data = Buffer.concat(chunks);
+          const enc = (res.headers['content-encoding'] ?? '').toLowerCase();
+          try {
+            if (enc === 'gzip' || enc === 'x-gzip') data = gunzipSync(data);
+            else if (enc === 'deflate') data = inflateSync(data);
+            else if (enc === 'br') data = brotliDecompressSync(data);
+          } catch (err) {
+            return fail(`bad ${enc} body: ${/** @type {Error} */ (err).message}`, res.statusCode, data, res);
+          }
+          const answer = {
+            status: res.statusCode ?? 0,
+            ms: performance.now() - t0,
+            headersMs,
+            body: data,
+            type: res.headers['content-type'] ?? '',
+            headers: res.headers,
+          };
+          resolvePromise({ answer, reused: req.reusedSocket });
+        });
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('error', (err) => fail(/** @type {NodeJS.ErrnoException} */ (err).code ?? err.message));
+    req.end(body);
+  });
+}
+
+/**
+ * Poll `url` until it answers as `accept` wants (2xx/3xx by default), at most `seconds`; throws
+ * saying why not. `exited()`, when given, says a server being waited for has ended (no use waiting).
+ * @param {string} url
+ * @param {object} [options]
+ * @param {number} [options.seconds]
+ * @param {(status: number) => boolean} [options.accept]
+ * @param {() => string | undefined} [options.exited]
+ * @param {string} [options.logFile] the server's log, whose end an error shows
+ * @returns {Promise<Answer>}
+ */
+export async function waitFor(url, { seconds = 60, accept = okStatus, exited, logFile } = {}) {
+  const deadline = Date.now() + seconds * 1000;
+  const why = () => (logFile ? `: ${tail(logFile)}` : '');
+  for (;;) {
+    const end = exited?.();
+    if (end) throw new Error(`${end} before answering on ${url}${why()}`);
+    const r = await get(url, 5000);
+    if (accept(r.status)) return r;
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${seconds} s${why()}`);
+    await sleep(100);
   }
 }
 
+/** @param {number} s */
 export const okStatus = (s) => s >= 200 && s < 400;
 
 export function fmtMs(ms) {
@@ -426,7 +558,16 @@ export async function stopTree(pid) {
   }
 }
 
-/** Run a command to its end; resolves with its exit and output (stdin from `input` when given). */
+/**
+ * Run a command to its end; resolves with its exit and output (stdin from `input` when given).
+ * @param {string} cmd
+ * @param {string[]} argv
+ * @param {object} [options]
+ * @param {NodeJS.ProcessEnv} [options.env]
+ * @param {'pipe' | 'inherit' | 'ignore' | number} [options.stdout]
+ * @param {string | Buffer} [options.input]
+ * @returns {Promise<{ code: number | null, signal: NodeJS.Signals | null, out: string, err: string }>}
+ */
 export function run(cmd, argv, { env, stdout = 'pipe', input } = {}) {
   return new Promise((res, rej) => {
     const child = spawn(cmd, argv, {
@@ -436,10 +577,10 @@ export function run(cmd, argv, { env, stdout = 'pipe', input } = {}) {
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr?.on('data', (d) => (err += d));
     child.on('error', rej);
     child.on('exit', (code, signal) => res({ code, signal, out, err }));
-    if (input !== undefined) child.stdin.end(input);
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -697,7 +838,23 @@ export function hasStore(dir) {
   return existsSync(join(dir, STORE_FILE));
 }
 
-/** `lorekeeper ingest --json` of `sources` into `dataDir`: its summary line, or an Error saying why not. */
+/**
+ * @typedef {object} IngestSummary
+ * @property {number} read
+ * @property {number} added
+ * @property {number} duplicates
+ * @property {number} quarantined
+ * @property {number} seconds
+ */
+
+/**
+ * `lorekeeper ingest --json` of `sources` into `dataDir`: its summary line, or an Error saying why not.
+ * @param {string} dataDir
+ * @param {string} inbox
+ * @param {string[]} sources
+ * @param {{ args?: string[], input?: string | Buffer }} [options]
+ * @returns {Promise<IngestSummary>}
+ */
 export async function ingest(dataDir, inbox, sources, { args = [], input } = {}) {
   const r = await run(
     process.execPath,
@@ -705,7 +862,7 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
     { input },
   );
   if (r.code !== 0) throw new Error(`lorekeeper ingest failed (exit ${r.code}):\n${r.err}`);
-  return JSON.parse(r.out.trim().split('\n').pop());
+  return JSON.parse(r.out.trim().split('\n').at(-1) ?? '');
 }
 
 /**
@@ -713,8 +870,18 @@ export async function ingest(dataDir, inbox, sources, { args = [], input } = {})
  * given, at niceness `nice`, `env` added to its environment), its output appended to `logFile`.
  * `ready()` waits (up to 60 s) until `probeUrl` answers 2xx/3xx; `exited()` says how it ended,
  * if it did; `stop()` ends it (TERM, KILL after 10 s).
+ * @param {string} dataDir
+ * @param {number} port
+ * @param {object} options
+ * @param {string} options.logFile
+ * @param {string} options.probeUrl
+ * @param {boolean} [options.debugCache]
+ * @param {number} [options.workers]
+ * @param {number} [options.nice]
+ * @param {NodeJS.ProcessEnv} [options.env]
  */
 export function startServe(dataDir, port, { logFile, probeUrl, debugCache = false, workers, nice = 0, env = {} }) {
+  /** @type {string | undefined} */
   let exit;
   const fd = openSync(logFile, 'a');
   const child = spawn(
@@ -747,13 +914,7 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
     child,
     exited: () => exit,
     async ready() {
-      for (let i = 0; i < 600; i++) {
-        if (exit) throw new Error(`${exit} while starting: ${tail(logFile)}`);
-        const r = await get(probeUrl, 5000);
-        if (okStatus(r.status)) return;
-        await sleep(100);
-      }
-      throw new Error(`lorekeeper did not answer on ${probeUrl} within 60 s: ${tail(logFile)}`);
+      await waitFor(probeUrl, { seconds: 60, exited: () => exit, logFile });
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -765,6 +926,40 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
       }
     },
   };
+}
+
+/**
+ * `mbox` served by public-inbox 1.9 as inbox `name` on 127.0.0.1:`port`, built by pi-reference in
+ * `work` (its PI_WORK; minutes for a big mbox): the inbox's URL once its server answers, and
+ * `stop()`, which ends that server. Throws saying why when pi-reference fails or its server does
+ * not answer within `seconds` (having stopped it).
+ * @param {string} mbox
+ * @param {string} name
+ * @param {number} port
+ * @param {string} work
+ * @param {{ seconds?: number }} [options]
+ * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
+ */
+export async function startPiReference(mbox, name, port, work, { seconds = 30 } = {}) {
+  // its standard output only says how it goes: to our standard error, so that ours stays the report
+  const r = await run('bash', [PI_REFERENCE, mbox, name, String(port)], {
+    env: { ...process.env, PI_WORK: work },
+    stdout: 2,
+  });
+  const pidFile = join(work, `httpd-${port}.pid`);
+  const stop = async () => {
+    if (existsSync(pidFile)) await stopTree(Number(readFileSync(pidFile, 'utf8').trim()));
+  };
+  const url = `http://127.0.0.1:${port}/${name}/`;
+  try {
+    if (r.code !== 0)
+      throw new Error(`pi-reference exited ${r.code ?? r.signal}: ${r.err.trim().split('\n').slice(-3).join(' | ')}`);
+    await waitFor(url, { seconds, accept: (status) => status > 0 && status < 500 });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, stop };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -838,18 +1033,14 @@ export async function soakStart(prog, name, cli) {
   };
   const work = mkdtempSync(join(tmpdir(), `lk-${name}-`));
   const { cleanups, cleanup } = cleanupOnExit(prog, work, { keep: opt.keep });
+  /** @type {(message: string, code?: number) => Promise<never>} */
   const fail = async (message, code = 1) => {
     log(`${prog}: ${message}`);
     await cleanup();
     process.exit(code);
   };
   log(`${prog}: splitting ${cli.mbox}: the last ${settings.new} messages are the new mail ...`);
-  let split;
-  try {
-    split = await splitArchive(cli.mbox, settings.new, work);
-  } catch (e) {
-    await fail(e.message, 2);
-  }
+  const split = await splitArchive(cli.mbox, settings.new, work).catch((e) => fail(e.message, 2));
   return { ...settings, work, cleanups, cleanup, fail, split, started: new Date() };
 }
 
@@ -880,35 +1071,28 @@ export async function finishSoak(targets, report, json, cleanup) {
 }
 
 /**
- * The kinds of URL of a soak's mix over the inbox `inboxId` of the store `db` (a better-sqlite3
- * connection), each a list of paths under the inbox (relative load: the mix is cycled through):
- * message pages, raw, /T/, /t/, t.mbox.gz of threads of 2 to `maxThread` messages, new.atom, the
- * index and ?t= pages, series pages and series.json, sampled with `rand`. `extra` adds the pages of
- * threads that change during the run: messages (`mids`), threads (`threadMids`) and `series`.
- * `search` is empty: `urlMix` fills it with the searches that have results.
+ * The kinds of URL of a soak's mix over the inbox `inboxId` of the store `samples` (a StoreSamples),
+ * each a list of paths under the inbox (relative load: the mix is cycled through): message pages,
+ * raw, /T/, /t/, t.mbox.gz of threads of 2 to `maxThread` messages, new.atom, the index and ?t=
+ * pages, series pages and series.json, sampled with `rand`. `extra` adds the pages of threads that
+ * change during the run: messages (`mids`), threads (`threadMids`) and `series`. `search` is
+ * empty: `urlMix` fills it with the searches that have results.
+ * @param {import('../dist/store/samples.js').StoreSamples} samples
+ * @param {number} inboxId
+ * @param {() => number} rand
+ * @param {number} maxThread
+ * @param {{ mids?: string[], threadMids?: string[], series?: string[] }} [extra]
+ * @returns {Record<string, string[]>}
  */
-export function urlKinds(db, inboxId, rand, maxThread, extra = {}) {
-  const sample = (sql, n, ...args) =>
-    shuffle(
-      db
-        .prepare(sql)
-        .pluck()
-        .all(...args),
-      rand,
-    ).slice(0, n);
-  const mids = sample('SELECT DISTINCT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL', 600, inboxId);
-  const threadMids = sample(
-    `SELECT (SELECT mid FROM msg f WHERE f.tid = m.tid AND f.num > 0 AND f.inbox_id = m.inbox_id ORDER BY ds, num LIMIT 1)
-    FROM msg m WHERE m.inbox_id = ? AND m.num > 0 GROUP BY m.tid HAVING count(*) BETWEEN 2 AND ?`,
-    150,
-    inboxId,
-    maxThread,
-  );
-  const times = sample('SELECT ts FROM msg WHERE inbox_id = ? AND num > 0', 30, inboxId);
+export function urlKinds(samples, inboxId, rand, maxThread, extra = {}) {
+  /** @type {<T>(list: T[], n: number) => T[]} */
+  const sample = (list, n) => shuffle(list, rand).slice(0, n);
+  const mids = sample([...new Set(samples.messageMids(inboxId))], 600);
+  const threadMids = sample(samples.threadFirsts(inboxId, 2, maxThread), 150);
+  const times = sample(samples.times(inboxId), 30);
   const series = sample(
-    'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL',
+    samples.series(inboxId).map((s) => s.mid),
     100,
-    inboxId,
   );
   const e = midEscape;
   const extMids = extra.mids ?? [];

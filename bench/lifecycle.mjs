@@ -6,13 +6,15 @@
 // history is about 1.3 million)
 // and times `lorekeeper applied` on it: the first scan, a run with nothing new, and a run after one
 // new commit (on a copy of the store: DIR is only read).
+
+// @ts-check
 import { parseArgs } from 'node:util';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOREKEEPER, log, printTable, run } from './lib.mjs';
-import { openDatabase } from '../dist/store/open-database.js';
+import { StoreSamples } from '../dist/store/samples.js';
 import { SeriesReader } from '../dist/store/series-reader.js';
 
 const { values: opt } = parseArgs({
@@ -22,19 +24,18 @@ if (!opt.data) {
   console.error('usage: npm run bench:lifecycle -- --data DIR [--inbox NAME] [--synthetic COMMITS]');
   process.exit(2);
 }
+const dataDir = opt.data;
 
-const db = openDatabase(opt.data, { readonly: true });
-const inbox = opt.inbox ?? db.prepare('SELECT name FROM inbox ORDER BY id LIMIT 1').pluck().get();
-const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(inbox);
-const series = new SeriesReader(db);
-const ids = db.prepare('SELECT id FROM series WHERE inbox_id = ? ORDER BY id').pluck().all(inboxId);
-const nums = db
-  .prepare(
-    `SELECT sp.num FROM series_patch sp JOIN series s ON s.id = sp.series_id
-     WHERE s.inbox_id = ? AND sp.counter > 0 AND sp.from_version IS NULL`,
-  )
-  .pluck()
-  .all(inboxId);
+const db = new StoreSamples(dataDir);
+const inbox = opt.inbox ?? db.inboxes()[0]?.name;
+const inboxId = inbox === undefined ? undefined : db.inboxId(inbox);
+if (inboxId === undefined) {
+  console.error(`bench:lifecycle: no inbox ${JSON.stringify(inbox)} in ${opt.data}`);
+  process.exit(2);
+}
+const series = new SeriesReader(db.db);
+const ids = db.seriesIds(inboxId);
+const nums = db.patchNums(inboxId);
 let t = performance.now();
 const seriesStates = series.seriesStates(ids);
 const seriesMs = performance.now() - t;
@@ -48,12 +49,7 @@ const count = (states) => {
 };
 const bySeries = count(seriesStates);
 const byPatch = count(patchStates);
-const chains = db
-  .prepare(
-    `SELECT count(*) AS chains, sum(n > 1) AS multi, sum(n > versions) AS twice FROM
-       (SELECT chain, count(*) AS n, count(DISTINCT version) AS versions FROM series WHERE inbox_id = ? GROUP BY chain)`,
-  )
-  .get(inboxId);
+const chains = db.chains(inboxId);
 db.close();
 
 console.log(
@@ -87,7 +83,7 @@ async function synthetic(n) {
     await fastImport(repo, n);
     log(`  ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const data = join(work, 'data');
-    cpSync(opt.data, data, { recursive: true });
+    cpSync(dataDir, data, { recursive: true });
     const applied = async () => {
       const started = performance.now();
       const args = ['applied', '--data', data, '--inbox', inbox, '--repo', repo, '--json'];
@@ -130,7 +126,9 @@ function fastImport(repo, count, from = 0) {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['--git-dir', repo, 'fast-import', '--quiet'], { stdio: ['pipe', 'ignore', 'inherit'] });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git fast-import exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(undefined) : reject(new Error(`git fast-import exited ${code}`)),
+    );
     // as in the kernel's history, about a quarter of the commits are from the list's years (May 2019
     // to October 2023: their patch-ids are worked out), the rest from 2005 to 2018; the one new commit
     // is dated now

@@ -9,11 +9,13 @@
 // the mbox ingest's (the target is 80% or more).
 // Without --url, the mbox (default: ../shared/corpus/virtualization.mbox.gz) is served first by
 // ../shared/tools/pi-reference on 127.0.0.1:--port (about four minutes), with PI_WORK in --work.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+
+// @ts-check
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { root, LOREKEEPER, CORPUS, measured, duBytes, run, printTable, log, positiveOption } from './lib.mjs';
+import { LOREKEEPER, CORPUS, measured, duBytes, printTable, log, positiveOption, startPiReference } from './lib.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -42,27 +44,17 @@ mkdirSync(piHome, { recursive: true });
 const piEnv = { ...process.env, HOME: piHome, PI_CONFIG: join(piHome, 'config') };
 
 let url = opt.url;
-let httpdPidFile;
+/** Stops the public-inbox-httpd this script started, if it did. */
+let stopHttpd = async () => {};
 if (!url) {
-  const port = opt.port ?? '8101';
+  const port = Number(opt.port ?? '8101');
   const piWork = join(work, 'pi-reference');
   log(`serving ${mbox} with pi-reference on port ${port} (PI_WORK=${piWork}) ...`);
-  const r = await run('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), mbox, name, port], {
-    env: { ...process.env, PI_WORK: piWork },
-  });
-  if (r.code !== 0) throw new Error(`pi-reference failed: ${r.err}`);
-  httpdPidFile = join(piWork, `httpd-${port}.pid`);
-  url = `http://127.0.0.1:${port}/${name}/`;
+  const reference = await startPiReference(mbox, name, port, piWork);
+  stopHttpd = reference.stop;
+  url = reference.url;
   loads.push(`served ${load()}`);
 }
-const stopHttpd = () => {
-  if (!httpdPidFile) return;
-  try {
-    process.kill(Number(readFileSync(httpdPidFile, 'utf8')), 'SIGTERM');
-  } catch {
-    /* gone */
-  }
-};
 
 /** A lorekeeper command, measured; its JSON summary besides. */
 async function lorekeeper(args) {
@@ -172,6 +164,6 @@ try {
     );
   }
 } finally {
-  stopHttpd();
+  await stopHttpd();
   if (!opt.work) rmSync(work, { recursive: true, force: true });
 }

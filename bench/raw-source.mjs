@@ -8,12 +8,13 @@
 // times; printed: the time per message (median and p99 of each read, and the mean), the CPU time
 // of this process and of git, and the bytes each keeps. A --data directory must hold an inbox
 // with epochs (mail ingested with them); without --data the virtualization list is ingested first.
+
+// @ts-check
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import {
   CORPUS,
   STORE_FILE,
@@ -27,7 +28,8 @@ import {
   statTicks,
   usage,
 } from './lib.mjs';
-import { decompressRaw } from '../dist/store/raw-codec.js';
+import { StoreReader } from '../dist/store/reader.js';
+import { StoreSamples } from '../dist/store/samples.js';
 
 const PROG = 'bench:raw-source';
 const { values: opt } = parseArgs({
@@ -67,10 +69,15 @@ function gitText(gitDir, args) {
 }
 
 // the stored messages in article order, and the commits of the epochs in the same order
-const db = new Database(join(data, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(INBOX);
-const nums = db.prepare('SELECT num FROM msg WHERE inbox_id = ? AND num > 0 ORDER BY num').pluck().all(inboxId);
-const tips = db.prepare('SELECT epoch FROM epoch WHERE inbox_id = ? ORDER BY epoch').pluck().all(inboxId);
+const db = new StoreSamples(data);
+const inboxId = db.inboxId(INBOX);
+if (inboxId === undefined) {
+  console.error(`${PROG}: no inbox ${INBOX} in ${data}`);
+  process.exit(2);
+}
+const nums = db.messageNums(inboxId);
+const tips = db.epochs(inboxId);
+/** @type {{ epoch: number, commit: string }[]} */
 const commits = [];
 for (const n of tips)
   for (const c of (await gitText(epochDir(n), ['log', '--reverse', '--format=%H', 'master'])).split('\n'))
@@ -79,7 +86,7 @@ if (commits.length !== nums.length) {
   console.error(`${PROG}: ${nums.length} stored messages, ${commits.length} commits: not the epochs of this store`);
   process.exit(1);
 }
-const rawOf = db.prepare('SELECT b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.num = ?');
+const reader = new StoreReader(db.db);
 const picks = shuffle(
   nums.map((n, i) => i),
   prng(7),
@@ -89,6 +96,7 @@ const picks = shuffle(
 function catFile(gitDir) {
   const child = spawn('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let buf = Buffer.alloc(0);
+  /** @type {((body: Buffer) => void) | undefined} */
   let waiting;
   child.stdout.on('data', (c) => {
     buf = Buffer.concat([buf, c]);
@@ -104,6 +112,7 @@ function catFile(gitDir) {
   });
   return {
     pid: child.pid,
+    /** @type {(spec: string) => Promise<Buffer>} */
     read: (spec) =>
       new Promise((res) => {
         waiting = res;
@@ -112,8 +121,16 @@ function catFile(gitDir) {
     close: () => child.stdin.end(),
   };
 }
+/** @type {Map<number, ReturnType<typeof catFile>>} */
 const gits = new Map(tips.map((n) => [n, catFile(epochDir(n))]));
+/** @param {number} epoch */
+const epochReader = (epoch) => {
+  const g = gits.get(epoch);
+  if (!g) throw new Error(`no git cat-file for epoch ${epoch}`);
+  return g;
+};
 
+/** @type {Record<string, number[]>} milliseconds of each read, by source */
 const times = { store: [], git: [] };
 const cpu = { store: 0, git: 0, gitChild: 0 };
 const ownCpu = () => {
@@ -126,10 +143,9 @@ for (let round = 0; round < ROUNDS; round++) {
   let c0 = ownCpu();
   for (const i of picks) {
     const t0 = performance.now();
-    const r = rawOf.get(nums[i]);
-    const raw = decompressRaw(r.data, r.codec);
+    const raw = reader.raw(nums[i]);
     times.store.push(performance.now() - t0);
-    if (round === 0) bytes += raw.length;
+    if (round === 0) bytes += raw?.length ?? 0;
   }
   cpu.store += ownCpu() - c0;
   c0 = ownCpu();
@@ -137,7 +153,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const i of picks) {
     const { epoch, commit } = commits[i];
     const t0 = performance.now();
-    await gits.get(epoch).read(`${commit}:m`);
+    await epochReader(epoch).read(`${commit}:m`);
     times.git.push(performance.now() - t0);
   }
   cpu.git += ownCpu() - c0;
@@ -145,16 +161,15 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 // the same bytes from both (checked on the sample's first 50)
 for (const i of picks.slice(0, 50)) {
-  const r = rawOf.get(nums[i]);
-  const a = decompressRaw(r.data, r.codec);
-  const b = await gits.get(commits[i].epoch).read(`${commits[i].commit}:m`);
-  if (!a.equals(b)) {
+  const a = reader.raw(nums[i]);
+  const b = await epochReader(commits[i].epoch).read(`${commits[i].commit}:m`);
+  if (!a?.equals(b)) {
     console.error(`${PROG}: article ${nums[i]} differs between the store and its commit ${commits[i].commit}`);
     process.exit(1);
   }
 }
 for (const g of gits.values()) g.close();
-const blobTable = db.prepare("SELECT sum(pgsize) FROM dbstat WHERE name = 'blob'").pluck().get();
+const blobTable = db.blobTableBytes();
 db.close();
 
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
@@ -164,10 +179,10 @@ const n = SAMPLE * ROUNDS;
 console.log(
   `${PROG}: ${SAMPLE} random messages of ${nums.length} (${(bytes / SAMPLE / 1024).toFixed(1)} KiB on average), ${ROUNDS} rounds, one at a time`,
 );
-for (const [name, what, cpuMs] of [
+for (const [name, what, cpuMs] of /** @type {[string, string, number][]} */ ([
   ['store', 'SQLite row + inflate', cpu.store],
   ['git', 'git cat-file --batch, COMMIT:m', cpu.git + cpu.gitChild],
-])
+]))
   console.log(
     `${name.padEnd(6)} ${what.padEnd(32)} median ${fmtMs(at(times[name], 0.5))}, p99 ${fmtMs(at(times[name], 0.99))}, ` +
       `mean ${fmtMs(mean(times[name]))}; CPU ${((cpuMs / n) * 1000).toFixed(0)} us a message`,

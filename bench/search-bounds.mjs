@@ -9,6 +9,8 @@
 // queries are sent 2.1 s apart: a server that gives searches half of any 2 s refuses a client that
 // sends costly searches back to back, which is the point, but not what this measures. Start the
 // server afresh first: pages it answered before come from its cache.
+
+// @ts-check
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { fmtMs, get, listenerPids, log, printTable, processTree, procStatus, sleep } from './lib.mjs';
@@ -51,20 +53,11 @@ const QUERIES = [
 ];
 
 /** A POST download: its headers come when the search is done, its body streams after. */
-async function post(url) {
-  const t0 = performance.now();
-  try {
-    const r = await fetch(url, { method: 'POST', body: '', signal: AbortSignal.timeout(timeoutMs) });
-    const headersMs = performance.now() - t0;
-    const body = Buffer.from(await r.arrayBuffer());
-    return { status: r.status, headersMs, ms: performance.now() - t0, bytes: body.length };
-  } catch (e) {
-    return { status: 0, ms: performance.now() - t0, bytes: 0, error: e.cause?.code ?? e.name };
-  }
-}
+const post = (url) => get(url, timeoutMs, { method: 'POST', body: '' });
 
 // spaces as "+", as browsers send them: 1,000 OR'd words still fit in a URL
 const q = (query) => `q=${encodeURIComponent(query).replace(/%20/g, '+')}`;
+/** @type {(query: string) => [string, () => Promise<import('./lib.mjs').Answer>][]} */
 const requests = (query) => [
   ['page', () => get(`${base}?${q(query)}`, timeoutMs)],
   ['page, relevance', () => get(`${base}?${q(query)}&r`, timeoutMs)],

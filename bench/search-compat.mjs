@@ -3,15 +3,15 @@
 // Runs the same queries against public-inbox and lorekeeper serving the same mbox, downloading
 // every match with POST ?x=m (and again with t=1 for whole threads, as b4 and lei do), and
 // reports the Jaccard overlap of the Message-ID sets per query and on average.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
-import { createRequire } from 'node:module';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// @ts-check
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { get, ingest, startServe, waitFor, startPiReference } from './lib.mjs';
+import { StoreSamples } from '../dist/store/samples.js';
+
 const args = process.argv.slice(2);
 const opt = (name) => {
   const i = args.indexOf(name);
@@ -26,15 +26,11 @@ const NAME = 'compat';
 const LK_PORT = Number(opt('--port') ?? 18181);
 const PI_PORT = Number(opt('--pi-port') ?? 18089);
 
-/** The queries: every documented prefix, the operators, phrases, wildcards and date forms. */
-function queries(db) {
-  // real ids from the archive for the exact prefixes
-  const pick = (sql) => db.prepare(sql).pluck().get();
-  const patchid = pick('SELECT patchid FROM patchid ORDER BY num LIMIT 1 OFFSET 500');
-  const pre = pick('SELECT oid FROM blob_oid WHERE post = 0 AND length(oid) >= 7 ORDER BY num LIMIT 1 OFFSET 700');
-  const post = pick('SELECT oid FROM blob_oid WHERE post = 1 AND length(oid) >= 7 ORDER BY num LIMIT 1 OFFSET 900');
-  const mid = pick('SELECT mid FROM msg WHERE num > 0 ORDER BY num LIMIT 1 OFFSET 1234');
-  const listId = pick('SELECT lid FROM list_id LIMIT 1');
+/**
+ * The queries: every documented prefix, the operators, phrases, wildcards and date forms.
+ * @param {import('../dist/store/samples.js').SearchTerms} terms real values of the archive for the exact prefixes
+ */
+function queries({ patchid, pre, post, mid, listId }) {
   return [
     's:vhost',
     's:"virtio_ring"',
@@ -60,7 +56,7 @@ function queries(db) {
     `patchid:${patchid}`,
     'm:mutt s:vsock*',
     `mid:${mid}`,
-    `l:${listId.split('.')[0]}`,
+    `l:${(listId ?? '').split('.')[0]}`,
     'd:20210301..20210331 s:vdpa',
     'd:20220615',
     'dt:20230101000000..20230107000000',
@@ -90,36 +86,17 @@ function queries(db) {
   ];
 }
 
-async function waitFor(url, seconds) {
-  for (let i = 0; i < seconds * 10; i++) {
-    try {
-      const r = await fetch(url);
-      if (r.status < 500) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
-
-/** Message-IDs of every match (POST ?x=m), as a set; empty for 404. */
-async function matches(base, q, threads, retry = true) {
-  let r;
-  try {
-    r = await fetch(`${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`, {
-      method: 'POST',
-      body: '',
-    });
-  } catch (err) {
-    // a kept-alive connection the server closed just as it was reused: ask once more
-    if (retry) return matches(base, q, threads, false);
-    throw err;
-  }
-  if (r.status === 404) return new Set();
-  if (r.status !== 200) return { error: r.status };
-  const text = gunzipSync(Buffer.from(await r.arrayBuffer())).toString('latin1');
-  return new Set([...text.matchAll(/^Message-I[Dd]:[ \t]*<([^>]+)>/gim)].map((m) => m[1]));
+/**
+ * Message-IDs of every match (POST ?x=m), as a set (empty for 404), or `error` saying why not.
+ * @returns {Promise<{ mids: Set<string>, error?: undefined } | { error: number | string }>}
+ */
+async function matches(base, q, threads) {
+  const url = `${base}?x=m${threads ? '&t=1' : ''}&q=${encodeURIComponent(q).replace(/%20/g, '+')}`;
+  const r = await get(url, 600_000, { method: 'POST', body: '' });
+  if (r.status === 404) return { mids: new Set() };
+  if (r.status !== 200) return { error: r.status || r.error || 'no answer' };
+  const text = gunzipSync(r.body).toString('latin1');
+  return { mids: new Set([...text.matchAll(/^Message-I[Dd]:[ \t]*<([^>]+)>/gim)].map((m) => m[1])) };
 }
 
 const jaccard = (a, b) => {
@@ -131,65 +108,53 @@ const jaccard = (a, b) => {
 
 // lorekeeper: ingest unless a data dir is given, then serve
 let data = opt('--data');
+/** @type {(() => unknown)[]} */
 const cleanup = [];
 if (!data) {
-  data = mkdtempSync(join(tmpdir(), 'lk-search-compat-'));
-  cleanup.push(() => rmSync(data, { recursive: true, force: true }));
-  const r = spawnSync(
-    process.execPath,
-    [join(root, 'bin/lorekeeper.js'), 'ingest', '--data', data, '--inbox', NAME, '--json', resolve(mbox)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  if (r.status !== 0) throw new Error('ingest failed');
+  const dir = mkdtempSync(join(tmpdir(), 'lk-search-compat-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  await ingest(dir, NAME, [resolve(mbox)]);
+  data = dir;
 }
 const inbox = opt('--inbox') ?? NAME;
-const server = spawn(
-  process.execPath,
-  [join(root, 'bin/lorekeeper.js'), 'serve', '--data', data, '--port', String(LK_PORT)],
-  { stdio: 'ignore' },
-);
-cleanup.push(() => server.kill());
+const logDir = mkdtempSync(join(tmpdir(), 'lk-search-compat-log-'));
+cleanup.push(() => rmSync(logDir, { recursive: true, force: true }));
 const lkBase = `http://127.0.0.1:${LK_PORT}/${inbox}/`;
+const server = startServe(data, LK_PORT, { logFile: join(logDir, 'serve.log'), probeUrl: lkBase });
+cleanup.push(() => server.stop());
 
 let piBase = opt('--pi-url');
 if (!piBase) {
   const work = mkdtempSync(join(tmpdir(), 'lk-search-compat-pi-'));
-  spawnSync('bash', [join(root, '..', 'shared', 'tools', 'pi-reference'), resolve(mbox), NAME, String(PI_PORT)], {
-    env: { ...process.env, PI_WORK: work },
-    stdio: 'inherit',
-  });
-  cleanup.push(() => {
-    const pid = join(work, `httpd-${PI_PORT}.pid`);
-    if (existsSync(pid)) spawnSync('kill', [readFileSync(pid, 'utf8').trim()]);
-    rmSync(work, { recursive: true, force: true });
-  });
-  piBase = `http://127.0.0.1:${PI_PORT}/${NAME}/`;
+  cleanup.push(() => rmSync(work, { recursive: true, force: true }));
+  const pi = await startPiReference(resolve(mbox), NAME, PI_PORT, work);
+  cleanup.push(pi.stop);
+  piBase = pi.url;
 }
 
 try {
-  await waitFor(lkBase, 30);
-  await waitFor(piBase, 30);
-  const require = createRequire(join(root, 'package.json'));
-  const Database = require('better-sqlite3');
-  const db = new Database(join(data, 'lorekeeper.sqlite3'), { readonly: true });
-  const list = queries(db);
+  await server.ready();
+  await waitFor(piBase, { seconds: 30, accept: (status) => status > 0 && status < 500 });
+  const db = new StoreSamples(data);
+  const list = queries(db.searchTerms());
   db.close();
   const rows = [];
   for (const q of list) {
     for (const threads of [false, true]) {
       const [pi, lk] = await Promise.all([matches(piBase, q, threads), matches(lkBase, q, threads)]);
-      if (pi.error || lk.error) {
+      if (!('mids' in pi) || !('mids' in lk)) {
         // e.g. Xapian refuses a wildcard that expands to over 100 terms: no set to compare
         rows.push({
           query: q,
           threads,
-          publicInbox: pi.error ? `HTTP ${pi.error}` : pi.size,
-          lorekeeper: lk.error ? `HTTP ${lk.error}` : lk.size,
+          publicInbox: 'mids' in pi ? pi.mids.size : `HTTP ${pi.error}`,
+          lorekeeper: 'mids' in lk ? lk.mids.size : `HTTP ${lk.error}`,
           jaccard: null,
         });
         continue;
       }
-      rows.push({ query: q, threads, publicInbox: pi.size, lorekeeper: lk.size, jaccard: jaccard(pi, lk) });
+      const [a, b] = [pi.mids, lk.mids];
+      rows.push({ query: q, threads, publicInbox: a.size, lorekeeper: b.size, jaccard: jaccard(a, b) });
       process.stderr.write('.');
     }
   }
@@ -222,8 +187,9 @@ try {
     `\n${summary.queries} queries; mean Jaccard ${summary.meanJaccard.toFixed(3)} ` +
       `(matches ${summary.meanJaccardMatchesOnly.toFixed(3)}, whole threads ${summary.meanJaccardThreads.toFixed(3)})`,
   );
-  if (opt('--json')) writeFileSync(opt('--json'), JSON.stringify({ summary, rows }, null, 1));
+  const json = opt('--json');
+  if (json) writeFileSync(json, JSON.stringify({ summary, rows }, null, 1));
   process.exitCode = summary.meanJaccard >= 0.95 ? 0 : 1;
 } finally {
-  for (const f of cleanup.reverse()) f();
+  for (const f of cleanup.reverse()) await f();
 }

@@ -33,16 +33,16 @@
 //
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (stores,
 // logs, haproxy.cfg, the wrk script) in place and prints where it is.
+
+// @ts-check
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   LOREKEEPER,
   STATUS_LUA,
-  STORE_FILE,
   root,
   log,
   sleep,
@@ -71,6 +71,7 @@ import {
   wrkLines,
   midEscape,
 } from './lib.mjs';
+import { StoreSamples } from '../dist/store/samples.js';
 
 const PROG = 'soak:cluster';
 const HAPROXY = '/usr/sbin/haproxy';
@@ -97,9 +98,9 @@ const WORKERS = opt.workers === undefined ? undefined : Math.round(num(opt.worke
 const SERVE_NICE = Number(deployed('systemd/lorekeeper-serve.service', 'Nice') ?? 0);
 const FOLLOW_NICE = Number(deployed('systemd/lorekeeper-follow.service', 'Nice') ?? 0);
 const WRITER_ENV = Object.fromEntries(
-  [deployed('systemd/lorekeeper-serve.service.d/writer.conf', 'Environment')]
-    .filter(Boolean)
-    .map((kv) => kv.split('=')),
+  [deployed('systemd/lorekeeper-serve.service.d/writer.conf', 'Environment')].flatMap((kv) =>
+    kv === undefined ? [] : [kv.split('=')],
+  ),
 );
 const MAX_THREAD = 400;
 const LAG_TARGET = 10;
@@ -137,7 +138,7 @@ function launch(cmd, argv, logFile, onLine) {
   const fd = openSync(logFile, 'a');
   const child = spawn(cmd, argv, { stdio: ['ignore', onLine ? 'pipe' : fd, fd] });
   closeSync(fd);
-  if (onLine)
+  if (onLine && child.stdout)
     createInterface({ input: child.stdout }).on('line', (l) => (appendFileSync(logFile, l + '\n'), onLine(l)));
   launched.add(child.pid);
   return { child, kill: () => killTree(child.pid) };
@@ -234,21 +235,18 @@ for (const dir of replicas) {
 // ---------------------------------------------------------------------------------------------
 // 2. the cluster: the writer, two replicas and their followers, HAProxy
 
-const db = new Database(join(writerDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxId = db.prepare('SELECT id FROM inbox WHERE name = ?').pluck().get(soak.inbox);
-if (inboxId === undefined) {
-  db.close();
-  await fail(`inbox ${JSON.stringify(soak.inbox)} is not in the writer's store: pass --inbox`, 2);
-}
-const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxId);
+const db = new StoreSamples(writerDir);
+const inboxId =
+  db.inboxId(soak.inbox) ??
+  (await fail(`inbox ${JSON.stringify(soak.inbox)} is not in the writer's store: pass --inbox`, 2));
+const baseMessages = db.messageCount(inboxId);
 const rand = prng(0x50a4);
 const kinds = urlKinds(db, inboxId, rand, MAX_THREAD);
 // the message each ingest is probed by: its last one with a Message-ID that is new to the store
-const held = db.prepare('SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0').pluck();
 const seen = new Set();
 const probeMid = split.fresh.map((m) => {
   const mid = m.mids[0];
-  const fresh = mid !== undefined && !seen.has(mid) && !held.get(mid);
+  const fresh = mid !== undefined && !seen.has(mid) && !db.holds(mid);
   if (mid !== undefined) seen.add(mid);
   return fresh ? mid : undefined;
 });
@@ -275,19 +273,34 @@ async function serve(name, dataDir, port) {
 }
 servers.push(await serve('writer', writerDir, writerPort));
 /** A follower's runs, as it reports them (one JSON line each), with when they ended. */
-const ranOn = (r) => (line) => {
+/** @type {(runs: object[]) => (line: string) => void} */
+const ranOn = (runs) => (line) => {
   try {
-    r.runs.push({ t: at(), ...JSON.parse(line) });
+    runs.push({ t: at(), ...JSON.parse(line) });
   } catch {
     /* not a run's line */
   }
 };
 const replicaPorts = [await freePort(), await freePort()];
-const node = replicas.map((dir, i) => ({ name: `replica${i + 1}`, dir, port: replicaPorts[i] }));
-for (const r of node) {
-  r.server = await serve(r.name, r.dir, r.port);
-  r.runs = [];
-  r.follower = follow(r.dir, writerUrl, join(work, `${r.name}.follow.log`), WATCH, ranOn(r));
+/**
+ * @typedef {object} Replica
+ * @property {string} name
+ * @property {string} dir
+ * @property {number} port
+ * @property {Awaited<ReturnType<typeof serve>>} server
+ * @property {any[]} runs its follower's runs, as it printed them
+ * @property {ReturnType<typeof follow>} follower
+ */
+/** @type {Replica[]} */
+const node = [];
+for (const [i, dir] of replicas.entries()) {
+  const [name, port] = [`replica${i + 1}`, replicaPorts[i]];
+  /** @type {any[]} */
+  const runs = [];
+  const server = await serve(name, dir, port);
+  const follower = follow(dir, writerUrl, join(work, `${name}.follow.log`), WATCH, ranOn(runs));
+  const r = { name, dir, port, server, runs, follower };
+  node.push(r);
   cleanups.push(() => r.follower.kill());
 }
 
@@ -385,13 +398,11 @@ let settling = true;
 async function askStores() {
   const held = node.map((r) => ({
     name: r.name,
-    db: new Database(join(r.dir, STORE_FILE), { readonly: true, fileMustExist: true }),
+    db: new StoreSamples(r.dir),
   }));
-  const sql = 'SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0';
-  for (const h of held) h.st = h.db.prepare(sql).pluck();
   while (settling) {
     for (const p of probes)
-      for (const h of held) if (p.stored[h.name] === undefined && h.st.get(p.mid)) p.stored[h.name] = at();
+      for (const h of held) if (p.stored[h.name] === undefined && h.db.holds(p.mid)) p.stored[h.name] = at();
     await sleep(100);
   }
   for (const h of held) h.db.close();
@@ -442,7 +453,7 @@ async function killAndRestart() {
   log(`${PROG}: ${events.killed.toFixed(1)} s: ${victim.name} killed (SIGKILL: its server and its follower)`);
   await sleep(RESTART_AT * 1000 - (Date.now() - loadStart));
   events.restarted = at();
-  victim.follower = follow(victim.dir, writerUrl, join(work, `${victim.name}.follow.log`), WATCH, ranOn(victim));
+  victim.follower = follow(victim.dir, writerUrl, join(work, `${victim.name}.follow.log`), WATCH, ranOn(victim.runs));
   victim.server = await serve(victim.name, victim.dir, victim.port);
   events.serving = at();
   log(

@@ -31,14 +31,14 @@
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
-import { cpSync, createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+
+// @ts-check
+import { cpSync, createReadStream, readdirSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import Database from 'better-sqlite3';
 import {
-  STORE_FILE,
   STATUS_LUA,
   log,
   midEscape,
@@ -70,6 +70,7 @@ import {
 } from './lib.mjs';
 import { HeaderBlock, splitHeaderBody } from '../dist/mail/headers.js';
 import { messageIds } from '../dist/mail/message-id.js';
+import { StoreSamples } from '../dist/store/samples.js';
 
 const PROG = 'soak';
 
@@ -110,10 +111,14 @@ log(
     `${split.fresh.length} new (${(split.offsets[split.fresh.length] / 2 ** 20).toFixed(1)} MiB)`,
 );
 
-/** What a data directory holds beside the SQLite file (the epochs, admin.git): ingest needs them. */
+/**
+ * What a data directory holds beside the SQLite file (the epochs, admin.git): ingest needs them.
+ * @param {string} from
+ * @param {string} to
+ */
 function copyBesideStore(from, to) {
   for (const name of readdirSync(from)) {
-    if (!name.startsWith(STORE_FILE)) cpSync(join(from, name), join(to, name), { recursive: true });
+    if (!name.startsWith('lorekeeper.sqlite3')) cpSync(join(from, name), join(to, name), { recursive: true });
   }
 }
 
@@ -121,27 +126,23 @@ function copyBesideStore(from, to) {
 // 2. the store: the base part, ingested (or a copy of --data's)
 
 const dataDir = join(work, 'data');
+/** @type {import('./lib.mjs').IngestSummary | undefined} */
 let baseIngest;
 if (opt.data && hasStore(opt.data)) {
   log(`${PROG}: copying the base store of ${resolve(opt.data)} ...`);
-  const src = new Database(join(resolve(opt.data), STORE_FILE), { readonly: true, fileMustExist: true });
-  mkdirSync(dataDir);
-  await src.backup(join(dataDir, STORE_FILE));
+  const src = new StoreSamples(resolve(opt.data));
+  await src.copyTo(dataDir);
   src.close();
   copyBesideStore(resolve(opt.data), dataDir);
 } else {
   const target = opt.data ? resolve(opt.data) : dataDir;
   log(`${PROG}: ingesting the base part as inbox "${INBOX}" into ${target} ...`);
-  try {
-    baseIngest = await ingest(target, INBOX, [split.baseFile]);
-  } catch (e) {
-    await fail(e.message);
-  }
-  log(`${PROG}: ingested ${baseIngest.read} messages in ${baseIngest.seconds} s (${baseIngest.added} added)`);
+  const s = await ingest(target, INBOX, [split.baseFile]).catch((e) => fail(e.message));
+  baseIngest = s;
+  log(`${PROG}: ingested ${s.read} messages in ${s.seconds} s (${s.added} added)`);
   if (target !== dataDir) {
-    const src = new Database(join(target, STORE_FILE), { readonly: true, fileMustExist: true });
-    mkdirSync(dataDir);
-    await src.backup(join(dataDir, STORE_FILE));
+    const src = new StoreSamples(target);
+    await src.copyTo(dataDir);
     src.close();
     copyBesideStore(target, dataDir);
   }
@@ -151,42 +152,47 @@ rmSync(split.baseFile, { force: true });
 // ---------------------------------------------------------------------------------------------
 // 3. the URL mix, and the threads the new mail extends
 
-const db = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxRow = db.prepare('SELECT id, name FROM inbox WHERE name = ?').get(INBOX);
-if (!inboxRow) {
-  const names = db.prepare('SELECT name FROM inbox ORDER BY name').pluck().all();
-  db.close();
-  await fail(
-    `inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${names.join(', ') || 'none'}); pass --inbox`,
+const db = new StoreSamples(dataDir);
+const inboxId =
+  db.inboxId(INBOX) ??
+  (await fail(
+    `inbox ${JSON.stringify(INBOX)} is not in the store (it has: ${
+      db
+        .inboxes()
+        .map((i) => i.name)
+        .sort()
+        .join(', ') || 'none'
+    }); pass --inbox`,
     2,
-  );
-}
-const q = {
-  tidOf: db
-    .prepare(
-      'SELECT m.tid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num WHERE i.mid = ? LIMIT 1',
-    )
-    .pluck(),
-  held: db.prepare('SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? AND x.num > 0').pluck(),
-  thread:
-    db.prepare(`SELECT mid, count(*) OVER () AS n FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL
-    ORDER BY ds, num LIMIT 1`),
-};
-const baseMessages = db.prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
+  ));
+const baseMessages = db.messageCount(inboxId);
 
 // new messages already held (a --data store that has seen them) extend nothing
-const alreadyHeld = split.fresh.filter((m) => m.mids.length && q.held.get(m.mids[0])).length;
+const alreadyHeld = split.fresh.filter((m) => m.mids.length && db.holds(m.mids[0])).length;
 // a new message extends the thread of any id it refers to, held or ghost, or of an earlier new
 // message; the others start threads of their own, which later new messages may join
 const newTid = new Map();
 const extended = new Map();
 const newGroup = new Map();
+/**
+ * A thread the checker reads during the load: one the new mail extends (`tid`, `messages` it had)
+ * or one it starts (`fresh`), and the Message-IDs naming its `series`.
+ * @typedef {object} CheckedThread
+ * @property {string} mid
+ * @property {number} replies
+ * @property {number} [tid]
+ * @property {number} [messages]
+ * @property {boolean} [fresh]
+ * @property {boolean} [seen]
+ * @property {string[]} [series]
+ */
+/** @type {CheckedThread[]} */
 const newThreads = [];
 for (const m of split.fresh) {
   let tid;
   let group;
   for (const r of m.refs) {
-    tid = newTid.get(r) ?? q.tidOf.get(r);
+    tid = newTid.get(r) ?? db.tidOf(r);
     group = newGroup.get(r);
     if (tid !== undefined || group) break;
   }
@@ -195,15 +201,16 @@ for (const m of split.fresh) {
     extended.set(tid, (extended.get(tid) ?? 0) + 1);
     continue;
   }
-  if (!group && m.mids.length && !q.held.get(m.mids[0]))
+  if (!group && m.mids.length && !db.holds(m.mids[0]))
     newThreads.push((group = { mid: m.mids[0], replies: 0, fresh: true }));
   if (!group) continue;
   group.replies++;
   for (const id of m.mids) newGroup.set(id, group);
 }
+/** @type {(CheckedThread & { tid: number, messages: number })[]} */
 const extendedThreads = [];
 for (const [tid, replies] of extended) {
-  const first = q.thread.get(tid, inboxRow.id);
+  const first = db.threadStart(inboxId, tid);
   if (first) extendedThreads.push({ tid, mid: first.mid, messages: first.n, replies });
 }
 // most new replies first; the checker takes the busiest threads of a reasonable size
@@ -218,42 +225,28 @@ const checked = Array.from({ length: Math.max(checkedOld.length, checkedNew.leng
   checkedNew[i],
 ])
   .flat()
-  .filter(Boolean);
+  .filter((t) => t !== undefined);
 // the series of those threads (a new thread's first message is one when it is a cover letter or a patch)
-const seriesOfThread = db
-  .prepare(
-    'SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? AND m.mid IS NOT NULL ORDER BY s.id LIMIT 3',
-  )
-  .pluck();
-for (const t of checked) t.series = t.fresh ? [t.mid] : seriesOfThread.all(t.tid);
+for (const t of checked) t.series = t.tid === undefined ? [t.mid] : db.seriesOfThreads(inboxId, [t.tid], 3);
 
 const rand = prng(0x50a4);
 // messages of the extended threads, whose pages (overviews) change as replies arrive
 const extMids = extendedThreads
   .filter((t) => t.messages <= MAX_THREAD)
   .slice(0, 150)
-  .flatMap((t) =>
-    db
-      .prepare(
-        'SELECT mid FROM msg WHERE tid = ? AND num > 0 AND inbox_id = ? AND mid IS NOT NULL ORDER BY num DESC LIMIT 3',
-      )
-      .pluck()
-      .all(t.tid, inboxRow.id),
-  );
-const extSeries = db
-  .prepare(
-    `SELECT m.mid FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? AND m.mid IS NOT NULL
-  AND s.tid IN (${extendedThreads.map((t) => t.tid).join(',') || 'NULL'}) LIMIT 50`,
-  )
-  .pluck()
-  .all(inboxRow.id);
+  .flatMap((t) => db.latestMids(inboxId, t.tid, 3));
+const extSeries = db.seriesOfThreads(
+  inboxId,
+  extendedThreads.map((t) => t.tid),
+  50,
+);
 
 const extThreadMids = extendedThreads
   .filter((t) => t.messages <= MAX_THREAD)
   .slice(0, 150)
   .map((t) => t.mid);
 /** Kinds of URL and how many of each the mix holds (relative load: the list is cycled through). */
-const KINDS = urlKinds(db, inboxRow.id, rand, MAX_THREAD, {
+const KINDS = urlKinds(db, inboxId, rand, MAX_THREAD, {
   mids: extMids,
   threadMids: extThreadMids,
   series: extSeries,
@@ -304,7 +297,20 @@ const htmlText = (s) =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
 
-/** What a thread page shows: the overview's count, the messages on the page, the overview's rows. */
+/**
+ * @typedef {object} ThreadPage
+ * @property {number} n
+ * @property {string[]} entries
+ * @property {string[]} rows
+ * @property {string[]} ghosts
+ * @property {string[]} mids
+ */
+
+/**
+ * What a thread page shows: the overview's count, the messages on the page, the overview's rows.
+ * @param {string} html
+ * @returns {ThreadPage | { problem: string }}
+ */
 function readThreadPage(html) {
   const at = html.indexOf('<b\nid=t>Thread overview:</b> ');
   if (at < 0) return { problem: 'no thread overview on the page' };
@@ -330,7 +336,7 @@ function readThreadPage(html) {
  * at least N, exactly the overview's.
  */
 function pageProblems(p, nested) {
-  if (p.problem) return [p.problem];
+  if ('problem' in p) return [p.problem];
   const out = [];
   if (nested ? p.entries.length < p.n : p.entries.length !== p.n)
     out.push(`overview says ${p.n} messages, the page shows ${p.entries.length}`);
@@ -354,7 +360,11 @@ function readMbox(buf) {
   });
 }
 
-const checks = { runs: 0, pages: 0, mboxes: 0, series: 0, notYet: 0, grew: 0, failures: [], errors: [] };
+/** @type {{ what: string, url: string, problems: string[], at: number }[]} */
+const failures = [];
+/** @type {string[]} */
+const errors = [];
+const checks = { runs: 0, pages: 0, mboxes: 0, series: 0, notYet: 0, grew: 0, failures, errors };
 
 function failed(what, url, problems, extra = {}) {
   checks.failures.push({ what, url, problems, at: Number(((Date.now() - loadStart) / 1000).toFixed(1)), ...extra });
@@ -382,14 +392,15 @@ async function checkThread(t, nested) {
     t.seen = true;
     return r.body;
   };
+  /** @type {() => Promise<{ n: number, mids: string[] } | undefined>} */
   const fetchPage = async () => {
     const body = await answer(pageUrl);
     if (!body) return body === undefined ? { n: 0, mids: [] } : undefined;
     checks.pages++;
     const p = readThreadPage(body.toString('utf8'));
     const problems = pageProblems(p, nested);
-    if (problems.length) failed('page', pageUrl, problems, { n: p.n, shown: p.entries?.length });
-    return problems.length ? undefined : p;
+    if (problems.length) failed('page', pageUrl, problems, 'problem' in p ? {} : { n: p.n, shown: p.entries.length });
+    return problems.length || 'problem' in p ? undefined : p;
   };
   const a = await fetchPage();
   const mbox = await answer(mboxUrl);
@@ -527,11 +538,8 @@ const serverDied = server.exited();
 
 // after the load: every checked thread once more at rest, and the store's count
 if (!serverDied) for (const t of checked) await checkAll(t, false);
-const dbAfter = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const messagesAfter = dbAfter
-  .prepare('SELECT count(*) FROM msg WHERE inbox_id = ? AND num > 0')
-  .pluck()
-  .get(inboxRow.id);
+const dbAfter = new StoreSamples(dataDir);
+const messagesAfter = dbAfter.messageCount(inboxId);
 dbAfter.close();
 
 /** Warnings and errors the server logged (pino JSON lines, level >= 40), by message, with where they were thrown. */

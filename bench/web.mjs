@@ -33,15 +33,13 @@
 // crawler asks (every URL once, so no cache can answer): message-uncached (--uncached messages),
 // thread-once (/T/), nested-once (/t/), thread-mbox-once, thread-atom-once (--threads-once
 // threads each, a disjoint set per class), search-once (s:WORD searches), series-once.
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+
+// @ts-check
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve, basename } from 'node:path';
-import Database from 'better-sqlite3';
 import {
-  root,
-  STORE_FILE,
   log,
-  sleep,
   midEscape,
   searchPath,
   QUERIES,
@@ -55,8 +53,6 @@ import {
   printTable,
   tail,
   procStatus,
-  stopTree,
-  run,
   listenerPids,
   serverSnapshot,
   serverTicksBetween,
@@ -70,7 +66,10 @@ import {
   startServe,
   benchOptions,
   cleanupOnExit,
+  startPiReference,
+  PI_REFERENCE,
 } from './lib.mjs';
+import { StoreSamples } from '../dist/store/samples.js';
 
 // ---------------------------------------------------------------------------------------------
 // options
@@ -105,7 +104,6 @@ const UNCACHED = Math.round(posInt(opt.uncached, '--uncached', 2000));
 // threads (and series, searches) asked for exactly once each by every other "each once" class
 const THREADS_ONCE = Math.round(posInt(opt['threads-once'], '--threads-once', 300));
 const GZIP = !opt.identity;
-const PI_TOOL = join(root, '..', 'shared', 'tools', 'pi-reference');
 
 /** public-inbox 1.9 on a similar 32k-message list, as measured by the issue's author (req/s). */
 const REFERENCE = {
@@ -179,8 +177,8 @@ if (opt.data && hasStore(opt.data)) {
   log(`lorekeeper: ingested ${ingestInfo.read} messages in ${ingestInfo.seconds} s (${ingestInfo.added} added)`);
 }
 
-const db = new Database(join(dataDir, STORE_FILE), { readonly: true, fileMustExist: true });
-const inboxes = db.prepare('SELECT id, name FROM inbox ORDER BY id').all();
+const db = new StoreSamples(dataDir);
+const inboxes = db.inboxes();
 const wanted = opt.inbox ?? (inboxes.length === 1 ? inboxes[0].name : inboxNameFromUrl(opt['pi-url']));
 const inboxRow = inboxes.find((i) => i.name === wanted);
 if (!inboxRow) {
@@ -195,14 +193,7 @@ const INBOX = inboxRow.name;
 // every held message with its primary Message-ID, once per Message-ID, in arrival order, then
 // shuffled with a fixed seed: the first SAMPLE are the message/raw set, the next COLD the cold set
 // (disjoint, so the warm classes never cached them), then the cold warm-up set and the probes
-const mids = [
-  ...new Set(
-    db
-      .prepare('SELECT mid FROM msg WHERE inbox_id = ? AND num > 0 AND mid IS NOT NULL ORDER BY num')
-      .pluck()
-      .all(inboxRow.id),
-  ),
-];
+const mids = [...new Set(db.messageMids(inboxRow.id))];
 const rand = prng(0x10e4ee9);
 shuffle(mids, rand);
 const warmSet = mids.slice(0, SAMPLE);
@@ -214,58 +205,26 @@ if (warmSet.length < SAMPLE || coldSet.length < COLD)
   log(`bench:web: only ${mids.length} messages: sets are ${warmSet.length} and ${coldSet.length}`);
 
 // the thread closest to 84 messages among those of 60 to 120, and its first message
-const bigThread =
-  db
-    .prepare(
-      `SELECT tid, COUNT(*) AS n FROM msg WHERE inbox_id = ? AND num > 0 GROUP BY tid
-  HAVING n BETWEEN 60 AND 120 ORDER BY ABS(n - 84), n DESC, tid LIMIT 1`,
-    )
-    .get(inboxRow.id) ??
-  db
-    .prepare(
-      'SELECT tid, COUNT(*) AS n FROM msg WHERE inbox_id = ? AND num > 0 GROUP BY tid ORDER BY n DESC, tid LIMIT 1',
-    )
-    .get(inboxRow.id);
-const threadMid = db
-  .prepare(
-    'SELECT mid FROM msg WHERE inbox_id = ? AND num > 0 AND tid = ? AND mid IS NOT NULL ORDER BY ts, num LIMIT 1',
-  )
-  .pluck()
-  .get(inboxRow.id, bigThread.tid);
+const bigThread = db.threadNear(inboxRow.id, 84, 60, 120);
+if (!bigThread) {
+  log(`bench:web: inbox "${INBOX}" holds no message`);
+  await cleanup();
+  process.exit(2);
+}
+const threadMid = db.threadStart(inboxRow.id, bigThread.tid)?.mid;
 // each-once sets of whole threads (of 2 messages or more), disjoint per class so that no class
 // finds what another left in a cache: their first messages, shuffled with the same seed
-const threadFirsts = db
-  .prepare(
-    `SELECT f.mid FROM (SELECT min(num) AS num FROM msg WHERE inbox_id = ? AND num > 0 GROUP BY tid
-     HAVING count(*) >= 2 ORDER BY tid) t JOIN msg f ON f.num = t.num`,
-  )
-  .pluck()
-  .all(inboxRow.id)
-  .filter((m) => m !== null);
+const threadFirsts = db.threadFirsts(inboxRow.id, 2, Number.MAX_SAFE_INTEGER);
 shuffle(threadFirsts, rand);
 const onceThreads = (k) => threadFirsts.slice(k * THREADS_ONCE, (k + 1) * THREADS_ONCE);
 // distinct one-word subject searches, each asked once: words of 5 letters or more from subjects
 const onceWords = [
-  ...new Set(
-    db
-      .prepare('SELECT subject FROM msg WHERE inbox_id = ? AND num > 0 ORDER BY num')
-      .pluck()
-      .all(inboxRow.id)
-      .flatMap((subject) => subject.toLowerCase().match(/\b[a-z]{5,}\b/g) ?? []),
-  ),
+  ...new Set(db.subjects(inboxRow.id).flatMap((subject) => subject.toLowerCase().match(/\b[a-z]{5,}\b/g) ?? [])),
 ];
 shuffle(onceWords, rand);
-const totalMessages = db.prepare('SELECT COUNT(*) FROM msg WHERE inbox_id = ? AND num > 0').pluck().get(inboxRow.id);
+const totalMessages = db.messageCount(inboxRow.id);
 // series pages: 200 series picked with the same fixed seed, and those with an earlier version
-const hasSeries = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'series'").get();
-const allSeries = hasSeries
-  ? db
-      .prepare(
-        `SELECT m.mid, s.version, (SELECT max(o.version) FROM series o WHERE o.chain = s.chain AND o.version < s.version) AS prev
-  FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ? ORDER BY s.id`,
-      )
-      .all(inboxRow.id)
-  : [];
+const allSeries = db.series(inboxRow.id);
 shuffle(allSeries, rand);
 const seriesSet = allSeries.slice(0, 200);
 const rerollSet = allSeries.filter((x) => x.prev !== null).slice(0, 200);
@@ -274,7 +233,19 @@ log(
   `store: ${totalMessages} messages in inbox "${INBOX}"; thread ${bigThread.tid} has ${bigThread.n} messages, first <${threadMid}>`,
 );
 
-const tm = midEscape(threadMid);
+const tm = midEscape(threadMid ?? '');
+/**
+ * A class of URLs, measured on its own.
+ * @typedef {object} UrlClass
+ * @property {string} id
+ * @property {string} label
+ * @property {string[]} paths under the inbox
+ * @property {string[]} [warmup] asked for before the measured run instead of `paths`
+ * @property {boolean} [onePass] each URL asked once (no cache can help)
+ * @property {boolean} [search] searches, also timed one at a time uncached
+ * @property {boolean} [lkOnly] a page public-inbox does not have
+ */
+/** @type {UrlClass[]} */
 const CLASSES = [
   { id: 'message', label: `message page (${warmSet.length} msgs)`, paths: warmSet.map((m) => `${midEscape(m)}/`) },
   {
@@ -367,11 +338,28 @@ if (!classes.length) {
  * Runs every class against `base` (absolute URL of the inbox, with a trailing slash).
  * `check()` returns a string when the server died, `restart()` brings it back.
  */
+/**
+ * What one server did: each class's figures, the uncached single requests, notes on its troubles.
+ * @typedef {object} ServerResult
+ * @property {string} base
+ * @property {Record<string, any>} classes
+ * @property {string[]} notes
+ * @property {ReturnType<typeof summarize>} [probe]
+ * @property {number} [peakRssMB]
+ */
+
+/**
+ * @param {string} name
+ * @param {string} base
+ * @param {{ check?: () => string | undefined, restart?: () => Promise<unknown> }} [server]
+ * @returns {Promise<ServerResult>}
+ */
 async function benchServer(name, base, server = {}) {
   const u = new URL(base);
   const origin = u.origin + '/';
   const prefix = u.pathname.endsWith('/') ? u.pathname : u.pathname + '/';
   const port = Number(u.port || 80);
+  /** @type {ServerResult} */
   const out = { base, classes: {}, notes: [] };
 
   // uncached single requests: message pages never asked for before, one at a time
@@ -396,7 +384,7 @@ async function benchServer(name, base, server = {}) {
     if (died) {
       out.notes.push(`${name} was down before ${c.id}: ${died}; restarted`);
       log(`[${name}] ${died}; restarting`);
-      await server.restart();
+      await server.restart?.();
     }
     const paths = c.paths.map((p) => prefix + p);
     const idle0 = await waitIdle(port);
@@ -626,30 +614,19 @@ if (opt['no-pi']) {
   const piWork = join(work, 'pi');
   mkdirSync(piWork, { recursive: true });
   const port = await freePort();
-  log(`public-inbox: building a reference inbox with ${PI_TOOL} (slow, about 4 minutes) ...`);
+  log(`public-inbox: building a reference inbox with ${PI_REFERENCE} (slow, about 4 minutes) ...`);
   const t0 = Date.now();
-  const r = await run('bash', [PI_TOOL, MBOX, INBOX, String(port)], { env: { ...process.env, PI_WORK: piWork } });
-  const pidFile = join(piWork, `httpd-${port}.pid`);
-  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : undefined;
-  const stopPi = () => stopTree(pid);
-  if (pid) cleanups.push(stopPi);
-  const base = `http://127.0.0.1:${port}/${INBOX}/`;
-  let up = false;
-  for (let i = 0; r.code === 0 && i < 100 && !up; i++) {
-    up = okStatus((await get(base, 5000)).status);
-    if (!up) await sleep(200);
-  }
-  if (up) {
-    piSource = `public-inbox-httpd built by pi-reference in ${Math.round((Date.now() - t0) / 1000)} s, at ${base}`;
-    log(`public-inbox: ${piSource}`);
-    pi = await benchServer('public-inbox', base);
-  } else {
-    piSource = `unavailable: pi-reference exited ${r.code}: ${(r.err || r.out).trim().split('\n').slice(-3).join(' | ')}`;
+  const reference = await startPiReference(MBOX, INBOX, port, piWork).catch((e) => {
+    piSource = `unavailable: ${e.message}`;
     log(`public-inbox: ${piSource}; reporting lorekeeper alone`);
-  }
-  if (pid) {
-    await stopPi();
-    cleanups.splice(cleanups.indexOf(stopPi), 1);
+  });
+  if (reference) {
+    cleanups.push(reference.stop);
+    piSource = `public-inbox-httpd built by pi-reference in ${Math.round((Date.now() - t0) / 1000)} s, at ${reference.url}`;
+    log(`public-inbox: ${piSource}`);
+    pi = await benchServer('public-inbox', reference.url);
+    await reference.stop();
+    cleanups.splice(cleanups.indexOf(reference.stop), 1);
   }
 }
 
@@ -659,13 +636,15 @@ if (opt['no-pi']) {
 const lkPort = await freePort();
 const lkBase = `http://127.0.0.1:${lkPort}/${INBOX}/`;
 const lkLog = join(work, 'lorekeeper-serve.log');
+/** @type {ReturnType<typeof startServe> | undefined} */
 let lk;
 let lkPeakRss = 0;
 let rssTimer;
 
 async function startLorekeeper() {
-  lk = startServe(dataDir, lkPort, { logFile: lkLog, probeUrl: lkBase });
-  await lk.ready();
+  const server = startServe(dataDir, lkPort, { logFile: lkLog, probeUrl: lkBase });
+  lk = server;
+  await server.ready();
 }
 
 async function stopLorekeeper() {
@@ -674,18 +653,19 @@ async function stopLorekeeper() {
 }
 
 cleanups.push(stopLorekeeper);
+/** @type {ServerResult} */
 let lkResult;
 try {
   log(`lorekeeper: serving ${dataDir} at ${lkBase}`);
   await startLorekeeper();
   rssTimer = setInterval(() => {
-    lkPeakRss = Math.max(lkPeakRss, procStatus(lk.child.pid, 'VmRSS') ?? 0);
+    lkPeakRss = Math.max(lkPeakRss, procStatus(lk?.child.pid, 'VmRSS') ?? 0);
   }, 250);
   lkResult = await benchServer('lorekeeper', lkBase, {
-    check: () => lk.exited(),
+    check: () => lk?.exited(),
     restart: startLorekeeper,
   });
-  lkResult.peakRssMB = Math.max(lkPeakRss, procStatus(lk.child.pid, 'VmHWM') ?? 0);
+  lkResult.peakRssMB = Math.max(lkPeakRss, procStatus(lk?.child.pid, 'VmHWM') ?? 0);
 } catch (e) {
   log(`lorekeeper: ${e.message}`);
   lkResult = { base: lkBase, classes: {}, notes: [e.message] };
@@ -855,10 +835,10 @@ for (const r of rows.filter((x) => x.lkOnly && x.lkRps !== undefined)) {
   );
 }
 if (lkResult.peakRssMB) console.log(`lorekeeper peak RSS: ${lkResult.peakRssMB.toFixed(0)} MiB`);
-for (const [who, r] of [
+for (const [who, r] of /** @type {[string, ServerResult | undefined][]} */ ([
   ['public-inbox', pi],
   ['lorekeeper', lkResult],
-]) {
+])) {
   for (const n of r?.notes ?? []) console.log(`NOTE ${who}: ${n}`);
   for (const [id, c] of Object.entries(r?.classes ?? {})) {
     if (c.na) console.log(`NOTE ${who} ${id}: n/a, ${c.na}`);

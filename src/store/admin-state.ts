@@ -2,7 +2,7 @@
 // description and upstream, the administrator's series links and unlinks, maintainers' patch states
 // and the commits patches landed as. Read as one snapshot (what the writer publishes in its
 // administrative repository) and applied as one.
-import type { Db } from './open-database.js';
+import type { Db, Statement } from './open-database.js';
 import { SeriesWriter } from './series-writer.js';
 import { ChangeLog } from './change-log.js';
 import { notePatchChanges } from './patch-states.js';
@@ -78,39 +78,39 @@ export interface AdminState {
 export function readAdminState(db: Db): AdminState {
   return {
     inboxes: db
-      .prepare(
+      .prepare<[], InboxFacts>(
         `SELECT i.name, i.address, i.description, u.url AS upstream FROM inbox i
          LEFT JOIN upstream u ON u.inbox_id = i.id ORDER BY i.id`,
       )
-      .all() as InboxFacts[],
+      .all(),
     seriesLinks: db
-      .prepare('SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link ORDER BY a_mid, b_mid')
-      .all() as SeriesLinkRow[],
+      .prepare<[], SeriesLinkRow>('SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link ORDER BY a_mid, b_mid')
+      .all(),
     patchStates: db
-      .prepare(
+      .prepare<[], PatchStateRecord>(
         `SELECT p.num, m.mid, p.state, p.set_by AS setBy, p.set_at AS setAt FROM patch_state p
          JOIN msg m ON m.num = p.num ORDER BY p.num`,
       )
-      .all() as PatchStateRecord[],
+      .all(),
     applied: db
-      .prepare(
+      .prepare<[], AppliedRecord>(
         `SELECT a.num, m.mid, a.repo, a.branch, a.commit_id AS "commit", a.how FROM applied a
          JOIN msg m ON m.num = a.num ORDER BY a.num, a.repo, a.branch`,
       )
-      .all() as AppliedRecord[],
-    apiUsers: db.prepare('SELECT id, name FROM api_user ORDER BY id').all() as AdminState['apiUsers'],
+      .all(),
+    apiUsers: db.prepare<[], AdminState['apiUsers'][number]>('SELECT id, name FROM api_user ORDER BY id').all(),
     checks: db
-      .prepare(
+      .prepare<[], CheckRecord>(
         `SELECT c.id, c.num, m.mid, c.user_id AS userId, c.state, c.context, c.target_url AS targetUrl, c.description,
                 c.date FROM patch_check c JOIN msg m ON m.num = c.num ORDER BY c.id`,
       )
-      .all() as CheckRecord[],
+      .all(),
     stateChanges: db
-      .prepare(
+      .prepare<[], StateChangeRecord>(
         `SELECT s.id, s.num, m.mid, s.previous, s.current, s.user_id AS userId, s.date FROM state_change s
          JOIN msg m ON m.num = s.num ORDER BY s.id`,
       )
-      .all() as StateChangeRecord[],
+      .all(),
   };
 }
 
@@ -145,20 +145,24 @@ export function applyLifecycle(
   // first columns are its key, its patch (whose pages show it) at `patch`
   const tables: {
     rows: unknown[][];
-    have: { all(): unknown };
+    have: Statement<[], unknown[]>;
     del: (r: unknown[]) => unknown;
     put: { run(...r: unknown[]): unknown };
     patch?: number;
   }[] = [
     {
       rows: state.apiUsers.map((u) => [u.id, u.name]),
-      have: db.prepare('SELECT id, name FROM api_user').raw(),
+      have: db.prepare<[], unknown[]>('SELECT id, name FROM api_user').raw(),
       del: (r: unknown[]) => delUser.run(r[0]),
       put: db.prepare('INSERT OR REPLACE INTO api_user (id, name) VALUES (?, ?)'),
     },
     {
       rows: state.checks.map((c) => [c.id, local(c), c.userId, c.state, c.context, c.targetUrl, c.description, c.date]),
-      have: db.prepare('SELECT id, num, user_id, state, context, target_url, description, date FROM patch_check').raw(),
+      have: db
+        .prepare<[], unknown[]>(
+          'SELECT id, num, user_id, state, context, target_url, description, date FROM patch_check',
+        )
+        .raw(),
       del: (r: unknown[]) => delCheck.run(r[0]),
       put: db.prepare(
         `INSERT OR REPLACE INTO patch_check (id, num, user_id, state, context, target_url, description, date)
@@ -168,7 +172,7 @@ export function applyLifecycle(
     },
     {
       rows: state.stateChanges.map((c) => [c.id, local(c), c.previous, c.current, c.userId, c.date]),
-      have: db.prepare('SELECT id, num, previous, current, user_id, date FROM state_change').raw(),
+      have: db.prepare<[], unknown[]>('SELECT id, num, previous, current, user_id, date FROM state_change').raw(),
       del: (r: unknown[]) => delChange.run(r[0]),
       put: db.prepare(
         'INSERT OR REPLACE INTO state_change (id, num, previous, current, user_id, date) VALUES (?, ?, ?, ?, ?, ?)',
@@ -177,14 +181,14 @@ export function applyLifecycle(
     },
     {
       rows: state.patchStates.map((r) => [local(r), r.state, r.setBy, r.setAt]),
-      have: db.prepare('SELECT num, state, set_by, set_at FROM patch_state').raw(),
+      have: db.prepare<[], unknown[]>('SELECT num, state, set_by, set_at FROM patch_state').raw(),
       del: (r: unknown[]) => delState.run(r[0]),
       put: db.prepare('INSERT OR REPLACE INTO patch_state (num, state, set_by, set_at) VALUES (?, ?, ?, ?)'),
       patch: 0,
     },
     {
       rows: state.applied.map((r) => [local(r), r.repo, r.branch, r.commit, r.how]),
-      have: db.prepare('SELECT num, repo, branch, commit_id, how FROM applied').raw(),
+      have: db.prepare<[], unknown[]>('SELECT num, repo, branch, commit_id, how FROM applied').raw(),
       del: (r: unknown[]) => delApplied.run(r[0], r[1], r[2]),
       put: db.prepare('INSERT OR REPLACE INTO applied (num, repo, branch, commit_id, how) VALUES (?, ?, ?, ?, ?)'),
       patch: 0,
@@ -198,16 +202,16 @@ export function applyLifecycle(
       const want = new Map(
         t.rows.filter((r) => t.patch === undefined || r[t.patch] !== undefined).map((r) => [key(r), r]),
       );
-      const have = new Map((t.have.all() as unknown[][]).map((r) => [key(r), r]));
+      const have = new Map(t.have.all().map((r) => [key(r), r]));
       for (const [k, r] of have) {
         if (want.has(k)) continue;
         t.del(r);
-        if (t.patch !== undefined) touched.add(r[t.patch] as number);
+        if (t.patch !== undefined) touched.add(Number(r[t.patch]));
       }
       for (const [k, r] of want) {
         if (have.has(k)) continue;
         t.put.run(...r);
-        if (t.patch !== undefined) touched.add(r[t.patch] as number);
+        if (t.patch !== undefined) touched.add(Number(r[t.patch]));
       }
     }
     notePatchChanges(db, changes, touched);

@@ -1,6 +1,6 @@
 // What the Patchwork API lists, filtered and paged in SQL: series, patches (a series' own patches,
 // id = article number), cover letters, people (id = the number of their first message) and events.
-import type { Db } from './open-database.js';
+import type { Db, Statement } from './open-database.js';
 
 /** Filters every list takes; undefined: not filtered. */
 export interface ListFilter {
@@ -227,16 +227,17 @@ export class ApiReader {
   private readonly st: ReturnType<ApiReader['statements']>;
 
   /** Statements whose filters and order a request chooses, prepared once each. */
-  private readonly chosen = new Map<string, ReturnType<Db['prepare']>>();
+  private readonly chosen = new Map<string, Statement<[Params]>>();
 
   constructor(private readonly db: Db) {
     this.st = this.statements();
   }
 
-  private prepared<R>(sql: string) {
+  private prepared<R>(sql: string): Statement<[Params], R> {
     let st = this.chosen.get(sql);
-    if (!st) this.chosen.set(sql, (st = this.db.prepare(sql)));
-    return st as unknown as { all(params: Params): R[]; get(params: Params): R | undefined };
+    if (!st) this.chosen.set(sql, (st = this.db.prepare<Params>(sql)));
+    // one map holds the statements of every row type: each SQL text is asked for with its own
+    return st as Statement<[Params], R>;
   }
 
   /** One page of a filtered list, in the order asked, and how many there are in all. */

@@ -52,9 +52,9 @@ export function storeDigest(db: Db): string {
   const feed = (name: string, sql: string) => {
     h.update(`\0${name}\0`);
     let chunk = '';
-    const st = db.prepare(sql);
+    const st = db.prepare<[], unknown[]>(sql);
     const keep = st.columns().map((c) => !STAND_INS.has(c.name));
-    for (const row of st.raw(true).iterate() as Iterable<unknown[]>) {
+    for (const row of st.raw(true).iterate()) {
       for (const [i, v] of row.entries()) {
         if (!keep[i]) continue;
         if (Buffer.isBuffer(v)) {

@@ -1,7 +1,7 @@
 // How far each git epoch of an inbox was taken or written (the last commit per inbox and epoch), and
 // what following or writing a history needs to know of the messages stored: which one has given
 // bytes, how many bytes came after a message, and the messages after one, to commit them.
-import type { Db, Statement } from './open-database.js';
+import type { Db } from './open-database.js';
 import { decompressRaw } from './raw-codec.js';
 import type { CommitFacts } from '../mail/epoch-commit.js';
 
@@ -19,44 +19,64 @@ export interface StoredForCommit extends CommitFacts {
   raw: Buffer;
 }
 
+/** The epoch table's statements; those that return rows typed with them. */
+function statements(db: Db) {
+  return {
+    tips: db.prepare<[number], { epoch: number; tip: string }>(
+      'SELECT epoch, tip FROM epoch WHERE inbox_id = ? ORDER BY epoch',
+    ),
+    setTip: db.prepare('INSERT OR REPLACE INTO epoch (inbox_id, epoch, tip) VALUES (?, ?, ?)'),
+    extendLog: db.prepare(`UPDATE epoch_log SET tip = @tip WHERE seq = (SELECT max(seq) FROM epoch_log)
+                  AND inbox_id = @inbox AND epoch = @epoch`),
+    appendLog: db.prepare('INSERT INTO epoch_log (inbox_id, epoch, tip) VALUES (@inbox, @epoch, @tip)'),
+    logFrom: db.prepare<
+      [number],
+      LogRow
+    >(`SELECT l.seq, i.name AS inbox, l.epoch, l.tip FROM epoch_log l JOIN inbox i ON i.id = l.inbox_id
+                WHERE l.seq >= ? ORDER BY l.seq`),
+    logLength: db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM epoch_log').pluck(),
+    setUpstream: db.prepare('INSERT OR REPLACE INTO upstream (inbox_id, url) VALUES (?, ?)'),
+    clearUpstream: db.prepare('DELETE FROM upstream WHERE inbox_id = ?'),
+    upstream: db.prepare<[number], string>('SELECT url FROM upstream WHERE inbox_id = ?').pluck(),
+    bytesAfter: db
+      .prepare<[number, number], number>(
+        'SELECT coalesce(sum(b.size), 0) FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.inbox_id = ? AND m.num > ?',
+      )
+      .pluck(),
+    messagesAfter: db.prepare<
+      [number, number, number],
+      Omit<StoredForCommit, 'raw'> & { data: Buffer; codec: number }
+    >(`SELECT m.num, m.from_names AS fromNames, m.from_addr AS fromAddr, m.subject, m.ds, m.ts,
+                      b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id
+                      WHERE m.inbox_id = ? AND m.num > ? ORDER BY m.num LIMIT ?`),
+    forget: db.prepare('DELETE FROM epoch WHERE inbox_id = ?'),
+    storedCopy: db
+      .prepare<[Buffer, number], number>(
+        `SELECT m.num FROM blob b JOIN msg m ON m.blob_id = b.id WHERE b.sha256 = ? AND m.inbox_id = ?`,
+      )
+      .pluck(),
+    sameContent: db
+      .prepare<[string, number, Buffer, number], number>(
+        `SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                    WHERE i.mid = ? AND m.inbox_id = ? AND m.chash = ? AND m.num != ? LIMIT 1`,
+      )
+      .pluck(),
+    hashes: db.prepare<[number], { num: number; sha256: Buffer }>(
+      `SELECT m.num, b.sha256 FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.inbox_id = ? ORDER BY m.num`,
+    ),
+  };
+}
+
 export class EpochTable {
-  private readonly st: Record<string, Statement>;
+  private readonly st: ReturnType<typeof statements>;
 
   constructor(db: Db) {
-    const p = (sql: string) => db.prepare(sql);
-    this.st = {
-      tips: p('SELECT epoch, tip FROM epoch WHERE inbox_id = ? ORDER BY epoch'),
-      setTip: p('INSERT OR REPLACE INTO epoch (inbox_id, epoch, tip) VALUES (?, ?, ?)'),
-      extendLog: p(`UPDATE epoch_log SET tip = @tip WHERE seq = (SELECT max(seq) FROM epoch_log)
-                    AND inbox_id = @inbox AND epoch = @epoch`),
-      appendLog: p('INSERT INTO epoch_log (inbox_id, epoch, tip) VALUES (@inbox, @epoch, @tip)'),
-      logFrom: p(`SELECT l.seq, i.name AS inbox, l.epoch, l.tip FROM epoch_log l JOIN inbox i ON i.id = l.inbox_id
-                  WHERE l.seq >= ? ORDER BY l.seq`),
-      logLength: p('SELECT coalesce(max(seq), 0) FROM epoch_log').pluck(),
-      setUpstream: p('INSERT OR REPLACE INTO upstream (inbox_id, url) VALUES (?, ?)'),
-      clearUpstream: p('DELETE FROM upstream WHERE inbox_id = ?'),
-      upstream: p('SELECT url FROM upstream WHERE inbox_id = ?').pluck(),
-      bytesAfter: p(
-        'SELECT coalesce(sum(b.size), 0) FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.inbox_id = ? AND m.num > ?',
-      ).pluck(),
-      messagesAfter: p(`SELECT m.num, m.from_names AS fromNames, m.from_addr AS fromAddr, m.subject, m.ds, m.ts,
-                        b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id
-                        WHERE m.inbox_id = ? AND m.num > ? ORDER BY m.num LIMIT ?`),
-      forget: p('DELETE FROM epoch WHERE inbox_id = ?'),
-      storedCopy: p(
-        `SELECT m.num FROM blob b JOIN msg m ON m.blob_id = b.id WHERE b.sha256 = ? AND m.inbox_id = ?`,
-      ).pluck(),
-      sameContent: p(`SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
-                      WHERE i.mid = ? AND m.inbox_id = ? AND m.chash = ? AND m.num != ? LIMIT 1`).pluck(),
-      hashes: p(
-        `SELECT m.num, b.sha256 FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.inbox_id = ? ORDER BY m.num`,
-      ),
-    };
+    this.st = statements(db);
   }
 
   /** The last commit taken of each epoch of the inbox. */
   tips(inboxId: number): Map<number, string> {
-    const rows = this.st.tips.all(inboxId) as { epoch: number; tip: string }[];
+    const rows = this.st.tips.all(inboxId);
     return new Map(rows.map((r) => [r.epoch, r.tip]));
   }
 
@@ -69,12 +89,12 @@ export class EpochTable {
 
   /** The order log's stretches from `seq` on (1: all of it), with their inboxes' names. */
   logFrom(seq: number): LogRow[] {
-    return this.st.logFrom.all(seq) as LogRow[];
+    return this.st.logFrom.all(seq);
   }
 
   /** How many stretches the order log holds. */
   logLength(): number {
-    return this.st.logLength.get() as number;
+    return this.st.logLength.get() ?? 0;
   }
 
   /** The URL the inbox is mirrored from; null: none (its mail arrives here, or at the writer it follows). */
@@ -84,20 +104,17 @@ export class EpochTable {
   }
 
   upstream(inboxId: number): string | null {
-    return (this.st.upstream.get(inboxId) as string | undefined) ?? null;
+    return this.st.upstream.get(inboxId) ?? null;
   }
 
   /** Bytes of the inbox's messages stored after article `num`. */
   bytesAfter(inboxId: number, num: number): number {
-    return this.st.bytesAfter.get(inboxId, num) as number;
+    return this.st.bytesAfter.get(inboxId, num) ?? 0;
   }
 
   /** The next `limit` messages of the inbox stored after article `num`, in article order. */
   messagesAfter(inboxId: number, num: number, limit: number): StoredForCommit[] {
-    const rows = this.st.messagesAfter.all(inboxId, num, limit) as (Omit<StoredForCommit, 'raw'> & {
-      data: Buffer;
-      codec: number;
-    })[];
+    const rows = this.st.messagesAfter.all(inboxId, num, limit);
     return rows.map(({ data, codec, ...r }) => ({ ...r, raw: decompressRaw(data, codec) }));
   }
 
@@ -108,16 +125,16 @@ export class EpochTable {
 
   /** The message of the inbox stored with exactly these bytes (a history removes messages by their bytes). */
   storedCopy(inboxId: number, sha256: Buffer): number | undefined {
-    return this.st.storedCopy.get(sha256, inboxId) as number | undefined;
+    return this.st.storedCopy.get(sha256, inboxId);
   }
 
   /** Another message of the inbox with this Message-ID and content hash (of which a copy is a duplicate). */
   sameContent(inboxId: number, mid: string, chash: Buffer, except: number): number | undefined {
-    return this.st.sameContent.get(mid, inboxId, chash, except) as number | undefined;
+    return this.st.sameContent.get(mid, inboxId, chash, except);
   }
 
   /** Every message of the inbox with the SHA-256 of its bytes, in arrival order. */
   hashes(inboxId: number): { num: number; sha256: Buffer }[] {
-    return this.st.hashes.all(inboxId) as { num: number; sha256: Buffer }[];
+    return this.st.hashes.all(inboxId);
   }
 }

@@ -42,9 +42,9 @@ export function ftsTerms(db: Db): string {
 export function reindexFullText(db: Db): void {
   const fts = new FullTextWriter(db);
   // in batches: better-sqlite3 cannot write while a read is still iterating
-  const batch = db.prepare(`SELECT m.num, b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id
+  const batch = db.prepare<[number], RawRow>(`SELECT m.num, b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id
                             WHERE m.num > ? AND m.quarantine IS NULL ORDER BY m.num LIMIT 500`);
-  for (let rows = batch.all(0) as RawRow[]; rows.length; rows = batch.all(rows[rows.length - 1].num) as RawRow[]) {
+  for (let rows = batch.all(0); rows.length; rows = batch.all(rows[rows.length - 1].num)) {
     for (const r of rows) fts.add(r.num, analyzeMessage(decompressRaw(r.data, r.codec)).fts);
   }
 }

@@ -96,7 +96,7 @@ export const MIGRATIONS: Migration[] = [
       // assembled again and every inbox's chains worked out again
       const series = new SeriesWriter(db);
       series.rebuild(
-        db.prepare('SELECT DISTINCT tid FROM msg WHERE num > 0 AND b4_diff = 1').pluck().all() as number[],
+        db.prepare<[], number>('SELECT DISTINCT tid FROM msg WHERE num > 0 AND b4_diff = 1').pluck().all(),
       );
       series.relinkDirty();
     },
@@ -117,6 +117,7 @@ export class StoreVersionError extends Error {}
 
 /** The store's schema version (0 for a new, empty file). */
 export function storeVersion(db: Db): number {
+  // a pragma's value, not a statement's row: better-sqlite3 types it unknown
   return db.pragma('user_version', { simple: true }) as number;
 }
 

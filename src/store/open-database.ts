@@ -8,6 +8,15 @@ export type Db = Database.Database;
 /** A prepared statement; typed with its parameters and result where the caller gives them. */
 export type Statement<P extends unknown[] | object = unknown[], R = unknown> = Database.Statement<P, R>;
 
+/**
+ * The row a statement must find (an aggregate's, a counter's, a row this transaction wrote or
+ * read before): without it the store is broken, which is said rather than read as undefined.
+ */
+export function mustHave<R>(row: R | undefined, what: string): R {
+  if (row === undefined) throw new Error(`the store has no ${what}`);
+  return row;
+}
+
 /** One SQLite file per data directory holds every inbox. */
 export const STORE_FILE = 'lorekeeper.sqlite3';
 

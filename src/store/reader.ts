@@ -56,6 +56,9 @@ const COLUMNS =
 /** Real, analyzed messages of the scope: `@scope` is the inbox id, NULL for every inbox. */
 const IN_SCOPE = 'num > 0 AND quarantine IS NULL AND (@scope IS NULL OR inbox_id = @scope)';
 
+/** A window of an inbox's arrivals (recentBefore, recentAfter). */
+type RecentParams = { inbox: number; ts: number; limit: number };
+
 type RawRow = Omit<MessageRow, 'refs'> & { refs: string | null };
 
 /**
@@ -102,14 +105,92 @@ function firstCopies(rows: MessageRow[], scope: Scope): MessageRow[] {
 /** What changed in the store since it was last looked at: change-log keys, or everything. */
 export type StoreChanges = ReadonlySet<string> | 'everything';
 
+/** The reader's statements, typed with their parameters and rows. */
+function statements(db: Db) {
+  return {
+    inboxes: db.prepare<[], InboxRow>(`SELECT ${INBOX_COLUMNS} ORDER BY i.name`),
+    inboxByName: db.prepare<[string], InboxRow>(`SELECT ${INBOX_COLUMNS} WHERE i.name = ?`),
+    numsByMid: db.prepare<
+      { scope: number | null; mid: string },
+      { num: number }
+    >(`SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
+                  WHERE i.mid = @mid AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope) ORDER BY x.num`),
+    midPrefix: db.prepare<
+      { scope: number | null; from: string; to: string; limit: number },
+      { mid: string }
+    >(`SELECT DISTINCT i.mid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
+                  WHERE i.mid >= @from AND i.mid < @to AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
+                  ORDER BY i.mid LIMIT @limit`),
+    midWords: db.prepare<
+      { match: string; scope: number | null; limit: number },
+      { mid: string }
+    >(`SELECT DISTINCT msg.mid FROM fts JOIN msg ON msg.num = fts.rowid
+                 WHERE fts MATCH @match AND msg.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope) LIMIT @limit`),
+    message: db.prepare<[number], RawRow>(`SELECT ${COLUMNS} FROM msg WHERE num = ?`),
+    raw: db.prepare<[number], { data: Buffer; codec: number }>(
+      'SELECT b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.num = ?',
+    ),
+    doc: db.prepare<[number], { doc: Buffer | null }>('SELECT doc FROM msg WHERE num = ?'),
+    hasDiff: db.prepare<[number], number>('SELECT has_diff FROM msg WHERE num = ?').pluck(),
+    threadCount: db
+      .prepare<{ scope: number | null; tid: number; sid: number | null }, number>(
+        `SELECT count(*) FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE}`,
+      )
+      .pluck(),
+    strict: db.prepare<{ scope: number | null; tid: number; limit: number }, RawRow>(
+      `SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY ds, num LIMIT @limit`,
+    ),
+    loose: db.prepare<{ scope: number | null; sid: number; tid: number; limit: number }, RawRow>(
+      `SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`,
+    ),
+    threadByNum: db.prepare<{ scope: number | null; tid: number; sid: number | null }, RawRow>(
+      `SELECT ${COLUMNS} FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE} ORDER BY num`,
+    ),
+    strictByNum: db.prepare<{ scope: number | null; tid: number }, RawRow>(
+      `SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY num`,
+    ),
+    // the first message in the scope under each id, its row read in the same query
+    firstByMids: db.prepare<
+      { mids: string; scope: number | null },
+      RawRow & { wanted: string }
+    >(`SELECT f.wanted, ${COLUMNS} FROM (
+                      SELECT i.mid AS wanted, min(x.num) AS first FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
+                      WHERE i.mid IN (SELECT value FROM json_each(@mids)) AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
+                      GROUP BY i.mid) f JOIN msg ON msg.num = f.first`),
+    count: db.prepare<{ scope: number | null }, number>(`SELECT count(*) FROM msg WHERE ${IN_SCOPE}`).pluck(),
+    // one inbox at a time, down its (inbox_id, ts) index, whose order (ts, then rowid = num) is the
+    // one asked: `@scope IS NULL OR inbox_id = @scope` would sort every message of the store
+    recentBefore: db.prepare<RecentParams, RawRow>(`SELECT ${COLUMNS} FROM msg WHERE inbox_id = @inbox AND ts <= @ts
+                     AND num > 0 AND quarantine IS NULL ORDER BY ts DESC, num DESC LIMIT @limit`),
+    recentAfter: db.prepare<RecentParams, RawRow>(`SELECT ${COLUMNS} FROM msg WHERE inbox_id = @inbox AND ts >= @ts
+                    AND num > 0 AND quarantine IS NULL ORDER BY ts ASC, num ASC LIMIT @limit`),
+    inboxIds: db.prepare<[], number>('SELECT id FROM inbox ORDER BY id').pluck(),
+    numsAfter: db
+      .prepare<{ scope: number | null; after: number; limit: number }, number>(
+        `SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`,
+      )
+      .pluck(),
+    // per inbox, down its (inbox_id, ts) index: max(ts) over the scope would read every row
+    newestTs: db
+      .prepare<{ scope: number | null }, number | null>(
+        `SELECT max((SELECT ts FROM msg WHERE inbox_id = i.id AND num > 0 AND quarantine IS NULL
+                             ORDER BY ts DESC LIMIT 1))
+                 FROM inbox i WHERE @scope IS NULL OR i.id = @scope`,
+      )
+      .pluck(),
+    // the last article number given, not the highest held: removing the newest message must not go back
+    generation: db.prepare<[], number | null>(`SELECT sum(val) FROM counter WHERE key IN ('article', 'edits')`).pluck(),
+  };
+}
+
 export class StoreReader {
-  private readonly st: Record<string, Statement>;
+  private readonly st: ReturnType<typeof statements>;
   private readonly bodyHtmlOf: Statement<[number, number], Buffer>;
   private readonly threads = new Map<string, { thread: Thread; bytes: number; tid: number; sid: number | null }>();
   private threadBytes = 0;
-  private readonly dataVersion: Statement;
-  private readonly changesAfter: Statement;
-  private readonly oldestChange: Statement;
+  private readonly dataVersion: Statement<[], number>;
+  private readonly changesAfter: Statement<[number], { seq: number; key: string }>;
+  private readonly oldestChange: Statement<[], number>;
   /** PRAGMA data_version when last looked: it moves when another connection commits. */
   private seenVersion = -1;
   /** The last change-log row taken into account. */
@@ -117,91 +198,47 @@ export class StoreReader {
   private readonly listeners: ((changes: StoreChanges) => void)[] = [];
 
   constructor(db: Db) {
-    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
-    this.changesAfter = db.prepare('SELECT seq, key FROM change WHERE seq > ? ORDER BY seq');
-    this.oldestChange = db.prepare('SELECT coalesce(min(seq), 0) FROM change').pluck();
-    this.lastChange = db.prepare('SELECT coalesce(max(seq), 0) FROM change').pluck().get() as number;
-    this.seenVersion = this.dataVersion.get() as number;
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.changesAfter = db.prepare<[number], { seq: number; key: string }>(
+      'SELECT seq, key FROM change WHERE seq > ? ORDER BY seq',
+    );
+    this.oldestChange = db.prepare<[], number>('SELECT coalesce(min(seq), 0) FROM change').pluck();
+    this.lastChange = db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM change').pluck().get() ?? 0;
+    this.seenVersion = this.dataVersion.get() ?? -1;
     this.bodyHtmlOf = db
       .prepare<[number, number], Buffer>('SELECT html FROM body_html WHERE num = ? AND version = ?')
       .pluck();
-    const p = (sql: string) => db.prepare(sql);
-    this.st = {
-      inboxes: p(`SELECT ${INBOX_COLUMNS} ORDER BY i.name`),
-      inboxByName: p(`SELECT ${INBOX_COLUMNS} WHERE i.name = ?`),
-      numsByMid: p(`SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
-                    WHERE i.mid = @mid AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope) ORDER BY x.num`),
-      midPrefix: p(`SELECT DISTINCT i.mid FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
-                    WHERE i.mid >= @from AND i.mid < @to AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
-                    ORDER BY i.mid LIMIT @limit`),
-      midWords: p(`SELECT DISTINCT msg.mid FROM fts JOIN msg ON msg.num = fts.rowid
-                   WHERE fts MATCH @match AND msg.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope) LIMIT @limit`),
-      message: p(`SELECT ${COLUMNS} FROM msg WHERE num = ?`),
-      raw: p('SELECT b.data, b.codec FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.num = ?'),
-      doc: p('SELECT doc FROM msg WHERE num = ?'),
-      hasDiff: p('SELECT has_diff FROM msg WHERE num = ?').pluck(),
-      threadCount: p(`SELECT count(*) FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE}`).pluck(),
-      strict: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY ds, num LIMIT @limit`),
-      loose: p(
-        `SELECT ${COLUMNS} FROM msg WHERE sid = @sid AND tid != @tid AND ${IN_SCOPE} ORDER BY ds DESC, num LIMIT @limit`,
-      ),
-      threadByNum: p(`SELECT ${COLUMNS} FROM msg WHERE (tid = @tid OR sid = @sid) AND ${IN_SCOPE} ORDER BY num`),
-      strictByNum: p(`SELECT ${COLUMNS} FROM msg WHERE tid = @tid AND ${IN_SCOPE} ORDER BY num`),
-      // the first message in the scope under each id, its row read in the same query
-      firstByMids: p(`SELECT f.wanted, ${COLUMNS} FROM (
-                        SELECT i.mid AS wanted, min(x.num) AS first FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg ON msg.num = x.num
-                        WHERE i.mid IN (SELECT value FROM json_each(@mids)) AND x.num > 0 AND (@scope IS NULL OR msg.inbox_id = @scope)
-                        GROUP BY i.mid) f JOIN msg ON msg.num = f.first`),
-      count: p(`SELECT count(*) FROM msg WHERE ${IN_SCOPE}`).pluck(),
-      // one inbox at a time, down its (inbox_id, ts) index, whose order (ts, then rowid = num) is the
-      // one asked: `@scope IS NULL OR inbox_id = @scope` would sort every message of the store
-      recentBefore: p(`SELECT ${COLUMNS} FROM msg WHERE inbox_id = @inbox AND ts <= @ts AND num > 0
-                       AND quarantine IS NULL ORDER BY ts DESC, num DESC LIMIT @limit`),
-      recentAfter: p(`SELECT ${COLUMNS} FROM msg WHERE inbox_id = @inbox AND ts >= @ts AND num > 0
-                      AND quarantine IS NULL ORDER BY ts ASC, num ASC LIMIT @limit`),
-      inboxIds: p('SELECT id FROM inbox ORDER BY id').pluck(),
-      numsAfter: p(`SELECT num FROM msg WHERE ${IN_SCOPE} AND num > @after ORDER BY num LIMIT @limit`).pluck(),
-      // per inbox, down its (inbox_id, ts) index: max(ts) over the scope would read every row
-      newestTs: p(`SELECT max((SELECT ts FROM msg WHERE inbox_id = i.id AND num > 0 AND quarantine IS NULL
-                               ORDER BY ts DESC LIMIT 1))
-                   FROM inbox i WHERE @scope IS NULL OR i.id = @scope`).pluck(),
-      // the last article number given, not the highest held: removing the newest message must not go back
-      generation: p(`SELECT sum(val) FROM counter WHERE key IN ('article', 'edits')`).pluck(),
-    };
+    this.st = statements(db);
   }
 
   inboxes(): InboxRow[] {
-    return this.st.inboxes.all() as InboxRow[];
+    return this.st.inboxes.all();
   }
 
   inbox(name: string): InboxRow | undefined {
-    return this.st.inboxByName.get(name) as InboxRow | undefined;
+    return this.st.inboxByName.get(name);
   }
 
   /** Article numbers holding this Message-ID in the scope, oldest first. */
   numsByMid(mid: string, scope: Scope = 'all'): number[] {
-    return (this.st.numsByMid.all({ scope: scopeId(scope), mid }) as { num: number }[]).map((r) => r.num);
+    return this.st.numsByMid.all({ scope: scopeId(scope), mid }).map((r) => r.num);
   }
 
   /** Message-IDs in the scope starting with `prefix` (for "partial match" suggestions). */
   midsWithPrefix(prefix: string, scope: Scope, limit: number): string[] {
     const end = prefix + '\uffff';
-    return (this.st.midPrefix.all({ scope: scopeId(scope), from: prefix, to: end, limit }) as { mid: string }[]).map(
-      (r) => r.mid,
-    );
+    return this.st.midPrefix.all({ scope: scopeId(scope), from: prefix, to: end, limit }).map((r) => r.mid);
   }
 
   /** Message-IDs in the scope containing all these words (`m:` search); the last may be a prefix. */
   midsWithWords(words: string[], lastIsPrefix: boolean, scope: Scope, limit: number): string[] {
     if (!words.length) return [];
     const terms = words.map((w, i) => `"${w.replace(/"/g, '""')}"${lastIsPrefix && i === words.length - 1 ? '*' : ''}`);
-    return (
-      this.st.midWords.all({ match: `m : (${terms.join(' ')})`, scope: scopeId(scope), limit }) as { mid: string }[]
-    ).map((r) => r.mid);
+    return this.st.midWords.all({ match: `m : (${terms.join(' ')})`, scope: scopeId(scope), limit }).map((r) => r.mid);
   }
 
   message(num: number): MessageRow | undefined {
-    const r = this.st.message.get(num) as RawRow | undefined;
+    const r = this.st.message.get(num);
     return r && toMessage(r);
   }
 
@@ -213,7 +250,7 @@ export class StoreReader {
 
   /** The exact bytes the message arrived as. */
   raw(num: number): Buffer | undefined {
-    const r = this.st.raw.get(num) as { data: Buffer; codec: number } | undefined;
+    const r = this.st.raw.get(num);
     return r && decompressRaw(r.data, r.codec);
   }
 
@@ -229,7 +266,7 @@ export class StoreReader {
   }
 
   doc(num: number): Buffer | undefined {
-    return (this.st.doc.get(num) as { doc: Buffer | null } | undefined)?.doc ?? undefined;
+    return this.st.doc.get(num)?.doc ?? undefined;
   }
 
   /**
@@ -260,18 +297,18 @@ export class StoreReader {
 
   private loadThread(m: MessageRow, scope: Scope): Thread {
     const id = scopeId(scope);
-    const strict = (this.st.strict.all({ scope: id, tid: m.tid, limit: THREAD_PAGE_LIMIT }) as RawRow[]).map(toMessage);
+    const strict = this.st.strict.all({ scope: id, tid: m.tid, limit: THREAD_PAGE_LIMIT }).map(toMessage);
     const room = THREAD_PAGE_LIMIT - strict.length;
     const loose =
       room > 0 && m.sid !== null
-        ? (this.st.loose.all({ scope: id, sid: m.sid, tid: m.tid, limit: room }) as RawRow[]).map(toMessage)
+        ? this.st.loose.all({ scope: id, sid: m.sid, tid: m.tid, limit: room }).map(toMessage)
         : [];
     // strict and loose rows together are the whole thread unless the limit cut one short: only
     // then is it counted apart (most pages are spared a third query)
     const whole = strict.length < THREAD_PAGE_LIMIT && (m.sid === null || loose.length < room);
     const count = whole
       ? strict.length + loose.length
-      : (this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) as number);
+      : (this.st.threadCount.get({ scope: id, tid: m.tid, sid: m.sid }) ?? 0);
     const members = firstCopies([...strict, ...loose], scope);
     return {
       count: scope === 'all' ? members.length + Math.max(0, count - strict.length - loose.length) : count,
@@ -285,7 +322,7 @@ export class StoreReader {
     const rows = loose
       ? this.st.threadByNum.all({ scope: id, tid: m.tid, sid: m.sid })
       : this.st.strictByNum.all({ scope: id, tid: m.tid });
-    return firstCopies((rows as RawRow[]).map(toMessage), scope);
+    return firstCopies(rows.map(toMessage), scope);
   }
 
   /** messageByMid for many ids in one query: the ghosts of a thread, found in the scope or not. */
@@ -294,14 +331,14 @@ export class StoreReader {
     for (const { wanted, ...row } of this.st.firstByMids.all({
       mids: JSON.stringify(mids),
       scope: scopeId(scope),
-    }) as (RawRow & { wanted: string })[]) {
+    })) {
       out.set(wanted, toMessage(row));
     }
     return out;
   }
 
   messageCount(scope: Scope): number {
-    return this.st.count.get({ scope: scopeId(scope) }) as number;
+    return this.st.count.get({ scope: scopeId(scope) }) ?? 0;
   }
 
   /** Newest messages by arrival: `limit` at or before `before` (newest first). */
@@ -315,20 +352,26 @@ export class StoreReader {
   }
 
   /** The first `limit` messages of `st` in each inbox of the scope, merged in its order (`dir`). */
-  private recent(st: Statement, scope: Scope, ts: number, limit: number, dir: 1 | -1): MessageRow[] {
-    const inboxes = scope === 'all' ? (this.st.inboxIds.all() as number[]) : [scope.inboxId];
-    const rows = inboxes.flatMap((inbox) => st.all({ inbox, ts, limit }) as RawRow[]);
+  private recent(
+    st: Statement<RecentParams, RawRow>,
+    scope: Scope,
+    ts: number,
+    limit: number,
+    dir: 1 | -1,
+  ): MessageRow[] {
+    const inboxes = scope === 'all' ? this.st.inboxIds.all() : [scope.inboxId];
+    const rows = inboxes.flatMap((inbox) => st.all({ inbox, ts, limit }));
     if (inboxes.length > 1) rows.sort((a, b) => dir * (a.ts - b.ts || a.num - b.num));
     return firstCopies(rows.slice(0, limit).map(toMessage), scope);
   }
 
   /** Article numbers after `after`, in order: for walking a whole inbox in batches. */
   numsAfter(scope: Scope, after: number, limit: number): number[] {
-    return this.st.numsAfter.all({ scope: scopeId(scope), after, limit }) as number[];
+    return this.st.numsAfter.all({ scope: scopeId(scope), after, limit });
   }
 
   newestTs(scope: Scope): number | null {
-    return this.st.newestTs.get({ scope: scopeId(scope) }) as number | null;
+    return this.st.newestTs.get({ scope: scopeId(scope) }) ?? null;
   }
 
   /**
@@ -336,7 +379,7 @@ export class StoreReader {
    * cached under an older generation are stale.
    */
   generation(): number {
-    return this.st.generation.get() as number;
+    return this.st.generation.get() ?? 0;
   }
 
   /** Hear what changed whenever sync() finds the store moved on (a server drops cached pages). */
@@ -349,13 +392,13 @@ export class StoreReader {
    * the change log, recently shown threads it touched are forgotten, and listeners told.
    */
   sync(): StoreChanges | undefined {
-    const version = this.dataVersion.get() as number;
+    const version = this.dataVersion.get() ?? -1;
     if (version === this.seenVersion) return undefined;
     this.seenVersion = version;
-    const rows = this.changesAfter.all(this.lastChange) as { seq: number; key: string }[];
+    const rows = this.changesAfter.all(this.lastChange);
     if (!rows.length) return undefined;
     // rows this reader has not seen were dropped from the log: anything may have changed
-    const missed = (this.oldestChange.get() as number) > this.lastChange + 1;
+    const missed = (this.oldestChange.get() ?? 0) > this.lastChange + 1;
     this.lastChange = rows[rows.length - 1].seq;
     const keys = new Set(rows.map((r) => r.key));
     const changes: StoreChanges = missed || keys.has(changeKey.everything) ? 'everything' : keys;

@@ -2,7 +2,7 @@
 // where they can, exact ids and date ranges become SQL on the side tables; results come in
 // public-inbox's orders (arrival time, relevance, or newest article first for downloads). Every
 // statement checks the search's deadline once per row (search-budget.ts).
-import type { Db } from './open-database.js';
+import { mustHave, type Db } from './open-database.js';
 import { QueryError, type QueryNode, type TextColumn } from '../search/query.js';
 import { stemColumn } from '../mail/analyze.js';
 import { closestRefs, type MessageRow, type Scope } from './reader.js';
@@ -169,12 +169,15 @@ export interface SearchHit {
 type RawRow = Omit<MessageRow, 'refs'> & { refs: string | null; score?: number };
 
 /** FROM and WHERE of a query, with the scope and thread restrictions. */
+/** Named parameters of a compiled query. */
+type Params = Record<string, unknown>;
+
 interface Plan {
   /** Conditions on `msg`, full text as `msg.num IN (SELECT rowid FROM fts ...)`. */
   where: string;
   /** The same conditions with the FTS5 expression driving a join (`fts JOIN msg`), for ranking. */
   joinedWhere?: string;
-  params: Record<string, unknown>;
+  params: Params;
   /** The FTS5 expression driving the query, if full text drives it. */
   match?: string;
   /** Nothing but the full-text expression restricts it: every FTS row is a match (quarantined mail is not indexed). */
@@ -212,8 +215,8 @@ export class SearchIndex {
 
   constructor(db: Db, deadlineMs?: number) {
     this.db = db;
-    const count = db.prepare('SELECT count(*) FROM inbox').pluck();
-    this.inboxCount = () => count.get() as number;
+    const count = db.prepare<[], number>('SELECT count(*) FROM inbox').pluck();
+    this.inboxCount = () => count.get() ?? 0;
     this.budget = new SearchBudget(db, deadlineMs);
     this.wildcards = new WildcardExpander(db, this.budget);
   }
@@ -248,11 +251,12 @@ export class SearchIndex {
           ? `SELECT count(*) FROM fts WHERE fts MATCH @match AND ${IN_TIME}`
           : `SELECT count(*) FROM msg WHERE ${p.where}`;
     }
-    const rows = this.db.prepare(sql).all({ ...p.params, limit: o.limit, offset: o.offset }) as RawRow[];
-    const total = this.db
-      .prepare(countSql)
-      .pluck()
-      .get({ ...p.params, match: p.match }) as number;
+    const rows = this.db.prepare<Params, RawRow>(sql).all({ ...p.params, limit: o.limit, offset: o.offset });
+    const total =
+      this.db
+        .prepare<Params, number>(countSql)
+        .pluck()
+        .get({ ...p.params, match: p.match }) ?? 0;
     const scores = relevance
       ? new Map(rows.map((r) => [r.num, r.score!]))
       : this.scores(
@@ -278,10 +282,10 @@ export class SearchIndex {
     if (p.match === undefined || !nums.length) return new Map();
     const page = new Set(nums);
     const rows = this.db
-      .prepare(
+      .prepare<{ m: string; lo: number; hi: number }, { num: number; score: number }>(
         `SELECT rowid AS num, ${BM25} AS score FROM fts WHERE fts MATCH @m AND rowid BETWEEN @lo AND @hi AND ${IN_TIME}`,
       )
-      .all({ m: p.match, lo: Math.min(...nums), hi: Math.max(...nums) }) as { num: number; score: number }[];
+      .all({ m: p.match, lo: Math.min(...nums), hi: Math.max(...nums) });
     return new Map(rows.filter((r) => page.has(r.num)).map((r) => [r.num, r.score]));
   }
 
@@ -290,17 +294,17 @@ export class SearchIndex {
     return this.budget.run(() => {
       const p = plan(this.wildcards, tree, scope, tid);
       return this.db
-        .prepare(`SELECT msg.num FROM msg WHERE ${p.where} ORDER BY msg.num DESC`)
+        .prepare<Params, number>(`SELECT msg.num FROM msg WHERE ${p.where} ORDER BY msg.num DESC`)
         .pluck()
-        .all(p.params) as number[];
+        .all(p.params);
     });
   }
 
   /** The whole (strict) threads of these matches: threads by newest match, messages in arrival order. */
   expandThreads(nums: number[], scope: Scope): number[] {
-    const tidOf = this.db.prepare('SELECT tid FROM msg WHERE num = ?').pluck();
+    const tidOf = this.db.prepare<[number], number>('SELECT tid FROM msg WHERE num = ?').pluck();
     const members = this.db
-      .prepare(
+      .prepare<{ tid: number; scope: number | null }, number>(
         'SELECT num FROM msg WHERE tid = @tid AND num > 0 AND quarantine IS NULL AND (@scope IS NULL OR inbox_id = @scope) ORDER BY num',
       )
       .pluck();
@@ -309,10 +313,10 @@ export class SearchIndex {
     return this.budget.run(() => {
       for (const n of nums) {
         this.budget.check();
-        const tid = tidOf.get(n) as number;
+        const tid = mustHave(tidOf.get(n), `message ${n}`);
         if (seen.has(tid)) continue;
         seen.add(tid);
-        out.push(...(members.all({ tid, scope: scope === 'all' ? null : scope.inboxId }) as number[]));
+        out.push(...members.all({ tid, scope: scope === 'all' ? null : scope.inboxId }));
       }
       return out;
     });

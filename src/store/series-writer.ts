@@ -1,7 +1,7 @@
 // Keeps the series tables in step with the messages: the threads a batch touched are assembled
 // again (series/assemble.ts) inside the batch's transaction, and their inboxes' version chains
 // recomputed (series/chains.ts), so readers never see a series without its messages.
-import type { Db, Statement } from './open-database.js';
+import type { Db } from './open-database.js';
 import { ChangeLog, changeKey } from './change-log.js';
 import { assembleThread, type SeriesMessage } from '../series/assemble.js';
 import { chainSeries, type ChainInput, type ChainLink } from '../series/chains.js';
@@ -27,56 +27,86 @@ interface MemberRow {
 
 const COUNTED = new Set(['reviewed-by', 'acked-by', 'tested-by']);
 
+/** A series of an inbox as its version chain is worked out. */
+interface InboxSeriesRow {
+  id: number;
+  chain: number | null;
+  tid: number;
+  title: string;
+  authorAddr: string;
+  changeId: string | null;
+  firstNum: number;
+  subject: string;
+}
+
+/** The series writer's statements; those that return rows typed with them. */
+function statements(db: Db) {
+  return {
+    members: db.prepare<
+      [number],
+      MemberRow
+    >(`SELECT m.num, m.inbox_id AS inboxId, m.mid, m.subject, m.from_names AS fromNames, m.from_addr AS fromAddr,
+                  m.ds, m.ts, m.irt, m.refs, m.b4_diff AS b4Diff, m.b4_diffstat AS b4Diffstat, m.change_id AS changeId,
+                  m.base_commit AS baseCommit, (SELECT patchid FROM patchid p WHERE p.num = m.num ORDER BY rowid LIMIT 1) AS patchId
+                FROM msg m WHERE m.tid = ? AND m.num > 0 AND m.quarantine IS NULL ORDER BY m.num`),
+    trailers: db.prepare<[number], { num: number; name: string; value: string }>(
+      `SELECT t.num, t.name, t.value FROM msg_trailer t JOIN msg m ON m.num = t.num WHERE m.tid = ? ORDER BY t.num, t.pos`,
+    ),
+    oldSeries: db.prepare<[number], { id: number; inboxId: number; chain: number | null }>(
+      'SELECT id, inbox_id AS inboxId, chain FROM series WHERE tid = ?',
+    ),
+    delSeries: db.prepare('DELETE FROM series WHERE id = ?'),
+    delPatches: db.prepare('DELETE FROM series_patch WHERE series_id = ?'),
+    delTrailers: db.prepare('DELETE FROM series_trailer WHERE series_id = ?'),
+    insSeries:
+      db.prepare(`INSERT INTO series (id, inbox_id, tid, version, total, cover_num, first_num, title, author, author_addr, ds, ts,
+                    present, complete, rfc, resend, change_id, base_commit, reviews, chain)
+                  VALUES (@id, @inboxId, @tid, @version, @total, @coverNum, @firstNum, @title, @author, @authorAddr, @ds, @ts,
+                    @present, @complete, @rfc, @resend, @changeId, @baseCommit, @reviews, @chain)`),
+    insPatch: db.prepare(
+      'INSERT INTO series_patch (series_id, counter, num, patch_id, from_version) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insTrailer: db.prepare(
+      'INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    inboxSeries: db.prepare<
+      [number],
+      InboxSeriesRow
+    >(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum,
+                      m.subject FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ?`),
+    seriesPatches: db.prepare<
+      [number],
+      { seriesId: number; patchId: string | null; mid: string }
+    >(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
+                      JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ?`),
+    refsOf: db.prepare<[number], string | null>('SELECT refs FROM msg WHERE num = ?').pluck(),
+    links: db.prepare<[], { aMid: string; bMid: string; linked: number }>(
+      'SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link',
+    ),
+    setChain: db.prepare('UPDATE series SET chain = ? WHERE id = ?'),
+    markDirty: db.prepare('INSERT OR IGNORE INTO series_dirty (inbox_id) VALUES (?)'),
+    dirty: db.prepare<[], number>('SELECT inbox_id FROM series_dirty').pluck(),
+    clearDirty: db.prepare('DELETE FROM series_dirty'),
+    seriesOfMid: db.prepare<
+      [string],
+      { mid: string; inboxId: number }
+    >(`SELECT m.mid, s.inbox_id AS inboxId FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                    JOIN series_patch sp ON sp.num = m.num JOIN series s ON s.id = sp.series_id WHERE i.mid = ?`),
+    unsetLink: db.prepare('DELETE FROM series_link WHERE (a_mid = @a AND b_mid = @b) OR (a_mid = @b AND b_mid = @a)'),
+    setLink: db.prepare('INSERT INTO series_link (a_mid, b_mid, linked) VALUES (@a, @b, @linked)'),
+    edited: db.prepare(`UPDATE counter SET val = val + 1 WHERE key = 'edits'`),
+  };
+}
+
 export class SeriesWriter {
-  private readonly st: Record<string, Statement>;
+  private readonly st: ReturnType<typeof statements>;
   private readonly db: Db;
   /** Which chains changed, for servers' caches (written by whoever commits). */
   private readonly changes: ChangeLog;
 
   constructor(db: Db, changes = new ChangeLog()) {
     this.changes = changes;
-    const p = (sql: string) => db.prepare(sql);
-    this.st = {
-      members:
-        p(`SELECT m.num, m.inbox_id AS inboxId, m.mid, m.subject, m.from_names AS fromNames, m.from_addr AS fromAddr,
-                    m.ds, m.ts, m.irt, m.refs, m.b4_diff AS b4Diff, m.b4_diffstat AS b4Diffstat, m.change_id AS changeId,
-                    m.base_commit AS baseCommit, (SELECT patchid FROM patchid p WHERE p.num = m.num ORDER BY rowid LIMIT 1) AS patchId
-                  FROM msg m WHERE m.tid = ? AND m.num > 0 AND m.quarantine IS NULL ORDER BY m.num`),
-      trailers: p(
-        `SELECT t.num, t.name, t.value FROM msg_trailer t JOIN msg m ON m.num = t.num WHERE m.tid = ? ORDER BY t.num, t.pos`,
-      ),
-      oldSeries: p('SELECT id, inbox_id AS inboxId, chain FROM series WHERE tid = ?'),
-      delSeries: p('DELETE FROM series WHERE id = ?'),
-      delPatches: p('DELETE FROM series_patch WHERE series_id = ?'),
-      delTrailers: p('DELETE FROM series_trailer WHERE series_id = ?'),
-      insSeries:
-        p(`INSERT INTO series (id, inbox_id, tid, version, total, cover_num, first_num, title, author, author_addr, ds, ts,
-                      present, complete, rfc, resend, change_id, base_commit, reviews, chain)
-                    VALUES (@id, @inboxId, @tid, @version, @total, @coverNum, @firstNum, @title, @author, @authorAddr, @ds, @ts,
-                      @present, @complete, @rfc, @resend, @changeId, @baseCommit, @reviews, @chain)`),
-      insPatch: p('INSERT INTO series_patch (series_id, counter, num, patch_id, from_version) VALUES (?, ?, ?, ?, ?)'),
-      insTrailer: p(
-        'INSERT INTO series_trailer (series_id, counter, name, value, from_num, matched) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      inboxSeries:
-        p(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum,
-                        m.subject FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ?`),
-      seriesPatches:
-        p(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
-                        JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ?`),
-      refsOf: p('SELECT refs FROM msg WHERE num = ?').pluck(),
-      links: p('SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link'),
-      setChain: p('UPDATE series SET chain = ? WHERE id = ?'),
-      markDirty: p('INSERT OR IGNORE INTO series_dirty (inbox_id) VALUES (?)'),
-      dirty: p('SELECT inbox_id FROM series_dirty').pluck(),
-      clearDirty: p('DELETE FROM series_dirty'),
-      seriesOfMid:
-        p(`SELECT m.mid, s.inbox_id AS inboxId FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
-                      JOIN series_patch sp ON sp.num = m.num JOIN series s ON s.id = sp.series_id WHERE i.mid = ?`),
-      unsetLink: p('DELETE FROM series_link WHERE (a_mid = @a AND b_mid = @b) OR (a_mid = @b AND b_mid = @a)'),
-      setLink: p('INSERT INTO series_link (a_mid, b_mid, linked) VALUES (@a, @b, @linked)'),
-      edited: p(`UPDATE counter SET val = val + 1 WHERE key = 'edits'`),
-    };
+    this.st = statements(db);
     this.db = db;
   }
 
@@ -87,7 +117,7 @@ export class SeriesWriter {
   setLink(a: string, b: string, linked: boolean): void {
     // links name messages by their primary Message-ID, as chains see them
     const [ra, rb] = [a, b].map((mid) => {
-      const rows = this.st.seriesOfMid.all(mid) as { mid: string; inboxId: number }[];
+      const rows = this.st.seriesOfMid.all(mid);
       if (!rows.length) throw new Error(`no patch series holds <${mid}>`);
       return rows;
     });
@@ -111,7 +141,7 @@ export class SeriesWriter {
 
   /** Recompute the chains of every inbox marked since (even by an interrupted ingest). */
   relinkDirty(): void {
-    const dirty = this.st.dirty.all() as number[];
+    const dirty = this.st.dirty.all();
     if (!dirty.length) return;
     this.relink(dirty);
     this.st.clearDirty.run();
@@ -128,7 +158,7 @@ export class SeriesWriter {
       // until the end of the ingest relinks them, rebuilt series keep the chain they were in (a new
       // one starts its own), so pages read between the two never find a series outside any chain
       const chains = new Map<number, number | null>();
-      for (const old of this.st.oldSeries.all(tid) as { id: number; inboxId: number; chain: number | null }[]) {
+      for (const old of this.st.oldSeries.all(tid)) {
         if (!chains.has(old.inboxId)) chains.set(old.inboxId, old.chain);
         if (old.chain !== null) this.changes.note(changeKey.chain(old.chain));
         this.st.delPatches.run(old.id);
@@ -139,10 +169,10 @@ export class SeriesWriter {
       before.set(tid, chains);
     }
     for (const [tid, chains] of before) {
-      const rows = this.st.members.all(tid) as MemberRow[];
+      const rows = this.st.members.all(tid);
       if (!rows.some((r) => r.b4Diff)) continue;
       const trailers = new Map<number, { name: string; value: string }[]>();
-      for (const t of this.st.trailers.all(tid) as { num: number; name: string; value: string }[]) {
+      for (const t of this.st.trailers.all(tid)) {
         const list = trailers.get(t.num) ?? [];
         list.push({ name: t.name, value: t.value });
         trailers.set(t.num, list);
@@ -234,25 +264,16 @@ export class SeriesWriter {
 
   /** Recompute the version chains of these inboxes. */
   private relink(inboxIds: Iterable<number>): void {
-    const links = (this.st.links.all() as { aMid: string; bMid: string; linked: number }[]).map((l): ChainLink => ({
+    const links = this.st.links.all().map((l): ChainLink => ({
       ...l,
       linked: !!l.linked,
     }));
     for (const inboxId of inboxIds) {
       const inputs = new Map<number, ChainInput>();
       const was = new Map<number, number | null>();
-      for (const s of this.st.inboxSeries.all(inboxId) as {
-        id: number;
-        chain: number | null;
-        tid: number;
-        title: string;
-        authorAddr: string;
-        changeId: string | null;
-        firstNum: number;
-        subject: string;
-      }[]) {
+      for (const s of this.st.inboxSeries.all(inboxId)) {
         was.set(s.id, s.chain);
-        const refs = (this.st.refsOf.get(s.firstNum) as string | null) ?? '';
+        const refs = this.st.refsOf.get(s.firstNum) ?? '';
         inputs.set(s.id, {
           id: s.id,
           tid: s.tid,
@@ -265,11 +286,7 @@ export class SeriesWriter {
           target: parsePatchSubject(s.subject).target,
         });
       }
-      for (const p of this.st.seriesPatches.all(inboxId) as {
-        seriesId: number;
-        patchId: string | null;
-        mid: string;
-      }[]) {
+      for (const p of this.st.seriesPatches.all(inboxId)) {
         const s = inputs.get(p.seriesId)!;
         s.mids.push(p.mid);
         if (p.patchId) s.patchIds.push(p.patchId);

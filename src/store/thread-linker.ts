@@ -1,47 +1,57 @@
 // Thread ids as public-inbox's OverIdx assigns them: ghosts for referenced ids we do not hold,
 // threads merged when a ghost is vivified or a message links two threads. Iterative, so loops
 // and 3,000-deep chains cost no stack.
-import type { Db, Statement } from './open-database.js';
+import { mustHave, type Db } from './open-database.js';
 import { closestOf } from '../mail/thread-tree.js';
 
+/** The linker's statements; those that return rows typed with them. */
+function statements(db: Db) {
+  return {
+    counterBump: db.prepare<[number, string], { val: number }>(
+      'UPDATE counter SET val = val + ? WHERE key = ? RETURNING val',
+    ),
+    midId: db.prepare<[string], { id: number }>('SELECT id FROM msgid WHERE mid = ?'),
+    midInsert: db.prepare('INSERT INTO msgid (mid) VALUES (?)'),
+    numsByMid: db.prepare<[string], { num: number }>(
+      'SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? ORDER BY x.num',
+    ),
+    tidOf: db.prepare<[number], { tid: number }>('SELECT tid FROM msg WHERE num = ?'),
+    merge: db.prepare('UPDATE msg SET tid = ? WHERE tid = ?'),
+    ghostInsert: db.prepare('INSERT INTO msg (num, tid) VALUES (?, ?)'),
+    delMsg: db.prepare('DELETE FROM msg WHERE num = ?'),
+    delIds: db.prepare('DELETE FROM id2num WHERE num = ?'),
+    idsOf: db.prepare<[number], { id: number; mid: string }>(
+      'SELECT x.id, i.mid FROM id2num x JOIN msgid i ON i.id = x.id WHERE x.num = ?',
+    ),
+    held: db.prepare<[number], number>('SELECT 1 FROM id2num WHERE id = ? LIMIT 1').pluck(),
+    refsIn: db.prepare<[number], string>(`SELECT refs FROM msg WHERE tid = ? AND num > 0 AND refs != ''`).pluck(),
+    mapId: db.prepare('INSERT OR IGNORE INTO id2num (id, num) VALUES (?, ?)'),
+    subjectId: db.prepare<[string], { id: number }>('SELECT id FROM subject WHERE key = ?'),
+    subjectInsert: db.prepare('INSERT INTO subject (key) VALUES (?)'),
+  };
+}
+
 export class ThreadLinker {
-  private readonly st: Record<string, Statement>;
+  private readonly st: ReturnType<typeof statements>;
   /** Threads merged into others since the last takeMerged(): whatever was derived from them is stale. */
   private merged = new Set<number>();
 
   constructor(db: Db) {
-    const p = (sql: string) => db.prepare(sql);
-    this.st = {
-      counterBump: p('UPDATE counter SET val = val + ? WHERE key = ? RETURNING val'),
-      midId: p('SELECT id FROM msgid WHERE mid = ?'),
-      midInsert: p('INSERT INTO msgid (mid) VALUES (?)'),
-      numsByMid: p('SELECT x.num FROM msgid i JOIN id2num x ON x.id = i.id WHERE i.mid = ? ORDER BY x.num'),
-      tidOf: p('SELECT tid FROM msg WHERE num = ?'),
-      merge: p('UPDATE msg SET tid = ? WHERE tid = ?'),
-      ghostInsert: p('INSERT INTO msg (num, tid) VALUES (?, ?)'),
-      delMsg: p('DELETE FROM msg WHERE num = ?'),
-      delIds: p('DELETE FROM id2num WHERE num = ?'),
-      idsOf: p('SELECT x.id, i.mid FROM id2num x JOIN msgid i ON i.id = x.id WHERE x.num = ?'),
-      held: p('SELECT 1 FROM id2num WHERE id = ? LIMIT 1').pluck(),
-      refsIn: p(`SELECT refs FROM msg WHERE tid = ? AND num > 0 AND refs != ''`).pluck(),
-      mapId: p('INSERT OR IGNORE INTO id2num (id, num) VALUES (?, ?)'),
-      subjectId: p('SELECT id FROM subject WHERE key = ?'),
-      subjectInsert: p('INSERT INTO subject (key) VALUES (?)'),
-    };
+    this.st = statements(db);
   }
 
   newThread(): number {
-    return (this.st.counterBump.get(1, 'thread') as { val: number }).val;
+    return mustHave(this.st.counterBump.get(1, 'thread'), 'thread counter').val;
   }
 
   private midId(mid: string): number {
-    const row = this.st.midId.get(mid) as { id: number } | undefined;
+    const row = this.st.midId.get(mid);
     return row ? row.id : Number(this.st.midInsert.run(mid).lastInsertRowid);
   }
 
   subjectId(key: string | null): number | null {
     if (key === null) return null;
-    const row = this.st.subjectId.get(key) as { id: number } | undefined;
+    const row = this.st.subjectId.get(key);
     return row ? row.id : Number(this.st.subjectInsert.run(key).lastInsertRowid);
   }
 
@@ -64,9 +74,9 @@ export class ThreadLinker {
 
   /** Rows holding this id (ghosts first, as their numbers are negative), each with its current tid. */
   private *rows(mid: string): Generator<{ num: number; tid: number }> {
-    const nums = (this.st.numsByMid.all(mid) as { num: number }[]).map((r) => r.num);
+    const nums = this.st.numsByMid.all(mid).map((r) => r.num);
     for (const num of nums) {
-      const row = this.st.tidOf.get(num) as { tid: number } | undefined;
+      const row = this.st.tidOf.get(num);
       if (row) yield { num, tid: row.tid };
     }
   }
@@ -86,7 +96,7 @@ export class ThreadLinker {
 
   /** A row for an id that is referred to but not held. */
   private ghost(id: number, tid: number): void {
-    const ghostNum = -(this.st.counterBump.get(1, 'ghost') as { val: number }).val;
+    const ghostNum = -mustHave(this.st.counterBump.get(1, 'ghost'), 'ghost counter').val;
     this.st.ghostInsert.run(ghostNum, tid);
     this.st.mapId.run(id, ghostNum);
   }
@@ -97,11 +107,10 @@ export class ThreadLinker {
    * there as a ghost, so the replies keep their place and a copy arriving later joins them.
    */
   release(num: number, tid: number): void {
-    const ids = this.st.idsOf.all(num) as { id: number; mid: string }[];
+    const ids = this.st.idsOf.all(num);
     this.st.delIds.run(num);
     const referred = new Set<string>();
-    for (const refs of this.st.refsIn.all(tid) as string[])
-      for (const r of closestOf(refs.split('\n'))) referred.add(r);
+    for (const refs of this.st.refsIn.all(tid)) for (const r of closestOf(refs.split('\n'))) referred.add(r);
     for (const { id, mid } of ids) if (referred.has(mid) && !this.st.held.get(id)) this.ghost(id, tid);
   }
 
@@ -138,6 +147,7 @@ export class ThreadLinker {
         }
       }
     }
-    return vivified ? (oldTid as number) : this.linkRefs(refs, oldTid);
+    // a vivified ghost gave oldTid
+    return vivified && oldTid !== undefined ? oldTid : this.linkRefs(refs, oldTid);
   }
 }

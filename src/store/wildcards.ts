@@ -14,11 +14,14 @@ export const MAX_WILDCARD_EXPANSION = 100;
 const LAST_CHAR = '\u{10ffff}';
 
 export class WildcardExpander {
-  private readonly words: Statement;
+  /** Raw rows: [term, column]. */
+  private readonly words: Statement<[string, string], [string, string]>;
   private readonly budget: SearchBudget;
 
   constructor(db: Db, budget: SearchBudget) {
-    this.words = db.prepare(`SELECT term, col FROM ${ftsTerms(db)} WHERE term >= ? AND term < ?`).raw(true);
+    this.words = db
+      .prepare<[string, string], [string, string]>(`SELECT term, col FROM ${ftsTerms(db)} WHERE term >= ? AND term < ?`)
+      .raw(true);
     this.budget = budget;
   }
 
@@ -27,7 +30,7 @@ export class WildcardExpander {
     const perColumn = new Map<string, number>(columns.map((c) => [c, 0]));
     const found: string[] = [];
     let rows = 0;
-    for (const [term, col] of this.words.iterate(prefix, prefix + LAST_CHAR) as Iterable<[string, string]>) {
+    for (const [term, col] of this.words.iterate(prefix, prefix + LAST_CHAR)) {
       if ((++rows & 1023) === 0) this.budget.check();
       const n = perColumn.get(col);
       if (n === undefined) continue;

@@ -1,5 +1,5 @@
 // The write side of the store: inboxes, blobs, messages, thread links and the full-text index.
-import type { Db, Statement } from './open-database.js';
+import { mustHave, type Db, type Statement } from './open-database.js';
 import { RAW_CODEC } from './raw-codec.js';
 import { ThreadLinker } from './thread-linker.js';
 import { SeriesWriter } from './series-writer.js';
@@ -73,6 +73,56 @@ interface MsgRow {
   blobId: number;
 }
 
+/** The writer's statements; those that return rows typed with them. */
+function statements(db: Db) {
+  return {
+    inboxByName: db.prepare<[string], Inbox>('SELECT id, name, address, description FROM inbox WHERE name = ?'),
+    inboxInsert: db.prepare('INSERT INTO inbox (name, address, description) VALUES (?, ?, ?)'),
+    inboxUpdate: db.prepare(
+      'UPDATE inbox SET address = coalesce(?, address), description = coalesce(?, description) WHERE id = ?',
+    ),
+    primaryKnown: db.prepare(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                     WHERE i.mid = ? AND m.inbox_id = ? AND m.mid = i.mid LIMIT 1`),
+    sameContent: db.prepare(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
+                    WHERE i.mid = ? AND m.inbox_id = ? AND m.chash = ? LIMIT 1`),
+    sameQuarantined: db.prepare(`SELECT 1 FROM msg m JOIN blob b ON b.id = m.blob_id
+                        WHERE b.sha256 = ? AND m.inbox_id = ? AND m.quarantine IS NOT NULL LIMIT 1`),
+    blobId: db.prepare<[Buffer], { id: number }>('SELECT id FROM blob WHERE sha256 = ?'),
+    blobInsert: db.prepare('INSERT INTO blob (sha256, size, codec, data) VALUES (?, ?, ?, ?)'),
+    bump: db.prepare<[string], number>('UPDATE counter SET val = val + 1 WHERE key = ? RETURNING val').pluck(),
+    counterGet: db.prepare<[string], number>('SELECT val FROM counter WHERE key = ?').pluck(),
+    counterSet: db.prepare<[string, number]>('INSERT OR REPLACE INTO counter (key, val) VALUES (?, ?)'),
+    msgInsert:
+      db.prepare(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
+                    refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags,
+                    irt, b4_diff, b4_diffstat, change_id, base_commit)
+                  VALUES (@num, @inbox, @tid, @sid, @ts, @ds, @blob, @mid, @chash, @subject, @fromNames, @fromAddr,
+                    @refs, @doc, @quarantine, @hasDiff, @pv, @pc, @pt, @pf, @irt, @b4Diff, @b4Diffstat, @changeId, @baseCommit)`),
+    msgUpdate:
+      db.prepare(`UPDATE msg SET ts = @ts, ds = @ds, blob_id = @blob, mid = @mid, chash = @chash, sid = @sid, subject = @subject,
+                    from_names = @fromNames, from_addr = @fromAddr, refs = @refs, doc = @doc, quarantine = NULL,
+                    has_diff = @hasDiff, patch_version = @pv, patch_counter = @pc, patch_total = @pt, patch_flags = @pf,
+                    irt = @irt, b4_diff = @b4Diff, b4_diffstat = @b4Diffstat, change_id = @changeId, base_commit = @baseCommit
+                  WHERE num = @num`),
+    msgRow: db.prepare<[number], MsgRow>(
+      'SELECT tid, sid, mid, ts, inbox_id AS inboxId, blob_id AS blobId FROM msg WHERE num = ?',
+    ),
+    msgDelete: db.prepare('DELETE FROM msg WHERE num = ?'),
+    blobUsed: db.prepare('SELECT 1 FROM msg WHERE blob_id = ? LIMIT 1').pluck(),
+    blobDelete: db.prepare('DELETE FROM blob WHERE id = ?'),
+    trailerInsert: db.prepare('INSERT INTO msg_trailer (num, pos, name, value) VALUES (?, ?, ?, ?)'),
+    trailerDelete: db.prepare('DELETE FROM msg_trailer WHERE num = ?'),
+    oidDelete: db.prepare('DELETE FROM blob_oid WHERE num = ?'),
+    patchIdDelete: db.prepare('DELETE FROM patchid WHERE num = ?'),
+    listIdDelete: db.prepare('DELETE FROM list_id WHERE num = ?'),
+    oidInsert: db.prepare('INSERT INTO blob_oid (num, post, oid) VALUES (?, ?, ?)'),
+    patchIdInsert: db.prepare('INSERT INTO patchid (num, patchid) VALUES (?, ?)'),
+    listIdInsert: db.prepare('INSERT INTO list_id (num, lid) VALUES (?, ?)'),
+    bodyHtmlPut: db.prepare('INSERT OR REPLACE INTO body_html (num, version, html) VALUES (?, ?, ?)'),
+    bodyHtmlDelete: db.prepare('DELETE FROM body_html WHERE num = ?'),
+  };
+}
+
 export class StoreWriter {
   private readonly db: Db;
   private readonly threads: ThreadLinker;
@@ -80,7 +130,7 @@ export class StoreWriter {
   private readonly fullText: FullTextWriter;
   /** What this transaction changed, for servers' caches. */
   private readonly changes = new ChangeLog();
-  private readonly st: Record<string, Statement>;
+  private readonly st: ReturnType<typeof statements>;
   private readonly staleBodiesAfter: Statement<[number, number, number], number>;
   /**
    * Full-text rows wait for the commit: FTS5 flushes its pending terms to disk at every statement
@@ -101,66 +151,22 @@ export class StoreWriter {
          WHERE m.num > ? AND m.doc IS NOT NULL AND (h.version IS NULL OR h.version != ?) ORDER BY m.num LIMIT ?`,
       )
       .pluck();
-    const p = (sql: string) => db.prepare(sql);
-    this.st = {
-      inboxByName: p('SELECT id, name, address, description FROM inbox WHERE name = ?'),
-      inboxInsert: p('INSERT INTO inbox (name, address, description) VALUES (?, ?, ?)'),
-      inboxUpdate: p(
-        'UPDATE inbox SET address = coalesce(?, address), description = coalesce(?, description) WHERE id = ?',
-      ),
-      primaryKnown: p(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
-                       WHERE i.mid = ? AND m.inbox_id = ? AND m.mid = i.mid LIMIT 1`),
-      sameContent: p(`SELECT 1 FROM msgid i JOIN id2num x ON x.id = i.id JOIN msg m ON m.num = x.num
-                      WHERE i.mid = ? AND m.inbox_id = ? AND m.chash = ? LIMIT 1`),
-      sameQuarantined: p(`SELECT 1 FROM msg m JOIN blob b ON b.id = m.blob_id
-                          WHERE b.sha256 = ? AND m.inbox_id = ? AND m.quarantine IS NOT NULL LIMIT 1`),
-      blobId: p('SELECT id FROM blob WHERE sha256 = ?'),
-      blobInsert: p('INSERT INTO blob (sha256, size, codec, data) VALUES (?, ?, ?, ?)'),
-      bump: p('UPDATE counter SET val = val + 1 WHERE key = ? RETURNING val').pluck(),
-      counterGet: p('SELECT val FROM counter WHERE key = ?').pluck(),
-      counterSet: p('INSERT OR REPLACE INTO counter (key, val) VALUES (?, ?)'),
-      msgInsert:
-        p(`INSERT INTO msg (num, inbox_id, tid, sid, ts, ds, blob_id, mid, chash, subject, from_names, from_addr,
-                      refs, doc, quarantine, has_diff, patch_version, patch_counter, patch_total, patch_flags,
-                      irt, b4_diff, b4_diffstat, change_id, base_commit)
-                    VALUES (@num, @inbox, @tid, @sid, @ts, @ds, @blob, @mid, @chash, @subject, @fromNames, @fromAddr,
-                      @refs, @doc, @quarantine, @hasDiff, @pv, @pc, @pt, @pf, @irt, @b4Diff, @b4Diffstat, @changeId, @baseCommit)`),
-      msgUpdate:
-        p(`UPDATE msg SET ts = @ts, ds = @ds, blob_id = @blob, mid = @mid, chash = @chash, sid = @sid, subject = @subject,
-                      from_names = @fromNames, from_addr = @fromAddr, refs = @refs, doc = @doc, quarantine = NULL,
-                      has_diff = @hasDiff, patch_version = @pv, patch_counter = @pc, patch_total = @pt, patch_flags = @pf,
-                      irt = @irt, b4_diff = @b4Diff, b4_diffstat = @b4Diffstat, change_id = @changeId, base_commit = @baseCommit
-                    WHERE num = @num`),
-      msgRow: p('SELECT tid, sid, mid, ts, inbox_id AS inboxId, blob_id AS blobId FROM msg WHERE num = ?'),
-      msgDelete: p('DELETE FROM msg WHERE num = ?'),
-      blobUsed: p('SELECT 1 FROM msg WHERE blob_id = ? LIMIT 1').pluck(),
-      blobDelete: p('DELETE FROM blob WHERE id = ?'),
-      trailerInsert: p('INSERT INTO msg_trailer (num, pos, name, value) VALUES (?, ?, ?, ?)'),
-      trailerDelete: p('DELETE FROM msg_trailer WHERE num = ?'),
-      oidDelete: p('DELETE FROM blob_oid WHERE num = ?'),
-      patchIdDelete: p('DELETE FROM patchid WHERE num = ?'),
-      listIdDelete: p('DELETE FROM list_id WHERE num = ?'),
-      oidInsert: p('INSERT INTO blob_oid (num, post, oid) VALUES (?, ?, ?)'),
-      patchIdInsert: p('INSERT INTO patchid (num, patchid) VALUES (?, ?)'),
-      listIdInsert: p('INSERT INTO list_id (num, lid) VALUES (?, ?)'),
-      bodyHtmlPut: p('INSERT OR REPLACE INTO body_html (num, version, html) VALUES (?, ?, ?)'),
-      bodyHtmlDelete: p('DELETE FROM body_html WHERE num = ?'),
-    };
+    this.st = statements(db);
   }
 
   findInbox(name: string): Inbox | undefined {
-    return this.st.inboxByName.get(name) as Inbox | undefined;
+    return this.st.inboxByName.get(name);
   }
 
   /** Find or create an inbox; a given address or description replaces the stored one. */
   ensureInbox(name: string, address?: string, description?: string): Inbox {
     if (!INBOX_NAME.test(name))
       throw new Error(`invalid inbox name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-'`);
-    const found = this.st.inboxByName.get(name) as Inbox | undefined;
+    const found = this.st.inboxByName.get(name);
     if (found) {
       if (address !== undefined || description !== undefined) {
         this.st.inboxUpdate.run(address ?? null, description ?? null, found.id);
-        const now = this.st.inboxByName.get(name) as Inbox;
+        const now = mustHave(this.st.inboxByName.get(name), `inbox ${name}`);
         // every page of the inbox shows its description; its address is in every reply line
         if (now.address !== found.address || now.description !== found.description) this.changedEverything();
         return now;
@@ -168,7 +174,7 @@ export class StoreWriter {
       return found;
     }
     this.st.inboxInsert.run(name, address ?? null, description ?? null);
-    const created = this.st.inboxByName.get(name) as Inbox;
+    const created = mustHave(this.st.inboxByName.get(name), `inbox ${name}`);
     // the inbox listing and /all/ show it
     this.changes.note(changeKey.inbox(created.id));
     this.changes.flush(this.db);
@@ -212,14 +218,14 @@ export class StoreWriter {
   }
 
   private blobFor(sha256: Buffer, size: number, data: Buffer): number {
-    const row = this.st.blobId.get(sha256) as { id: number } | undefined;
+    const row = this.st.blobId.get(sha256);
     if (row) return row.id;
     return Number(this.st.blobInsert.run(sha256, size, RAW_CODEC, data).lastInsertRowid);
   }
 
   /** The next article number: one more than the last given, so a removed message's is never given again. */
   private nextNum(): number {
-    return this.st.bump.get('article') as number;
+    return mustHave(this.st.bump.get('article'), 'article counter');
   }
 
   /**
@@ -321,7 +327,7 @@ export class StoreWriter {
    * messages still refer to it, it stays as a ghost) and series; its bytes go if no one else has them.
    */
   remove(num: number): void {
-    const row = this.st.msgRow.get(num) as MsgRow;
+    const row = mustHave(this.st.msgRow.get(num), `message ${num}`);
     this.dropDerived(num);
     this.st.msgDelete.run(num);
     this.threads.release(num, row.tid);
@@ -334,7 +340,7 @@ export class StoreWriter {
    * Message-IDs and references are the same, the same thread; everything else as it now reads.
    */
   replace(num: number, m: AnalyzedMessage, rawData: Buffer, body?: BodyHtml): void {
-    const row = this.st.msgRow.get(num) as MsgRow;
+    const row = mustHave(this.st.msgRow.get(num), `message ${num}`);
     this.dropDerived(num);
     const blob = this.blobFor(m.sha256, m.size, rawData);
     this.st.msgUpdate.run({ num, blob, sid: this.threads.subjectId(m.subjectKey), ...columnsOf(m) });
