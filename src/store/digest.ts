@@ -10,7 +10,8 @@ const STAND_INS = new Set(['sid', 'blob_id']);
 
 const TABLES: [string, string][] = [
   ['inbox', 'SELECT name, address, description FROM inbox ORDER BY name'],
-  ['blob', 'SELECT sha256, size, codec FROM blob ORDER BY sha256'],
+  // a blob's codec is how its bytes are kept, not what they are: a store upgraded keeps the older one
+  ['blob', 'SELECT sha256, size FROM blob ORDER BY sha256'],
   // a message's subject key and blob stand for its sid and blob_id
   [
     'msg',
