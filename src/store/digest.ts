@@ -4,9 +4,13 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './open-database.js';
 import { ftsTerms } from './full-text.js';
+import { docJson } from '../mail/message-doc.js';
 
 /** Columns left out of a table's rows: stand-ins whose value (not meaning) depends on write order. */
 const STAND_INS = new Set(['sid', 'blob_id']);
+
+/** Columns hashed as what they decode to: a store upgraded keeps the codec its rows were written with. */
+const DECODED: Record<string, (v: Buffer) => Buffer> = { doc: docJson };
 
 const TABLES: [string, string][] = [
   ['inbox', 'SELECT name, address, description FROM inbox ORDER BY name'],
@@ -53,14 +57,16 @@ export function storeDigest(db: Db): string {
     h.update(`\0${name}\0`);
     let chunk = '';
     const st = db.prepare(sql);
-    const keep = st.columns().map((c) => !STAND_INS.has(c.name));
+    const columns = st.columns();
+    const keep = columns.map((c) => !STAND_INS.has(c.name));
+    const decode = columns.map((c) => DECODED[c.name]);
     for (const row of st.raw(true).iterate() as Iterable<unknown[]>) {
       for (const [i, v] of row.entries()) {
         if (!keep[i]) continue;
         if (Buffer.isBuffer(v)) {
           h.update(chunk);
           chunk = '';
-          h.update(v);
+          h.update(decode[i]?.(v) ?? v);
         } else chunk += String(v);
         chunk += '\x1f';
       }
