@@ -4,13 +4,18 @@
 import { createHash } from 'node:crypto';
 import type { Db } from './open-database.js';
 import { ftsTerms } from './full-text.js';
+import { docJson } from '../mail/message-doc.js';
 
 /** Columns left out of a table's rows: stand-ins whose value (not meaning) depends on write order. */
 const STAND_INS = new Set(['sid', 'blob_id']);
 
+/** Columns hashed as what they decode to: a store upgraded keeps the codec its rows were written with. */
+const DECODED: Record<string, (v: Buffer) => Buffer> = { doc: docJson };
+
 const TABLES: [string, string][] = [
   ['inbox', 'SELECT name, address, description FROM inbox ORDER BY name'],
-  ['blob', 'SELECT sha256, size, codec FROM blob ORDER BY sha256'],
+  // a blob's codec is how its bytes are kept, not what they are: a store upgraded keeps the older one
+  ['blob', 'SELECT sha256, size FROM blob ORDER BY sha256'],
   // a message's subject key and blob stand for its sid and blob_id
   [
     'msg',
@@ -53,14 +58,16 @@ export function storeDigest(db: Db): string {
     h.update(`\0${name}\0`);
     let chunk = '';
     const st = db.prepare<[], unknown[]>(sql);
-    const keep = st.columns().map((c) => !STAND_INS.has(c.name));
+    const columns = st.columns();
+    const keep = columns.map((c) => !STAND_INS.has(c.name));
+    const decode = columns.map((c) => DECODED[c.name]);
     for (const row of st.raw(true).iterate()) {
       for (const [i, v] of row.entries()) {
         if (!keep[i]) continue;
         if (Buffer.isBuffer(v)) {
           h.update(chunk);
           chunk = '';
-          h.update(v);
+          h.update(decode[i]?.(v) ?? v);
         } else chunk += String(v);
         chunk += '\x1f';
       }

