@@ -61,6 +61,8 @@ describe.skipIf(!havePublicInbox() || !have('public-inbox-clone') || !have('publ
             '--address',
             ADDRESS,
             '--json',
+            '--jobs',
+            '0',
             fixture(source),
           ]),
         );
@@ -95,10 +97,23 @@ describe.skipIf(!havePublicInbox() || !have('public-inbox-clone') || !have('publ
       const before = objects(epoch);
       // seed 000 and the six multi-id messages, of which four are kept
       jsonSummary(
-        runCli(['ingest', '--data', data, '--inbox', 'virtualization', '--json', fixture('seed-000-qemu-devel.eml')]),
+        runCli([
+          ...['ingest', '--data', data, '--inbox', 'virtualization', '--json', '--jobs', '0'],
+          fixture('seed-000-qemu-devel.eml'),
+        ]),
       );
       const s = jsonSummary(
-        runCli(['ingest', '--data', data, '--inbox', 'virtualization', '--json', fixture('multi-id.mbox')]),
+        runCli([
+          'ingest',
+          '--data',
+          data,
+          '--inbox',
+          'virtualization',
+          '--json',
+          '--jobs',
+          '0',
+          fixture('multi-id.mbox'),
+        ]),
       );
       const added = 1 + s.added;
       await run('public-inbox-fetch', ['-C', clone], { env: pi.env });

@@ -137,7 +137,17 @@ describe('cached pages after new mail', () => {
     const cached = warm.cache.stats().entries;
     expect(cached).toBeGreaterThan(100);
     // a message of a thread of its own: no page of the vfio thread depends on it
-    const other = runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', fixture('seed-003-kvm.eml')]);
+    const other = runCli([
+      'ingest',
+      '--data',
+      dir,
+      '--inbox',
+      'iommu',
+      '--json',
+      '--jobs',
+      '0',
+      fixture('seed-003-kvm.eml'),
+    ]);
     expect(other.status, other.stderr).toBe(0);
     await warm.fastify.inject({ url: '/iommu/', headers: { host: 'lore.test' } });
     expect(warm.cache.stats().entries).toBeGreaterThan(cached - 20);
@@ -145,7 +155,17 @@ describe('cached pages after new mail', () => {
   });
 
   it('after the second half of the thread arrives: ghosts filled, subthreads joined', async () => {
-    const r = runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', mboxOf(tempDir(), 's.mbox', SECOND)]);
+    const r = runCli([
+      'ingest',
+      '--data',
+      dir,
+      '--inbox',
+      'iommu',
+      '--json',
+      '--jobs',
+      '0',
+      mboxOf(tempDir(), 's.mbox', SECOND),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     await expectFresh(true);
   });
@@ -157,7 +177,17 @@ describe('cached pages after new mail', () => {
       'Re: [PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs',
     );
     const copy = mail(PATCH1, 'another message under a reused id', 'In-Reply-To: <elsewhere@example.org>\n');
-    const r = runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', mboxOf(src, 'x.mbox', [loose, copy])]);
+    const r = runCli([
+      'ingest',
+      '--data',
+      dir,
+      '--inbox',
+      'iommu',
+      '--json',
+      '--jobs',
+      '0',
+      mboxOf(src, 'x.mbox', [loose, copy]),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     await expectFresh();
   });

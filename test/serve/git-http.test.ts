@@ -67,7 +67,7 @@ function gitNiceness(): number[] {
 }
 
 const ingest = (data: string, inbox: string, ...args: string[]) =>
-  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', ...args]));
+  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', '--jobs', '0', ...args]));
 
 describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
   const data = tempDir();
@@ -83,7 +83,7 @@ describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
       fixture('vfio-vsva-v7.thread.mbox'),
     );
     ingest(data, 'v', '--description', 'virtio "and" vsock', fixture('vsock-multicid.thread.mbox'));
-    runCli(['ingest', '--data', data, '--inbox', 'none', '--no-epochs', fixture('seed-003-kvm.eml')]);
+    runCli(['ingest', '--data', data, '--inbox', 'none', '--no-epochs', '--jobs', '0', fixture('seed-003-kvm.eml')]);
     server = await startServer(data);
   });
   afterAll(async () => server?.close());
@@ -180,7 +180,7 @@ describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await run(process.execPath, [
       CLI,
-      ...['ingest', '--data', data, '--inbox', 'v', fixture('seed-000-qemu-devel.eml')],
+      ...['ingest', '--data', data, '--inbox', 'v', '--jobs', '0', fixture('seed-000-qemu-devel.eml')],
     ]);
     const after = await get('/v/manifest.js.gz', { 'If-Modified-Since': lastModified });
     expect(after.status).toBe(200);
