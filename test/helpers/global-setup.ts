@@ -71,10 +71,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.TMPDIR = root;
   const typeErrors = filtersOf(project).length ? undefined : typeCheck();
   const store = join(root, 'fixture-store');
-  const summaries = await ingestFixtures(store);
+  // chromium starts while the fixtures are ingested (should this fail, playwright ends it as vitest exits)
+  const [summaries, chromium] = await Promise.all([
+    ingestFixtures(store),
+    existsSync(CHROMIUM) && (await runsBrowserTests(project)) ? launchBrowserServer() : undefined,
+  ]);
   if (summaries.some((s) => s.quarantined)) throw new Error(`a fixture was quarantined: ${JSON.stringify(summaries)}`);
   project.provide('fixtureStore', store);
-  const chromium = existsSync(CHROMIUM) && (await runsBrowserTests(project)) ? await launchBrowserServer() : undefined;
   project.provide('browserEndpoint', chromium?.wsEndpoint() ?? '');
   return async () => {
     const errors = await typeErrors;
