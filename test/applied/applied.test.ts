@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { ingestFixtures, openReader } from '../helpers/store.js';
+import { fixtureStore, openReader } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { fakeBase } from '../helpers/fake-base.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
@@ -24,7 +24,7 @@ const VSOCK_RESEND = '20190516205107.222003-1-jemoreira@google.com';
 
 /** Where the test repository's commits are. */
 const MASTER = { repo: 'linux', branch: 'refs/heads/master' };
-const data = tempDir();
+let data: string;
 const repo = join(tempDir('lk-applied-'), 'linux');
 let app: App;
 /** The am-ready mbox of each series, one message per element, patch 1 first. */
@@ -78,7 +78,7 @@ function states(coverMid: string) {
 
 describe.skipIf(!have('git'))('lorekeeper applied', () => {
   beforeAll(async () => {
-    await ingestFixtures(data);
+    data = fixtureStore();
     app = await appOver(data);
     for (const [inbox, mid] of [
       ['virtualization', RING_COVER],
@@ -158,7 +158,9 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
 
   it('takes for a commit the last posting of its patch sent before it was committed', async () => {
     // a fix, its RESEND two weeks later, and Greg's stable reviews of it a week after that
-    jsonSummary(runCli(['ingest', '--data', data, '--inbox', 'targets', '--json', fixture('chain-targets.mbox')]));
+    jsonSummary(
+      runCli(['ingest', '--data', data, '--inbox', 'targets', '--json', '--jobs', '0', fixture('chain-targets.mbox')]),
+    );
     const [original, resend] = [VSOCK, VSOCK_RESEND].map((mid) => {
       const { db } = openReader(data);
       const num = db.prepare('SELECT num FROM msg WHERE mid = ?').pluck().get(mid) as number;

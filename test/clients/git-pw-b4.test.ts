@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { runCli } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
@@ -39,8 +39,7 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
   let seriesMbox: string;
 
   beforeAll(async () => {
-    dir = tempDir();
-    await ingestFixtures(dir);
+    dir = fixtureStore();
     tokens = {
       maintainer: token(dir, 'maint', 'virtualization', 'maintainer'),
       ci: token(dir, 'ci-bot', 'virtualization', 'ci'),

@@ -44,6 +44,7 @@ describe.skipIf(!havePublicInbox() || !have('public-inbox-clone') || !have('publ
   "public-inbox's mirroring tools against lorekeeper",
   () => {
     const data = tempDir();
+    const ingestArgs = ['ingest', '--data', data, '--inbox', 'virtualization', '--json', '--jobs', '0'];
     const pi = new PublicInboxHome();
     const clone = join(pi.home, 'virt');
     let server: TestServer;
@@ -51,19 +52,7 @@ describe.skipIf(!havePublicInbox() || !have('public-inbox-clone') || !have('publ
     let url: string;
     beforeAll(async () => {
       for (const source of ['vsock-multicid.thread.mbox', 'virtio-ring-cleanup-v2.thread.mbox'])
-        jsonSummary(
-          runCli([
-            'ingest',
-            '--data',
-            data,
-            '--inbox',
-            'virtualization',
-            '--address',
-            ADDRESS,
-            '--json',
-            fixture(source),
-          ]),
-        );
+        jsonSummary(runCli([...ingestArgs, '--address', ADDRESS, fixture(source)]));
       server = await startServer(data);
       url = `${server.url}/virtualization/`;
     });
@@ -94,12 +83,8 @@ describe.skipIf(!havePublicInbox() || !have('public-inbox-clone') || !have('publ
       const epoch = join(clone, 'git', '0.git');
       const before = objects(epoch);
       // seed 000 and the six multi-id messages, of which four are kept
-      jsonSummary(
-        runCli(['ingest', '--data', data, '--inbox', 'virtualization', '--json', fixture('seed-000-qemu-devel.eml')]),
-      );
-      const s = jsonSummary(
-        runCli(['ingest', '--data', data, '--inbox', 'virtualization', '--json', fixture('multi-id.mbox')]),
-      );
+      jsonSummary(runCli([...ingestArgs, fixture('seed-000-qemu-devel.eml')]));
+      const s = jsonSummary(runCli([...ingestArgs, fixture('multi-id.mbox')]));
       const added = 1 + s.added;
       await run('public-inbox-fetch', ['-C', clone], { env: pi.env });
       expect(gitOut(epoch, 'rev-list', '--count', 'master').trim()).toBe(String(30 + added));

@@ -10,10 +10,11 @@ import { CLI, ROOT, fixture, tempDir } from '../helpers/paths.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { readMbox, tempMbox } from '../helpers/mbox.js';
+import { digestOf } from '../helpers/store.js';
 
 const DEPLOY = join(ROOT, 'deploy');
 const SPOOL_SCRIPT = join(DEPLOY, 'lorekeeper-spool');
-const digest = (data: string) => runCli(['digest', '--data', data]).stdout.trim();
+const digest = digestOf;
 
 describe.skipIf(!have('haproxy') && !have('/usr/sbin/haproxy'))('deploy/haproxy.cfg', () => {
   it('is a configuration HAProxy accepts', () => {
@@ -74,7 +75,7 @@ describe.skipIf(!have('git'))('deploy/lorekeeper-spool', () => {
   /** The digest of the same mail in one mbox, ingested at once. */
   const ingestedAtOnce = () => {
     const once = tempDir();
-    jsonSummary(runCli(['ingest', '--data', once, '--inbox', 'virtualization', '--json', THREAD]));
+    jsonSummary(runCli(['ingest', '--data', once, '--inbox', 'virtualization', '--json', '--jobs', '0', THREAD]));
     return digest(once);
   };
 
@@ -97,7 +98,10 @@ describe.skipIf(!have('git'))('deploy/lorekeeper-spool', () => {
     for (const f of readdirSync(join(spool, 'new')).sort().slice(0, half))
       renameSync(join(spool, 'new', f), join(taking, 'new', f));
     jsonSummary(
-      runCli(['ingest', '--data', data, '--inbox', 'virtualization', '--json', tempMbox(messages.slice(0, 3))]),
+      runCli([
+        ...['ingest', '--data', data, '--inbox', 'virtualization', '--json', '--jobs', '0'],
+        tempMbox(messages.slice(0, 3)),
+      ]),
     );
     // the next run takes the killed run's mail only, and what was stored counts as duplicates
     expect(JSON.parse(spoolRun(data, spool))).toMatchObject({ read: half, added: half - 3, duplicates: 3 });

@@ -1,14 +1,18 @@
 // Once per run, before any test file: a temporary root that becomes the TMPDIR of every test process
 // and of every program they start (stores, repositories, client homes, browser profiles all land
 // there) and is removed when the run ends, whatever the tests left; the fixtures ingested once into a
-// store that tests copy (test/helpers/store.ts fixtureStore) instead of each ingesting them; and, when
-// the run holds a browser test, the one chromium every browser test connects to (launchBrowser).
+// store that tests copy (test/helpers/store.ts fixtureStore) instead of each ingesting them; when
+// the run holds a browser test, the one chromium every browser test connects to (launchBrowser); and,
+// when it holds every test, the tests' type-check, run beside them.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ingestFixtures } from './store.js';
 import { CHROMIUM, launchBrowserServer, processTreeCpuSeconds } from './browser.js';
+import { ROOT } from './paths.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -36,12 +40,28 @@ function processesOf(root: string): { pid: number; command: string }[] {
   return out;
 }
 
+/** The file filters of the command line (vitest keeps them on the run; none: every file). */
+const filtersOf = (project: TestProject) =>
+  (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? [];
+
 /** Whether the files this run holds include a browser test (test/browser/). */
 async function runsBrowserTests(project: TestProject): Promise<boolean> {
-  // the file filters of the command line (vitest keeps them on the run; without them: every file)
-  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
-  const { testFiles } = await project.globTestFiles(filters);
+  const { testFiles } = await project.globTestFiles(filtersOf(project));
   return testFiles.some((f) => f.includes('/test/browser/'));
+}
+
+/**
+ * `tsc -p tsconfig.test.json` (src and tests, nothing written), started now and run beside the tests
+ * rather than before them: one core's work for a quarter of a minute, which would otherwise hold up
+ * both workers. Resolves to its report when it found errors.
+ */
+function typeCheck(): Promise<string | undefined> {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  return new Promise((resolve) =>
+    execFile(process.execPath, [tsc, '-p', 'tsconfig.test.json'], { cwd: ROOT, maxBuffer: 64 << 20 }, (err, out) =>
+      resolve(err ? `${out}${err.message}` : undefined),
+    ),
+  );
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -49,13 +69,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const root = mkdtempSync(join(outer, 'lk-run-'));
   process.env.LK_OUTER_TMPDIR = outer;
   process.env.TMPDIR = root;
+  const typeErrors = filtersOf(project).length ? undefined : typeCheck();
   const store = join(root, 'fixture-store');
-  const summaries = await ingestFixtures(store);
+  // chromium starts while the fixtures are ingested (should this fail, playwright ends it as vitest exits)
+  const [summaries, chromium] = await Promise.all([
+    ingestFixtures(store),
+    existsSync(CHROMIUM) && (await runsBrowserTests(project)) ? launchBrowserServer() : undefined,
+  ]);
   if (summaries.some((s) => s.quarantined)) throw new Error(`a fixture was quarantined: ${JSON.stringify(summaries)}`);
   project.provide('fixtureStore', store);
-  const chromium = existsSync(CHROMIUM) && (await runsBrowserTests(project)) ? await launchBrowserServer() : undefined;
   project.provide('browserEndpoint', chromium?.wsEndpoint() ?? '');
   return async () => {
+    const errors = await typeErrors;
+    if (errors) console.error(`the type-check (tsc -p tsconfig.test.json) found errors; the run fails:\n${errors}`);
     if (chromium) {
       // (vitest's durations leave it out: the browser's processes are not the test files')
       console.log(`the run's chromium used ${processTreeCpuSeconds(chromium.process().pid!).toFixed(1)} s of CPU`);
@@ -73,5 +99,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     if (process.env.LK_KEEP_TMP) console.log(`test files kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
+    // (vitest reports an error thrown here and still exits 0)
+    if (errors) process.exitCode = 1;
   };
 }

@@ -7,16 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { runCli, runCliBeside } from '../helpers/cli.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { digestOf, fixtureStore } from '../helpers/store.js';
 import { have } from '../helpers/programs.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { buildApp, type App } from '../../src/serve/app.js';
 
 const RING_COVER = '20230315185458.11638-1-feliu@nvidia.com';
-const digest = (data: string) => runCli(['digest', '--data', data]).stdout.trim();
+const digest = digestOf;
 
 describe.skipIf(!have('git'))("the API's writes on a writer's replicas", () => {
-  const writer = tempDir();
+  let writer: string;
   const replica = tempDir();
   let app: App;
   let url: string;
@@ -32,12 +32,12 @@ describe.skipIf(!have('git'))("the API's writes on a writer's replicas", () => {
     });
   const follow = async () => {
     await app.publisher.flush();
-    const r = await runCliBeside(['mirror', '--data', replica, '--json', `${url}/`]);
+    const r = await runCliBeside(['mirror', '--data', replica, '--json', '--jobs', '0', `${url}/`]);
     expect(r.status, r.stderr).toBe(0);
   };
 
   beforeAll(async () => {
-    await ingestFixtures(writer);
+    writer = fixtureStore();
     const make = (user: string, role: string) =>
       runCli([
         'token',

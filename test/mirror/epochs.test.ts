@@ -8,14 +8,15 @@ import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox, tempMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
+import { digestOf } from '../helpers/store.js';
 import { have } from '../helpers/programs.js';
 import { buildRepo } from '../helpers/public-inbox.js';
 import { commitsOf, epochsOf, gitOut, inboxCommits, recordedTips, storedRaws } from '../helpers/epochs.js';
 
 const vfio = readMbox(fixture('vfio-vsva-v7.thread.mbox'));
 const ingest = (data: string, inbox: string, ...args: string[]) =>
-  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', ...args]));
-const digest = (data: string) => runCli(['digest', '--data', data]).stdout;
+  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', '--jobs', '0', ...args]));
+const digest = digestOf;
 
 describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
   it('hold every stored message, in article order, as public-inbox commits them', () => {

@@ -31,8 +31,8 @@ const byMid = (mid: string) => LISTS.find((m) => firstMid(m) === mid) as Buffer;
 type Summary = ReturnType<typeof jsonSummary> & { removed: number; edited: number; fetchedBytes: number };
 // (the messages parsed in the command's own thread: these tests are about mirroring, and starting a
 // pool of parsers costs a small ingest half of its CPU)
-const mirror = (data: string, url: string, ...args: string[]) =>
-  runCli(['mirror', '--data', data, '--inbox', 'lists', '--json', '--jobs', '0', ...args, url]);
+const mirrorArgs = (data: string) => ['--data', data, '--inbox', 'lists', '--json', '--jobs', '0'];
+const mirror = (data: string, url: string, ...args: string[]) => runCli(['mirror', ...mirrorArgs(data), ...args, url]);
 const mirrored = (data: string, url: string, ...args: string[]) => jsonSummary(mirror(data, url, ...args)) as Summary;
 const digest = digestOf;
 
@@ -81,7 +81,7 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     jsonSummary(
       runCli([
         'ingest',
-        ...['--data', byMbox, '--inbox', 'lists', '--json'],
+        ...['--data', byMbox, '--inbox', 'lists', '--json', '--jobs', '0'],
         ...['--address', 'lists@example.org', '--description', 'vfio and virtio_ring threads'],
         mbox,
       ]),
@@ -187,7 +187,16 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     const site = tempDir();
     execFileSync('git', ['clone', '-q', '--bare', project, join(site, 'project')]);
     const server = await serveFiles(site);
-    const r = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', `${server.url}/project/`]);
+    const r = await runCliBeside([
+      'mirror',
+      '--data',
+      data,
+      '--inbox',
+      'lists',
+      '--jobs',
+      '0',
+      `${server.url}/project/`,
+    ]);
     await server.close();
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('is not a public-inbox archive: its newest commit holds README');
@@ -211,8 +220,8 @@ describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js
     );
     const server = await serveFiles(site);
     const data = tempDir();
-    const r = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
-    const again = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', `${server.url}/lists/`]);
+    const r = await runCliBeside(['mirror', ...mirrorArgs(data), `${server.url}/lists/`]);
+    const again = await runCliBeside(['mirror', ...mirrorArgs(data), `${server.url}/lists/`]);
     await server.close();
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ read: 107, added: 107 });

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { jsonSummary, runCli, runCliBeside } from '../helpers/cli.js';
-import { FIXTURE_INBOXES, openReader } from '../helpers/store.js';
+import { FIXTURE_INBOXES, digestOf, openReader } from '../helpers/store.js';
 import { have } from '../helpers/programs.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { serveFiles } from '../helpers/file-server.js';
@@ -19,7 +19,7 @@ import { gitOut } from '../helpers/epochs.js';
 import { readMbox } from '../helpers/mbox.js';
 import { fakeBase } from '../helpers/fake-base.js';
 
-const digest = (data: string) => runCli(['digest', '--data', data]).stdout.trim();
+const digest = digestOf;
 /** Patches of two series: the vfio v7 series (iommu) and the virtio_ring v2 series (virtualization). */
 const VFIO_PATCH = '1599734733-6431-3-git-send-email-yi.l.liu@intel.com';
 const VIRTIO_PATCH = '20230315185458.11638-2-feliu@nvidia.com';
@@ -27,7 +27,7 @@ const VIRTIO_COVER = '20230315185458.11638-1-feliu@nvidia.com';
 
 /** `lorekeeper mirror` of the whole writer; its summary. */
 async function follow(replica: string, writer: string): Promise<Record<string, number>> {
-  const r = await runCliBeside(['mirror', '--data', replica, '--json', `${writer}/`]);
+  const r = await runCliBeside(['mirror', '--data', replica, '--json', '--jobs', '0', `${writer}/`]);
   if (r.status !== 0) throw new Error(`mirror of ${writer} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -58,7 +58,10 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
     for (const ib of FIXTURE_INBOXES)
       for (const source of ib.sources)
         jsonSummary(
-          runCli(['ingest', '--data', writer, '--inbox', ib.name, '--address', ib.address, '--json', fixture(source)]),
+          runCli([
+            ...['ingest', '--data', writer, '--inbox', ib.name, '--address', ib.address, '--json', '--jobs', '0'],
+            fixture(source),
+          ]),
         );
     expect(runCli(['series', 'link', '--data', writer, VFIO_PATCH, VIRTIO_PATCH]).status).toBe(0);
     expect(runCli(['series', 'state', '--data', writer, '--by', 'mst', VIRTIO_PATCH, 'accepted']).status).toBe(0);
@@ -89,7 +92,7 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
       ['iommu', fixture('seed-003-kvm.eml')],
       ['virtualization', fixture('seed-003-qemu-devel.eml')],
     ])
-      jsonSummary(runCli(['ingest', '--data', writer, '--inbox', inbox, '--json', source]));
+      jsonSummary(runCli(['ingest', '--data', writer, '--inbox', inbox, '--json', '--jobs', '0', source]));
     expect(runCli(['series', 'unlink', '--data', writer, VFIO_PATCH, VIRTIO_PATCH]).status).toBe(0);
     // a maintainer's word taken back on one patch, given on another
     expect(runCli(['series', 'state', '--data', writer, VIRTIO_PATCH, 'auto']).status).toBe(0);
@@ -150,11 +153,16 @@ describe.skipIf(!have('git'))('a writer mirroring a public-inbox archive', () =>
     const files = await serveFiles(site);
     const writer = tempDir();
     const upstream = `${files.url}/lists/`;
-    expect((await runCliBeside(['mirror', '--data', writer, '--inbox', 'lists', upstream])).status).toBe(0);
+    expect((await runCliBeside(['mirror', '--data', writer, '--inbox', 'lists', '--jobs', '0', upstream])).status).toBe(
+      0,
+    );
     const served = await startServer(writer);
     // (one inbox mirrored on its own)
     const replica = tempDir();
-    const r = await runCliBeside(['mirror', '--data', replica, '--inbox', 'lists', '--json', `${served.url}/lists/`]);
+    const r = await runCliBeside([
+      ...['mirror', '--data', replica, '--inbox', 'lists', '--json', '--jobs', '0'],
+      `${served.url}/lists/`,
+    ]);
     expect(r.status).toBe(0);
     expect(upstreams(replica)).toEqual([{ name: 'lists', url: upstream }]);
     expect(digest(replica)).toBe(digest(writer));

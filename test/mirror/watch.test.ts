@@ -63,11 +63,13 @@ describe.skipIf(!have('git'))('a replica watching its writer', () => {
         '--inbox',
         'virtualization',
         '--json',
+        '--jobs',
+        '0',
         fixture('vsock-multicid.thread.mbox'),
       ]),
     ).added;
     served = await startServer(writer);
-    watcher = startCli(['mirror', '--data', replica, '--json', '--watch', '1', `${served.url}/`]);
+    watcher = startCli(['mirror', '--data', replica, '--json', '--jobs', '0', '--watch', '1', `${served.url}/`]);
     let buffered = '';
     watcher.stdout?.on('data', (c: Buffer) => {
       buffered += c.toString();
@@ -96,7 +98,7 @@ describe.skipIf(!have('git'))('a replica watching its writer', () => {
       ['iommu', fixture('vfio-vsva-v7.thread.mbox')],
       ['virtualization', fixture('virtio-ring-cleanup-v2.thread.mbox')],
     ])
-      jsonSummary(runCli(['ingest', '--data', writer, '--inbox', inbox, '--json', source]));
+      jsonSummary(runCli(['ingest', '--data', writer, '--inbox', inbox, '--json', '--jobs', '0', source]));
     expect(await caughtUp(replica, writer)).toBeLessThan(10);
   });
 

@@ -5,15 +5,13 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/paths.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { ingestFixtures } from '../helpers/store.js';
+import { fixtureStore } from '../helpers/store.js';
 import { have } from '../helpers/programs.js';
 
 describe.skipIf(!have('git'))('API tokens', () => {
   it('appear in no log line of a running server and nowhere in the published admin.git', async () => {
-    const dir = tempDir();
-    await ingestFixtures(dir);
+    const dir = fixtureStore();
     const make = (role: string) =>
       runCli([
         'token',

@@ -48,6 +48,10 @@ describe('cached pages after new mail', () => {
   let warm: App;
   let urls: string[];
 
+  /** Mail ingested into the store by another process, as a mail server's ingest runs beside the server. */
+  const ingestBeside = (source: string) =>
+    runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', '--jobs', '0', source]);
+
   /** Every page of every message, thread and series, and the inbox-wide pages. */
   function allUrls(): string[] {
     const { db } = openReader(dir);
@@ -137,7 +141,7 @@ describe('cached pages after new mail', () => {
     const cached = warm.cache.stats().entries;
     expect(cached).toBeGreaterThan(100);
     // a message of a thread of its own: no page of the vfio thread depends on it
-    const other = runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', fixture('seed-003-kvm.eml')]);
+    const other = ingestBeside(fixture('seed-003-kvm.eml'));
     expect(other.status, other.stderr).toBe(0);
     await warm.fastify.inject({ url: '/iommu/', headers: { host: 'lore.test' } });
     expect(warm.cache.stats().entries).toBeGreaterThan(cached - 20);
@@ -145,7 +149,7 @@ describe('cached pages after new mail', () => {
   });
 
   it('after the second half of the thread arrives: ghosts filled, subthreads joined', async () => {
-    const r = runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', mboxOf(tempDir(), 's.mbox', SECOND)]);
+    const r = ingestBeside(mboxOf(tempDir(), 's.mbox', SECOND));
     expect(r.status, r.stderr).toBe(0);
     await expectFresh(true);
   });
@@ -157,7 +161,7 @@ describe('cached pages after new mail', () => {
       'Re: [PATCH v7 00/16] vfio: expose virtual Shared Virtual Addressing to VMs',
     );
     const copy = mail(PATCH1, 'another message under a reused id', 'In-Reply-To: <elsewhere@example.org>\n');
-    const r = runCli(['ingest', '--data', dir, '--inbox', 'iommu', '--json', mboxOf(src, 'x.mbox', [loose, copy])]);
+    const r = ingestBeside(mboxOf(src, 'x.mbox', [loose, copy]));
     expect(r.status, r.stderr).toBe(0);
     await expectFresh();
   });

@@ -83,6 +83,8 @@ describe('the response cache fast path', () => {
       '--inbox',
       'qemu-devel',
       '--json',
+      '--jobs',
+      '0',
       fixture('seed-003-kvm.eml'),
     ]);
     expect(r.status, r.stderr).toBe(0);

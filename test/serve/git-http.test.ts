@@ -52,13 +52,13 @@ const statOf = (pid: string) => {
 };
 const ownNiceness = () => Number(statOf(String(process.pid)).f[16]);
 
-/** The niceness of each git this process started (http-backend, waiting for its request's body). */
-function gitNiceness(): number[] {
-  const out: number[] = [];
+/** The niceness of each git this process started (http-backend, waiting for its request's body), by pid. */
+function gitNiceness(): Map<string, number> {
+  const out = new Map<string, number>();
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const { comm, f } = statOf(pid);
-      if (comm === 'git' && Number(f[1]) === process.pid) out.push(Number(f[16]));
+      if (comm === 'git' && Number(f[1]) === process.pid) out.set(pid, Number(f[16]));
     } catch {
       // gone meanwhile
     }
@@ -66,8 +66,25 @@ function gitNiceness(): number[] {
   return out;
 }
 
+/**
+ * A stalled request, and the niceness of the gits it started (asked every 20 ms rather than after a
+ * fixed wait, which a loaded machine outlasts; gits that ran before it are not counted): none if it
+ * ends first.
+ */
+async function stalledGitNiceness(url: string): Promise<{ pending: Promise<unknown>; niceness: number[] }> {
+  const before = gitNiceness();
+  const pending = stalledRequest(url);
+  let ended = false;
+  void pending.then(() => (ended = true));
+  for (;;) {
+    const niceness = [...gitNiceness()].filter(([pid]) => !before.has(pid)).map(([, n]) => n);
+    if (niceness.length || ended) return { pending, niceness };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const ingest = (data: string, inbox: string, ...args: string[]) =>
-  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', ...args]));
+  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', '--jobs', '0', ...args]));
 
 describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
   const data = tempDir();
@@ -83,7 +100,7 @@ describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
       fixture('vfio-vsva-v7.thread.mbox'),
     );
     ingest(data, 'v', '--description', 'virtio "and" vsock', fixture('vsock-multicid.thread.mbox'));
-    runCli(['ingest', '--data', data, '--inbox', 'none', '--no-epochs', fixture('seed-003-kvm.eml')]);
+    runCli(['ingest', '--data', data, '--inbox', 'none', '--no-epochs', '--jobs', '0', fixture('seed-003-kvm.eml')]);
     server = await startServer(data);
   });
   afterAll(async () => server?.close());
@@ -180,7 +197,7 @@ describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await run(process.execPath, [
       CLI,
-      ...['ingest', '--data', data, '--inbox', 'v', fixture('seed-000-qemu-devel.eml')],
+      ...['ingest', '--data', data, '--inbox', 'v', '--jobs', '0', fixture('seed-000-qemu-devel.eml')],
     ]);
     const after = await get('/v/manifest.js.gz', { 'If-Modified-Since': lastModified });
     expect(after.status).toBe(200);
@@ -238,9 +255,8 @@ describe.skipIf(!have('git'))('git http-backend under a storm of requests', () =
   const stalled = () => stalledRequest(server.url);
 
   it('runs git below pages, at niceness 10', async () => {
-    const pending = stalled();
-    await new Promise((r) => setTimeout(r, 300));
-    expect(gitNiceness()).toEqual([ownNiceness() + 10]);
+    const { pending, niceness } = await stalledGitNiceness(server.url);
+    expect(niceness).toEqual([ownNiceness() + 10]);
     await pending;
   });
 
@@ -272,9 +288,8 @@ describe.skipIf(!have('git'))('a writer, whose git serves its replicas', () => {
     const data = tempDir();
     ingest(data, 'v', fixture('vsock-multicid.thread.mbox'));
     const server = await startServer(data, { git: { concurrency: 1, queue: 1, timeoutMs: 1000, nice: 0 } });
-    const pending = stalledRequest(server.url);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(gitNiceness()).toEqual([ownNiceness()]);
+    const { pending, niceness } = await stalledGitNiceness(server.url);
+    expect(niceness).toEqual([ownNiceness()]);
     await pending;
     await server.close();
   });

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
-import { ingestFixtures, FIXTURE_INBOXES } from '../helpers/store.js';
+import { fixtureStore, FIXTURE_INBOXES } from '../helpers/store.js';
 import { runCli } from '../helpers/cli.js';
 import { buildApp, type App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
@@ -81,8 +81,7 @@ describe('the Patchwork API', () => {
   };
 
   beforeAll(async () => {
-    dir = tempDir();
-    await ingestFixtures(dir);
+    dir = fixtureStore();
     maintainer = token(dir, 'maint', 'virtualization', 'maintainer');
     ci = token(dir, 'ci-bot', 'virtualization', 'ci');
     otherInbox = token(dir, 'iommu-ci', 'iommu', 'ci');
