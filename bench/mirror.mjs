@@ -27,6 +27,7 @@ import {
   printTable,
   log,
   positiveOption,
+  processTree,
   statTicks,
 } from './lib.mjs';
 
