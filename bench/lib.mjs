@@ -938,7 +938,7 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
  * @param {number} port
  * @param {string} work
  * @param {{ seconds?: number }} [options]
- * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, pid: number, stop: () => Promise<void> }>}
  */
 export async function startPiReference(mbox, name, port, work, { seconds = 30 } = {}) {
   // its standard output only says how it goes: to our standard error, so that ours stays the report
@@ -959,7 +959,7 @@ export async function startPiReference(mbox, name, port, work, { seconds = 30 } 
     await stop();
     throw e;
   }
-  return { url, stop };
+  return { url, pid: Number(readFileSync(pidFile, 'utf8').trim()), stop };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -42,6 +42,11 @@ export interface Step {
   inbox?: InboxSpec;
   /** Runs in the transaction that stores the changes: records how far a history was taken. */
   taken?: (inboxId: number) => void;
+  /**
+   * Everything before it is stored and committed before the next step is asked for: the feed may
+   * wait long for it (an epoch still cloning), and holds no write lock nor unsaved work meanwhile.
+   */
+  settle?: boolean;
 }
 
 /**
@@ -251,6 +256,13 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       writer.commit();
     };
 
+    /** The batch committed; the next entry begins another. */
+    const endBatch = async () => {
+      await commit();
+      open = false;
+      inBatch = 0;
+    };
+
     const store = async (entry: Pending) => {
       if (!open) {
         writer.begin();
@@ -259,11 +271,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       }
       if ('end' in entry) {
         entry.taken?.(entry.inboxId);
-        if (inBatch >= BATCH_MESSAGES) {
-          await commit();
-          open = false;
-          inBatch = 0;
-        }
+        if (inBatch >= BATCH_MESSAGES) await endBatch();
       } else if ('processed' in entry) await apply(entry.inboxId, entry.change, await entry.processed);
       else if (entry.change.kind === 'purged') writer.passOver();
       else {
@@ -294,7 +302,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
         } else queue.push({ inboxId, change });
       }
       queue.push({ inboxId, end: true, taken: step.taken });
-      while (parsing >= WINDOW) await next();
+      while (parsing >= WINDOW || (step.settle && queue.length)) await next();
+      if (step.settle && open) await endBatch();
     };
 
     try {

@@ -1,6 +1,7 @@
 // A public-inbox archive as a source for the ingest pipeline: the commits of each epoch after the
 // last one taken, in commit order, epoch after epoch; each commit's changes stored in one
-// transaction together with the commit, so a killed ingest resumes right after it.
+// transaction together with the commit, so a killed ingest resumes right after it. Epochs still
+// being cloned are taken in their turn, once they are in place.
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Db } from '../store/open-database.js';
@@ -8,10 +9,9 @@ import { EpochTable } from '../store/epochs.js';
 import type { Change, Feed, InboxSpec, Step } from '../ingest/ingest.js';
 import { objectContents, runGit } from './git.js';
 import { bytesOf, commitsOf, messagesOf, type InboxVersion } from './history.js';
-import type { Epoch, GitInbox } from './layout.js';
 import { followRewrite } from './rewrite.js';
-import { fetchEpochs } from './fetch-epochs.js';
-import { inboxDir } from './layout.js';
+import { fetchEpochs, forget, type Arriving } from './fetch-epochs.js';
+import { inboxDir, NotAnInboxError, openGitInbox, type Epoch, type GitInbox } from './layout.js';
 
 export class RewrittenError extends Error {}
 
@@ -81,6 +81,8 @@ export const rewrittenError = (rewritten: string[]) =>
 
 export class EpochFeed implements Feed {
   private plans: Plan[] = [];
+  /** Epochs still being cloned, taken in their turn among the plans (oldest first). */
+  private later: Arriving[] = [];
   /** With --resync: what upstream no longer has, removed before every history is read again. */
   private resyncRemovals?: Change[];
   private table?: EpochTable;
@@ -91,10 +93,26 @@ export class EpochFeed implements Feed {
     private readonly inbox: GitInbox,
     /**
      * `upstream`: the URL the archive is mirrored from, recorded for the inbox (null: none, as the
-     * writer a replica follows says).
+     * writer a replica follows says). `arriving`: epochs of the inbox still being cloned, none of
+     * them in `inbox.epochs`.
      */
-    private readonly opts: { resync?: boolean; upstream?: string | null } = {},
+    private readonly opts: { resync?: boolean; upstream?: string | null; arriving?: Arriving[] } = {},
   ) {}
+
+  /** An epoch cloned in the background, once in place and checked as openGitInbox checks the others. */
+  private async arrive(a: Arriving): Promise<Epoch> {
+    await a.cloned;
+    try {
+      const lone = await openGitInbox(a.gitDir);
+      if (lone.version !== this.inbox.version)
+        throw new NotAnInboxError(`${this.inbox.label} mixes v1 and v2 layouts: a v1 inbox is one repository`);
+      return { ...lone.epochs[0], n: a.n };
+    } catch (err) {
+      // what this run cloned is no epoch of the inbox: it goes again
+      forget([a.gitDir], this.inbox.label);
+      throw err;
+    }
+  }
 
   private where(e: Epoch): string {
     return this.inbox.version === 1 ? this.inbox.label : `${this.inbox.label} epoch ${e.n} (git/${e.n}.git)`;
@@ -104,6 +122,13 @@ export class EpochFeed implements Feed {
     const table = new EpochTable(db);
     this.table = table;
     const tips = inboxId === undefined ? new Map<number, string>() : table.tips(inboxId);
+    const arriving = this.opts.arriving ?? [];
+    if (this.opts.resync || arriving.some((a) => tips.has(a.n))) {
+      // an epoch taken before (its repository gone since), or every history read again, is compared
+      // with the store before anything is written: all of them must be here first
+      for (const a of arriving) this.inbox.epochs.push(await this.arrive(a));
+      this.inbox.epochs.sort((a, b) => a.n - b.n);
+    } else this.later = [...arriving];
     const rewritten: string[] = [];
     for (const e of this.inbox.epochs) {
       if (!e.tip) continue;
@@ -164,6 +189,19 @@ export class EpochFeed implements Feed {
     const { upstream } = this.opts;
     if (upstream !== undefined) yield { changes: [], taken: (id) => table.setUpstream(id, upstream) };
     if (this.resyncRemovals) yield { changes: this.resyncRemovals, taken: (id) => table.forget(id) };
-    for (const plan of this.plans) yield* planSteps(plan, this.inbox.version, table);
+    const later = [...this.later];
+    for (const plan of this.plans) {
+      while (later.length && later[0].n < plan.epoch.n) yield* this.arrivedSteps(later.shift() as Arriving, table);
+      yield* planSteps(plan, this.inbox.version, table);
+    }
+    for (const a of later) yield* this.arrivedSteps(a, table);
+  }
+
+  /** The steps of an epoch cloned in the background, never taken before (prepare saw to that): its whole history. */
+  private async *arrivedSteps(a: Arriving, table: EpochTable): AsyncGenerator<Step> {
+    // what came before is stored while the clone may still run
+    yield { changes: [], settle: true };
+    const e = await this.arrive(a);
+    if (e.tip) yield* planSteps({ epoch: { ...e, tip: e.tip }, range: [e.tip] }, this.inbox.version, table);
   }
 }

@@ -1,7 +1,8 @@
 // Bringing an inbox's epochs into the data directory, laid out as public-inbox-clone lays them out
 // (DATA/inboxes/NAME/git/N.git, bare; a v1 inbox is DATA/inboxes/NAME itself) and exactly as
 // upstream has them: `git clone --mirror` for a new epoch, `git fetch` for a known one, skipped
-// when the manifest's fingerprint says nothing changed.
+// when the manifest's fingerprint says nothing changed. New epochs after the first may be cloned
+// in the background, one after another, while the ingest takes the ones before them.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { git, gitAloud, runGit, gitSaid } from './git.js';
@@ -16,6 +17,18 @@ export interface Fetched {
   touched: string[];
   /** Repositories this run created (removed again if what they hold turns out not to be an inbox). */
   created: string[];
+  /**
+   * New epochs still being cloned in the background, oldest first (with `ahead` only): each is in
+   * place when its `cloned` resolves; `bytes`, `touched` and `created` count it from then on.
+   */
+  arriving: Arriving[];
+}
+
+/** An epoch cloned in the background: in its place, whole, once `cloned` resolves. */
+export interface Arriving {
+  n: number;
+  gitDir: string;
+  cloned: Promise<void>;
 }
 
 function sizeOf(path: string): number {
@@ -44,14 +57,40 @@ async function transfer(gitDir: string | null, command: string[], url: string, a
   if (r.code !== 0) throw new MirrorError(`git ${name} of ${url} failed: ${gitSaid(r.stderr)}`);
 }
 
-/** Clone or fetch the wanted epochs (all when undefined) of `remote` into `dest`. */
+/** `git clone --mirror` into `dir`: beside it, then moved in whole (no half clone is ever taken for an epoch). */
+async function cloneEpoch(url: string, dir: string, aloud: boolean, out: Fetched): Promise<void> {
+  if (existsSync(dir) && readdirSync(dir).length)
+    throw new MirrorError(`${dir} is in the way: it is not a git repository (move it, or mirror elsewhere)`);
+  const tmp = `${dir}.partial`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(dirname(tmp), { recursive: true });
+  try {
+    await transfer(null, ['clone', '--mirror', url, tmp], url, aloud);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+  out.created.push(dir);
+  out.touched.push(dir);
+  out.bytes += objectBytes(dir);
+}
+
+/**
+ * Clone or fetch the wanted epochs (all when undefined) of `remote` into `dest`. With `ahead`, the
+ * new epochs after the first one cloned are left to clone in the background (`arriving`), one
+ * after another, so that the ingest can take the epochs before them meanwhile.
+ */
 export async function fetchEpochs(
   remote: RemoteInbox,
   dest: string,
   wanted: Set<number> | undefined,
   aloud: boolean,
+  ahead = false,
 ): Promise<Fetched> {
-  const out: Fetched = { bytes: 0, touched: [], created: [] };
+  const out: Fetched = { bytes: 0, touched: [], created: [], arriving: [] };
+  let behind: Promise<void> | undefined;
   try {
     for (const e of remote.epochs) {
       if (wanted && !wanted.has(e.n)) continue;
@@ -63,31 +102,26 @@ export async function fetchEpochs(
         await transfer(dir, ['fetch', '--prune', e.url, '+refs/*:refs/*'], e.url, aloud);
         out.bytes += objectBytes(dir) - before;
         out.touched.push(dir);
-        continue;
+      } else if (!ahead || !out.created.length) await cloneEpoch(e.url, dir, aloud, out);
+      else {
+        // after the one before it, so that epochs arrive in the order they are taken
+        const cloned = (behind ?? Promise.resolve()).then(() => cloneEpoch(e.url, dir, aloud, out));
+        // a failure is the taker's to report; the next clones do not wait for it
+        behind = cloned.catch(() => {});
+        out.arriving.push({ n: e.n, gitDir: dir, cloned });
       }
-      if (existsSync(dir) && readdirSync(dir).length)
-        throw new MirrorError(`${dir} is in the way: it is not a git repository (move it, or mirror elsewhere)`);
-      // cloned beside its place and moved in whole, so no half clone is ever taken for an epoch
-      const tmp = `${dir}.partial`;
-      rmSync(tmp, { recursive: true, force: true });
-      mkdirSync(dirname(tmp), { recursive: true });
-      try {
-        await transfer(null, ['clone', '--mirror', e.url, tmp], e.url, aloud);
-      } catch (err) {
-        rmSync(tmp, { recursive: true, force: true });
-        throw err;
-      }
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(tmp, dir);
-      out.created.push(dir);
-      out.touched.push(dir);
-      out.bytes += objectBytes(dir);
     }
   } catch (err) {
+    await settled(out);
     forget(out.created, dest);
     throw err;
   }
   return out;
+}
+
+/** Once no clone runs in the background any more (whether each succeeded or not). */
+export async function settled(fetched: Fetched): Promise<void> {
+  await Promise.allSettled(fetched.arriving.map((a) => a.cloned));
 }
 
 /** Remove repositories this run created, and the inbox's directories if that leaves them empty. */

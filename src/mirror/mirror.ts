@@ -6,7 +6,8 @@ import { ingest, type IngestSummary } from '../ingest/ingest.js';
 import type { Progress } from '../ingest/progress.js';
 import { INBOX_NAME } from '../store/writer.js';
 import { EpochFeed } from './epoch-feed.js';
-import { fetchEpochs, forget, tidy, writeDescription } from './fetch-epochs.js';
+import { fetchEpochs, forget, settled, tidy, writeDescription, type Fetched } from './fetch-epochs.js';
+import { ParsePool } from '../ingest/parse-pool.js';
 import { inboxDir, openGitInbox } from './layout.js';
 import { MirrorError, epochsInRange, findRemoteInbox, inboxFacts } from './manifest.js';
 import { followAdmin } from './admin-repo.js';
@@ -65,36 +66,52 @@ export async function mirror(opts: MirrorOptions): Promise<MirrorSummary> {
   const dest = inboxDir(opts.dataDir, opts.inbox);
   // fetching would put the upstream history over the inbox's own
   await refuseOwnEpochs(opts.dataDir, opts.inbox);
-  const fetched = await fetchEpochs(remote, dest, wanted, !!opts.aloud);
-  let feed: EpochFeed;
+  // the parsers start while git clones; without a progress bar to size (which needs every epoch
+  // here first), the ingest takes each epoch while the next ones clone
+  const pool = new ParsePool(opts.jobs ?? 2);
+  let fetched: Fetched | undefined;
   try {
-    feed = new EpochFeed(await openGitInbox(dest), {
-      resync: opts.resync,
-      upstream: writer ? writer.upstream : `${remote.url}/`,
-    });
-  } catch (err) {
-    // what this run cloned is no inbox: it goes again, nothing half-written stays
-    forget(fetched.created, dest);
-    throw err;
-  }
-  if (description !== undefined) writeDescription(dest, description);
-  const summary = await ingest({
-    dataDir: opts.dataDir,
-    inbox: opts.inbox,
-    address,
-    description,
-    feeds: [feed],
-    jobs: opts.jobs,
-    progress: opts.progress,
-  });
-  await tidy(fetched.touched);
-  if (state) {
-    const db = openDatabase(opts.dataDir);
+    fetched = await fetchEpochs(remote, dest, wanted, !!opts.aloud, !opts.progress);
+    const arriving = new Set(fetched.arriving.map((a) => a.n));
+    let feed: EpochFeed;
     try {
-      applyAdminState(db, state);
-    } finally {
-      db.close();
+      const here = await openGitInbox(dest);
+      // (one that came meanwhile is still taken as arriving)
+      here.epochs = here.epochs.filter((e) => !arriving.has(e.n));
+      feed = new EpochFeed(here, {
+        resync: opts.resync,
+        upstream: writer ? writer.upstream : `${remote.url}/`,
+        arriving: fetched.arriving,
+      });
+    } catch (err) {
+      // what this run cloned is no inbox: it goes again, nothing half-written stays
+      await settled(fetched);
+      forget(fetched.created, dest);
+      throw err;
     }
+    if (description !== undefined) writeDescription(dest, description);
+    const summary = await ingest({
+      dataDir: opts.dataDir,
+      inbox: opts.inbox,
+      address,
+      description,
+      feeds: [feed],
+      pool,
+      progress: opts.progress,
+    });
+    await tidy(fetched.touched);
+    if (state) {
+      const db = openDatabase(opts.dataDir);
+      try {
+        applyAdminState(db, state);
+      } finally {
+        db.close();
+      }
+    }
+    return { ...summary, fetchedBytes: fetched.bytes, notes: feed.notes };
+  } finally {
+    // a failed ingest leaves no clone running; the epochs it did not take are taken next time
+    if (fetched) await settled(fetched);
+    await pool.close();
   }
-  return { ...summary, fetchedBytes: fetched.bytes, notes: feed.notes };
 }

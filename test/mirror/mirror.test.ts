@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli, runCliBeside } from '../helpers/cli.js';
@@ -26,6 +27,7 @@ const LISTS = [...vfio, ...virtio];
 const PATCH_2 = '20230315185458.11638-3-feliu@nvidia.com';
 /** David Edmondson's Reviewed-by of patch 2/3. */
 const REVIEW_2 = 'm2ttyjhh4m.fsf@oracle.com';
+type Row = { num: number; tid: number };
 const byMid = (mid: string) => LISTS.find((m) => firstMid(m) === mid) as Buffer;
 
 type Summary = ReturnType<typeof jsonSummary> & { removed: number; edited: number; fetchedBytes: number };
@@ -163,6 +165,25 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
       return rows;
     };
     expect(numbered(kept)).toEqual(numbered(fresh));
+    // and the same threads (the same messages together; only their ids differ, as README says),
+    // series, ghosts and Message-IDs
+    const held = (data: string) => {
+      const db = openDatabase(data, { readonly: true });
+      const threads = new Map<number, number[]>();
+      for (const r of db.prepare('SELECT num, tid FROM msg WHERE num > 0 ORDER BY num').all() as Row[])
+        threads.set(r.tid, [...(threads.get(r.tid) ?? []), r.num]);
+      const out = {
+        threads: [...threads.values()].sort((a, b) => a[0] - b[0]),
+        series: db.prepare('SELECT id, version, total, cover_num, first_num, title, present, chain FROM series').all(),
+        ghosts: db.prepare('SELECT i.mid FROM id2num x JOIN msgid i ON i.id = x.id WHERE x.num < 0 ORDER BY 1').all(),
+        mids: db.prepare('SELECT mid FROM msgid ORDER BY mid').all(),
+      };
+      db.close();
+      return out;
+    };
+    expect(held(kept)).toEqual(held(fresh));
+    // the digest differs by those thread ids, as README says (a change that makes them equal says so there)
+    expect(digest(kept)).not.toBe(digest(fresh));
   });
 
   it('refuses an unreachable server, a URL with no inbox, and a repository that is no inbox, leaving nothing', async () => {
@@ -227,5 +248,48 @@ describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js
     expect(JSON.parse(r.stdout)).toMatchObject({ read: 107, added: 107 });
     expect(JSON.parse(again.stdout)).toMatchObject({ read: 0, fetchedBytes: 0 });
     expect(readdirSync(join(data, 'inboxes', 'lists', 'git')).sort()).toEqual(['0.git', '1.git']);
+    // taken in order while epoch 1 was cloned beside epoch 0's ingest: the store of the same mail as an mbox
+    const mbox = join(tempDir(), 'lists.mbox');
+    writeFileSync(mbox, Buffer.concat(LISTS.map(toMboxrd)));
+    const byMbox = tempDir();
+    runCli(['ingest', '--data', byMbox, '--inbox', 'lists', '--jobs', '0', mbox]);
+    expect(mailDigest(data)).toBe(mailDigest(byMbox));
+  });
+
+  it('takes each epoch while the next one clones: one that fails to clone leaves those before it taken', async () => {
+    const site = tempDir();
+    buildRepo(
+      join(site, 'lists', 'git', '0.git'),
+      vfio.map((add) => ({ add })),
+      2,
+    );
+    // the manifest lists epoch 1 before the server has it
+    const listed = { '/lists/git/0.git': {}, '/lists/git/1.git': {} };
+    writeFileSync(join(site, 'lists', 'manifest.js.gz'), gzipSync(JSON.stringify(listed)));
+    const server = await serveFiles(site);
+    const data = tempDir();
+    const url = `${server.url}/lists/`;
+    const failed = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', '--jobs', '0', url]);
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain(`git clone of ${server.url}/lists/git/1.git failed`);
+    // epoch 0 was taken meanwhile and stays, committed; no half clone of epoch 1 is left
+    expect(readdirSync(join(data, 'inboxes', 'lists', 'git'))).toEqual(['0.git']);
+    const db = openDatabase(data, { readonly: true });
+    const stored = db.prepare('SELECT count(*) FROM msg WHERE num > 0').pluck().get();
+    db.close();
+    expect(stored).toBe(vfio.length);
+
+    buildRepo(
+      join(site, 'lists', 'git', '1.git'),
+      virtio.map((add) => ({ add })),
+      2,
+    );
+    execFileSync('git', ['--git-dir', join(site, 'lists', 'git', '1.git'), 'update-server-info']);
+    const rest = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', '--jobs', '0', url]);
+    const fresh = tempDir();
+    await runCliBeside(['mirror', '--data', fresh, '--inbox', 'lists', '--json', '--jobs', '0', url]);
+    await server.close();
+    expect(JSON.parse(rest.stdout)).toMatchObject({ read: virtio.length, added: virtio.length });
+    expect(digest(data)).toBe(digest(fresh));
   });
 });
