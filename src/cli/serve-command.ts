@@ -33,6 +33,8 @@ export async function serveCommand(args: string[]): Promise<number> {
 
   const gitNice = integer(values['git-nice'] ?? process.env.LOREKEEPER_GIT_NICE, '--git-nice', 10, 0, 19);
   const baseUrl = values['base-url'] ?? process.env.LOREKEEPER_BASE_URL;
+  // a benchmark's view of each worker's memory, in the log (never served: it is nobody else's business)
+  const memoryLogSeconds = integer(process.env.LOREKEEPER_DEBUG_MEMORY, 'LOREKEEPER_DEBUG_MEMORY', 0, 0, 3600);
   if (baseUrl !== undefined) {
     try {
       canonicalOrigin(baseUrl);
@@ -50,6 +52,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       cacheBytes: Math.floor(CACHE_BYTES / workers),
       git: { ...DEFAULT_GIT_BACKEND, nice: gitNice },
       debugCache: process.env.LOREKEEPER_DEBUG_CACHE === '1',
+      memoryLogSeconds,
     });
   if (workers === 1) {
     const { url } = await serve();

@@ -28,10 +28,14 @@ export function words(text: string): string[] {
  * Mail repeats its words (the virtualization list: 17 million words, 136,000 different), so stems
  * are remembered, in a table of their own rather than a Map: a word is looked up by a hash made
  * while it is scanned and compared where it lies in the text, so a word met before costs no string.
- * Up to STEMS words are remembered, then all are forgotten at once.
+ * Up to STEMS words are remembered, then all are forgotten at once. Words looked up one by one
+ * (stemOf: a server's query words) longer than REMEMBERED are stemmed each time instead: 65,536
+ * remembered query words of 8 KB and their stems would hold a gigabyte of a worker for anyone.
  */
 const SLOTS = 1 << 17;
 const STEMS = SLOTS / 2;
+/** The longest word stemOf remembers, in UTF-16 units: kernel identifiers are shorter. */
+const REMEMBERED = 48;
 const slotWord: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 const slotStem: string[] = new Array<string>(SLOTS).fill('');
 const slotHash = new Int32Array(SLOTS);
@@ -53,6 +57,7 @@ function stemSlot(text: string, start: number, end: number, hash: number): numbe
   }
   if (remembered >= STEMS) {
     slotWord.fill(undefined);
+    slotStem.fill('');
     remembered = 0;
     slot = hash & (SLOTS - 1);
   }
@@ -66,6 +71,7 @@ function stemSlot(text: string, start: number, end: number, hash: number): numbe
 
 /** The porter2 stem of a lowercase word. */
 export function stemOf(word: string): string {
+  if (word.length > REMEMBERED) return stem(word);
   let hash = HASH_START;
   for (let i = 0; i < word.length; i++) hash = hashUnit(hash, word.charCodeAt(i));
   return slotStem[stemSlot(word, 0, word.length, hash)];

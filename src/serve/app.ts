@@ -93,6 +93,7 @@ export interface AppOptions {
 export interface App {
   fastify: FastifyInstance;
   db: Db;
+  reader: StoreReader;
   cache: ResponseCache;
   /** Publishes what API writes changed to admin.git (flush() publishes at once). */
   publisher: StatePublisher;
@@ -358,5 +359,5 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     writable?.close();
     db.close();
   });
-  return { fastify, db, cache, publisher };
+  return { fastify, db, reader, cache, publisher };
 }

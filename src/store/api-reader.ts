@@ -221,12 +221,19 @@ const EVENT_FILTERS: Columns = {
   cover: 'cover',
 };
 
+/** Prepared statements of request-chosen shapes kept at once: more than the few clients really use (b4, git-pw). */
+const CHOSEN_STATEMENTS = 64;
+
 type RawSeries = Omit<ApiSeriesRow, 'complete'> & { complete: number };
 
 export class ApiReader {
   private readonly st: ReturnType<ApiReader['statements']>;
 
-  /** Statements whose filters and order a request chooses, prepared once each. */
+  /**
+   * Statements whose filters and order a request chooses, the most recently used last. Some 30,000
+   * shapes exist, each some 13 KiB of a worker's memory (SQLite's program and the JS object): kept
+   * all, a client walking through them would add 400 MiB to every worker.
+   */
   private readonly chosen = new Map<string, Statement<[Params]>>();
 
   constructor(private readonly db: Db) {
@@ -235,7 +242,10 @@ export class ApiReader {
 
   private prepared<R>(sql: string): Statement<[Params], R> {
     let st = this.chosen.get(sql);
-    if (!st) this.chosen.set(sql, (st = this.db.prepare<Params>(sql)));
+    if (st) this.chosen.delete(sql);
+    else st = this.db.prepare<Params>(sql);
+    this.chosen.set(sql, st);
+    if (this.chosen.size > CHOSEN_STATEMENTS) this.chosen.delete(this.chosen.keys().next().value!);
     // one map holds the statements of every row type: each SQL text is asked for with its own
     return st as Statement<[Params], R>;
   }

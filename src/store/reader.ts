@@ -269,6 +269,11 @@ export class StoreReader {
     return this.st.doc.get(num)?.doc ?? undefined;
   }
 
+  /** Bytes the thread cache holds (what it counts of its rows). */
+  threadCacheBytes(): number {
+    return this.threadBytes;
+  }
+
   /**
    * The thread of a message for pages (Over::get_thread): strict matches first, loose ones to fill.
    * Every message page of a thread needs the same rows: they are kept until the store changes.
