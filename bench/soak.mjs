@@ -40,6 +40,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   STATUS_LUA,
+  STORE_FILE,
   log,
   midEscape,
   prng,
@@ -112,13 +113,17 @@ log(
 );
 
 /**
- * What a data directory holds beside the SQLite file (the epochs, admin.git): ingest needs them.
+ * A copy of a data directory: the store (an SQLite backup) and what it holds beside it (the epochs,
+ * admin.git), which ingest needs.
  * @param {string} from
  * @param {string} to
  */
-function copyBesideStore(from, to) {
+async function copyDataDir(from, to) {
+  const src = new StoreSamples(from);
+  await src.copyTo(to);
+  src.close();
   for (const name of readdirSync(from)) {
-    if (!name.startsWith('lorekeeper.sqlite3')) cpSync(join(from, name), join(to, name), { recursive: true });
+    if (!name.startsWith(STORE_FILE)) cpSync(join(from, name), join(to, name), { recursive: true });
   }
 }
 
@@ -130,10 +135,7 @@ const dataDir = join(work, 'data');
 let baseIngest;
 if (opt.data && hasStore(opt.data)) {
   log(`${PROG}: copying the base store of ${resolve(opt.data)} ...`);
-  const src = new StoreSamples(resolve(opt.data));
-  await src.copyTo(dataDir);
-  src.close();
-  copyBesideStore(resolve(opt.data), dataDir);
+  await copyDataDir(resolve(opt.data), dataDir);
 } else {
   const target = opt.data ? resolve(opt.data) : dataDir;
   log(`${PROG}: ingesting the base part as inbox "${INBOX}" into ${target} ...`);
@@ -141,10 +143,7 @@ if (opt.data && hasStore(opt.data)) {
   baseIngest = s;
   log(`${PROG}: ingested ${s.read} messages in ${s.seconds} s (${s.added} added)`);
   if (target !== dataDir) {
-    const src = new StoreSamples(target);
-    await src.copyTo(dataDir);
-    src.close();
-    copyBesideStore(target, dataDir);
+    await copyDataDir(target, dataDir);
   }
 }
 rmSync(split.baseFile, { force: true });
