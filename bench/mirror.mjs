@@ -20,6 +20,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  STORE_FILE,
   LOREKEEPER,
   CORPUS,
   measured,
@@ -132,7 +133,7 @@ try {
   const ingestSeconds = (rs) => rs.map((r) => r.summary.seconds);
   const cloneSeconds = (rs) => rs.map((r) => r.seconds - r.summary.seconds);
   const gitBytes = duBytes(join(lk, 'inboxes'));
-  const storeBytes = duBytes(join(lk, 'lorekeeper.sqlite3'));
+  const storeBytes = duBytes(join(lk, STORE_FILE));
   const piSeconds = clone.seconds + index.seconds;
   const [mirrorS, mboxS, bareS] = [median(seconds(mirrors)), median(seconds(ingests)), median(seconds(bare))];
   const serverCpu = mirrors.map((r) => r.serverCpu);
