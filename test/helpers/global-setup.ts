@@ -2,17 +2,14 @@
 // and of every program they start (stores, repositories, client homes, browser profiles all land
 // there) and is removed when the run ends, whatever the tests left; the fixtures ingested once into a
 // store that tests copy (test/helpers/store.ts fixtureStore) instead of each ingesting them; when
-// the run holds a browser test, the one chromium every browser test connects to (launchBrowser); and,
-// when it holds every test, the tests' type-check, run beside them.
-import { execFile } from 'node:child_process';
+// the run holds a browser test, the one chromium every browser test connects to (launchBrowser). (The
+// tests' type-check is `npm run lint`'s: static checking, like eslint, not a test to wait for.)
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ingestFixtures } from './store.js';
 import { CHROMIUM, launchBrowserServer, processTreeCpuSeconds } from './browser.js';
-import { ROOT } from './paths.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,7 +20,10 @@ declare module 'vitest' {
   }
 }
 
-/** The processes (but this one) whose TMPDIR is `root`: started by this run's tests. */
+/**
+ * The processes whose TMPDIR is `root`, but this one and its children (vitest's workers, which may
+ * not have ended yet): started by this run's tests.
+ */
 function processesOf(root: string): { pid: number; command: string }[] {
   const out: { pid: number; command: string }[] = [];
   for (const pid of readdirSync('/proc')
@@ -32,6 +32,8 @@ function processesOf(root: string): { pid: number; command: string }[] {
     if (pid === process.pid) continue;
     try {
       if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`TMPDIR=${root}`)) continue;
+      // (the fields after the command name: the parent is the second)
+      if (Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1]) === process.pid) continue;
       out.push({ pid, command: readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').slice(0, 200) });
     } catch {
       // gone meanwhile, or not ours to read
@@ -50,26 +52,11 @@ async function runsBrowserTests(project: TestProject): Promise<boolean> {
   return testFiles.some((f) => f.includes('/test/browser/'));
 }
 
-/**
- * `tsc -p tsconfig.test.json` (src and tests, nothing written), started now and run beside the tests
- * rather than before them: one core's work for a quarter of a minute, which would otherwise hold up
- * both workers. Resolves to its report when it found errors.
- */
-function typeCheck(): Promise<string | undefined> {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  return new Promise((resolve) =>
-    execFile(process.execPath, [tsc, '-p', 'tsconfig.test.json'], { cwd: ROOT, maxBuffer: 64 << 20 }, (err, out) =>
-      resolve(err ? `${out}${err.message}` : undefined),
-    ),
-  );
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const outer = tmpdir();
   const root = mkdtempSync(join(outer, 'lk-run-'));
   process.env.LK_OUTER_TMPDIR = outer;
   process.env.TMPDIR = root;
-  const typeErrors = filtersOf(project).length ? undefined : typeCheck();
   const store = join(root, 'fixture-store');
   // chromium starts while the fixtures are ingested (should this fail, playwright ends it as vitest exits)
   const [summaries, chromium] = await Promise.all([
@@ -80,8 +67,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('fixtureStore', store);
   project.provide('browserEndpoint', chromium?.wsEndpoint() ?? '');
   return async () => {
-    const errors = await typeErrors;
-    if (errors) console.error(`the type-check (tsc -p tsconfig.test.json) found errors; the run fails:\n${errors}`);
     if (chromium) {
       // (vitest's durations leave it out: the browser's processes are not the test files')
       console.log(`the run's chromium used ${processTreeCpuSeconds(chromium.process().pid!).toFixed(1)} s of CPU`);
@@ -99,7 +84,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     if (process.env.LK_KEEP_TMP) console.log(`test files kept in ${root}`);
     else rmSync(root, { recursive: true, force: true });
-    // (vitest reports an error thrown here and still exits 0)
-    if (errors) process.exitCode = 1;
   };
 }
