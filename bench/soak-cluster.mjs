@@ -515,10 +515,24 @@ settling = false;
 await asking;
 await watching;
 const statsAfter = await haproxyStats();
+const haproxyLog = readFileSync(join(work, 'haproxy.log'), 'utf8').split('\n');
 /** HAProxy's log of the answers that went wrong (5xx: its own, or a server's), with its termination state. */
-const badAnswers = readFileSync(join(work, 'haproxy.log'), 'utf8')
-  .split('\n')
-  .filter((l) => /" 5\d\d |\/\d+ 5\d\d \d+ /.test(l));
+const badAnswers = haproxyLog.filter((l) => /" 5\d\d |\/\d+ 5\d\d \d+ /.test(l));
+/**
+ * The requests HAProxy replayed (its log has every one: they are not "normal"), by kind, each with
+ * the status the client got in the end: searches (a replica refuses them with 503 when its searches
+ * are over their share of its time; or the kill) and the rest (nothing else in the mix is refused
+ * for load: a connection refused or closed without an answer, the killed replica's). httplog: ...
+ * TR/Tw/Tc/Tr/Ta status bytes - - state actconn/feconn/beconn/srv_conn/retries (+ when redispatched)
+ * srv_queue/backend_queue "request".
+ */
+const replayed = { search: {}, other: {} };
+for (const l of haproxyLog) {
+  const m = / (\d{3}) \d+ \S+ \S+ \S+ \d+\/\d+\/\d+\/\d+\/\+?(\d+) \d+\/\d+ "\S+ (\S+)/.exec(l);
+  if (!m || m[2] === '0') continue;
+  const kind = /[?&]q=/.test(m[3]) ? replayed.search : replayed.other;
+  kind[m[1]] = (kind[m[1]] ?? 0) + 1;
+}
 
 // ---------------------------------------------------------------------------------------------
 // 4. report
@@ -620,6 +634,16 @@ console.log(
       .map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`)
       .join(', ')}`,
 );
+/** `N (status N, ...)` of one kind of replayed request. */
+const replays = (byStatus) =>
+  `${Object.values(byStatus).reduce((a, n) => a + n, 0)} (${
+    Object.entries(byStatus)
+      .map(([st, n]) => `${st}: ${n}`)
+      .join(', ') || 'none'
+  })`;
+console.log(
+  `               requests replayed, as answered in the end: searches ${replays(replayed.search)}, others ${replays(replayed.other)}`,
+);
 for (const l of badAnswers.slice(0, 5)) console.log(`  ${l}`);
 console.log(
   `the kill       ${victim} killed at ${fmtS(events.killed)}, HAProxy took it out at ${fmtS(down?.t)} (${down?.status ?? '-'}); ` +
@@ -672,7 +696,7 @@ await finishSoak(
     messages: { base: baseMessages, new: split.fresh.length },
     mix: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v.length])),
     wrk: { ...result, output: undefined, statuses },
-    balancer: { ...balancer, badAnswers },
+    balancer: { ...balancer, badAnswers, replayed },
     events: { ...events, transitions },
     feed,
     probes,
