@@ -13,8 +13,8 @@
 // (50) or more at an even pace; at --kill-at (20) s the second replica (its server and its
 // follower) is killed with SIGKILL, and started again at --restart-at (35) s. Each server runs
 // --workers processes (lorekeeper's default, one per core, as the unit runs it). The servers, the
-// followers and the writer run with the niceness and the environment the units give them. They all
-// share this machine's cores, where a cluster has a machine each.
+// followers and the writer (its ingests too) run with the niceness and the environment the units
+// give them. They all share this machine's cores, where a cluster has a machine each.
 //
 // Reported: requests, the errors at the balancer (wrk's non-2xx/3xx answers and socket errors, and
 // HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches), the
@@ -94,9 +94,10 @@ const deployed = (file, key) => new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSy
 const WATCH = Math.round(num(opt.watch, '--watch', Number(deployed('lorekeeper.env', 'LOREKEEPER_WATCH') ?? 2)));
 /** Worker processes per server: lorekeeper's default (one per core), as the serve unit runs it, unless given. */
 const WORKERS = opt.workers === undefined ? undefined : Math.round(num(opt.workers, '--workers', 1));
-/** The niceness of the servers and of the followers, and the writer's environment, as the units have them. */
+/** The niceness of the servers, the followers and the writer's ingests, and its environment, as the units have them. */
 const SERVE_NICE = Number(deployed('systemd/lorekeeper-serve.service', 'Nice') ?? 0);
 const FOLLOW_NICE = Number(deployed('systemd/lorekeeper-follow.service', 'Nice') ?? 0);
+const INGEST_NICE = Number(deployed('systemd/lorekeeper-ingest@.service', 'Nice') ?? 0);
 const WRITER_ENV = Object.fromEntries(
   [deployed('systemd/lorekeeper-serve.service.d/writer.conf', 'Environment')].flatMap((kv) =>
     kv === undefined ? [] : [kv.split('=')],
@@ -476,7 +477,8 @@ const feeder = feedMail({
   durationMs: cli.duration * 1000,
   batch: soak.batch,
   stopped: () => loadOver,
-  ingestRun: (file) => ingest(writerDir, soak.inbox, [file], { args: ['--jobs', String(soak.jobs)] }),
+  ingestRun: (file) =>
+    ingest(writerDir, soak.inbox, [file], { args: ['--jobs', String(soak.jobs)], nice: INGEST_NICE }),
   onRun: (entry) => {
     const last = probeMid.slice(entry.first, entry.first + entry.messages).findLast((m) => m !== undefined);
     if (!entry.error && last !== undefined)
@@ -618,7 +620,7 @@ console.log('');
 console.log(
   `lorekeeper soak:cluster: inbox "${soak.inbox}", ${baseMessages} messages + ${split.fresh.length} arriving on the writer; ` +
     `2 replicas (lorekeeper mirror --watch ${WATCH} at nice ${FOLLOW_NICE}) behind HAProxy; ${WORKERS ?? 'one per core'} worker(s) per server at nice ${SERVE_NICE}, ` +
-    `the writer with ${JSON.stringify(WRITER_ENV)}; ` +
+    `the writer with ${JSON.stringify(WRITER_ENV)}, its ingests at nice ${INGEST_NICE}; ` +
     `wrk -t${cli.threads} -c${cli.connections} -d${cli.duration}s --timeout ${cli.timeout}s over ${mix.length} URLs; ${cpus().length} CPUs; ${soak.started.toISOString()}`,
 );
 console.log(
