@@ -17,8 +17,9 @@
 // give them. They all share this machine's cores, where a cluster has a machine each.
 //
 // Reported: requests, the errors at the balancer (wrk's non-2xx/3xx answers and socket errors, and
-// HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches), the
-// latencies, when HAProxy took the killed replica out and back, and the lag: from the end of each
+// HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches; and
+// from its log the requests it replayed, searches apart, by how they ended), the latencies, when
+// HAProxy took the killed replica out and back, and the lag: from the end of each
 // ingest on the writer to the first 200 for /raw of its last new message on each replica, asked of
 // the replica itself every 100 ms (a saturated server answers it seconds later), and to when the
 // replica's store held it (read every 100 ms): replication apart from the wait for an answer.
