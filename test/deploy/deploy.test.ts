@@ -79,7 +79,8 @@ describe.skipIf(!HAPROXY)('deploy/haproxy.cfg', () => {
       // until HAProxy's checks see every server up
       for (let i = 0; ; i++) {
         const csv = await http(stats, 'GET', '/stats;csv').catch(() => undefined);
-        const up = csv?.body.split('\n').filter((l) => /^(replicas|writer),\w+,.*,UP,/.test(l)).length;
+        // (rows pxname,svname,...: the 4 servers', not the BACKEND and FRONTEND rows)
+        const up = csv?.body.split('\n').filter((l) => /^(replicas|writer),(replica\d|writer),.*,UP,/.test(l)).length;
         if (up === 4) break;
         if (i > 100) throw new Error(`HAProxy does not see its servers up: ${csv?.body}`);
         await new Promise((r) => setTimeout(r, 100));
