@@ -848,19 +848,20 @@ export function hasStore(dir) {
  */
 
 /**
- * `lorekeeper ingest --json` of `sources` into `dataDir`: its summary line, or an Error saying why not.
+ * `lorekeeper ingest --json` of `sources` into `dataDir` (at niceness `nice`, when given): its
+ * summary line, or an Error saying why not.
  * @param {string} dataDir
  * @param {string} inbox
  * @param {string[]} sources
- * @param {{ args?: string[], input?: string | Buffer }} [options]
+ * @param {{ args?: string[], input?: string | Buffer, nice?: number }} [options]
  * @returns {Promise<IngestSummary>}
  */
-export async function ingest(dataDir, inbox, sources, { args = [], input } = {}) {
-  const r = await run(
-    process.execPath,
-    [LOREKEEPER, 'ingest', '--data', dataDir, '--inbox', inbox, '--json', ...args, ...sources],
-    { input },
-  );
+export async function ingest(dataDir, inbox, sources, { args = [], input, nice } = {}) {
+  const argv = [LOREKEEPER, 'ingest', '--data', dataDir, '--inbox', inbox, '--json', ...args, ...sources];
+  const r =
+    nice === undefined
+      ? await run(process.execPath, argv, { input })
+      : await run('nice', ['-n', String(nice), process.execPath, ...argv], { input });
   if (r.code !== 0) throw new Error(`lorekeeper ingest failed (exit ${r.code}):\n${r.err}`);
   return JSON.parse(r.out.trim().split('\n').at(-1) ?? '');
 }

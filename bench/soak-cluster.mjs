@@ -13,12 +13,13 @@
 // (50) or more at an even pace; at --kill-at (20) s the second replica (its server and its
 // follower) is killed with SIGKILL, and started again at --restart-at (35) s. Each server runs
 // --workers processes (lorekeeper's default, one per core, as the unit runs it). The servers, the
-// followers and the writer run with the niceness and the environment the units give them. They all
-// share this machine's cores, where a cluster has a machine each.
+// followers and the writer (its ingests too) run with the niceness and the environment the units
+// give them. They all share this machine's cores, where a cluster has a machine each.
 //
 // Reported: requests, the errors at the balancer (wrk's non-2xx/3xx answers and socket errors, and
-// HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches), the
-// latencies, when HAProxy took the killed replica out and back, and the lag: from the end of each
+// HAProxy's own counters: 5xx answers, failed connections and answers, retries, redispatches; and
+// from its log the requests it replayed, searches apart, by how they ended), the latencies, when
+// HAProxy took the killed replica out and back, and the lag: from the end of each
 // ingest on the writer to the first 200 for /raw of its last new message on each replica, asked of
 // the replica itself every 100 ms (a saturated server answers it seconds later), and to when the
 // replica's store held it (read every 100 ms): replication apart from the wait for an answer.
@@ -94,9 +95,10 @@ const deployed = (file, key) => new RegExp(`^${key}=(.*)$`, 'm').exec(readFileSy
 const WATCH = Math.round(num(opt.watch, '--watch', Number(deployed('lorekeeper.env', 'LOREKEEPER_WATCH') ?? 2)));
 /** Worker processes per server: lorekeeper's default (one per core), as the serve unit runs it, unless given. */
 const WORKERS = opt.workers === undefined ? undefined : Math.round(num(opt.workers, '--workers', 1));
-/** The niceness of the servers and of the followers, and the writer's environment, as the units have them. */
+/** The niceness of the servers, the followers and the writer's ingests, and its environment, as the units have them. */
 const SERVE_NICE = Number(deployed('systemd/lorekeeper-serve.service', 'Nice') ?? 0);
 const FOLLOW_NICE = Number(deployed('systemd/lorekeeper-follow.service', 'Nice') ?? 0);
+const INGEST_NICE = Number(deployed('systemd/lorekeeper-ingest@.service', 'Nice') ?? 0);
 const WRITER_ENV = Object.fromEntries(
   [deployed('systemd/lorekeeper-serve.service.d/writer.conf', 'Environment')].flatMap((kv) =>
     kv === undefined ? [] : [kv.split('=')],
@@ -476,7 +478,8 @@ const feeder = feedMail({
   durationMs: cli.duration * 1000,
   batch: soak.batch,
   stopped: () => loadOver,
-  ingestRun: (file) => ingest(writerDir, soak.inbox, [file], { args: ['--jobs', String(soak.jobs)] }),
+  ingestRun: (file) =>
+    ingest(writerDir, soak.inbox, [file], { args: ['--jobs', String(soak.jobs)], nice: INGEST_NICE }),
   onRun: (entry) => {
     const last = probeMid.slice(entry.first, entry.first + entry.messages).findLast((m) => m !== undefined);
     if (!entry.error && last !== undefined)
@@ -515,10 +518,24 @@ settling = false;
 await asking;
 await watching;
 const statsAfter = await haproxyStats();
+const haproxyLog = readFileSync(join(work, 'haproxy.log'), 'utf8').split('\n');
 /** HAProxy's log of the answers that went wrong (5xx: its own, or a server's), with its termination state. */
-const badAnswers = readFileSync(join(work, 'haproxy.log'), 'utf8')
-  .split('\n')
-  .filter((l) => /" 5\d\d |\/\d+ 5\d\d \d+ /.test(l));
+const badAnswers = haproxyLog.filter((l) => /" 5\d\d |\/\d+ 5\d\d \d+ /.test(l));
+/**
+ * The requests HAProxy replayed (its log has every one: they are not "normal"), by kind, each with
+ * the status the client got in the end: searches (a replica refuses them with 503 when its searches
+ * are over their share of its time; or the kill) and the rest (nothing else in the mix is refused
+ * for load: a connection refused or closed without an answer, the killed replica's). httplog: ...
+ * TR/Tw/Tc/Tr/Ta status bytes - - state actconn/feconn/beconn/srv_conn/retries (+ when redispatched)
+ * srv_queue/backend_queue "request".
+ */
+const replayed = { search: {}, other: {} };
+for (const l of haproxyLog) {
+  const m = / (\d{3}) \d+ \S+ \S+ \S+ \d+\/\d+\/\d+\/\d+\/\+?(\d+) \d+\/\d+ "\S+ (\S+)/.exec(l);
+  if (!m || m[2] === '0') continue;
+  const kind = /[?&]q=/.test(m[3]) ? replayed.search : replayed.other;
+  kind[m[1]] = (kind[m[1]] ?? 0) + 1;
+}
 
 // ---------------------------------------------------------------------------------------------
 // 4. report
@@ -604,7 +621,7 @@ console.log('');
 console.log(
   `lorekeeper soak:cluster: inbox "${soak.inbox}", ${baseMessages} messages + ${split.fresh.length} arriving on the writer; ` +
     `2 replicas (lorekeeper mirror --watch ${WATCH} at nice ${FOLLOW_NICE}) behind HAProxy; ${WORKERS ?? 'one per core'} worker(s) per server at nice ${SERVE_NICE}, ` +
-    `the writer with ${JSON.stringify(WRITER_ENV)}; ` +
+    `the writer with ${JSON.stringify(WRITER_ENV)}, its ingests at nice ${INGEST_NICE}; ` +
     `wrk -t${cli.threads} -c${cli.connections} -d${cli.duration}s --timeout ${cli.timeout}s over ${mix.length} URLs; ${cpus().length} CPUs; ${soak.started.toISOString()}`,
 );
 console.log(
@@ -619,6 +636,16 @@ console.log(
     `redispatches ${balancer.redispatches}; answered by ${Object.entries(balancer.answeredBy)
       .map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`)
       .join(', ')}`,
+);
+/** `N (status N, ...)` of one kind of replayed request. */
+const replays = (byStatus) =>
+  `${Object.values(byStatus).reduce((a, n) => a + n, 0)} (${
+    Object.entries(byStatus)
+      .map(([st, n]) => `${st}: ${n}`)
+      .join(', ') || 'none'
+  })`;
+console.log(
+  `               requests replayed, as answered in the end: searches ${replays(replayed.search)}, others ${replays(replayed.other)}`,
 );
 for (const l of badAnswers.slice(0, 5)) console.log(`  ${l}`);
 console.log(
@@ -672,7 +699,7 @@ await finishSoak(
     messages: { base: baseMessages, new: split.fresh.length },
     mix: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, v.length])),
     wrk: { ...result, output: undefined, statuses },
-    balancer: { ...balancer, badAnswers },
+    balancer: { ...balancer, badAnswers, replayed },
     events: { ...events, transitions },
     feed,
     probes,

@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openStoreToServe, type Db } from '../store/open-database.js';
 import { StoreReader } from '../store/reader.js';
 import { SearchIndex } from '../store/search-index.js';
@@ -43,6 +44,12 @@ const HEADERS_TIMEOUT = 10_000;
 const REQUEST_TIMEOUT = 30_000;
 /** Milliseconds an idle keep-alive connection is kept. */
 const KEEP_ALIVE_TIMEOUT = 5_000;
+/**
+ * How long a search refused for load may wait for room (the Retry-After a client would get), and
+ * how many may wait at once: past that a flood of searches is refused at once, holding nothing.
+ */
+const MAX_LOAD_WAIT_MS = 1000;
+const MAX_WAITING = 64;
 
 /**
  * Requests Node refuses before any route sees them (headers too big, too slow, unparsable) are
@@ -225,6 +232,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     d: dispatch(ROUTES, ctx),
   }));
 
+  /** Requests waiting for their searches to have room (MAX_WAITING). */
+  let waiting = 0;
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const url = req.originalUrl;
     if (url.length > MAX_URL) return reply.code(414).type('text/plain; charset=UTF-8').send('URI Too Long');
@@ -244,7 +253,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       referer: String(req.headers.referer ?? ''),
     };
     // one snapshot per request: an ingest committing meanwhile never shows half a thread
-    const { d, snapshot } = inSnapshot(ctx);
+    let { d, snapshot } = inSnapshot(ctx);
+    // a search refused because searches took their share of this worker's time is run once they
+    // have room again, if that is soon: a server carrying another's load too (or alone) answers it
+    // late rather than 503 when it could answer it at all (the budget still holds: it is asked again)
+    const clearsIn = d.kind === 'page' ? d.page?.clearsInMs : undefined;
+    if (clearsIn !== undefined && clearsIn <= MAX_LOAD_WAIT_MS && waiting < MAX_WAITING) {
+      waiting++;
+      await sleep(clearsIn);
+      waiting--;
+      syncStore(false);
+      ({ d, snapshot } = inSnapshot(ctx));
+    }
     if (d.kind === 'method-not-allowed') {
       return reply.code(405).header('Allow', d.allow).type('text/plain; charset=UTF-8').send('Method Not Allowed');
     }

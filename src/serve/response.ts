@@ -23,6 +23,11 @@ export interface Page {
    * cached page alone. Without tags any change drops it; [] only a change to everything.
    */
   tags?: readonly string[];
+  /**
+   * A refusal for load (503) that clears by itself in this many milliseconds: the app waits that
+   * long once, within bounds, and asks again before sending it.
+   */
+  clearsInMs?: number;
 }
 
 export const HTML = 'text/html; charset=UTF-8';

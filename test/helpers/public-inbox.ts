@@ -96,7 +96,7 @@ export function buildRepo(gitDir: string, ops: EpochOp[], version: 1 | 2): void 
   execFileSync('git', ['--git-dir', gitDir, 'fast-import', '--quiet'], { input: fastImport(ops, version) });
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

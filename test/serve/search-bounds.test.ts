@@ -1,9 +1,10 @@
 // Issue 9, finding 2: one short search must not freeze a server. Repeated terms are merged, a query
 // holds at most MAX_TERMS terms, a wildcard expands to at most 100 words per column (as public-inbox
 // refuses broader ones), every search statement is stopped by SQLite itself at the deadline, and
-// searches get at most half of a worker's time; a search stopped or refused for time is a 503 with
-// Retry-After, never a hang or a 500.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+// searches get at most half of a worker's time; a search stopped for time is a 503 with Retry-After,
+// one refused for the share waits until it has room if that comes within a second (else 503), and
+// none is a hang or a 500.
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import type { App } from '../../src/serve/app.js';
 import { openDatabase, type Db } from '../../src/store/open-database.js';
 import { SearchBudget, SearchOverBudget, SEARCH_DEADLINE_MS } from '../../src/store/search-budget.js';
@@ -89,6 +90,35 @@ describe('bounded searches', () => {
     db.close();
   });
 
+  it('says when searches have room again after refusing one for its share', () => {
+    const db: Db = openDatabase(dir, { readonly: true });
+    const budget = new SearchBudget(db);
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      /** A search that takes `ms` of the clock. */
+      const search = (ms: number) => budget.run(() => vi.advanceTimersByTime(ms));
+      search(600);
+      search(600);
+      // 1,200 ms of the last 2 s went to searches: the window must slide 200 ms into the first one,
+      // which began 800 ms before it, and one more, for the share to be under half
+      let refused: SearchOverBudget | undefined;
+      try {
+        search(1);
+      } catch (err) {
+        refused = err as SearchOverBudget;
+      }
+      expect(refused?.roomInMs).toBe(1001);
+      expect(refused?.retryAfter).toBe(2);
+      vi.advanceTimersByTime(1000);
+      expect(() => search(1)).toThrow(/all the time this server gives them/);
+      vi.advanceTimersByTime(1);
+      expect(() => search(1)).not.toThrow();
+    } finally {
+      vi.useRealTimers();
+      db.close();
+    }
+  });
+
   it('answers a search stopped for time with 503 and Retry-After, as a page and as a download', async () => {
     // every search statement of this app now runs out of time at its first row
     app.db.function('lk_search_in_time', { deterministic: false }, () => {
@@ -105,5 +135,25 @@ describe('bounded searches', () => {
       expect(r.headers['retry-after'], url).toBe('1');
       expect(r.body, url).toContain('the search took longer than 1 s and was stopped');
     }
+  });
+
+  it('answers a search refused for its share once searches have room, rather than 503', async () => {
+    // a search's first row now takes 600 ms (the thread blocked, as by a costly statement)
+    let slow = 0;
+    app.db.function('lk_search_in_time', { deterministic: false }, () => {
+      if (slow > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, slow);
+      slow = 0;
+      return 1;
+    });
+    for (const q of ['s:pasid', 's:iommu']) {
+      slow = 600;
+      expect((await get(`/iommu/?q=${q}`)).statusCode).toBe(200);
+      expect(slow, 'the search read a row').toBe(0);
+    }
+    // searches took 1.2 s of the last 2: the next one is refused, waits for room (about a
+    // second, less what the requests took), then runs
+    const { r, ms } = await timed('/iommu/?q=b:pasid');
+    expect(r.statusCode).toBe(200);
+    expect(ms).toBeGreaterThanOrEqual(500);
   });
 });

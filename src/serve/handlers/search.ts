@@ -19,7 +19,7 @@ function badQuery(err: unknown): Page {
 
 /** A search stopped or refused for time: the server is busy, not the query wrong. */
 function overBudget(err: SearchOverBudget): Page {
-  return plain(503, `${err.message}\n`, { 'Retry-After': String(err.retryAfter) });
+  return { ...plain(503, `${err.message}\n`, { 'Retry-After': String(err.retryAfter) }), clearsInMs: err.roomInMs };
 }
 
 /**
