@@ -95,9 +95,12 @@ export function generatedMessageId(dateSeconds: number, contentDigest: Buffer): 
 
 /** RFC 3986 pchar minus '%' and '/': what stays literal in a Message-ID path segment (MID_ESC). */
 const MID_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+const ALL_MID_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
 
 /** Percent-encode a Message-ID for a URL path segment the way public-inbox does (uri_escape_utf8). */
 export function midEscape(mid: string): string {
+  // most ids need no escape, and pages print hundreds of them
+  if (ALL_MID_SAFE.test(mid)) return mid;
   let out = '';
   for (const ch of mid) {
     if (ch.length === 1 && MID_SAFE.test(ch)) out += ch;
