@@ -127,7 +127,19 @@ function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
 }
 
+/**
+ * Anchors made lately: a thread page names each message's several times (its entry, its overview
+ * row, the mini-overviews around it). Cleared when full, which keeps it bounded.
+ */
+const anchors = new Map<string, string>();
+const ANCHORS_MAX = 4096;
+
 /** SHA-1 hex of the UTF-8 id: the HTML anchor public-inbox uses for a message (id_compress(mid, 1)). */
 export function midAnchor(mid: string): string {
-  return createHash('sha1').update(mid, 'utf8').digest('hex');
+  let anchor = anchors.get(mid);
+  if (anchor === undefined) {
+    if (anchors.size >= ANCHORS_MAX) anchors.clear();
+    anchors.set(mid, (anchor = createHash('sha1').update(mid, 'utf8').digest('hex')));
+  }
+  return anchor;
 }
