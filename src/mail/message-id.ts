@@ -129,17 +129,20 @@ function isHex(c: number | undefined): boolean {
 
 /**
  * Anchors made lately: a thread page names each message's several times (its entry, its overview
- * row, the mini-overviews around it). Cleared when full, which keeps it bounded.
+ * row, the mini-overviews around it). Cleared when full, and only ids of a sane length are kept
+ * (a hostile one may be huge), which keeps it bounded.
  */
 const anchors = new Map<string, string>();
 const ANCHORS_MAX = 4096;
+const ANCHORED_ID_MAX = 256;
 
 /** SHA-1 hex of the UTF-8 id: the HTML anchor public-inbox uses for a message (id_compress(mid, 1)). */
 export function midAnchor(mid: string): string {
   let anchor = anchors.get(mid);
   if (anchor === undefined) {
+    anchor = createHash('sha1').update(mid, 'utf8').digest('hex');
     if (anchors.size >= ANCHORS_MAX) anchors.clear();
-    anchors.set(mid, (anchor = createHash('sha1').update(mid, 'utf8').digest('hex')));
+    if (mid.length <= ANCHORED_ID_MAX) anchors.set(mid, anchor);
   }
   return anchor;
 }
