@@ -86,12 +86,14 @@ export function renderBodyFragment(parts: DocPart[], textOf: PartTextOf): string
 
 /**
  * A stored fragment for a page where the message's URL is `mhref` ('' on its own page,
- * '../MID/' where several messages share one); undefined where it cannot be finished (an absolute
- * URL: anchors are not made from one) and the body must be rendered whole.
+ * '../MID/' where several messages share one, absolute in feeds); undefined where it cannot be
+ * finished and the body must be rendered whole: a body with diff anchors under an absolute URL,
+ * from which Hval::to_attr makes none (a body without anchors, as most replies are, renders the
+ * same under any URL but for its links' prefix).
  */
 export function finishBody(fragment: string, mhref: string): Html | undefined {
   const prefix = asciiHtml(mhref);
-  if (prefix.includes('//')) return undefined;
+  if (prefix.includes('//') && fragment.includes(ANCHOR_MARK)) return undefined;
   // anchors are the prefix and the rest escaped as one (Hval::to_attr): with no prefix, the part
   // number (a digit) comes first, and gets to_attr's escaping of a leading non-letter
   const anchor = prefix === '' ? undefined : toAttr(prefix);
@@ -109,8 +111,10 @@ export function finishBody(fragment: string, mhref: string): Html | undefined {
  */
 export function renderBody(parts: DocPart[], raw: () => Buffer, mhref: string): Html {
   const textOf = (part: DocPart) => partTextOf(part, raw);
-  return (
-    finishBody(renderBodyFragment(parts, textOf), mhref) ??
-    new Html(render(parts, textOf, asciiHtml(mhref), asciiHtml(mhref)))
-  );
+  return finishBody(renderBodyFragment(parts, textOf), mhref) ?? renderBodyFor(parts, textOf, mhref);
+}
+
+/** The body rendered for one URL from the start, with no fragment: what a finished fragment must equal. */
+export function renderBodyFor(parts: DocPart[], textOf: PartTextOf, mhref: string): Html {
+  return new Html(render(parts, textOf, asciiHtml(mhref), asciiHtml(mhref)));
 }

@@ -18,8 +18,16 @@ export interface ThreadLayout {
 }
 
 /**
+ * Trees already built, by their members array: the reader keeps a thread's rows (one array per thread
+ * and scope) until the thread changes, and every page of the thread lays out the same tree, which
+ * nothing changes once built. A page of a thread of N messages then costs its own row, not N.
+ */
+const trees = new WeakMap<MessageRow[], Node[]>();
+
+/**
  * Roots of a thread for display (View::thread_results): when several roots exist (loose
  * subject matches), the one holding the requested message comes first, the rest newest first.
+ * `resolveGhosts` must answer in the scope `members` was read in (it is asked once per array).
  */
 export function layoutThread(
   members: MessageRow[],
@@ -27,7 +35,8 @@ export function layoutThread(
   resolveGhosts: (mids: string[]) => Map<string, MessageRow>,
 ): ThreadLayout {
   // SearchThread sorts by date; ties keep get_thread's order (strict, then loose newest first)
-  const roots = buildThreadTree(members, resolveGhosts);
+  let roots = trees.get(members);
+  if (!roots) trees.set(members, (roots = buildThreadTree(members, resolveGhosts)));
   if (current === undefined || roots.length < 2) return { roots, looseNote: false };
   const idx = roots.findIndex((r) => {
     let found = false;
@@ -37,8 +46,7 @@ export function layoutThread(
     return found;
   });
   if (idx <= 0) return { roots, looseNote: false };
-  const [tip] = roots.splice(idx, 1);
-  return { roots: [tip, ...roots.reverse()], looseNote: true };
+  return { roots: [roots[idx], ...roots.filter((_, i) => i !== idx).reverse()], looseNote: true };
 }
 
 /** A subject's words after normalisation; none for an empty subject. */
@@ -98,6 +106,26 @@ export interface Skeleton {
   rows: Map<string, string>;
 }
 
+/** What a row prints of its message alone, whatever the page. */
+interface RowText {
+  date: string;
+  from: string;
+  subject: string[];
+  path: string;
+}
+
+/** Made once per row: rows are kept with their thread (see trees), and every page of it prints them. */
+const rowTexts = new WeakMap<MessageRow, RowText>();
+
+function rowText(m: MessageRow): RowText {
+  let t = rowTexts.get(m);
+  if (!t) {
+    t = { date: fmtTs(m.ds), from: asciiHtml(m.fromNames), subject: subjectWords(m.subject), path: midPath(m.mid) };
+    rowTexts.set(m, t);
+  }
+  return t;
+}
+
 /** Draw the overview rows (View::skel_dump for every node, depth first). */
 export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Skeleton {
   let html = '';
@@ -121,8 +149,9 @@ export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Ske
     }
     if (level === 0 && rootsSeen++ && layout.looseNote && opts.note) html += opts.note;
     const m = n.msg;
-    const from = asciiHtml(m.fromNames);
-    const d = `${fmtTs(m.ds)} ${indent}`;
+    const text = rowText(m);
+    const from = text.from;
+    const d = `${text.date} ${indent}`;
     if (cur !== undefined) {
       if (cur === m.mid) {
         cur = undefined;
@@ -131,7 +160,7 @@ export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Ske
       }
       prev = m.mid;
     } else next ??= m.mid;
-    const subj = subjectWords(m.subject);
+    const subj = text.subject;
     const { words, omitted } = dedupeSubject(prevSubj, subj);
     prevSubj = subj;
     const end = words.length
@@ -141,7 +170,7 @@ export function renderSkeleton(layout: ThreadLayout, opts: SkeletonOptions): Ske
       const id = midAnchor(m.mid);
       rows.set(m.mid, `${d}<a\nhref="#m${id}">${end}`);
       html += `${d}<a\nhref="#m${id}"\nid=r${id}>${end}`;
-    } else html += `${d}<a\nhref="${opts.upfx}${midPath(m.mid)}/">${end}`;
+    } else html += `${d}<a\nhref="${opts.upfx}${text.path}/">${end}`;
   });
   return { html: new Html(html), next, prev, rows };
 }

@@ -95,9 +95,12 @@ export function generatedMessageId(dateSeconds: number, contentDigest: Buffer): 
 
 /** RFC 3986 pchar minus '%' and '/': what stays literal in a Message-ID path segment (MID_ESC). */
 const MID_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
+const ALL_MID_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
 
 /** Percent-encode a Message-ID for a URL path segment the way public-inbox does (uri_escape_utf8). */
 export function midEscape(mid: string): string {
+  // most ids need no escape, and pages print hundreds of them
+  if (ALL_MID_SAFE.test(mid)) return mid;
   let out = '';
   for (const ch of mid) {
     if (ch.length === 1 && MID_SAFE.test(ch)) out += ch;
@@ -124,7 +127,22 @@ function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
 }
 
+/**
+ * Anchors made lately: a thread page names each message's several times (its entry, its overview
+ * row, the mini-overviews around it). Cleared when full, and only ids of a sane length are kept
+ * (a hostile one may be huge), which keeps it bounded.
+ */
+const anchors = new Map<string, string>();
+const ANCHORS_MAX = 4096;
+const ANCHORED_ID_MAX = 256;
+
 /** SHA-1 hex of the UTF-8 id: the HTML anchor public-inbox uses for a message (id_compress(mid, 1)). */
 export function midAnchor(mid: string): string {
-  return createHash('sha1').update(mid, 'utf8').digest('hex');
+  let anchor = anchors.get(mid);
+  if (anchor === undefined) {
+    anchor = createHash('sha1').update(mid, 'utf8').digest('hex');
+    if (anchors.size >= ANCHORS_MAX) anchors.clear();
+    if (mid.length <= ANCHORED_ID_MAX) anchors.set(mid, anchor);
+  }
+  return anchor;
 }

@@ -37,18 +37,19 @@ export function shellQuote(value: string): string {
 
 /**
  * Percent-encoding of URI::Escape's uri_escape_utf8 with its default unsafe set: since URI 3.30
- * (public-inbox 1.9 runs on 5.17), everything but RFC 3986's unreserved characters.
+ * (public-inbox 1.9 runs on 5.17), everything but RFC 3986's unreserved characters (and `@` in the
+ * mailto's address when `keepAt`).
  */
-function uriEscape(s: string, safe: RegExp): string {
-  let out = '';
-  for (const ch of s) {
-    if (ch.length === 1 && safe.test(ch)) out += ch;
-    else for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
-  }
-  return out;
+function uriEscape(s: string, keepAt: boolean): string {
+  // encodeURIComponent (UTF-8, upper-case hex, as URI::Escape) keeps five more characters; a lone
+  // surrogate, which it refuses, is U+FFFD in UTF-8 as Perl writes it
+  const out = encodeURIComponent(s.replace(LONE_SURROGATE, '\ufffd')).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return keepAt ? out.replaceAll('%40', '@') : out;
 }
-const URI_SAFE = /[A-Za-z0-9\-_.~]/;
-const MAILTO_TO_SAFE = /[A-Za-z0-9\-._~@]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Everyone on From, To, Cc and Reply-To (first instance of each) is addressed: the first address,
@@ -75,7 +76,7 @@ export function computeReply(h: ReplyHeaders, listAddress: string | null): Reply
   if (to !== undefined) args.push(`--to=${shellQuote(to)}`);
   for (const c of ccList) args.push(`--cc=${shellQuote(c)}`);
   args.push(`--subject=${shellQuote(subject)}`);
-  const ccParam = ccList.length ? `&Cc=${uriEscape(ccList.join(','), URI_SAFE)}` : '';
-  const mailto = `mailto:${uriEscape(to ?? '', MAILTO_TO_SAFE)}?In-Reply-To=${midEscape(rawMid)}${ccParam}&Subject=${uriEscape(subject, URI_SAFE)}`;
+  const ccParam = ccList.length ? `&Cc=${uriEscape(ccList.join(','), false)}` : '';
+  const mailto = `mailto:${uriEscape(to ?? '', true)}?In-Reply-To=${midEscape(rawMid)}${ccParam}&Subject=${uriEscape(subject, false)}`;
   return { inReplyTo, to: to ?? '', cc: ccList, subject, args, mailto };
 }

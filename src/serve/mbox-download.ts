@@ -7,8 +7,11 @@ import { toMboxrd } from '../mail/mboxrd.js';
 import type { StoreReader } from '../store/reader.js';
 import type { Page } from './response.js';
 
-/** Level 6: as small as public-inbox's downloads, still fast enough to build on request. */
-const GZIP_LEVEL = 6;
+/**
+ * Level 6: as small as public-inbox's downloads, still fast enough to build on request; with zlib's
+ * larger hash table (memLevel 9) the same size for 13% less CPU (t.mbox.gz of the virtualization list).
+ */
+const GZIP = { level: 6, memLevel: 9 };
 /** Messages read per step while streaming: bounds memory for whole-inbox downloads. */
 const STREAM_BATCH = 200;
 
@@ -21,7 +24,7 @@ export function mboxGz(reader: StoreReader, nums: number[], filename: string): P
   return {
     status: 200,
     type: 'application/gzip',
-    body: gzipSync(Buffer.concat(parts), { level: GZIP_LEVEL }),
+    body: gzipSync(Buffer.concat(parts), GZIP),
     headers: { 'Content-Disposition': `inline; filename=${filename}.mbox.gz` },
   };
 }
@@ -44,7 +47,7 @@ export function mboxGzStream(reader: StoreReader, numbers: () => Iterable<number
         );
       },
     });
-    return source.pipe(createGzip({ level: GZIP_LEVEL }));
+    return source.pipe(createGzip(GZIP));
   };
   return {
     status: 200,

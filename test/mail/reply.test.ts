@@ -72,4 +72,27 @@ describe.skipIf(!havePublicInboxPerl())("public-inbox's Reply.pm", () => {
     expect(MAIL.length).toBeGreaterThan(690);
     expect(differ).toEqual([]);
   });
+
+  it("percent-encodes what encodeURIComponent keeps (!'()*) and what it refuses (a lone surrogate) as URI::Escape does", () => {
+    const raw = Buffer.from(
+      [
+        "From: O'Brien (work) <o'brien!x@example.org>",
+        'To: a*b@example.org',
+        'Subject: =?UTF-8?B?' + Buffer.from("it's (v2)! *done* @home \u00e9\ud83d\ude00").toString('base64') + '?=',
+        'Message-ID: <a(b)!c*@example.org>',
+        '',
+        'body',
+        '',
+      ].join('\n'),
+    );
+    const [theirs] = perlMap<string>(
+      'use PublicInbox::Eml; use PublicInbox::Reply;',
+      `my $raw = $_[0]; my $eml = PublicInbox::Eml->new(\\$raw);
+       (PublicInbox::Reply::mailto_arg_link({ -primary_address => '${LIST}' }, $eml))[1]`,
+      [raw],
+    );
+    expect(replyTo(raw).mailto).toBe(decodeEntities(theirs));
+    // a lone surrogate (a hostile header can decode to one) is U+FFFD's UTF-8, not an exception
+    expect(computeReply({ from: 'a@b.c', subject: 'x\ud800y' }, LIST).mailto).toContain('Subject=Re%3A%20x%EF%BF%BDy');
+  });
 });

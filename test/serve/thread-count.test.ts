@@ -1,9 +1,9 @@
 // The `N+ messages` of a thread overview: strict and loose matches counted together, including a
-// thread beyond the THREAD_PAGE_LIMIT messages a page shows.
+// thread beyond the THREAD_PAGE_LIMIT messages a page shows; and the roots it lays out, page after page.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App } from '../../src/serve/app.js';
+import { buildApp, type App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { THREAD_PAGE_LIMIT } from '../../src/store/reader.js';
 import { tempDir } from '../helpers/paths.js';
@@ -30,8 +30,9 @@ function mail(mid: string, subject: string, minute: number, parent?: string): st
 
 describe('the thread overview count', () => {
   let app: App;
+  let dir: string;
   beforeAll(async () => {
-    const dir = tempDir();
+    dir = tempDir();
     const mbox = join(dir, 'in.mbox');
     const big = [
       mail('big-0@t', 'big thread', 0),
@@ -61,5 +62,26 @@ describe('the thread overview count', () => {
   it('counts loose subject matches with the strict ones', async () => {
     expect(await count('small-1@t')).toBe(3);
     expect(await count('loose-0@t')).toBe(3);
+  });
+
+  it('shows every root of a thread page after page, though pages of a thread share its laid-out tree', async () => {
+    // uncached answers: each request lays the thread out again from the tree its rows were given
+    const uncached = await buildApp({ dataDir: dir, cacheBytes: 0 });
+    try {
+      const pages = [];
+      for (let i = 0; i < 3; i++) {
+        for (const suffix of ['', 'T/'])
+          pages.push((await uncached.fastify.inject({ url: midUrl('c', 'loose-0@t', suffix) })).body);
+      }
+      for (const page of pages) {
+        // loose-0 is the root of its own strict thread, shown first, then small-0's thread below the divider
+        expect(page).toContain('strict thread matches above, loose matches on Subject: below');
+        expect(page).toContain('small-0@t');
+      }
+      expect(pages[2]).toBe(pages[0]);
+      expect(pages[5]).toBe(pages[1]);
+    } finally {
+      await uncached.fastify.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import type { Html } from '../../html/html.js';
 import { midEscape } from '../../mail/message-id.js';
 import { emails, names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';
-import { bodyOf, loadMessage, parentOf } from './loaded-message.js';
+import { bodyOf, parentOf, withDoc } from './loaded-message.js';
 import type { InboxView, Site } from '../site.js';
 
 /** A pseudo-UUID from SHA-1, as public-inbox makes them (not an RFC 4122 version). */
@@ -59,7 +59,7 @@ interface AtomFeed {
 }
 
 function entry(site: Site, ib: InboxView, base: string, m: MessageRow): AtomEntry | undefined {
-  const loaded = loadMessage(site, m.num);
+  const loaded = withDoc(site, m);
   if (!loaded) return undefined;
   const h = loaded.doc.h;
   const href = `${base}${midEscape(m.mid)}/`;

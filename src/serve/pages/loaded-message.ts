@@ -18,8 +18,14 @@ export interface LoadedMessage {
 /** A stored message with its reading model; the raw bytes are read only if a part needs them. */
 export function loadMessage(site: Site, num: number): LoadedMessage | undefined {
   const row = site.reader.message(num);
+  return row && withDoc(site, row);
+}
+
+/** loadMessage for a row read already (a thread's): the row is not read again. */
+export function withDoc(site: Site, row: MessageRow): LoadedMessage | undefined {
+  const num = row.num;
   const docBuf = site.reader.doc(num);
-  if (!row || !docBuf) return undefined;
+  if (!docBuf) return undefined;
   let raw: Buffer | undefined;
   return {
     row,

@@ -8,7 +8,7 @@ import { EMPTY_HTML, type Html } from '../../html/html.js';
 import { midAnchor } from '../../mail/message-id.js';
 import { names } from '../../mail/addresses.js';
 import type { MessageRow } from '../../store/reader.js';
-import { bodyOf, loadMessage } from './loaded-message.js';
+import { bodyOf, withDoc } from './loaded-message.js';
 import type { Site } from '../site.js';
 
 export interface MessageEntry {
@@ -39,7 +39,7 @@ export interface EntryOptions {
 }
 
 export function messageEntry(site: Site, m: MessageRow, o: EntryOptions): MessageEntry | undefined {
-  const loaded = loadMessage(site, m.num);
+  const loaded = withDoc(site, m);
   if (!loaded) return undefined;
   const href = `${o.upfx}${midHref(m.mid)}/`;
   return {

@@ -8,7 +8,6 @@ import { layoutThread, renderSkeleton, looseNote, miniOverview, type Node, type 
 import { midHref } from '../../html/mid-path.js';
 import type { Html } from '../../html/html.js';
 import { walkTree } from '../../mail/thread-tree.js';
-import { midAnchor } from '../../mail/message-id.js';
 import { THREAD_PAGE_LIMIT, type MessageRow } from '../../store/reader.js';
 import { messageEntry, type MessageEntry } from './message-entry.js';
 import { seriesLink, type SeriesLink } from './series-link.js';
@@ -102,11 +101,10 @@ export function threadPage(
     order.push(p);
   });
   const tMax = Math.max(...thread.members.map((m) => m.ts));
-  const rootAnchor = midAnchor(mid);
   const entry = (m: MessageRow, p: Placed | undefined) =>
     messageEntry(site, m, {
       upfx: '../../',
-      underline: rootAnchor === midAnchor(m.mid),
+      underline: m.mid === mid,
       overview: p && miniOverview(p, placed, skel.rows, sNr),
       threadLinks: { flat: opts.flat, label: sNr },
     });
