@@ -53,6 +53,7 @@ import {
   processTree,
   statTicks,
   selfTicks,
+  reapedTicks,
   machineTicks,
   hasStore,
   ingest,
@@ -521,7 +522,12 @@ const feeder = feedMail({
   durationMs: DURATION * 1000,
   batch: BATCH,
   stopped: () => loadOver || opt['no-mail'],
-  ingestRun: (file) => ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }),
+  // each run's CPU (with its git): the ingests run one after the other, and wrk is waited for last
+  ingestRun: async (file) => {
+    const before = reapedTicks();
+    const summary = await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] });
+    return { ...summary, cpu: (reapedTicks() - before) / 100 };
+  },
 });
 const checker = checked.length ? checkLoop() : Promise.resolve();
 const result = await runWrk(origin, script, cli);
@@ -652,6 +658,7 @@ if (!result.failed) {
   console.log(`wrk failed: ${result.failed}`);
 }
 const runMs = feed.map((f) => (f.end - f.start) * 1000);
+const ingestCpu = duringLoad.reduce((a, f) => a + (f.cpu ?? 0), 0);
 const runSizes = feed.map((f) => f.messages);
 console.log(
   `CPU            server ${cpuUse.serverCores.toFixed(2)} cores, this script with wrk and the ingests ${cpuUse.soakCores.toFixed(2)}, ` +
@@ -662,7 +669,8 @@ console.log(
     ? 'new mail       none (--no-mail)'
     : `new mail       ${ingestedDuring} messages ingested during the load in ${duringLoad.length} of ` +
         `${feed.length} ingest runs (${ingestedAll} in all, store ${baseMessages} -> ${messagesAfter}); runs of ${Math.min(...runSizes)} .. ` +
-        `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}`,
+        `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}; ` +
+        `the runs during the load took ${ingestCpu.toFixed(1)} s of CPU (${(ingestCpu / ((loadEnd - loadStart) / 1000)).toFixed(2)} cores)`,
 );
 if (rssSummary) {
   console.log(
