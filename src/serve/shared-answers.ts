@@ -3,6 +3,9 @@
 // own response cache, and after every arriving batch each would otherwise render the same pages.
 import type { Answer } from './answer.js';
 
+/** What of an answer travels: the header blocks are made again on first use. */
+type Travelling = Pick<Answer, 'status' | 'headers' | 'body' | 'etag' | 'compressible' | 'gzipped'>;
+
 /** An answer as it travels between processes (structured clone: Buffers stay Buffers). */
 export interface SharedAnswer {
   lk: 'answer';
@@ -10,18 +13,13 @@ export interface SharedAnswer {
   /** The newest change-log row the render's snapshot held. */
   seq: number;
   tags: string[];
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-  etag: string;
-  compressible: boolean;
-  gzipped?: Buffer;
+  answer: Travelling;
 }
 
 /** A freshly rendered answer, cached under `key` with `tags`, read in a snapshot holding change `seq`. */
 export function sharedAnswer(key: string, a: Answer, tags: readonly string[], seq: number): SharedAnswer {
   const { status, headers, body, etag, compressible, gzipped } = a;
-  return { lk: 'answer', key, seq, tags: [...tags], status, headers, body, etag, compressible, gzipped };
+  return { lk: 'answer', key, seq, tags: [...tags], answer: { status, headers, body, etag, compressible, gzipped } };
 }
 
 /** Whether an IPC message is a shared answer (workers hear other messages too). */
@@ -34,14 +32,14 @@ export function isSharedAnswer(m: unknown): m is SharedAnswer {
     typeof s.key === 'string' &&
     typeof s.seq === 'number' &&
     Array.isArray(s.tags) &&
-    Buffer.isBuffer(s.body)
+    Buffer.isBuffer(s.answer?.body) &&
+    (s.answer.gzipped === undefined || Buffer.isBuffer(s.answer.gzipped))
   );
 }
 
-/** The answer to keep (its header blocks are made again on first use). */
+/** The answer to keep. */
 export function answerOfShared(s: SharedAnswer): Answer {
-  const { status, headers, body, etag, compressible, gzipped } = s;
-  return { status, headers, body, etag, compressible, gzipped: Buffer.isBuffer(gzipped) ? gzipped : undefined };
+  return { ...s.answer };
 }
 
 /**

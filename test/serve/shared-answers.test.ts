@@ -74,7 +74,7 @@ describe('answers shared between workers', () => {
     await get(b, '/');
     for (const url of PAGES) {
       const want = await cold(url);
-      expect(want).not.toBe(before.get(url)!.body.toString('utf8'));
+      expect(want).not.toBe(before.get(url)!.answer.body.toString('utf8'));
       expect(b.takeShared(before.get(url)!), url).toBe(false);
       expect((await get(b, url)).body, url).toBe(want);
     }
