@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run soak -- [--mbox MBOX[.gz]] [--data DIR] [--inbox NAME] [--new N] [--batch N] [--jobs N]
 //                 [--duration S] [--connections N] [--threads N] [--timeout S] [--rss-warmup S]
-//                 [--json FILE] [--keep] [--no-mail]
+//                 [--json FILE] [--keep] [--no-mail] [--batch-cost N]
 //
 // Load while mail arrives: wrk at --connections (64) for --duration (60) seconds over a mix of
 // URLs (message pages, raw, /T/, /t/, t.mbox.gz, new.atom, the index and ?t= pages, searches,
@@ -29,11 +29,15 @@
 //                  page) messages, and the page's messages when both pages agree.
 //
 // --no-mail runs the same load with no mail arriving, for comparison (no target on the mail then).
+// --batch-cost N measures instead of loading: N batches of --batch new messages ingested one at a
+// time, each followed by three passes over the mix (16 connections), with the CPU of the ingest run
+// and of the server's processes and the answers that missed the response cache, by URL kind: what
+// one arriving batch costs the machine.
 // Exits 1 when a target is missed, 2 on wrong usage. --keep leaves the work directory (store,
 // server log, wrk script) in place and prints where it is.
 
 // @ts-check
-import { cpSync, createReadStream, readdirSync, rmSync } from 'node:fs';
+import { cpSync, createReadStream, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -53,6 +57,7 @@ import {
   processTree,
   statTicks,
   selfTicks,
+  reapedTicks,
   machineTicks,
   hasStore,
   ingest,
@@ -81,7 +86,7 @@ const PROG = 'soak';
 const cli = benchOptions(
   PROG,
   import.meta.url,
-  { strings: ['new', 'batch', 'jobs', 'rss-warmup'], flags: ['keep', 'no-mail'] },
+  { strings: ['new', 'batch', 'jobs', 'rss-warmup', 'batch-cost'], flags: ['keep', 'no-mail'] },
   // two wrk threads: one cannot keep 64 connections busy while parsing every answer in Lua
   { duration: 60, connections: 64, threads: 2, timeout: 30 },
 );
@@ -283,6 +288,64 @@ if (bad.length)
   await fail(
     `${bad.length} URLs of the mix do not answer 2xx/3xx before the load, e.g.:\n  ${bad.slice(0, 10).join('\n  ')}`,
   );
+
+if (opt['batch-cost'] !== undefined) await batchCost(Math.round(num(opt['batch-cost'], '--batch-cost', 1)));
+
+/** The --batch-cost measurement; ends the script. */
+async function batchCost(batches) {
+  const ticks = () => processTree(server.child.pid).reduce((a, p) => a + (statTicks(p, true) ?? 0), 0);
+  /** One pass over the mix: the answers that missed the cache, by kind. */
+  const pass = async () => {
+    /** @type {Record<string, number>} */
+    const missed = {};
+    let next = 0;
+    const one = async () => {
+      while (next < mix.length) {
+        const u = mix[next++];
+        const r = await get(origin + u.path, 60_000);
+        if (r.headers['x-cache'] === 'miss') missed[u.kind] = (missed[u.kind] ?? 0) + 1;
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, one));
+    return missed;
+  };
+  // every worker holds every page first (the check above asked each URL once)
+  for (let i = 0; i < 3; i++) await pass();
+  const rows = [];
+  const ingestRun = async (file) => {
+    const before = reapedTicks();
+    const summary = await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] });
+    const ingestCpu = (reapedTicks() - before) / 100;
+    const t0 = ticks();
+    const misses = [await pass(), await pass(), await pass()];
+    const serverCpu = (ticks() - t0) / 100;
+    const missed = misses.map((m) => Object.values(m).reduce((a, n) => a + n, 0));
+    rows.push({ messages: summary.added, ingestCpu, serverCpu, missed, byKind: misses[0] });
+    log(
+      `${PROG}: batch ${rows.length}: ${summary.added} messages; ingest ${fmtMs(ingestCpu * 1000)} of CPU; ` +
+        `server ${fmtMs(serverCpu * 1000)} over three passes; missed ${missed.join(' + ')} (${JSON.stringify(misses[0])})`,
+    );
+    return summary;
+  };
+  // one batch at a time: each a feed of its own messages, all due at once
+  for (let k = 0; k < batches && (k + 1) * BATCH <= split.fresh.length; k++) {
+    const one = {
+      ...split,
+      fresh: split.fresh.slice(k * BATCH, (k + 1) * BATCH),
+      offsets: split.offsets.slice(k * BATCH),
+    };
+    await feedMail({ split: one, work, start: 0, durationMs: 1, batch: BATCH, stopped: () => false, ingestRun });
+  }
+  const mean = (f) => rows.reduce((a, r) => a + f(r), 0) / rows.length;
+  console.log(
+    `batch cost     ${rows.length} batches of ${BATCH}: ingest ${fmtMs(mean((r) => r.ingestCpu) * 1000)} of CPU, server ` +
+      `${fmtMs(mean((r) => r.serverCpu) * 1000)} (three passes over ${mix.length} URLs after it), ` +
+      `${mean((r) => r.missed.reduce((a, n) => a + n, 0)).toFixed(1)} answers missed the cache`,
+  );
+  if (opt.json) writeFileSync(opt.json, JSON.stringify({ batch: BATCH, mix: mix.length, rows }, null, 2));
+  await cleanup();
+  process.exit(0);
+}
 
 // ---------------------------------------------------------------------------------------------
 // 5. the consistency checker
@@ -521,7 +584,12 @@ const feeder = feedMail({
   durationMs: DURATION * 1000,
   batch: BATCH,
   stopped: () => loadOver || opt['no-mail'],
-  ingestRun: (file) => ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] }),
+  // each run's CPU (with its git): the ingests run one after the other, and wrk is waited for last
+  ingestRun: async (file) => {
+    const before = reapedTicks();
+    const summary = await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] });
+    return { ...summary, cpu: (reapedTicks() - before) / 100 };
+  },
 });
 const checker = checked.length ? checkLoop() : Promise.resolve();
 const result = await runWrk(origin, script, cli);
@@ -652,6 +720,7 @@ if (!result.failed) {
   console.log(`wrk failed: ${result.failed}`);
 }
 const runMs = feed.map((f) => (f.end - f.start) * 1000);
+const ingestCpu = duringLoad.reduce((a, f) => a + (f.cpu ?? 0), 0);
 const runSizes = feed.map((f) => f.messages);
 console.log(
   `CPU            server ${cpuUse.serverCores.toFixed(2)} cores, this script with wrk and the ingests ${cpuUse.soakCores.toFixed(2)}, ` +
@@ -662,7 +731,8 @@ console.log(
     ? 'new mail       none (--no-mail)'
     : `new mail       ${ingestedDuring} messages ingested during the load in ${duringLoad.length} of ` +
         `${feed.length} ingest runs (${ingestedAll} in all, store ${baseMessages} -> ${messagesAfter}); runs of ${Math.min(...runSizes)} .. ` +
-        `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}`,
+        `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}; ` +
+        `the runs during the load took ${ingestCpu.toFixed(1)} s of CPU (${(ingestCpu / ((loadEnd - loadStart) / 1000)).toFixed(2)} cores)`,
 );
 if (rssSummary) {
   console.log(

@@ -1,8 +1,7 @@
 // `lorekeeper ingest`: wires arguments to the ingest pipeline and prints the summary.
 import { availableParallelism } from 'node:os';
 import { ingest, type IngestSummary } from '../ingest/ingest.js';
-import { progressBar } from '../ingest/progress.js';
-import { EpochFeed } from '../mirror/epoch-feed.js';
+import type { EpochFeed as GitFeed } from '../mirror/epoch-feed.js';
 import { isGitSource, openGitInbox } from '../mirror/layout.js';
 import { parse, required, integer, UsageError } from './args.js';
 
@@ -65,9 +64,13 @@ export async function ingestCommand(args: string[]): Promise<number> {
   const inbox = required(values.inbox, '--inbox');
   // mail files and git histories are both checked before anything is written; an unreadable SOURCE
   // is a failure (exit 1), not a usage error
-  const feeds: EpochFeed[] = [];
-  for (const p of positionals.filter((p) => p !== '-' && isGitSource(p)))
-    feeds.push(new EpochFeed(await openGitInbox(p), { resync: values.resync }));
+  // git histories' modules and the progress bar's (21 files) are loaded only by the runs that need them
+  const feeds: GitFeed[] = [];
+  const gitSources = positionals.filter((p) => p !== '-' && isGitSource(p));
+  if (gitSources.length) {
+    const { EpochFeed } = await import('../mirror/epoch-feed.js');
+    for (const p of gitSources) feeds.push(new EpochFeed(await openGitInbox(p), { resync: values.resync }));
+  }
   if (values.resync && !feeds.length) throw new UsageError('--resync applies to git sources only');
   const summary: IngestSummary = await ingest({
     dataDir,
@@ -79,7 +82,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
     format,
     jobs: integer(values.jobs, '--jobs', defaultJobs(), 0, 64),
     epochs: values['no-epochs'] ? false : { rollBytes: byteSize(values['epoch-size'], '--epoch-size') },
-    progress: values.json ? undefined : (total) => progressBar(total),
+    progress: values.json ? undefined : (await import('../ingest/progress.js')).progressBar,
   });
   for (const note of feeds.flatMap((f) => f.notes)) process.stderr.write(`lorekeeper: ${note}\n`);
   const git = feeds.length > 0;

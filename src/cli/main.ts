@@ -1,10 +1,4 @@
 // `lorekeeper <command>`: dispatches to the command modules; usage errors exit 2, failures 1.
-import { ingestCommand } from './ingest-command.js';
-import { digestCommand } from './digest-command.js';
-import { seriesCommand } from './series-command.js';
-import { mirrorCommand } from './mirror-command.js';
-import { tokenCommand } from './token-command.js';
-import { appliedCommand } from './applied-command.js';
 import { UsageError } from './args.js';
 
 const HELP = `lorekeeper: a public-inbox compatible archive of mailing-list patch series
@@ -84,22 +78,22 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
         process.stdout.write(HELP);
         return 0;
+      // each command's modules are loaded only when it runs: a mail server's ingest of a few
+      // messages, run for every arrival, pays for every module it loads
       case 'ingest':
-        return await ingestCommand(rest);
+        return await (await import('./ingest-command.js')).ingestCommand(rest);
       case 'mirror':
-        return await mirrorCommand(rest);
+        return await (await import('./mirror-command.js')).mirrorCommand(rest);
       case 'digest':
-        return await digestCommand(rest);
+        return await (await import('./digest-command.js')).digestCommand(rest);
       case 'series':
-        return await seriesCommand(rest);
+        return await (await import('./series-command.js')).seriesCommand(rest);
       case 'token':
-        return await tokenCommand(rest);
+        return await (await import('./token-command.js')).tokenCommand(rest);
       case 'applied':
-        return await appliedCommand(rest);
-      case 'serve': {
-        const { serveCommand } = await import('./serve-command.js');
-        return await serveCommand(rest);
-      }
+        return await (await import('./applied-command.js')).appliedCommand(rest);
+      case 'serve':
+        return await (await import('./serve-command.js')).serveCommand(rest);
       default:
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }

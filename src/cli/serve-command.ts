@@ -6,6 +6,7 @@ import { startServer } from '../serve/server.js';
 import { canonicalOrigin } from '../serve/app.js';
 import { DEFAULT_GIT_BACKEND } from '../serve/git-backend.js';
 import { openStoreToServe } from '../store/open-database.js';
+import { isSharedAnswer } from '../serve/shared-answers.js';
 import { parse, required, integer, UsageError } from './args.js';
 
 /** Response cache of the whole server, shared out between its workers. */
@@ -53,6 +54,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       git: { ...DEFAULT_GIT_BACKEND, nice: gitNice },
       debugCache: process.env.LOREKEEPER_DEBUG_CACHE === '1',
       memoryLogSeconds,
+      shareWithWorkers: workers > 1,
     });
   if (workers === 1) {
     const { url } = await serve();
@@ -76,13 +78,22 @@ export async function serveCommand(args: string[]): Promise<number> {
   openStoreToServe(dataDir, { log: (line) => process.stderr.write(`lorekeeper: ${line}\n`) }).close();
   let stopping = false;
   let announced = false;
-  const fork = () =>
-    cluster.fork().on('message', (m: { url?: string }) => {
+  // answers travel between workers as they are (Buffers), not as JSON arrays of bytes
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (m: { url?: string }) => {
+      // a page one worker rendered goes to the others, which keep it if they stand where it was read
+      if (isSharedAnswer(m)) {
+        for (const w of Object.values(cluster.workers ?? {})) if (w && w !== worker && w.isConnected()) w.send(m);
+        return;
+      }
       if (m.url && !announced) {
         announced = true;
         process.stderr.write(`lorekeeper: serving ${m.url}/ with ${workers} workers\n`);
       }
     });
+  };
   const stopAll = () => {
     stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');

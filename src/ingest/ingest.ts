@@ -187,7 +187,7 @@ export const emptySummary = (): IngestSummary => ({
 export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const started = process.hrtime.bigint();
   const sources = resolveSources(opts.sources ?? [], !!opts.feeds?.length);
-  const db = openDatabase(opts.dataDir, { cacheMiB: 16 });
+  const db = openDatabase(opts.dataDir, { cacheMiB: 16, mmapMiB: 4096 });
   const summary = emptySummary();
   let pool: ParsePool | undefined;
   let progress: Progress | undefined;

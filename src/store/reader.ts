@@ -228,6 +228,7 @@ export class StoreReader {
   private readonly dataVersion: Statement<[], number>;
   private readonly changesAfter: Statement<[number], { seq: number; key: string }>;
   private readonly oldestChange: Statement<[], number>;
+  private readonly newestChange: Statement<[], number>;
   /** PRAGMA data_version when last looked: it moves when another connection commits. */
   private seenVersion = -1;
   /** The last change-log row taken into account. */
@@ -240,7 +241,8 @@ export class StoreReader {
       'SELECT seq, key FROM change WHERE seq > ? ORDER BY seq',
     );
     this.oldestChange = db.prepare<[], number>('SELECT coalesce(min(seq), 0) FROM change').pluck();
-    this.lastChange = db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM change').pluck().get() ?? 0;
+    this.newestChange = db.prepare<[], number>('SELECT coalesce(max(seq), 0) FROM change').pluck();
+    this.lastChange = this.newestChange.get() ?? 0;
     this.seenVersion = this.dataVersion.get() ?? -1;
     this.bodyHtmlOf = db
       .prepare<[number, number], Buffer>('SELECT html FROM body_html WHERE num = ? AND version = ?')
@@ -420,6 +422,19 @@ export class StoreReader {
    */
   generation(): number {
     return this.st.generation.get() ?? 0;
+  }
+
+  /**
+   * The newest change-log row the store holds, as the caller's transaction sees it: a page read in
+   * that transaction shows every change up to it.
+   */
+  changeSeq(): number {
+    return this.newestChange.get() ?? 0;
+  }
+
+  /** The last change-log row sync() took into account: what this reader's listeners have heard of. */
+  syncedSeq(): number {
+    return this.lastChange;
   }
 
   /** Hear what changed whenever sync() finds the store moved on (a server drops cached pages). */

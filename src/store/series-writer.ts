@@ -35,8 +35,9 @@ interface InboxSeriesRow {
   title: string;
   authorAddr: string;
   changeId: string | null;
-  firstNum: number;
   subject: string;
+  /** The first message's parent references, one a line. */
+  refs: string | null;
 }
 
 /** The series writer's statements; those that return rows typed with them. */
@@ -72,14 +73,13 @@ function statements(db: Db) {
     inboxSeries: db.prepare<
       [number],
       InboxSeriesRow
-    >(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId, s.first_num AS firstNum,
-                      m.subject FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ?`),
+    >(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId,
+                      m.subject, m.refs FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ?`),
     seriesPatches: db.prepare<
       [number],
       { seriesId: number; patchId: string | null; mid: string }
     >(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
                       JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ?`),
-    refsOf: db.prepare<[number], string | null>('SELECT refs FROM msg WHERE num = ?').pluck(),
     links: db.prepare<[], { aMid: string; bMid: string; linked: number }>(
       'SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link',
     ),
@@ -273,7 +273,7 @@ export class SeriesWriter {
       const was = new Map<number, number | null>();
       for (const s of this.st.inboxSeries.all(inboxId)) {
         was.set(s.id, s.chain);
-        const refs = this.st.refsOf.get(s.firstNum) ?? '';
+        const refs = s.refs ?? '';
         inputs.set(s.id, {
           id: s.id,
           tid: s.tid,

@@ -1,4 +1,5 @@
-// `lorekeeper serve` as a process: worker processes sharing the port, a taken port, a clean stop.
+// `lorekeeper serve` as a process: worker processes sharing the port and the pages they render, a
+// taken port, a clean stop.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -49,6 +50,29 @@ describe('lorekeeper serve', () => {
     const [code] = await once(p, 'exit');
     expect(code).toBe(0);
     await expect(fetch(`${a.url}/iommu/`)).rejects.toThrow();
+  });
+
+  it("answers a page one worker rendered from the other worker's cache", async () => {
+    const port = await freePort();
+    const debug = process.env.LOREKEEPER_DEBUG_CACHE;
+    process.env.LOREKEEPER_DEBUG_CACHE = '1';
+    const p = startCli(['serve', '--data', dir, '--port', String(port), '--workers', '2']);
+    if (debug === undefined) delete process.env.LOREKEEPER_DEBUG_CACHE;
+    else process.env.LOREKEEPER_DEBUG_CACHE = debug;
+    try {
+      const a = await announced(p);
+      expect(a.url, a.stderr).toBe(`http://127.0.0.1:${port}`);
+      // each connection goes to the next worker: the first renders the page, the others hold it
+      const ask = async () => (await fetch(`${a.url}/iommu/`, { headers: { connection: 'close' } })).headers;
+      expect((await ask()).get('x-cache')).toBe('miss');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const after = [];
+      for (let i = 0; i < 6; i++) after.push((await ask()).get('x-cache'));
+      expect(after).toEqual(Array(6).fill('hit'));
+    } finally {
+      p.kill('SIGTERM');
+      await once(p, 'exit');
+    }
   });
 
   it('exits 1 with the reason when the port is taken, instead of restarting workers forever', async () => {
