@@ -252,11 +252,12 @@ export class StoreWriter {
     const blob = this.blobFor(m.sha256, m.size, rawData);
     const num = this.nextNum();
     const tid = this.threads.assign(m.mids, m.refs);
+    const sid = this.threads.subjectId(m.subjectKey);
     this.st.msgInsert.run({
       num,
       inbox: inboxId,
       tid,
-      sid: this.threads.subjectId(m.subjectKey),
+      sid,
       blob,
       quarantine: null,
       ...columnsOf(m),
@@ -264,7 +265,7 @@ export class StoreWriter {
     this.touchedThreads.add(tid);
     this.threads.mapIds(m.mids, num);
     this.addDerived(num, m, body);
-    this.changedMessage(inboxId, m.ts, tid, this.threads.subjectId(m.subjectKey), m.mids);
+    this.changedMessage(inboxId, m.ts, tid, sid, m.mids);
     return 'added';
   }
 
@@ -343,11 +344,12 @@ export class StoreWriter {
     const row = mustHave(this.st.msgRow.get(num), `message ${num}`);
     this.dropDerived(num);
     const blob = this.blobFor(m.sha256, m.size, rawData);
-    this.st.msgUpdate.run({ num, blob, sid: this.threads.subjectId(m.subjectKey), ...columnsOf(m) });
+    const sid = this.threads.subjectId(m.subjectKey);
+    this.st.msgUpdate.run({ num, blob, sid, ...columnsOf(m) });
     this.addDerived(num, m, body);
     if (blob !== row.blobId) this.dropBlobIfUnused(row.blobId);
     this.edited(row);
-    this.changedMessage(row.inboxId, m.ts, row.tid, this.threads.subjectId(m.subjectKey), m.mids);
+    this.changedMessage(row.inboxId, m.ts, row.tid, sid, m.mids);
   }
 
   /** Store a message's rendered body (pages show the same either way: no change to note). */
