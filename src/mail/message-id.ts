@@ -95,7 +95,8 @@ export function generatedMessageId(dateSeconds: number, contentDigest: Buffer): 
 
 /** RFC 3986 pchar minus '%' and '/': what stays literal in a Message-ID path segment (MID_ESC). */
 const MID_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@]/;
-const ALL_MID_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]*$/;
+/** An id made only of MID_SAFE characters: escaped, it is itself. */
+const ALL_MID_SAFE = new RegExp(`^${MID_SAFE.source}*$`);
 
 /** Percent-encode a Message-ID for a URL path segment the way public-inbox does (uri_escape_utf8). */
 export function midEscape(mid: string): string {
