@@ -671,9 +671,7 @@ export function serverTicksBetween(a, b) {
 
 /** CPU time of this script and of the children it waited for (wrk), in clock ticks. */
 export function selfTicks() {
-  const f = readFileSync('/proc/self/stat', 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
+  return statTicks(process.pid, true) ?? 0; // (this process: always there)
 }
 
 /**
@@ -681,9 +679,8 @@ export function selfTicks() {
  * for last), what the ingests it ran one after the other took, with their own children (git).
  */
 export function reapedTicks() {
-  const f = readFileSync('/proc/self/stat', 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[13]) + Number(rest[14]);
+  const { user, sys } = childTicks();
+  return user + sys;
 }
 
 /** Busy and total jiffies of the whole machine. */
