@@ -11,7 +11,7 @@ import type { Db } from '../../src/store/open-database.js';
 import { jsonSummary, startCli } from '../helpers/cli.js';
 import { keptDir } from '../helpers/paths.js';
 import { openReader } from '../helpers/store.js';
-import { appOver, midUrl } from '../helpers/app.js';
+import { appOver, injectTurn, midUrl } from '../helpers/app.js';
 import { loadSeeds, makeVariant, type Seed, type Variant } from './mutate.js';
 
 export function envInt(name: string, fallback: number): number {
@@ -218,7 +218,7 @@ export function fuzzSuite({ variants: VARIANTS, fuzzSeed: FUZZ_SEED, list }: Fuz
         try {
           for (const url of sample.flatMap((row) => [midUrl(INBOX, row.mid), midUrl(INBOX, row.mid, 'raw')])) {
             const started = Date.now();
-            const r = await app.fastify.inject({ method: 'GET', url });
+            const r = await injectTurn(app, { method: 'GET', url });
             const ms = Date.now() - started;
             if (ms > slowest.ms) slowest = { ms, url };
             if (r.statusCode >= 500 || ms > RENDER_SLOW_MS)

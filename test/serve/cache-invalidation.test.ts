@@ -17,7 +17,7 @@ import { AppliedRecords } from '../../src/store/applied-records.js';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
-import { midUrl } from '../helpers/app.js';
+import { injectTurn, midUrl } from '../helpers/app.js';
 import { openReader } from '../helpers/store.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -75,7 +75,7 @@ describe('cached pages after new mail', () => {
   async function answers(app: App, list: string[]) {
     const out: { url: string; status: number; location?: string; body: string }[] = [];
     for (const url of list) {
-      const r = await app.fastify.inject({ url, headers: { host: 'lore.test' } });
+      const r = await injectTurn(app, { url, headers: { host: 'lore.test' } });
       out.push({ url, status: r.statusCode, location: r.headers.location as string | undefined, body: r.body });
     }
     return out;

@@ -8,7 +8,7 @@ import { buildApp, type App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { ROOT, fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
-import { midUrl } from '../helpers/app.js';
+import { injectTurn, midUrl } from '../helpers/app.js';
 import { openReader } from '../helpers/store.js';
 import { messageIds } from '../../src/mail/message-id.js';
 import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
@@ -142,7 +142,7 @@ describe('every hostile-sample field through every page', () => {
     let pages = 0;
     const found: string[] = [];
     for (const url of urls) {
-      const r = await app.fastify.inject({ url, headers: { host: 'lore.test' } });
+      const r = await injectTurn(app, { url, headers: { host: 'lore.test' } });
       if (!/html|xml/.test(String(r.headers['content-type']))) continue;
       pages++;
       for (const f of foreignMarkup(r.body)) found.push(`${url}: ${f}`);
