@@ -25,9 +25,6 @@ export function envInt(name: string, fallback: number): number {
 const CHUNK = 1000;
 /** Far beyond what a chunk needs (giants included, well under a minute): past it, the ingest hung. */
 const CHUNK_TIMEOUT_MS = 5 * 60_000;
-/** Stored messages whose pages are rendered, and quarantined ones. */
-const RENDER_SAMPLE = 200;
-const RENDER_QUARANTINED = 50;
 /** Pages take well under a second; one this slow is as good as hung (and holds a worker all along). */
 const RENDER_SLOW_MS = 30_000;
 /** Each bad page can cost a minute: stop after this many and report them. */
@@ -109,10 +106,12 @@ export interface FuzzRun {
   fuzzSeed: number;
   /** Take seeds from the virtualization list too (../shared/corpus), not only from fixtures/. */
   list: boolean;
+  /** Stored variants whose page and /raw are served, and quarantined ones. */
+  served: { stored: number; quarantined: number };
 }
 
 /** The fuzz's tests: `variants` mutated messages ingested, accounted for, and their pages served. */
-export function fuzzSuite({ variants: VARIANTS, fuzzSeed: FUZZ_SEED, list }: FuzzRun): void {
+export function fuzzSuite({ variants: VARIANTS, fuzzSeed: FUZZ_SEED, list, served }: FuzzRun): void {
   describe(`fuzzing the ingest: ${VARIANTS} mutated real messages (FUZZ_SEED=${FUZZ_SEED})`, () => {
     // (outside the run's temporary root, so that a failing run's store is kept for a look)
     const dataDir = keptDir('lk-fuzz-data-');
@@ -204,11 +203,11 @@ export function fuzzSuite({ variants: VARIANTS, fuzzSeed: FUZZ_SEED, list }: Fuz
         const sample = [
           ...evenly(
             rows.filter((r) => r.quarantine === null),
-            RENDER_SAMPLE,
+            served.stored,
           ),
           ...evenly(
             rows.filter((r) => r.quarantine !== null),
-            RENDER_QUARANTINED,
+            served.quarantined,
           ),
         ];
         expect(sample.length).toBeGreaterThan(0);

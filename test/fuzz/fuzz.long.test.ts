@@ -6,5 +6,10 @@ import { LIST } from './mutate.js';
 import { envInt, fuzzSuite } from './fuzz-suite.js';
 
 describe.skipIf(!haveCorpus(LIST))('the long fuzz', () => {
-  fuzzSuite({ variants: envInt('FUZZ_VARIANTS', 10_000), fuzzSeed: envInt('FUZZ_SEED', 1), list: true });
+  fuzzSuite({
+    variants: envInt('FUZZ_VARIANTS', 10_000),
+    fuzzSeed: envInt('FUZZ_SEED', 1),
+    list: true,
+    served: { stored: 200, quarantined: 50 },
+  });
 });
