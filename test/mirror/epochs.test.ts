@@ -7,19 +7,19 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox, tempMbox } from '../helpers/mbox.js';
-import { jsonSummary, runCli } from '../helpers/cli.js';
+import { jsonSummary, runCliHere } from '../helpers/cli.js';
 import { digestOf } from '../helpers/store.js';
 import { have } from '../helpers/programs.js';
 import { buildRepo } from '../helpers/public-inbox.js';
 import { commitsOf, epochsOf, gitOut, inboxCommits, recordedTips, storedRaws } from '../helpers/epochs.js';
 
 const vfio = readMbox(fixture('vfio-vsva-v7.thread.mbox'));
-const ingest = (data: string, inbox: string, ...args: string[]) =>
-  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', '--jobs', '0', ...args]));
+const ingest = async (data: string, inbox: string, ...args: string[]) =>
+  jsonSummary(await runCliHere(['ingest', '--data', data, '--inbox', inbox, '--json', '--jobs', '0', ...args]));
 const digest = digestOf;
 
 describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
-  it('hold every stored message, in article order, as public-inbox commits them', () => {
+  it('hold every stored message, in article order, as public-inbox commits them', async () => {
     const data = tempDir();
     const junk = join(tempDir(), 'junk.eml');
     writeFileSync(junk, 'this is not an email at all\nno headers here\n');
@@ -27,7 +27,7 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     writeFileSync(empty, '');
     // the vsock replies, a copy of one of them (a duplicate: not stored), a quarantined message
     const vsock = fixture('vsock-multicid.thread.mbox');
-    const s = ingest(data, 'v', vsock, fixture('virtio-ring-cleanup-v2.thread.mbox'), vsock, junk, empty);
+    const s = await ingest(data, 'v', vsock, fixture('virtio-ring-cleanup-v2.thread.mbox'), vsock, junk, empty);
     expect(s).toMatchObject({ read: 39, added: 30, duplicates: 7, quarantined: 2 });
     const commits = inboxCommits(data, 'v');
     const stored = storedRaws(data, 'v');
@@ -49,15 +49,15 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     execFileSync('git', ['--git-dir', epochsOf(data, 'v')[0].gitDir, 'fsck', '--strict', '--no-progress']);
   });
 
-  it('are the same commits for the same mail, in one run, in several, or written later from the store', () => {
+  it('are the same commits for the same mail, in one run, in several, or written later from the store', async () => {
     const [one, several, later] = [tempDir(), tempDir(), tempDir()];
-    ingest(one, 'iommu', fixture('vfio-vsva-v7.thread.mbox'));
+    await ingest(one, 'iommu', fixture('vfio-vsva-v7.thread.mbox'));
     for (const part of [vfio.slice(0, 10), vfio.slice(10, 11), vfio.slice(11)])
-      ingest(several, 'iommu', tempMbox(part));
-    ingest(later, 'iommu', '--no-epochs', tempMbox(vfio.slice(0, 40)));
+      await ingest(several, 'iommu', tempMbox(part));
+    await ingest(later, 'iommu', '--no-epochs', tempMbox(vfio.slice(0, 40)));
     expect(existsSync(join(later, 'inboxes'))).toBe(false);
     // the next ingest commits what the store holds beyond the epochs first
-    ingest(later, 'iommu', tempMbox(vfio.slice(40)));
+    await ingest(later, 'iommu', tempMbox(vfio.slice(40)));
     const tip = recordedTips(one, 'iommu');
     expect(recordedTips(several, 'iommu')).toEqual(tip);
     expect(recordedTips(later, 'iommu')).toEqual(tip);
@@ -65,10 +65,10 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     expect(digest(later)).toBe(digest(one));
   });
 
-  it('roll to a new epoch once one holds --epoch-size bytes, as public-inbox rolls at its threshold', () => {
+  it('roll to a new epoch once one holds --epoch-size bytes, as public-inbox rolls at its threshold', async () => {
     const data = tempDir();
-    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 30)));
-    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(30)));
+    await ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 30)));
+    await ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(30)));
     const epochs = epochsOf(data, 'iommu');
     expect(epochs.length).toBeGreaterThan(3);
     const raws = storedRaws(data, 'iommu');
@@ -86,9 +86,9 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     expect(Object.keys(recordedTips(data, 'iommu')).map(Number)).toEqual(epochs.map((e) => e.n));
   });
 
-  it('are put back where the store says when a killed run moved a branch the store never recorded', () => {
+  it('are put back where the store says when a killed run moved a branch the store never recorded', async () => {
     const data = tempDir();
-    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 20)));
+    await ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 20)));
     const [first, ...others] = epochsOf(data, 'iommu');
     expect(others.length).toBeGreaterThan(0);
     // what a run killed after git's checkpoint and before its store committed leaves: a commit on
@@ -98,30 +98,30 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     gitOut(last.gitDir, 'update-ref', 'refs/heads/master', stray);
     const beyond = join(data, 'inboxes', 'iommu', 'git', `${last.n + 1}.git`);
     buildRepo(beyond, [{ add: vfio[70] }], 2);
-    ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(20, 22)));
+    await ingest(data, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(20, 22)));
     expect(inboxCommits(data, 'iommu').map((c) => c.raw)).toEqual(storedRaws(data, 'iommu'));
     expect(gitOut(last.gitDir, 'rev-list', 'master')).not.toContain(stray);
     expect(first.n).toBe(0);
     const fresh = tempDir();
-    ingest(fresh, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 22)));
+    await ingest(fresh, 'iommu', '--epoch-size', '100k', tempMbox(vfio.slice(0, 22)));
     expect(recordedTips(data, 'iommu')).toEqual(recordedTips(fresh, 'iommu'));
   });
 
-  it('never mix with another archive: mail and a public-inbox archive go to inboxes of their own', () => {
+  it('never mix with another archive: mail and a public-inbox archive go to inboxes of their own', async () => {
     const data = tempDir();
-    ingest(data, 'mail', tempMbox(vfio.slice(0, 3)));
+    await ingest(data, 'mail', tempMbox(vfio.slice(0, 3)));
     const archive = tempDir();
     buildRepo(join(archive, 'git', '0.git'), [{ add: vfio[5] }], 2);
-    const intoMail = runCli(['ingest', '--data', data, '--inbox', 'mail', archive]);
+    const intoMail = await runCliHere(['ingest', '--data', data, '--inbox', 'mail', archive]);
     expect(intoMail.status).toBe(1);
     expect(intoMail.stderr).toContain('inbox mail has epochs of its own (mail ingested here)');
     // an archive ingested from disk is copied where the data directory serves epochs from
-    ingest(data, 'archive', archive);
+    await ingest(data, 'archive', archive);
     expect(commitsOf(join(data, 'inboxes', 'archive', 'git', '0.git'))[0].raw).toEqual(vfio[5]);
-    const intoArchive = runCli(['ingest', '--data', data, '--inbox', 'archive', tempMbox(vfio.slice(6, 7))]);
+    const intoArchive = await runCliHere(['ingest', '--data', data, '--inbox', 'archive', tempMbox(vfio.slice(6, 7))]);
     expect(intoArchive.status).toBe(1);
     expect(intoArchive.stderr).toContain("inbox archive holds a copy of a public-inbox archive's history");
-    const both = runCli(['ingest', '--data', data, '--inbox', 'new', archive, tempMbox(vfio.slice(6, 7))]);
+    const both = await runCliHere(['ingest', '--data', data, '--inbox', 'new', archive, tempMbox(vfio.slice(6, 7))]);
     expect(both.stderr).toContain('cannot be ingested into one inbox together');
   });
 });

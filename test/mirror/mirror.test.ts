@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
-import { jsonSummary, runCli, runCliBeside } from '../helpers/cli.js';
+import { jsonSummary, runCliBeside, runCliHere } from '../helpers/cli.js';
 import { serveFiles } from '../helpers/file-server.js';
 import { have } from '../helpers/programs.js';
 import { appOver, midUrl } from '../helpers/app.js';
@@ -34,8 +34,10 @@ type Summary = ReturnType<typeof jsonSummary> & { removed: number; edited: numbe
 // (the messages parsed in the command's own thread: these tests are about mirroring, and starting a
 // pool of parsers costs a small ingest half of its CPU)
 const mirrorArgs = (data: string) => ['--data', data, '--inbox', 'lists', '--json', '--jobs', '0'];
-const mirror = (data: string, url: string, ...args: string[]) => runCli(['mirror', ...mirrorArgs(data), ...args, url]);
-const mirrored = (data: string, url: string, ...args: string[]) => jsonSummary(mirror(data, url, ...args)) as Summary;
+const mirror = (data: string, url: string, ...args: string[]) =>
+  runCliHere(['mirror', ...mirrorArgs(data), ...args, url]);
+const mirrored = async (data: string, url: string, ...args: string[]) =>
+  jsonSummary(await mirror(data, url, ...args)) as Summary;
 const digest = digestOf;
 
 /** The digest of a store as if it held no record of git epochs and upstream: the mail alone. */
@@ -69,7 +71,7 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
   afterAll(async () => httpd?.stop());
 
   it('mirrors a v2 inbox into a store that answers as an mbox ingest of the same mail', async () => {
-    const s = mirrored(kept, lists);
+    const s = await mirrored(kept, lists);
     expect(s).toMatchObject({ read: 107, added: 107, duplicates: 0, quarantined: 0, removed: 0, edited: 0 });
     expect(s.fetchedBytes).toBeGreaterThan(100_000);
     // the epoch is upstream's, commit for commit, where public-inbox-clone puts it
@@ -81,7 +83,7 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     writeFileSync(mbox, Buffer.concat(LISTS.map(toMboxrd)));
     const byMbox = tempDir();
     jsonSummary(
-      runCli([
+      await runCliHere([
         'ingest',
         ...['--data', byMbox, '--inbox', 'lists', '--json', '--jobs', '0'],
         ...['--address', 'lists@example.org', '--description', 'vfio and virtio_ring threads'],
@@ -110,9 +112,9 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     await Promise.all([a.fastify.close(), b.fastify.close()]);
   });
 
-  it('fetches and adds nothing the second time', () => {
+  it('fetches and adds nothing the second time', async () => {
     const before = digest(kept);
-    expect(mirrored(kept, lists)).toMatchObject({ read: 0, added: 0, removed: 0, edited: 0, fetchedBytes: 0 });
+    expect(await mirrored(kept, lists)).toMatchObject({ read: 0, added: 0, removed: 0, edited: 0, fetchedBytes: 0 });
     expect(digest(kept)).toBe(before);
   });
 
@@ -125,12 +127,12 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     pi.mda('lists@example.org', seed);
     pi.learnRm(byMid(PATCH_2));
     pi.edit(listsDir, REVIEW_2, 'Reviewed-by: David Edmondson', 'Acked-by: David Edmondson');
-    const r = mirror(kept, lists);
+    const r = await mirror(kept, lists);
     expect(jsonSummary(r)).toMatchObject({ read: 1, added: 1, removed: 1, edited: 1 });
     expect(r.stderr).toContain('was rewritten upstream (public-inbox-edit or -purge): 1 edited');
 
     const fresh = tempDir();
-    expect(mirrored(fresh, lists)).toMatchObject({ read: 108, added: 108, removed: 1 });
+    expect(await mirrored(fresh, lists)).toMatchObject({ read: 108, added: 108, removed: 1 });
     expect(digest(kept)).toBe(digest(fresh));
 
     expect((await app.fastify.inject(midUrl('lists', PATCH_2, 'raw'))).statusCode).toBe(404);
@@ -150,14 +152,14 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     const app = await appOver(kept);
     expect((await app.fastify.inject(midUrl('lists', victim, 'raw'))).statusCode).toBe(200);
     pi.purge(vfio[20]);
-    const r = mirror(kept, lists);
+    const r = await mirror(kept, lists);
     expect(jsonSummary(r)).toMatchObject({ read: 0, removed: 1, edited: 0 });
     expect(r.stderr).toContain('0 edited and 1 purged');
     expect((await app.fastify.inject(midUrl('lists', victim, 'raw'))).statusCode).toBe(404);
     await app.fastify.close();
     // a fresh mirror holds the same messages under the same numbers
     const fresh = tempDir();
-    mirrored(fresh, lists);
+    await mirrored(fresh, lists);
     const numbered = (data: string) => {
       const db = openDatabase(data, { readonly: true });
       const rows = db.prepare('SELECT num, mid FROM msg WHERE num > 0 ORDER BY num').all();
@@ -188,10 +190,10 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
 
   it('refuses an unreachable server, a URL with no inbox, and a repository that is no inbox, leaving nothing', async () => {
     const data = join(tempDir(), 'data');
-    const closed = mirror(data, 'http://127.0.0.1:1/lists/');
+    const closed = await mirror(data, 'http://127.0.0.1:1/lists/');
     expect(closed.status).toBe(1);
     expect(closed.stderr).toContain('cannot reach http://127.0.0.1:1/lists/manifest.js.gz');
-    const none = mirror(data, `${httpd.url}/nothing-here/`);
+    const none = await mirror(data, `${httpd.url}/nothing-here/`);
     expect(none.status).toBe(1);
     expect(none.stderr).toContain(
       'has no manifest.js.gz (404) and no git repository at git/0.git, 0 or the URL itself',
@@ -252,7 +254,7 @@ describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js
     const mbox = join(tempDir(), 'lists.mbox');
     writeFileSync(mbox, Buffer.concat(LISTS.map(toMboxrd)));
     const byMbox = tempDir();
-    runCli(['ingest', '--data', byMbox, '--inbox', 'lists', '--jobs', '0', mbox]);
+    await runCliHere(['ingest', '--data', byMbox, '--inbox', 'lists', '--jobs', '0', mbox]);
     expect(mailDigest(data)).toBe(mailDigest(byMbox));
   });
 

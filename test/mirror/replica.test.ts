@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { jsonSummary, runCli, runCliBeside } from '../helpers/cli.js';
+import { jsonSummary, runCliBeside, runCliHere } from '../helpers/cli.js';
 import { FIXTURE_INBOXES, digestOf, openReader } from '../helpers/store.js';
 import { have } from '../helpers/programs.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -58,13 +58,15 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
     for (const ib of FIXTURE_INBOXES)
       for (const source of ib.sources)
         jsonSummary(
-          runCli([
+          await runCliHere([
             ...['ingest', '--data', writer, '--inbox', ib.name, '--address', ib.address, '--json', '--jobs', '0'],
             fixture(source),
           ]),
         );
-    expect(runCli(['series', 'link', '--data', writer, VFIO_PATCH, VIRTIO_PATCH]).status).toBe(0);
-    expect(runCli(['series', 'state', '--data', writer, '--by', 'mst', VIRTIO_PATCH, 'accepted']).status).toBe(0);
+    expect((await runCliHere(['series', 'link', '--data', writer, VFIO_PATCH, VIRTIO_PATCH])).status).toBe(0);
+    expect(
+      (await runCliHere(['series', 'state', '--data', writer, '--by', 'mst', VIRTIO_PATCH, 'accepted'])).status,
+    ).toBe(0);
     served = await startServer(writer);
   });
   afterAll(async () => {
@@ -92,11 +94,13 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
       ['iommu', fixture('seed-003-kvm.eml')],
       ['virtualization', fixture('seed-003-qemu-devel.eml')],
     ])
-      jsonSummary(runCli(['ingest', '--data', writer, '--inbox', inbox, '--json', '--jobs', '0', source]));
-    expect(runCli(['series', 'unlink', '--data', writer, VFIO_PATCH, VIRTIO_PATCH]).status).toBe(0);
+      jsonSummary(await runCliHere(['ingest', '--data', writer, '--inbox', inbox, '--json', '--jobs', '0', source]));
+    expect((await runCliHere(['series', 'unlink', '--data', writer, VFIO_PATCH, VIRTIO_PATCH])).status).toBe(0);
     // a maintainer's word taken back on one patch, given on another
-    expect(runCli(['series', 'state', '--data', writer, VIRTIO_PATCH, 'auto']).status).toBe(0);
-    expect(runCli(['series', 'state', '--data', writer, '--by', 'alex', VFIO_PATCH, 'rejected']).status).toBe(0);
+    expect((await runCliHere(['series', 'state', '--data', writer, VIRTIO_PATCH, 'auto'])).status).toBe(0);
+    expect(
+      (await runCliHere(['series', 'state', '--data', writer, '--by', 'alex', VFIO_PATCH, 'rejected'])).status,
+    ).toBe(0);
     // the maintainer applies the virtio_ring series; lorekeeper applied finds it on the writer
     const repo = join(tempDir(), 'linux');
     const mbox = await (await fetch(`${served.url}/virtualization/${VIRTIO_COVER}/series.mbox`)).text();
@@ -112,7 +116,7 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
     git('commit', '-q', '-m', 'base');
     writeFileSync(join(repo, '..', 'series.mbox'), mbox);
     git('am', '-q', join(repo, '..', 'series.mbox'));
-    const scan = runCli(['applied', '--data', writer, '--inbox', 'virtualization', '--repo', repo]);
+    const scan = await runCliHere(['applied', '--data', writer, '--inbox', 'virtualization', '--repo', repo]);
     expect(scan.stdout).toContain('3 patch(es) landed');
     expect(await follow(replica, served.url)).toMatchObject({ read: 5, added: 4, quarantined: 1 });
     expect(digest(replica)).toBe(digest(writer));
@@ -124,12 +128,12 @@ describe.skipIf(!have('git'))('replicas of a lorekeeper writer', () => {
     expect(digest(replica)).toBe(digest(writer));
   });
 
-  it('refuse writes: series links and mail go to the writer', () => {
+  it('refuse writes: series links and mail go to the writer', async () => {
     const before = digest(replica);
-    const link = runCli(['series', 'link', '--data', replica, VFIO_PATCH, VIRTIO_PATCH]);
+    const link = await runCliHere(['series', 'link', '--data', replica, VFIO_PATCH, VIRTIO_PATCH]);
     expect(link.status).toBe(1);
     expect(link.stderr).toContain(`is a read replica of ${served.url}/: run lorekeeper series link on the writer`);
-    const mail = runCli(['ingest', '--data', replica, '--inbox', 'kvm', fixture('seed-000-qemu-devel.eml')]);
+    const mail = await runCliHere(['ingest', '--data', replica, '--inbox', 'kvm', fixture('seed-000-qemu-devel.eml')]);
     expect(mail.status).toBe(1);
     expect(mail.stderr).toContain(`is a read replica of ${served.url}/: its mail comes from there`);
     expect(digest(replica)).toBe(before);
