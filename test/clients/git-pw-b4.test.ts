@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { fixtureStore } from '../helpers/store.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { runCli } from '../helpers/cli.js';
+import { createToken, runCliHere } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { clientHome } from '../helpers/client-home.js';
 import { baseRepo } from '../helpers/fake-base.js';
@@ -24,12 +24,6 @@ const VFIO_COVER = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
 /** Clients run asynchronously: the server answering them lives in this very process. */
 const run = promisify(execFile);
 
-function token(dir: string, user: string, inbox: string, role: string): string {
-  const r = runCli(['token', 'create', '--data', dir, '--user', user, '--inbox', inbox, '--role', role]);
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim();
-}
-
 describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patchwork API', () => {
   let server: TestServer;
   let dir: string;
@@ -41,12 +35,12 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
   beforeAll(async () => {
     dir = fixtureStore();
     tokens = {
-      maintainer: token(dir, 'maint', 'virtualization', 'maintainer'),
-      ci: token(dir, 'ci-bot', 'virtualization', 'ci'),
-      iommu: token(dir, 'iommu-maint', 'iommu', 'maintainer'),
-      revoked: token(dir, 'gone', 'virtualization', 'maintainer'),
+      maintainer: await createToken(dir, 'maint', 'virtualization', 'maintainer'),
+      ci: await createToken(dir, 'ci-bot', 'virtualization', 'ci'),
+      iommu: await createToken(dir, 'iommu-maint', 'iommu', 'maintainer'),
+      revoked: await createToken(dir, 'gone', 'virtualization', 'maintainer'),
     };
-    expect(runCli(['token', 'revoke', '--data', dir, '4']).status).toBe(0);
+    expect((await runCliHere(['token', 'revoke', '--data', dir, '4'])).status).toBe(0);
     server = await startServer(dir);
     api = `${server.url}/api/1.2`;
     env = clientHome();

@@ -61,6 +61,13 @@ export async function runCliHere(args: string[]): Promise<CliResult> {
   return { status, stdout: out.join(''), stderr: err.join('') };
 }
 
+/** `lorekeeper token create` of a Patchwork API token for `user` on `inbox`: the token it prints. */
+export async function createToken(data: string, user: string, inbox: string, role: 'maintainer' | 'ci') {
+  const r = await runCliHere(['token', 'create', '--data', data, '--user', user, '--inbox', inbox, '--role', role]);
+  if (r.status !== 0) throw new Error(`lorekeeper token create exited ${r.status}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
 /** The one JSON line `ingest --json` prints. */
 export function jsonSummary(r: CliResult): {
   read: number;

@@ -6,7 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
-import { runCli, runCliBeside } from '../helpers/cli.js';
+import { createToken, runCliBeside, runCliHere } from '../helpers/cli.js';
 import { digestOf, fixtureStore } from '../helpers/store.js';
 import { have } from '../helpers/programs.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -38,21 +38,8 @@ describe.skipIf(!have('git'))("the API's writes on a writer's replicas", () => {
 
   beforeAll(async () => {
     writer = fixtureStore();
-    const make = (user: string, role: string) =>
-      runCli([
-        'token',
-        'create',
-        '--data',
-        writer,
-        '--user',
-        user,
-        '--inbox',
-        'virtualization',
-        '--role',
-        role,
-      ]).stdout.trim();
-    maintainer = make('maint', 'maintainer');
-    ci = make('ci-bot', 'ci');
+    maintainer = await createToken(writer, 'maint', 'virtualization', 'maintainer');
+    ci = await createToken(writer, 'ci-bot', 'virtualization', 'ci');
     app = await buildApp({ dataDir: writer, publishDelayMs: 50 });
     url = new URL(await app.fastify.listen({ host: '127.0.0.1', port: 0 })).origin;
   });
@@ -89,7 +76,7 @@ describe.skipIf(!have('git'))("the API's writes on a writer's replicas", () => {
     const page = await (await fetch(`${replicaServed.url}/virtualization/${RING_COVER}/series/`)).text();
     expect(page).toContain('        checks: <b>fail</b>\n          build: fail (ci-bot)');
     // tokens stay on the writer: the replica has none, and takes no writes
-    expect(runCli(['token', 'list', '--data', replica]).stdout).toBe('');
+    expect((await runCliHere(['token', 'list', '--data', replica])).stdout).toBe('');
     const refused = await fetch(`${replicaServed.url}/api/1.2/patches/101/`, {
       method: 'PATCH',
       headers: { authorization: `Token ${maintainer}`, 'content-type': 'application/x-www-form-urlencoded' },

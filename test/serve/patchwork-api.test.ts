@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { fixtureStore, FIXTURE_INBOXES } from '../helpers/store.js';
-import { runCli } from '../helpers/cli.js';
+import { createToken, runCliHere } from '../helpers/cli.js';
 import { buildApp, type App } from '../../src/serve/app.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { fixture } from '../helpers/paths.js';
@@ -40,12 +40,6 @@ const keys = (o: object) => Object.keys(o).sort();
 const fields = (s: string) => s.split(' ').sort();
 
 type Json = Record<string, unknown>;
-
-function token(dir: string, user: string, inbox: string, role: string): string {
-  const r = runCli(['token', 'create', '--data', dir, '--user', user, '--inbox', inbox, '--role', role]);
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim();
-}
 
 describe('the Patchwork API', () => {
   let dir: string;
@@ -82,11 +76,11 @@ describe('the Patchwork API', () => {
 
   beforeAll(async () => {
     dir = fixtureStore();
-    maintainer = token(dir, 'maint', 'virtualization', 'maintainer');
-    ci = token(dir, 'ci-bot', 'virtualization', 'ci');
-    otherInbox = token(dir, 'iommu-ci', 'iommu', 'ci');
-    revoked = token(dir, 'gone', 'virtualization', 'maintainer');
-    expect(runCli(['token', 'revoke', '--data', dir, '4']).stdout).toBe('token 4 revoked\n');
+    maintainer = await createToken(dir, 'maint', 'virtualization', 'maintainer');
+    ci = await createToken(dir, 'ci-bot', 'virtualization', 'ci');
+    otherInbox = await createToken(dir, 'iommu-ci', 'iommu', 'ci');
+    revoked = await createToken(dir, 'gone', 'virtualization', 'maintainer');
+    expect((await runCliHere(['token', 'revoke', '--data', dir, '4'])).stdout).toBe('token 4 revoked\n');
     app = await buildApp({ dataDir: dir, publishDelayMs: 60_000 });
   });
   afterAll(async () => app.fastify.close());
@@ -415,20 +409,20 @@ describe('the Patchwork API', () => {
     expect(created.map((e) => (e.payload as Json).series)).toEqual([expect.objectContaining({ id: 100, version: 2 })]);
   });
 
-  it('keeps only hashes of tokens: not in the store, not in token list', () => {
+  it('keeps only hashes of tokens: not in the store, not in token list', async () => {
     const bytes = readFileSync(storePath(dir));
     for (const t of [maintainer, ci, otherInbox, revoked]) expect(bytes.includes(t)).toBe(false);
-    const list = runCli(['token', 'list', '--data', dir]).stdout;
+    const list = (await runCliHere(['token', 'list', '--data', dir])).stdout;
     expect(list).toMatch(/^1\tmaint\tmaintainer\tvirtualization\tmade \S+\tactive\n2\tci-bot\tci\tvirtualization/);
     expect(list).toMatch(/4\tgone\tmaintainer\tvirtualization\tmade \S+\trevoked /);
     for (const t of [maintainer, ci]) expect(list).not.toContain(t);
-    expect(runCli(['token', 'create', '--data', dir, '--user', 'x', '--inbox', 'nope', '--role', 'ci']).stderr).toMatch(
-      /no inbox "nope"/,
-    );
-    expect(runCli(['token', 'create', '--data', dir, '--user', 'x', '--inbox', 'kvm', '--role', 'admin']).status).toBe(
-      2,
-    );
-    expect(runCli(['token', 'revoke', '--data', dir, '4']).status).toBe(1);
+    expect(
+      (await runCliHere(['token', 'create', '--data', dir, '--user', 'x', '--inbox', 'nope', '--role', 'ci'])).stderr,
+    ).toMatch(/no inbox "nope"/);
+    expect(
+      (await runCliHere(['token', 'create', '--data', dir, '--user', 'x', '--inbox', 'kvm', '--role', 'admin'])).status,
+    ).toBe(2);
+    expect((await runCliHere(['token', 'revoke', '--data', dir, '4'])).status).toBe(1);
   });
 
   it('takes no writes on a read replica (an admin.git fetched from a writer)', async () => {
