@@ -1,7 +1,7 @@
 // A tracked branch's history as `lorekeeper applied` reads it, through git itself: the commits
 // after the last one scanned, each with its author, commit time, subject and `git patch-id --stable`.
 import { basename, dirname } from 'node:path';
-import { git, gitLines, gitPipeLines, runGit } from '../mirror/git.js';
+import { GitError, git, gitLines, gitPipeLines, runGit } from '../mirror/git.js';
 
 export interface BranchCommit {
   id: string;
@@ -17,7 +17,14 @@ export interface BranchCommit {
 
 /** The git directory of a repository given by its work tree or as a bare repository. */
 export async function gitDirOf(path: string): Promise<string> {
-  return (await git(null, ['-C', path, 'rev-parse', '--absolute-git-dir'])).trim();
+  try {
+    return (await git(null, ['-C', path, 'rev-parse', '--absolute-git-dir'])).trim();
+  } catch (e) {
+    // git's own words vary: "not a git repository", or "Stopping at filesystem boundary" when its
+    // search upwards reaches a mount point (a repository path on /dev/shm or another disk)
+    if (e instanceof GitError) throw new GitError(`${path} is not a git repository (${e.message})`);
+    throw e;
+  }
 }
 
 /** How records name a repository: its directory's name, without .git (linux for /src/linux/.git or /git/linux.git). */
