@@ -41,6 +41,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     exclude: ['test/**/*.long.test.ts', 'node_modules/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/setup.ts'],
     pool: 'forks',
     // three files at a time on two cores (vitest would run one): much of a file's time is spent
     // waiting on the programs it drives (chromium, git, public-inbox, shells), not on a core (npm test

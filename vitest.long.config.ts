@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.long.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/setup.ts'],
     pool: 'forks',
     testTimeout: 600_000,
     hookTimeout: 900_000,
