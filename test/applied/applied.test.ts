@@ -11,7 +11,7 @@ import { fixture, tempDir } from '../helpers/paths.js';
 import { fixtureStore, openReader } from '../helpers/store.js';
 import { appOver, midUrl } from '../helpers/app.js';
 import { fakeBase } from '../helpers/fake-base.js';
-import { jsonSummary, runCli } from '../helpers/cli.js';
+import { jsonSummary, runCliHere } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { patchStates } from '../../src/store/patch-states.js';
 import type { App } from '../../src/serve/app.js';
@@ -44,8 +44,8 @@ function am(messages: string[]): void {
 }
 
 /** Run lorekeeper applied; its JSON summary. */
-function applied(inbox: string, ...more: string[]) {
-  const r = runCli(['applied', '--data', data, '--inbox', inbox, '--repo', repo, '--json', ...more]);
+async function applied(inbox: string, ...more: string[]) {
+  const r = await runCliHere(['applied', '--data', data, '--inbox', inbox, '--repo', repo, '--json', ...more]);
   if (r.status !== 0) throw new Error(`lorekeeper applied exited ${r.status}: ${r.stderr}`);
   return JSON.parse(r.stdout) as {
     repo: string;
@@ -111,12 +111,12 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
   });
   afterAll(async () => app?.fastify.close());
 
-  it('accepts every patch that landed, with its commit: by patch-id, or by subject and author once edited', () => {
-    expect(applied('virtualization')).toMatchObject({
+  it('accepts every patch that landed, with its commit: by patch-id, or by subject and author once edited', async () => {
+    expect(await applied('virtualization')).toMatchObject({
       repo: 'linux',
       branches: [{ branch: 'refs/heads/master', commits: 10, byPatchId: 3, bySubjectAuthor: 0 }],
     });
-    expect(applied('iommu').branches).toMatchObject([{ commits: 10, byPatchId: 5, bySubjectAuthor: 1 }]);
+    expect((await applied('iommu')).branches).toMatchObject([{ commits: 10, byPatchId: 5, bySubjectAuthor: 1 }]);
     const commits = git('log', '--reverse', '--format=%H', 'master~9..master').split('\n');
     expect(states(RING_COVER)).toEqual(
       commits.slice(0, 3).map((commit) => ({ state: 'accepted', automatic: true, commit, how: 'patch-id', ...MASTER })),
@@ -136,15 +136,15 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
     for (const s of vfio.slice(6)) expect(s).toEqual({ state: 'new', automatic: true });
   });
 
-  it('reads nothing when the branch has not moved', () => {
-    const r = applied('iommu');
+  it('reads nothing when the branch has not moved', async () => {
+    const r = await applied('iommu');
     expect(r.branches).toMatchObject([{ commits: 0, byPatchId: 0, bySubjectAuthor: 0 }]);
     expect(r.seconds).toBeLessThan(2);
   });
 
-  it('reads only the commits after the last one scanned, and records what they bring', () => {
+  it('reads only the commits after the last one scanned, and records what they bring', async () => {
     am(patches.get(VFIO_COVER)!.slice(6, 7));
-    expect(applied('iommu').branches).toMatchObject([{ commits: 1, byPatchId: 1, bySubjectAuthor: 0 }]);
+    expect((await applied('iommu')).branches).toMatchObject([{ commits: 1, byPatchId: 1, bySubjectAuthor: 0 }]);
     expect(states(VFIO_COVER)[6]).toEqual({
       state: 'accepted',
       automatic: true,
@@ -153,13 +153,23 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
       ...MASTER,
     });
     // the other inbox's scan is its own: it reads the new commit too, and finds none of its patches
-    expect(applied('virtualization').branches).toMatchObject([{ commits: 1, byPatchId: 0 }]);
+    expect((await applied('virtualization')).branches).toMatchObject([{ commits: 1, byPatchId: 0 }]);
   });
 
   it('takes for a commit the last posting of its patch sent before it was committed', async () => {
     // a fix, its RESEND two weeks later, and Greg's stable reviews of it a week after that
     jsonSummary(
-      runCli(['ingest', '--data', data, '--inbox', 'targets', '--json', '--jobs', '0', fixture('chain-targets.mbox')]),
+      await runCliHere([
+        'ingest',
+        '--data',
+        data,
+        '--inbox',
+        'targets',
+        '--json',
+        '--jobs',
+        '0',
+        fixture('chain-targets.mbox'),
+      ]),
     );
     const [original, resend] = [VSOCK, VSOCK_RESEND].map((mid) => {
       const { db } = openReader(data);
@@ -198,7 +208,7 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
       in2({}, 'checkout', '-q', branch);
       in2({ GIT_COMMITTER_DATE: date }, 'am', '-q', join(other, '..', 'vsock.eml'));
     }
-    const r = runCli([
+    const r = await runCliHere([
       'applied',
       '--data',
       data,
@@ -224,13 +234,13 @@ describe.skipIf(!have('git'))('lorekeeper applied', () => {
     db.close();
   });
 
-  it('refuses an unknown inbox or branch, and a repository that is none, writing nothing', () => {
+  it('refuses an unknown inbox or branch, and a repository that is none, writing nothing', async () => {
     for (const [args, said] of [
       [['--inbox', 'nosuch', '--repo', repo], /no inbox nosuch/],
       [['--inbox', 'iommu', '--repo', repo, '--branch', 'refs/heads/nosuch'], /has no branch refs\/heads\/nosuch/],
       [['--inbox', 'iommu', '--repo', tempDir()], /not a git repository/],
     ] as const) {
-      const r = runCli(['applied', '--data', data, ...args]);
+      const r = await runCliHere(['applied', '--data', data, ...args]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(said);
     }
