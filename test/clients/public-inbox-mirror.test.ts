@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { fixture, tempDir } from '../helpers/paths.js';
-import { jsonSummary, runCli } from '../helpers/cli.js';
+import { jsonSummary, runCliHere } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { havePublicInbox, PublicInboxHome, type Httpd } from '../helpers/public-inbox.js';
@@ -52,7 +52,7 @@ describe.skipIf(!havePublicInbox() || !have('public-inbox-clone') || !have('publ
     let url: string;
     beforeAll(async () => {
       for (const source of ['vsock-multicid.thread.mbox', 'virtio-ring-cleanup-v2.thread.mbox'])
-        jsonSummary(runCli([...ingestArgs, '--address', ADDRESS, fixture(source)]));
+        jsonSummary(await runCliHere([...ingestArgs, '--address', ADDRESS, fixture(source)]));
       server = await startServer(data);
       url = `${server.url}/virtualization/`;
     });
@@ -83,8 +83,8 @@ describe.skipIf(!havePublicInbox() || !have('public-inbox-clone') || !have('publ
       const epoch = join(clone, 'git', '0.git');
       const before = objects(epoch);
       // seed 000 and the six multi-id messages, of which four are kept
-      jsonSummary(runCli([...ingestArgs, fixture('seed-000-qemu-devel.eml')]));
-      const s = jsonSummary(runCli([...ingestArgs, fixture('multi-id.mbox')]));
+      jsonSummary(await runCliHere([...ingestArgs, fixture('seed-000-qemu-devel.eml')]));
+      const s = jsonSummary(await runCliHere([...ingestArgs, fixture('multi-id.mbox')]));
       const added = 1 + s.added;
       await run('public-inbox-fetch', ['-C', clone], { env: pi.env });
       expect(gitOut(epoch, 'rev-list', '--count', 'master').trim()).toBe(String(30 + added));

@@ -5,7 +5,7 @@ import { chainSeries, type ChainInput } from '../../src/series/chains.js';
 import { fixtureStore } from '../helpers/store.js';
 import { NO_TARGET } from '../../src/mail/subject.js';
 import { appOver, midUrl } from '../helpers/app.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliHere } from '../helpers/cli.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { SeriesWriter } from '../../src/store/series-writer.js';
 
@@ -85,7 +85,7 @@ describe('version chains', () => {
         ).versions.length;
       expect(await versions()).toBe(1);
 
-      const linked = runCli(['series', 'link', '--data', dir, `<${a}>`, b]);
+      const linked = await runCliHere(['series', 'link', '--data', dir, `<${a}>`, b]);
       expect(linked.status, linked.stderr).toBe(0);
       expect(linked.stdout).toMatch(
         /^v1 1\/1 <57E38D7D\.1050806@huawei\.com> kvm: x86: handle.*\nv2 1\/109 incomplete <20200121122433\.50803-92-dgilbert@redhat\.com> virtiofsd/,
@@ -94,14 +94,14 @@ describe('version chains', () => {
       const page = (await app.fastify.inject({ url: midUrl('qemu-devel', a, 'series/') })).body;
       expect(page).toContain(`versions: <a\nhref="../../${b}/series/">v1</a> <b>v2</b>`);
 
-      const unlinked = runCli(['series', 'unlink', '--data', dir, a, b]);
+      const unlinked = await runCliHere(['series', 'unlink', '--data', dir, a, b]);
       expect(unlinked.status, unlinked.stderr).toBe(0);
       expect(await versions()).toBe(1);
 
-      const bad = runCli(['series', 'link', '--data', dir, a, 'nowhere@example.org']);
+      const bad = await runCliHere(['series', 'link', '--data', dir, a, 'nowhere@example.org']);
       expect(bad.status).toBe(1);
       expect(bad.stderr).toBe('lorekeeper: no patch series holds <nowhere@example.org>\n');
-      expect(runCli(['series', 'link', '--data', dir, a]).status).toBe(2);
+      expect((await runCliHere(['series', 'link', '--data', dir, a])).status).toBe(2);
     } finally {
       await app.fastify.close();
     }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { CLI, fixture, tempDir } from '../helpers/paths.js';
-import { jsonSummary, runCli } from '../helpers/cli.js';
+import { jsonSummary, runCliHere } from '../helpers/cli.js';
 import { have } from '../helpers/programs.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { commitsOf, epochsOf, gitOut, storedRaws } from '../helpers/epochs.js';
@@ -83,14 +83,14 @@ async function stalledGitNiceness(url: string): Promise<{ pending: Promise<unkno
   }
 }
 
-const ingest = (data: string, inbox: string, ...args: string[]) =>
-  jsonSummary(runCli(['ingest', '--data', data, '--inbox', inbox, '--json', '--jobs', '0', ...args]));
+const ingest = async (data: string, inbox: string, ...args: string[]) =>
+  jsonSummary(await runCliHere(['ingest', '--data', data, '--inbox', inbox, '--json', '--jobs', '0', ...args]));
 
 describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
   const data = tempDir();
   let server: TestServer;
   beforeAll(async () => {
-    ingest(
+    await ingest(
       data,
       'iommu',
       '--epoch-size',
@@ -99,8 +99,18 @@ describe.skipIf(!have('git'))('git smart HTTP and the manifests', () => {
       'iommu@example.org',
       fixture('vfio-vsva-v7.thread.mbox'),
     );
-    ingest(data, 'v', '--description', 'virtio "and" vsock', fixture('vsock-multicid.thread.mbox'));
-    runCli(['ingest', '--data', data, '--inbox', 'none', '--no-epochs', '--jobs', '0', fixture('seed-003-kvm.eml')]);
+    await ingest(data, 'v', '--description', 'virtio "and" vsock', fixture('vsock-multicid.thread.mbox'));
+    await runCliHere([
+      'ingest',
+      '--data',
+      data,
+      '--inbox',
+      'none',
+      '--no-epochs',
+      '--jobs',
+      '0',
+      fixture('seed-003-kvm.eml'),
+    ]);
     server = await startServer(data);
   });
   afterAll(async () => server?.close());
@@ -247,7 +257,7 @@ describe.skipIf(!have('git'))('git http-backend under a storm of requests', () =
   const data = tempDir();
   let server: TestServer;
   beforeAll(async () => {
-    ingest(data, 'v', fixture('vsock-multicid.thread.mbox'));
+    await ingest(data, 'v', fixture('vsock-multicid.thread.mbox'));
     server = await startServer(data, { git: { concurrency: 1, queue: 1, timeoutMs: 1500 } });
   });
   afterAll(async () => server?.close());
@@ -286,7 +296,7 @@ describe.skipIf(!have('git'))('git http-backend under a storm of requests', () =
 describe.skipIf(!have('git'))('a writer, whose git serves its replicas', () => {
   it('runs git at the niceness it is given (serve --git-nice 0)', async () => {
     const data = tempDir();
-    ingest(data, 'v', fixture('vsock-multicid.thread.mbox'));
+    await ingest(data, 'v', fixture('vsock-multicid.thread.mbox'));
     const server = await startServer(data, { git: { concurrency: 1, queue: 1, timeoutMs: 1000, nice: 0 } });
     const { pending, niceness } = await stalledGitNiceness(server.url);
     expect(niceness).toEqual([ownNiceness()]);
