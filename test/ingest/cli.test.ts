@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
-import { jsonSummary, runCli } from '../helpers/cli.js';
+import { jsonSummary, runCli, runCliHere } from '../helpers/cli.js';
 
 describe('lorekeeper ingest', () => {
   it('prints one JSON line whose counts add up', () => {
@@ -72,7 +72,8 @@ describe('lorekeeper ingest', () => {
     });
   });
 
-  it('reads Maildirs and gzipped mboxes to the same store as plain mboxes', () => {
+  it('reads Maildirs and gzipped mboxes to the same store as plain mboxes', async () => {
+    // (what the store holds, not the process: run in the test's own process)
     const msgs = readMbox(fixture('vsock-multicid.thread.mbox'));
     const maildir = tempDir();
     for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub));
@@ -80,17 +81,18 @@ describe('lorekeeper ingest', () => {
     const gz = join(tempDir(), 'vsock.mbox.gz');
     writeFileSync(gz, gzipSync(readFileSync(fixture('vsock-multicid.thread.mbox'))));
 
-    const digests = [fixture('vsock-multicid.thread.mbox'), gz].map((src) => {
+    const digests: string[] = [];
+    for (const src of [fixture('vsock-multicid.thread.mbox'), gz]) {
       const dir = tempDir();
-      expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'v', '--json', src]))).toMatchObject({
+      expect(jsonSummary(await runCliHere(['ingest', '--data', dir, '--inbox', 'v', '--json', src]))).toMatchObject({
         read: 7,
         added: 7,
       });
-      return runCli(['digest', '--data', dir]).stdout;
-    });
+      digests.push((await runCliHere(['digest', '--data', dir])).stdout);
+    }
     expect(digests[1]).toBe(digests[0]);
     const dir = tempDir();
-    expect(jsonSummary(runCli(['ingest', '--data', dir, '--inbox', 'v', '--json', maildir]))).toMatchObject({
+    expect(jsonSummary(await runCliHere(['ingest', '--data', dir, '--inbox', 'v', '--json', maildir]))).toMatchObject({
       read: 7,
       added: 7,
     });
