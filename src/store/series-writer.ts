@@ -40,6 +40,23 @@ interface InboxSeriesRow {
   refs: string | null;
 }
 
+/**
+ * Everything of a series that its version chain is worked out from (see relink): its ids, thread,
+ * title, author, change-id, its first message's subject (its target) and references, and the
+ * patch-id and Message-ID of each of its messages (series_patch's order).
+ */
+interface ChainFactsRow {
+  inboxId: number;
+  id: number;
+  tid: number;
+  title: string;
+  authorAddr: string;
+  changeId: string | null;
+  subject: string;
+  refs: string | null;
+  patches: string;
+}
+
 /** The series writer's statements; those that return rows typed with them. */
 function statements(db: Db) {
   return {
@@ -52,6 +69,13 @@ function statements(db: Db) {
                 FROM msg m WHERE m.tid = ? AND m.num > 0 AND m.quarantine IS NULL ORDER BY m.num`),
     trailers: db.prepare<[number], { num: number; name: string; value: string }>(
       `SELECT t.num, t.name, t.value FROM msg_trailer t JOIN msg m ON m.num = t.num WHERE m.tid = ? ORDER BY t.num, t.pos`,
+    ),
+    chainFacts: db.prepare<[number], ChainFactsRow>(
+      `SELECT s.inbox_id AS inboxId, s.id, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId,
+              m.subject, m.refs,
+              (SELECT json_group_array(json_array(sp.patch_id, pm.mid)) FROM series_patch sp
+                 JOIN msg pm ON pm.num = sp.num WHERE sp.series_id = s.id) AS patches
+         FROM series s JOIN msg m ON m.num = s.first_num WHERE s.tid = ? ORDER BY s.id`,
     ),
     oldSeries: db.prepare<[number], { id: number; inboxId: number; chain: number | null }>(
       'SELECT id, inbox_id AS inboxId, chain FROM series WHERE tid = ?',
@@ -139,6 +163,22 @@ export class SeriesWriter {
     for (const inboxId of this.rebuildThreads(tids)) this.st.markDirty.run(inboxId);
   }
 
+  /**
+   * What the chains of each inbox are worked out from, for the series of these threads (by inbox,
+   * a string to compare). Equal before and after a rebuild: the chains cannot have changed.
+   */
+  private chainFacts(tids: Iterable<number>): Map<number, string> {
+    const rows = new Map<number, ChainFactsRow[]>();
+    for (const tid of [...new Set(tids)].sort((a, b) => a - b)) {
+      for (const r of this.st.chainFacts.all(tid)) {
+        const list = rows.get(r.inboxId) ?? [];
+        list.push(r);
+        rows.set(r.inboxId, list);
+      }
+    }
+    return new Map([...rows].map(([inboxId, list]) => [inboxId, JSON.stringify(list.sort((a, b) => a.id - b.id))]));
+  }
+
   /** Recompute the chains of every inbox marked since (even by an interrupted ingest). */
   relinkDirty(): void {
     const dirty = this.st.dirty.all();
@@ -149,17 +189,27 @@ export class SeriesWriter {
     this.st.edited.run();
   }
 
+  /**
+   * Assemble the threads again; the inboxes whose chains must be worked out again: those where what
+   * chains are made of changed (a new series or version, a thread merged; not a reply or a review,
+   * the most of what arrives: relinking reads every series of the inbox).
+   */
   private rebuildThreads(tids: Iterable<number>): Set<number> {
+    const tidSet = new Set(tids);
+    const factsBefore = this.chainFacts(tidSet);
     const inboxes = new Set<number>();
     // every old series goes first: a new series takes its first message's number as id, and that
     // message may have been in another of these threads (merged since) a moment ago
     const before = new Map<number, Map<number, number | null>>();
-    for (const tid of new Set(tids)) {
-      // until the end of the ingest relinks them, rebuilt series keep the chain they were in (a new
-      // one starts its own), so pages read between the two never find a series outside any chain
+    /** Each old series' chain: a series assembled again keeps it (until a relink, if one is needed). */
+    const chainOf = new Map<number, number | null>();
+    for (const tid of tidSet) {
+      // until the end of the ingest relinks them, a new series starts in the chain of its thread's
+      // first old one (or its own), so pages read between the two never find a series outside any chain
       const chains = new Map<number, number | null>();
       for (const old of this.st.oldSeries.all(tid)) {
         if (!chains.has(old.inboxId)) chains.set(old.inboxId, old.chain);
+        chainOf.set(old.id, old.chain);
         if (old.chain !== null) this.changes.note(changeKey.chain(old.chain));
         this.st.delPatches.run(old.id);
         this.st.delTrailers.run(old.id);
@@ -184,10 +234,13 @@ export class SeriesWriter {
         byInbox.set(r.inboxId, list);
       }
       for (const [inboxId, members] of byInbox) {
-        if (this.insertThread(tid, inboxId, members, trailers, chains.get(inboxId) ?? null)) inboxes.add(inboxId);
+        if (this.insertThread(tid, inboxId, members, trailers, chainOf, chains.get(inboxId) ?? null))
+          inboxes.add(inboxId);
       }
     }
-    return inboxes;
+    // (the new series are all in these threads, as the old ones were)
+    const factsAfter = this.chainFacts(tidSet);
+    return new Set([...inboxes].filter((ib) => factsBefore.get(ib) !== factsAfter.get(ib)));
   }
 
   private insertThread(
@@ -195,6 +248,8 @@ export class SeriesWriter {
     inboxId: number,
     members: MemberRow[],
     trailers: Map<number, { name: string; value: string }[]>,
+    /** The chain each old series was in; `chain` for a series that is new. */
+    chainOf: Map<number, number | null>,
     chain: number | null,
   ): boolean {
     const messages: SeriesMessage[] = members.map((r) => ({
@@ -224,6 +279,7 @@ export class SeriesWriter {
         ...(s.cover ? [{ counter: 0, num: s.cover.num }] : []),
         ...s.patches.map((p) => ({ counter: p.counter, num: p.msg.num })),
       ];
+      const inChain = (chainOf.has(id) ? chainOf.get(id) : chain) ?? id;
       let reviews = 0;
       const rows: [number, string, string, number, number][] = [];
       for (const { counter, num } of given) {
@@ -252,9 +308,9 @@ export class SeriesWriter {
         changeId: s.changeId,
         baseCommit: s.baseCommit,
         reviews,
-        chain: chain ?? id,
+        chain: inChain,
       });
-      this.changes.note(changeKey.chain(chain ?? id));
+      this.changes.note(changeKey.chain(inChain));
       for (const p of s.patches) this.st.insPatch.run(id, p.counter, p.msg.num, p.msg.patchId, p.fromVersion ?? null);
       if (s.cover) this.st.insPatch.run(id, 0, s.cover.num, null, null);
       for (const r of rows) this.st.insTrailer.run(id, ...r);

@@ -1,11 +1,14 @@
 // Version chains: the signals that join versions, and an administrator's links and unlinks from
 // the command line reaching a running server's pages.
 import { describe, it, expect } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chainSeries, type ChainInput } from '../../src/series/chains.js';
 import { fixtureStore } from '../helpers/store.js';
 import { NO_TARGET } from '../../src/mail/subject.js';
 import { appOver, midUrl } from '../helpers/app.js';
-import { runCliHere } from '../helpers/cli.js';
+import { jsonSummary, runCliHere } from '../helpers/cli.js';
+import { fixture, tempDir } from '../helpers/paths.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { SeriesWriter } from '../../src/store/series-writer.js';
 
@@ -120,8 +123,10 @@ describe('series between a batch and the end of its ingest', () => {
           versions: { version: number; patches: unknown[] }[];
         };
       expect((await json()).versions).toHaveLength(1);
-      // what a batch's commit does when new mail joins the thread: the series are assembled again
+      // what a batch's commit does when new mail joins the thread: the series are assembled again;
+      // here the cover letter has a change-id it did not have (what chains are made of changed)
       const tid = db.prepare('SELECT tid FROM msg WHERE mid = ?').pluck().get(cover) as number;
+      db.prepare(`UPDATE msg SET change_id = '20200910-vfio-sva' WHERE mid = ?`).run(cover);
       new SeriesWriter(db).rebuild([tid]);
       const during = await json();
       expect(during.versions.map((v) => [v.version, v.patches.length])).toEqual([[7, 16]]);
@@ -132,6 +137,46 @@ describe('series between a batch and the end of its ingest', () => {
     } finally {
       db.close();
       await app.fastify.close();
+    }
+  });
+
+  it('are worked out again only when what they are made of changed: not for a review, but for a new series', async () => {
+    const dir = fixtureStore();
+    const db = openDatabase(dir);
+    try {
+      const edits = () => db.prepare(`SELECT val FROM counter WHERE key = 'edits'`).pluck().get() as number;
+      const chains = () => db.prepare('SELECT id, chain FROM series ORDER BY id').all();
+      const reviews = () => db.prepare('SELECT sum(reviews) FROM series').pluck().get() as number;
+      const cover = '1599734733-6431-1-git-send-email-yi.l.liu@intel.com';
+      const patch1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
+      const [e0, c0, r0] = [edits(), chains(), reviews()];
+      // a review of the first patch: the series is assembled again (one review more), its chain stays
+      const review = join(tempDir(), 'review.eml');
+      writeFileSync(
+        review,
+        `Message-ID: <review-1@example.org>\nFrom: Rev Iewer <rev@example.org>\nTo: iommu@lists.linux-foundation.org\n` +
+          `Date: Fri, 11 Sep 2020 10:00:00 +0000\nSubject: Re: [PATCH v7 01/16] iommu: Report domain nesting info\n` +
+          `In-Reply-To: <${patch1}>\nReferences: <${cover}> <${patch1}>\n\nLooks good.\n\nReviewed-by: Rev Iewer <rev@example.org>\n`,
+      );
+      expect(jsonSummary(await runCliHere(['ingest', '--data', dir, '--inbox', 'iommu', '--json', review])).added).toBe(
+        1,
+      );
+      expect(reviews(), 'the series was assembled again: one review more').toBe(r0 + 1);
+      expect(chains(), 'every chain as it was').toEqual(c0);
+      expect(edits(), 'no relink: no edit').toBe(e0);
+      // what a relink from scratch finds is what the store holds
+      db.prepare('INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT id FROM inbox').run();
+      new SeriesWriter(db).relinkDirty();
+      expect(chains()).toEqual(c0);
+      // a new series (another thread): its inbox's chains are worked out again
+      const e1 = edits();
+      const series = () => db.prepare('SELECT count(*) FROM series').pluck().get() as number;
+      const n = series();
+      await runCliHere(['ingest', '--data', dir, '--inbox', 'iommu', fixture('virtio-ring-cleanup-v2.thread.mbox')]);
+      expect(series()).toBe(n + 1);
+      expect(edits()).toBe(e1 + 1);
+    } finally {
+      db.close();
     }
   });
 });
