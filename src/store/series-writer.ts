@@ -45,15 +45,9 @@ interface InboxSeriesRow {
  * title, author, change-id, its first message's subject (its target) and references, and the
  * patch-id and Message-ID of each of its messages (series_patch's order).
  */
-interface ChainFactsRow {
+interface ChainFactsRow extends Omit<InboxSeriesRow, 'chain'> {
   inboxId: number;
-  id: number;
-  tid: number;
-  title: string;
-  authorAddr: string;
-  changeId: string | null;
-  subject: string;
-  refs: string | null;
+  /** JSON: [patch-id, Message-ID] of each message. */
   patches: string;
 }
 
