@@ -150,8 +150,8 @@ export class SeriesWriter {
 
   /**
    * Assemble these threads again (some may be gone, merged into others) and mark their inboxes'
-   * chains for recomputing. Chains are recomputed once per ingest, not per batch: relinking reads
-   * every series of an inbox.
+   * chains for recomputing where what chains are made of changed. Chains are recomputed once per
+   * ingest, not per batch: relinking reads every series of an inbox.
    */
   rebuild(tids: Iterable<number>): void {
     for (const inboxId of this.rebuildThreads(tids)) this.st.markDirty.run(inboxId);
