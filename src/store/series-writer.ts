@@ -161,9 +161,9 @@ export class SeriesWriter {
    * What the chains of each inbox are worked out from, for the series of these threads (by inbox,
    * a string to compare). Equal before and after a rebuild: the chains cannot have changed.
    */
-  private chainFacts(tids: Iterable<number>): Map<number, string> {
+  private chainFacts(tids: Set<number>): Map<number, string> {
     const rows = new Map<number, ChainFactsRow[]>();
-    for (const tid of [...new Set(tids)].sort((a, b) => a - b)) {
+    for (const tid of tids) {
       for (const r of this.st.chainFacts.all(tid)) {
         const list = rows.get(r.inboxId) ?? [];
         list.push(r);
