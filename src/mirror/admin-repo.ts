@@ -23,6 +23,7 @@ import { EpochTable, type LogRow } from '../store/epochs.js';
 import { git, objectContents, runGit, gitSaid } from './git.js';
 import { isBareRepo } from './layout.js';
 import { isCopy } from './epoch-writer.js';
+import { remoteUrls } from './remotes.js';
 import { MirrorError } from './manifest.js';
 
 export const ADMIN_REPO = 'admin.git';
@@ -53,20 +54,24 @@ const rows = (data: Buffer) =>
 /** git's id of a blob with these bytes. */
 const blobId = (data: Buffer) => createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
 
-/** What the repository holds at these paths of the branch: blob ids, undefined where nothing is. */
-async function idsAt(dir: string, paths: string[]): Promise<(string | undefined)[]> {
+/**
+ * What the repository holds at these paths of the branch (blob ids, undefined where nothing is), and
+ * the branch's commit (undefined before the first): one git process for both.
+ */
+async function idsAt(dir: string, paths: string[]): Promise<{ ids: (string | undefined)[]; head?: string }> {
   const r = await runGit(dir, ['cat-file', '--batch-check'], {
-    input: Buffer.from(paths.map((p) => `${BRANCH}:${p}\n`).join('')),
+    input: Buffer.from([BRANCH, ...paths.map((p) => `${BRANCH}:${p}`)].join('\n') + '\n'),
   });
-  return r.stdout
-    .toString()
-    .split('\n')
-    .slice(0, paths.length)
-    .map((l) => (/^[0-9a-f]{40} blob /.test(l) ? l.slice(0, 40) : undefined));
+  const lines = r.stdout.toString().split('\n');
+  const id = (l: string, type: string) => (new RegExp(`^[0-9a-f]{40} ${type} `).test(l) ? l.slice(0, 40) : undefined);
+  return { head: id(lines[0], 'commit'), ids: lines.slice(1, paths.length + 1).map((l) => id(l, 'blob')) };
 }
 
-/** The files of the writer's state that differ from the branch: the small ones, and the order log's last shards. */
-async function changedFiles(dir: string, db: Db): Promise<[string, Buffer][]> {
+/**
+ * The files of the writer's state that differ from the branch (the small ones, and the order log's
+ * last shards), and the branch's commit they differ from.
+ */
+async function changedFiles(dir: string, db: Db): Promise<{ changed: [string, Buffer][]; head?: string }> {
   const state = readAdminState(db);
   const files: [string, Buffer][] = [
     [INBOXES, lines(state.inboxes.map((i) => [i.name, i.address, i.description, i.upstream]))],
@@ -92,7 +97,7 @@ async function changedFiles(dir: string, db: Db): Promise<[string, Buffer][]> {
   };
   const last = shardOf(log.logLength());
   if (last >= 0) files.push(shard(last));
-  const ids = await idsAt(
+  const { ids, head } = await idsAt(
     dir,
     files.map(([p]) => p),
   );
@@ -100,9 +105,9 @@ async function changedFiles(dir: string, db: Db): Promise<[string, Buffer][]> {
   // shards only ever grow: look back from the last one until one is as published
   for (let k = last - 1; k >= 0 && changed.some(([p]) => p === shardPath(k + 1)); k--) {
     const [path, data] = shard(k);
-    if ((await idsAt(dir, [path]))[0] !== blobId(data)) changed.push([path, data]);
+    if ((await idsAt(dir, [path])).ids[0] !== blobId(data)) changed.push([path, data]);
   }
-  return changed;
+  return { changed, head };
 }
 
 /**
@@ -118,9 +123,8 @@ export async function publishState(dataDir: string, db: Db, what: string): Promi
     await git(dir, ['symbolic-ref', 'HEAD', BRANCH]);
   }
   for (let attempt = 0; ; attempt++) {
-    const files = await changedFiles(dir, db);
+    const { changed: files, head } = await changedFiles(dir, db);
     if (!files.length) return false;
-    const head = (await runGit(dir, ['rev-parse', '-q', '--verify', BRANCH])).stdout.toString().trim();
     const message = Buffer.from(what + '\n');
     const stream = [
       Buffer.from(
@@ -151,7 +155,7 @@ export async function publishState(dataDir: string, db: Db, what: string): Promi
 export async function writerOf(dataDir: string): Promise<string | undefined> {
   const dir = adminRepoDir(dataDir);
   if (!isBareRepo(dir)) return undefined;
-  const url = (await runGit(dir, ['config', '--get', 'remote.origin.url'])).stdout.toString().trim();
+  const url = (await remoteUrls(dir)).get('origin');
   return url ? url.slice(0, url.length - `/_/${ADMIN_REPO}`.length) : undefined;
 }
 
@@ -171,7 +175,7 @@ export async function followAdmin(dataDir: string, root: string, logFrom = 1): P
   const url = `${root}/_/${ADMIN_REPO}`;
   const dir = adminRepoDir(dataDir);
   if (isBareRepo(dir)) {
-    const origin = (await runGit(dir, ['config', '--get', 'remote.origin.url'])).stdout.toString().trim();
+    const origin = (await remoteUrls(dir)).get('origin');
     if (origin !== url) return undefined;
     const r = await runGit(dir, ['fetch', '-q', '--prune', url, '+refs/*:refs/*']);
     if (r.code !== 0) throw new MirrorError(`cannot fetch the writer's state from ${url}: ${gitSaid(r.stderr)}`);
