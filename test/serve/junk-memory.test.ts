@@ -18,15 +18,15 @@ const PATCH1 = '1599734733-6431-2-git-send-email-yi.l.liu@intel.com';
 /** The response cache's budget: small, so that the warm-up fills it and it cannot grow after. */
 const CACHE_BYTES = 256 * 1024;
 /** Junk requests of each kind before the first measure (fills the cache, warms what is lazy) and after it. */
-const WARM = 100;
-const JUNK = 500;
+const WARM = 60;
+const JUNK = 250;
 /**
  * What makes each URL distinct is padded to this many characters, so that a structure keeping
  * anything of it per request (a Map keyed by URL, request key, Host or query word) grows far beyond
  * the heap's own drift as functions warm up (a few hundred KiB over a run).
  */
-const PAD = 'x'.repeat(3000);
-/** Heap growth allowed over JUNK requests of each kind: one kind's 500 padded strings kept would be 1.5 MB. */
+const PAD = 'x'.repeat(6000);
+/** Heap growth allowed over JUNK requests of each kind: one kind's 250 padded strings kept would be 1.5 MB. */
 const SLACK = 1024 * 1024;
 
 const ORDERS = ['id', '-id', 'date', '-date', 'name', '-name'];
