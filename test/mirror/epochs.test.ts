@@ -121,7 +121,8 @@ describe.skipIf(!have('git'))('the epochs of mail ingested here', () => {
     const seventeen: string[] = [];
     for (let i = 0; seventeen.length < 30; i++) {
       const data = `filler ${i}\n`;
-      if (createHash('sha1').update(`blob ${data.length}\0${data}`).digest('hex').startsWith('17')) seventeen.push(data);
+      if (createHash('sha1').update(`blob ${data.length}\0${data}`).digest('hex').startsWith('17'))
+        seventeen.push(data);
     }
     const files = seventeen.map((d, i) => {
       const f = join(tempDir(), `f${i}`);
