@@ -7,12 +7,12 @@
 // commits (an older store, --no-epochs) are committed from the store first. Commits follow from the
 // messages alone (epoch-commit.ts), so a rerun writes the commits an uninterrupted run writes.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { epochCommit, type CommitFacts } from '../mail/epoch-commit.js';
 import type { EpochTable } from '../store/epochs.js';
 import { FastImport } from './fast-import.js';
-import { git, runGit } from './git.js';
+import { gcAuto, git, runGit } from './git.js';
 import { remoteUrls } from './remotes.js';
 import { epochDirs, inboxDir } from './layout.js';
 
@@ -21,24 +21,6 @@ export const DEFAULT_EPOCH_BYTES = Math.floor(2 ** 30 / 0.4);
 const BRANCH = 'refs/heads/master';
 /** Stored messages committed from the store at a time. */
 const CATCH_UP_BATCH = 500;
-
-/**
- * Whether `git gc --auto` may find something to do: with git's defaults it packs when there are more
- * than gc.autoPackLimit (50) packs, or when objects/17 holds more than 27 loose objects (its sample
- * of 1/256 of gc.auto's 6,700). A run of fast-import leaves one pack, or loose objects when it took
- * fewer than 100. Asked a little before git's own limits (git still decides), so that a run that
- * has nothing to pack starts no git for it.
- */
-function mayNeedGc(gitDir: string): boolean {
-  const count = (dir: string, keep: (f: string) => boolean) => {
-    try {
-      return readdirSync(join(gitDir, 'objects', dir)).filter(keep).length;
-    } catch {
-      return 0;
-    }
-  };
-  return count('pack', (f) => f.endsWith('.pack')) > 40 || count('17', (f) => /^[0-9a-f]{38}$/.test(f)) > 20;
-}
 
 export class EpochError extends Error {}
 
@@ -213,7 +195,7 @@ export class EpochWriter {
   async close(): Promise<void> {
     await this.current?.importer?.done();
     if (this.current) this.current.importer = undefined;
-    for (const dir of this.touched) if (mayNeedGc(dir)) await git(dir, ['gc', '--auto', '--quiet']);
+    for (const dir of this.touched) await gcAuto(dir);
   }
 
   private abortImporter(): void {

@@ -5,7 +5,7 @@
 // in the background, one after another, while the ingest takes the ones before them.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { git, gitAloud, runGit, gitSaid } from './git.js';
+import { gcAuto, gitAloud, runGit, gitSaid } from './git.js';
 import { isBareRepo } from './layout.js';
 import { MirrorError, type RemoteInbox } from './manifest.js';
 import { fingerprint } from './published.js';
@@ -138,5 +138,5 @@ export function writeDescription(dest: string, description: string): void {
 
 /** Let git pack what the fetches left loose, once the ingest no longer needs the old history. */
 export async function tidy(gitDirs: string[]): Promise<void> {
-  for (const dir of gitDirs) await git(dir, ['-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet']);
+  for (const dir of gitDirs) await gcAuto(dir, ['-c', 'gc.autoDetach=false']);
 }

@@ -1,6 +1,8 @@
 // Running git itself, the only reader of repositories: one-shot commands, output line by line, and
 // objects streamed out of `git cat-file --batch` in the order asked for.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export class GitError extends Error {}
@@ -225,4 +227,30 @@ export async function* objectContents(gitDir: string, oids: AsyncIterable<string
 /** The size of each object, in order. */
 export async function* objectSizes(gitDir: string, oids: AsyncIterable<string> | string[]): AsyncGenerator<number> {
   for await (const o of catFile(gitDir, oids, false)) yield o.size;
+}
+
+/**
+ * Whether `git gc --auto` may find something to do: with git's defaults it packs when there are more
+ * than gc.autoPackLimit (50) packs, or when objects/17 holds more than 27 loose objects (its sample
+ * of 1/256 of gc.auto's 6,700). A fetch or a run of fast-import leaves one pack, or loose objects
+ * when it brought fewer than 100 (transfer.unpackLimit). Asked a little before git's own limits
+ * (git still decides).
+ */
+function mayNeedGc(gitDir: string): boolean {
+  const count = (dir: string, keep: (f: string) => boolean) => {
+    try {
+      return readdirSync(join(gitDir, 'objects', dir)).filter(keep).length;
+    } catch {
+      return 0;
+    }
+  };
+  return count('pack', (f) => f.endsWith('.pack')) > 40 || count('17', (f) => /^[0-9a-f]{38}$/.test(f)) > 20;
+}
+
+/**
+ * `git gc --auto` (after `config`, options such as `-c gc.autoDetach=false`), started only when git
+ * may find something to pack: a run or a fetch that left nothing to pack starts no git for it.
+ */
+export async function gcAuto(gitDir: string, config: string[] = []): Promise<void> {
+  if (mayNeedGc(gitDir)) await git(gitDir, [...config, 'gc', '--auto', '--quiet']);
 }
