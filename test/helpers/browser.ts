@@ -26,8 +26,7 @@ export const FULL_CHROMIUM = '/usr/bin/chromium';
  * browser suites with the full browser); without the shell, the full browser.
  */
 export const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
-export const CHROMIUM =
-  process.env.LK_CHROMIUM || (existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : FULL_CHROMIUM);
+export const CHROMIUM = process.env.LK_CHROMIUM || (existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : FULL_CHROMIUM);
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -124,7 +123,9 @@ export function processTreeCpuSeconds(pid: number): number {
  */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
-    throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium chromium-headless-shell)`);
+    throw new Error(
+      `browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium chromium-headless-shell)`,
+    );
   const endpoint = inject('browserEndpoint');
   if (endpoint) return chromium.connect(endpoint, { timeout: 60_000 });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
