@@ -236,7 +236,7 @@ export function hostilePagesSuite(exhaustive: boolean): void {
           const r = await fetchServed(url);
           ({ status, contentType: ct } = r);
           body = async () => r.body;
-          served = await servedDocument(tab.page, url);
+          served = await servedDocument(tab.page, url, r.body);
           // (the content type is checked below, by what the answer turned out to be)
           problems.push(...r.problems('', statuses));
         }

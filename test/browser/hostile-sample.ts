@@ -128,8 +128,9 @@ export function hostileSampleSuite(exhaustive: boolean): void {
       tab: RecordedPage,
       url: string,
     ): Promise<{ problems: string[]; served: ServedDocument }> {
-      const problems = (await fetchServed(url)).problems('text/html');
-      const served = await servedDocument(tab.page, url);
+      const r = await fetchServed(url);
+      const problems = r.problems('text/html');
+      const served = await servedDocument(tab.page, url, r.body);
       problems.push(...structureProblems(await structureOf(tab.page, served), tab.origin));
       return { problems, served };
     }
