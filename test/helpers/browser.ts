@@ -16,7 +16,7 @@ import {
 } from 'playwright-core';
 
 /** Debian's chromium, the full browser (package chromium). */
-export const FULL_CHROMIUM = '/usr/bin/chromium';
+const FULL_CHROMIUM = '/usr/bin/chromium';
 /**
  * Debian's chromium headless shell (package chromium-headless-shell): the same Blink and V8 without
  * the browser's window, tabs and toolbar, what `chromium --headless` was until chromium 132 moved it
@@ -25,8 +25,10 @@ export const FULL_CHROMIUM = '/usr/bin/chromium';
  * 19 ms against 41, the renderer 25 against 39). LK_CHROMIUM names another (`.ci/run` runs the long
  * browser suites with the full browser); without the shell, the full browser.
  */
-export const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
+const HEADLESS_SHELL = '/usr/lib/chromium/chromium-headless-shell';
 export const CHROMIUM = process.env.LK_CHROMIUM || (existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : FULL_CHROMIUM);
+/** What installs the browsers, for the messages of a run without one. */
+const INSTALL = 'apt-get install chromium chromium-headless-shell';
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -72,7 +74,7 @@ export const TRIPWIRE = '__lkPwned';
 /** Whether chromium is there; the browser tests skip without it, saying so. */
 export function haveChromium(): boolean {
   if (existsSync(CHROMIUM)) return true;
-  console.warn(`skipped: no chromium at ${CHROMIUM} (apt-get install chromium chromium-headless-shell)`);
+  console.warn(`skipped: no chromium at ${CHROMIUM} (${INSTALL})`);
   return false;
 }
 
@@ -122,10 +124,7 @@ export function processTreeCpuSeconds(pid: number): number {
  * chromium of this file's own. closeBrowser ends either: the connection, or that chromium.
  */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `browser tests need Debian's chromium at ${CHROMIUM} (apt-get install chromium chromium-headless-shell)`,
-    );
+  if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (${INSTALL})`);
   const endpoint = inject('browserEndpoint');
   if (endpoint) return chromium.connect(endpoint, { timeout: 60_000 });
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
