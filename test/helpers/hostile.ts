@@ -885,14 +885,15 @@ export class ShellSandbox {
   }
 
   /**
-   * Paste many commands into one run of `shell`, each followed by a line recording its exit status
-   * (`git __lk_status $?`), and split what git recorded back into one Paste per command. Unless that
+   * Paste many commands into one run of `shell`, each followed by a line recording its exit status in
+   * the recorder's format with the shell's own printf (no process: half the recorder's runs otherwise),
+   * and split what was recorded back into one Paste per command. Unless that
    * run is clean (no output, exit 0, no file left, the records one part per command, each closed by
    * its status) every command is pasted again on its own, so that each problem found is its own.
    */
   async pasteEach(shell: Shell, commands: string[]): Promise<Paste[]> {
     // (a batch takes well under a second; the time allowed covers a machine other work keeps busy)
-    const run = await this.paste(shell, commands.map((c) => `${c}\ngit ${STATUS_MARK} $?`).join('\n'), 60_000);
+    const run = await this.paste(shell, commands.map((c) => `${c}\n${STATUS_LINE}`).join('\n'), 60_000);
     const each: Paste[] = [];
     let calls: string[][] = [];
     for (const call of run.calls) {
@@ -916,8 +917,9 @@ export class ShellSandbox {
   }
 }
 
-/** pasteEach's line after each command runs the recorder with this argument, and the command's exit status. */
+/** pasteEach's line after each command records this mark and the command's exit status, as the recorder would. */
 const STATUS_MARK = '__lk_status';
+const STATUS_LINE = `printf '2\\0${STATUS_MARK}\\0%s\\0' "$?" >>"$LK_RECORD"`;
 
 /** Every file and directory under `dir` but the empty home, cwd and record directories, relative. */
 function listFiles(dir: string, rel = ''): string[] {
