@@ -1,7 +1,7 @@
 // What makes a run of a few new messages cheap (parse workers started only for more than a little
 // mail; the scan for stale bodies only after a renderer change) must not change what is stored.
 import { describe, it, expect } from 'vitest';
-import { ParsePool, INLINE_BYTES } from '../../src/ingest/parse-pool.js';
+import { ParsePool } from '../../src/ingest/parse-pool.js';
 import { processRaw } from '../../src/ingest/process-raw.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { openDatabase } from '../../src/store/open-database.js';
@@ -11,22 +11,24 @@ import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 
 const THREAD = fixture('vfio-vsva-v7.thread.mbox');
+/** The pool's inline budget here: a quarter of the real one's messages parsed, the same rule. */
+const BUDGET = 1 << 20;
 
 describe('parse pool', () => {
-  it('parses inline until INLINE_BYTES, then on its workers, with the same results', async () => {
+  it('parses inline until its inline budget, then on its workers, with the same results', async () => {
     const raws = readMbox(THREAD);
-    const pool = new ParsePool(2);
+    const pool = new ParsePool(2, BUDGET);
     try {
       const got = [];
       let bytes = 0;
       let startedAt = -1;
       // the same messages again and again until the workers must have taken over
-      for (let i = 0; bytes < INLINE_BYTES * 1.5; i++) {
+      for (let i = 0; bytes < BUDGET * 1.5; i++) {
         const raw = raws[i % raws.length];
         got.push({ raw, processed: await pool.submit(raw) });
         bytes += raw.length;
         if (startedAt < 0 && pool.started) startedAt = i;
-        if (bytes <= INLINE_BYTES) expect(pool.started).toBe(false);
+        if (bytes <= BUDGET) expect(pool.started).toBe(false);
       }
       expect(startedAt).toBeGreaterThan(0);
       expect(got.length - startedAt).toBeGreaterThan(10);
@@ -38,9 +40,8 @@ describe('parse pool', () => {
 
   it('never starts workers with jobs = 0', async () => {
     const raws = readMbox(THREAD);
-    const pool = new ParsePool(0);
-    for (let bytes = 0; bytes < INLINE_BYTES * 1.2;)
-      for (const raw of raws) bytes += (await pool.submit(raw), raw.length);
+    const pool = new ParsePool(0, BUDGET);
+    for (let bytes = 0; bytes < BUDGET * 1.2;) for (const raw of raws) bytes += (await pool.submit(raw), raw.length);
     expect(pool.started).toBe(false);
   });
 });
