@@ -66,8 +66,9 @@ export async function mirror(opts: MirrorOptions): Promise<MirrorSummary> {
   const dest = inboxDir(opts.dataDir, opts.inbox);
   // fetching would put the upstream history over the inbox's own
   await refuseOwnEpochs(opts.dataDir, opts.inbox);
-  // the parsers start while git clones; without a progress bar to size (which needs every epoch
-  // here first), the ingest takes each epoch while the next ones clone
+  // one pool for every epoch (its workers start once the first 4 MiB are parsed: a follow-up with a
+  // little new mail starts none); without a progress bar to size (which needs every epoch here
+  // first), the ingest takes each epoch while the next ones clone
   const pool = new ParsePool(opts.jobs ?? 2);
   let fetched: Fetched | undefined;
   try {
