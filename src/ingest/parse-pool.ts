@@ -11,8 +11,8 @@ interface Pending {
 
 /**
  * Raw bytes parsed right here before the workers start. Workers never save CPU, only wall time on a
- * large input, and starting them costs 0.2-0.35 s of CPU: a run of new mail as a live archive
- * takes it (an MDA's one message, a cron job's hundred) costs less parsed inline. 100 messages of
+ * large input, and starting them costs 0.2-0.35 s of CPU: the runs of new mail a live archive
+ * takes (an MDA's one message, a cron job's hundred) cost less parsed inline. 100 messages of
  * the virtualization list (1.35 MB) into a store of the rest, `--jobs 1`, three runs each: 1.51-1.66
  * s of CPU and 1.29-1.41 s of wall time with the worker started past 1 MiB, against 1.13-1.29 s and
  * 1.10-1.25 s with this budget. A whole list's ingest, which parses its first 4 MiB on one thread,

@@ -159,11 +159,11 @@ export function hostilePagesSuite(exhaustive: boolean): void {
             inbox: INBOX,
             address: 'list@hostile.example',
             sources: [HOSTILE_SAMPLE],
-            jobs: 0,
+            jobs: 2,
           }),
         );
         summaries.push(
-          await ingest({ dataDir: dir, inbox: INBOX, sources: [writeMbox(dir, 'own-hostile', OWN)], jobs: 0 }),
+          await ingest({ dataDir: dir, inbox: INBOX, sources: [writeMbox(dir, 'own-hostile', OWN)], jobs: 2 }),
         );
         ({ db, located, server, browser, tabs, close: closeSite } = await hostileSite(dir, INBOX, SAMPLE, TABS));
       });

@@ -99,7 +99,7 @@ export function hostileSampleSuite(exhaustive: boolean): void {
 
     beforeAll(async () => {
       dir = tempDir('lk-browser-hostile-');
-      summary = await ingest({ dataDir: dir, inbox: INBOX, sources: [HOSTILE_SAMPLE], jobs: 0 });
+      summary = await ingest({ dataDir: dir, inbox: INBOX, sources: [HOSTILE_SAMPLE], jobs: 2 });
       ({ located, server, browser, tabs, close: closeSite } = await hostileSite(dir, INBOX, MESSAGES, TABS));
     });
 

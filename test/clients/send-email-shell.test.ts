@@ -102,13 +102,13 @@ describe.skipIf(!have('bash') || !have('dash'))('git send-email lines pasted int
       inbox: HOSTILE,
       address: 'list@hostile.example',
       sources: [HOSTILE_SAMPLE],
-      jobs: 0,
+      jobs: 2,
     });
     await ingest({
       dataDir: hostileDir,
       inbox: HOSTILE,
       sources: [writeMbox(hostileDir, 'own-hostile', OWN)],
-      jobs: 0,
+      jobs: 2,
     });
     const fixtureDir = fixtureStore();
     await open('hostile', hostileDir);

@@ -14,7 +14,7 @@ describe('message pages on the fixture inboxes', () => {
   let app: App;
   beforeAll(async () => {
     const dir = fixtureStore();
-    await ingest({ dataDir: dir, inbox: 'hostile', sources: [HOSTILE_SAMPLE], jobs: 0 });
+    await ingest({ dataDir: dir, inbox: 'hostile', sources: [HOSTILE_SAMPLE], jobs: 2 });
     app = await appOver(dir);
   });
   afterAll(() => app.fastify.close());
