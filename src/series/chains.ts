@@ -79,8 +79,23 @@ class UnionFind {
  */
 type Strength = 'strong' | 'weak';
 
-const titleOf = (s: ChainInput) => s.title.toLowerCase().replace(/\s+/g, ' ').trim();
-const titleKey = (s: ChainInput) => `${titleOf(s)}\0${s.authorAddr.toLowerCase()}`;
+/** What chainKeys reads of a series. */
+export type KeyedSeries = Pick<ChainInput, 'changeId' | 'title' | 'authorAddr' | 'patchIds'>;
+
+const titleOf = (s: KeyedSeries) => s.title.toLowerCase().replace(/\s+/g, ' ').trim();
+const titleKey = (s: KeyedSeries) => `${titleOf(s)}\0${s.authorAddr.toLowerCase()}`;
+/** The same patch from the same author. */
+const patchKeys = (s: KeyedSeries) => [...new Set(s.patchIds)].map((p) => `${p}\0${s.authorAddr.toLowerCase()}`);
+
+/**
+ * What a series shares with every series chainSeries groups it with by key: its change-id, its title
+ * and author, each of its patches with its author. With its thread and the series its first message
+ * answers, these are all the series one can be chained with, so the store finds a new series' possible
+ * versions by them (store/series-writer.ts) instead of reading every series of its inbox.
+ */
+export function chainKeys(s: KeyedSeries): string[] {
+  return [...(s.changeId ? [`c\0${s.changeId}`] : []), `t\0${titleKey(s)}`, ...patchKeys(s).map((k) => `p\0${k}`)];
+}
 
 /** The chain (id of its first series) of every series. */
 export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number, number> {
@@ -132,7 +147,7 @@ export function chainSeries(list: ChainInput[], links: ChainLink[]): Map<number,
   groupBy((s) => [titleKey(s)], 'strong');
   // the same author posting the same patches: versions of one series when they share at least
   // half of the smaller one's patches (a single shared fix does not make two series one)
-  const byPatch = groups((s) => [...new Set(s.patchIds)].map((p) => `${p}\0${s.authorAddr.toLowerCase()}`));
+  const byPatch = groups(patchKeys);
   const sizes = new Map(list.map((s) => [s.id, new Set(s.patchIds).size]));
   const shared = new Map<string, number>();
   for (const ids of byPatch.values()) {

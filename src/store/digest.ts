@@ -37,6 +37,7 @@ const TABLES: [string, string][] = [
   ['series_patch', 'SELECT * FROM series_patch ORDER BY series_id, counter'],
   ['series_trailer', 'SELECT * FROM series_trailer ORDER BY series_id, counter, from_num, name, value'],
   ['series_link', 'SELECT * FROM series_link ORDER BY a_mid, b_mid'],
+  ['series_key', 'SELECT * FROM series_key ORDER BY inbox_id, hash, series_id'],
   ['series_dirty', 'SELECT * FROM series_dirty ORDER BY inbox_id'],
   ['epoch', 'SELECT i.name, e.epoch, e.tip FROM epoch e JOIN inbox i ON i.id = e.inbox_id ORDER BY i.name, e.epoch'],
   ['upstream', 'SELECT i.name, u.url FROM upstream u JOIN inbox i ON i.id = u.inbox_id ORDER BY i.name'],

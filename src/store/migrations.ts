@@ -11,6 +11,7 @@ import {
   FTS_DDL,
   LIFECYCLE_DDL,
   MSG_BLOB_INDEX,
+  SERIES_KEY_DDL,
 } from './schema.js';
 import { reindexFullText } from './full-text.js';
 import { SeriesWriter } from './series-writer.js';
@@ -58,7 +59,9 @@ export const MIGRATIONS: Migration[] = [
                UPDATE series_trailer SET series_id = (SELECT new FROM renamed WHERE old = series_trailer.series_id);
                DROP TABLE renamed;
                INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT DISTINCT inbox_id FROM series;`);
-      // chains are named by their lowest id, so they are worked out again
+      // chains are named by their lowest id, so they are worked out again (by today's series writer,
+      // which reads and keeps version 10's keys: their table is made here, filled there)
+      db.exec(SERIES_KEY_DDL);
       new SeriesWriter(db).relinkDirty();
     },
   },
@@ -93,7 +96,8 @@ export const MIGRATIONS: Migration[] = [
     up(db) {
       db.exec(LIFECYCLE_DDL);
       // series aimed at different targets are told apart since: every thread with a patch is
-      // assembled again and every inbox's chains worked out again
+      // assembled again and every inbox's chains worked out again (version 10's keys: as above)
+      db.exec(SERIES_KEY_DDL);
       const series = new SeriesWriter(db);
       series.rebuild(
         db.prepare<[], number>('SELECT DISTINCT tid FROM msg WHERE num > 0 AND b4_diff = 1').pluck().all(),
@@ -106,6 +110,14 @@ export const MIGRATIONS: Migration[] = [
     what: "the Patchwork API's users, tokens, checks and state changes, and people found by address",
     up(db) {
       db.exec(API_DDL);
+    },
+  },
+  {
+    version: 10,
+    what: "what series share with their possible versions, so that a new one's chain is found without reading every series",
+    up(db) {
+      db.exec(SERIES_KEY_DDL);
+      new SeriesWriter(db).rekeyAll();
     },
   },
 ];

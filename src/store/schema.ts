@@ -107,6 +107,21 @@ CREATE TABLE IF NOT EXISTS applied_scan (
 `;
 
 /**
+ * What each series shares with the series it may be chained with (series/chains.ts chainKeys: its
+ * change-id, title and author, patch-ids and author), hashed: a new series' possible versions are
+ * found by it (store/series-writer.ts relinkAround) instead of reading every series of its inbox.
+ */
+export const SERIES_KEY_DDL = `
+CREATE TABLE IF NOT EXISTS series_key (
+  inbox_id INTEGER NOT NULL,         -- inbox.id (chains are an inbox's)
+  hash INTEGER NOT NULL,             -- the key's SHA-256, first 48 bits
+  series_id INTEGER NOT NULL,        -- series.id
+  PRIMARY KEY (inbox_id, hash, series_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS series_key_series ON series_key (series_id);
+`;
+
+/**
  * The Patchwork REST API's own state (serve/api/): its users and their tokens, which stay on the
  * writer, and what CI systems and maintainers posted through it (checks, state changes), which
  * replicas take over from the writer's DATA/admin.git. Ids are the writer's, so they are equal on
@@ -311,6 +326,7 @@ CREATE TABLE IF NOT EXISTS series_dirty (
   inbox_id INTEGER PRIMARY KEY
 );
 
+${SERIES_KEY_DDL}
 -- an administrator's corrections to automatic version chains (lorekeeper series link/unlink)
 CREATE TABLE IF NOT EXISTS series_link (
   a_mid TEXT NOT NULL,               -- a message of one series

@@ -1,10 +1,11 @@
 // Keeps the series tables in step with the messages: the threads a batch touched are assembled
 // again (series/assemble.ts) inside the batch's transaction, and their inboxes' version chains
 // recomputed (series/chains.ts), so readers never see a series without its messages.
+import { createHash } from 'node:crypto';
 import type { Db } from './open-database.js';
 import { ChangeLog, changeKey } from './change-log.js';
 import { assembleThread, type SeriesMessage } from '../series/assemble.js';
-import { chainSeries, type ChainInput, type ChainLink } from '../series/chains.js';
+import { chainKeys, chainSeries, type ChainInput, type ChainLink, type KeyedSeries } from '../series/chains.js';
 import { parsePatchSubject } from '../mail/subject.js';
 
 interface MemberRow {
@@ -31,6 +32,8 @@ const COUNTED = new Set(['reviewed-by', 'acked-by', 'tested-by']);
 interface InboxSeriesRow {
   id: number;
   chain: number | null;
+  /** Sent (series.ds): chainSeries reads an inbox's series by it, then by id. */
+  ds: number;
   tid: number;
   title: string;
   authorAddr: string;
@@ -41,7 +44,7 @@ interface InboxSeriesRow {
 }
 
 /**
- * Everything of a series that its version chain is worked out from (see relink): its ids, thread,
+ * Everything of a series that its version chain is worked out from (see relinkWhole): its ids, thread,
  * title, author, change-id, its first message's subject (its target) and references, and the
  * patch-id and Message-ID of each of its messages (series_patch's order).
  */
@@ -91,13 +94,38 @@ function statements(db: Db) {
     inboxSeries: db.prepare<
       [number],
       InboxSeriesRow
-    >(`SELECT s.id, s.chain, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId,
-                      m.subject, m.refs FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ?`),
+    >(`SELECT s.id, s.chain, s.ds, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId,
+                      m.subject, m.refs FROM series s JOIN msg m ON m.num = s.first_num WHERE s.inbox_id = ?
+                      ORDER BY s.ds, s.id`),
     seriesPatches: db.prepare<
       [number],
       { seriesId: number; patchId: string | null; mid: string }
     >(`SELECT sp.series_id AS seriesId, sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN series s ON s.id = sp.series_id
-                      JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ?`),
+                      JOIN msg m ON m.num = sp.num WHERE s.inbox_id = ? ORDER BY sp.series_id, sp.counter`),
+    // one series, as inboxSeries and seriesPatches read each of an inbox's
+    oneSeries: db.prepare<[number], InboxSeriesRow>(
+      `SELECT s.id, s.chain, s.ds, s.tid, s.title, s.author_addr AS authorAddr, s.change_id AS changeId,
+              m.subject, m.refs FROM series s JOIN msg m ON m.num = s.first_num WHERE s.id = ?`,
+    ),
+    onePatches: db.prepare<[number], { patchId: string | null; mid: string }>(
+      `SELECT sp.patch_id AS patchId, m.mid FROM series_patch sp JOIN msg m ON m.num = sp.num
+         WHERE sp.series_id = ? ORDER BY sp.counter`,
+    ),
+    // the series a series may be chained with: by key, thread, chain, or a message of theirs
+    byKey: db
+      .prepare<[number, number], number>('SELECT series_id FROM series_key WHERE inbox_id = ? AND hash = ?')
+      .pluck(),
+    byTid: db.prepare<[number, number], number>('SELECT id FROM series WHERE tid = ? AND inbox_id = ?').pluck(),
+    byChain: db.prepare<[number, number], number>('SELECT id FROM series WHERE chain = ? AND inbox_id = ?').pluck(),
+    byMid: db
+      .prepare<[string, number], number>(
+        `SELECT sp.series_id FROM msgid i JOIN id2num x ON x.id = i.id JOIN series_patch sp ON sp.num = x.num
+         JOIN series s ON s.id = sp.series_id WHERE i.mid = ? AND s.inbox_id = ?`,
+      )
+      .pluck(),
+    insKey: db.prepare('INSERT OR IGNORE INTO series_key (inbox_id, hash, series_id) VALUES (?, ?, ?)'),
+    delKeys: db.prepare('DELETE FROM series_key WHERE series_id = ?'),
+    inboxes: db.prepare<[], number>('SELECT DISTINCT inbox_id FROM series ORDER BY inbox_id').pluck(),
     links: db.prepare<[], { aMid: string; bMid: string; linked: number }>(
       'SELECT a_mid AS aMid, b_mid AS bMid, linked FROM series_link',
     ),
@@ -121,11 +149,22 @@ export class SeriesWriter {
   private readonly db: Db;
   /** Which chains changed, for servers' caches (written by whoever commits). */
   private readonly changes: ChangeLog;
+  /**
+   * By inbox, the series assembled since the last relink and the chains the series they replaced
+   * were in: a relink needs to look no further than the series these may be chained with.
+   */
+  private readonly touched = new Map<number, { series: Set<number>; chains: Set<number> }>();
+  /**
+   * Inboxes whose chains wait for reasons this writer did not see (an ingest interrupted before its
+   * relink, a migration, links changed): their every series is chained again.
+   */
+  private readonly whole: Set<number>;
 
   constructor(db: Db, changes = new ChangeLog()) {
     this.changes = changes;
     this.st = statements(db);
     this.db = db;
+    this.whole = new Set(this.st.dirty.all());
   }
 
   /**
@@ -142,7 +181,10 @@ export class SeriesWriter {
     this.db.transaction(() => {
       this.st.unsetLink.run({ a: ra[0].mid, b: rb[0].mid });
       this.st.setLink.run({ a: ra[0].mid, b: rb[0].mid, linked: linked ? 1 : 0 });
-      for (const r of [...ra, ...rb]) this.st.markDirty.run(r.inboxId);
+      for (const r of [...ra, ...rb]) {
+        this.st.markDirty.run(r.inboxId);
+        this.whole.add(r.inboxId);
+      }
       this.relinkDirty();
       this.changes.flush(this.db);
     })();
@@ -151,7 +193,7 @@ export class SeriesWriter {
   /**
    * Assemble these threads again (some may be gone, merged into others) and mark their inboxes'
    * chains for recomputing where what chains are made of changed. Chains are recomputed once per
-   * ingest, not per batch: relinking reads every series of an inbox.
+   * ingest, not per batch: a relink reads the lineages of every series assembled since the last.
    */
   rebuild(tids: Iterable<number>): void {
     for (const inboxId of this.rebuildThreads(tids)) this.st.markDirty.run(inboxId);
@@ -177,7 +219,13 @@ export class SeriesWriter {
   relinkDirty(): void {
     const dirty = this.st.dirty.all();
     if (!dirty.length) return;
-    this.relink(dirty);
+    for (const inboxId of dirty) {
+      const touched = this.touched.get(inboxId);
+      if (touched && !this.whole.has(inboxId)) this.relinkAround(inboxId, touched.series, touched.chains);
+      else this.relinkWhole(inboxId);
+    }
+    this.touched.clear();
+    this.whole.clear();
     this.st.clearDirty.run();
     // pages cached before the relink showed the old chains
     this.st.edited.run();
@@ -186,7 +234,7 @@ export class SeriesWriter {
   /**
    * Assemble the threads again; the inboxes whose chains must be worked out again: those where what
    * chains are made of changed (a new series or version, a thread merged; not a reply or a review,
-   * the most of what arrives: relinking reads every series of the inbox).
+   * the most of what arrives: a relink reads every series these may be chained with).
    */
   private rebuildThreads(tids: Iterable<number>): Set<number> {
     const tidSet = new Set(tids);
@@ -204,7 +252,11 @@ export class SeriesWriter {
       for (const old of this.st.oldSeries.all(tid)) {
         if (!chains.has(old.inboxId)) chains.set(old.inboxId, old.chain);
         chainOf.set(old.id, old.chain);
-        if (old.chain !== null) this.changes.note(changeKey.chain(old.chain));
+        if (old.chain !== null) {
+          this.changes.note(changeKey.chain(old.chain));
+          this.touchedIn(old.inboxId).chains.add(old.chain);
+        }
+        this.st.delKeys.run(old.id);
         this.st.delPatches.run(old.id);
         this.st.delTrailers.run(old.id);
         this.st.delSeries.run(old.id);
@@ -305,6 +357,13 @@ export class SeriesWriter {
         chain: inChain,
       });
       this.changes.note(changeKey.chain(inChain));
+      this.touchedIn(inboxId).series.add(id);
+      this.writeKeys(inboxId, id, {
+        changeId: s.changeId,
+        title: s.title,
+        authorAddr: s.authorAddr,
+        patchIds: s.patches.flatMap((p) => (p.msg.patchId ? [p.msg.patchId] : [])),
+      });
       for (const p of s.patches) this.st.insPatch.run(id, p.counter, p.msg.num, p.msg.patchId, p.fromVersion ?? null);
       if (s.cover) this.st.insPatch.run(id, 0, s.cover.num, null, null);
       for (const r of rows) this.st.insTrailer.run(id, ...r);
@@ -312,44 +371,135 @@ export class SeriesWriter {
     return assembled.series.length > 0;
   }
 
-  /** Recompute the version chains of these inboxes. */
-  private relink(inboxIds: Iterable<number>): void {
-    const links = this.st.links.all().map((l): ChainLink => ({
-      ...l,
-      linked: !!l.linked,
-    }));
-    for (const inboxId of inboxIds) {
-      const inputs = new Map<number, ChainInput>();
-      const was = new Map<number, number | null>();
-      for (const s of this.st.inboxSeries.all(inboxId)) {
-        was.set(s.id, s.chain);
-        const refs = s.refs ?? '';
-        inputs.set(s.id, {
-          id: s.id,
-          tid: s.tid,
-          title: s.title,
-          authorAddr: s.authorAddr,
-          changeId: s.changeId,
-          patchIds: [],
-          mids: [],
-          answers: refs ? refs.split('\n') : [],
-          target: parsePatchSubject(s.subject).target,
-        });
+  private touchedIn(inboxId: number): { series: Set<number>; chains: Set<number> } {
+    let t = this.touched.get(inboxId);
+    if (!t) this.touched.set(inboxId, (t = { series: new Set(), chains: new Set() }));
+    return t;
+  }
+
+  private links(): ChainLink[] {
+    return this.st.links.all().map((l): ChainLink => ({ ...l, linked: !!l.linked }));
+  }
+
+  /** Recompute the version chains of every series of an inbox. */
+  private relinkWhole(inboxId: number): void {
+    const was = new Map<number, number | null>();
+    const inputs = this.inputsOf(inboxId, was);
+    this.setChains(chainSeries([...inputs.values()], this.links()), was);
+  }
+
+  /** Every series of an inbox as chainSeries reads it, by id; `was` hears the chain each has. */
+  private inputsOf(inboxId: number, was?: Map<number, number | null>): Map<number, ChainInput> {
+    const inputs = new Map<number, ChainInput>();
+    for (const s of this.st.inboxSeries.all(inboxId)) {
+      was?.set(s.id, s.chain);
+      inputs.set(s.id, chainInput(s));
+    }
+    for (const p of this.st.seriesPatches.all(inboxId)) {
+      const s = inputs.get(p.seriesId)!;
+      s.mids.push(p.mid);
+      if (p.patchId) s.patchIds.push(p.patchId);
+    }
+    return inputs;
+  }
+
+  /**
+   * Recompute the version chains of the series assembled since the last relink and of every series
+   * they may be chained with, directly or through others: all that share a key (chainKeys), a thread
+   * (whose series answer each other), a chain (which may split), a message a series answers, or an
+   * administrator's link or unlink. Closed under all of these, the set holds whole groups of every
+   * signal chainSeries reads, in the same order as the inbox's (sent, then id), so it chains them exactly as
+   * relinkWhole would; every series outside it keeps the chain it had. A new version costs the
+   * series of its lineage, not the inbox's.
+   */
+  private relinkAround(inboxId: number, series: Set<number>, chains: Set<number>): void {
+    const links = this.links();
+    const inputs = new Map<number, ChainInput>();
+    const was = new Map<number, number | null>();
+    const sent = new Map<number, number>();
+    const seen = new Set<number>();
+    const queue: number[] = [];
+    const reach = (ids: Iterable<number>) => {
+      for (const id of ids) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        queue.push(id);
       }
-      for (const p of this.st.seriesPatches.all(inboxId)) {
-        const s = inputs.get(p.seriesId)!;
+    };
+    reach(series);
+    for (const chain of chains) reach(this.st.byChain.all(chain, inboxId));
+    while (queue.length) {
+      const id = queue.pop()!;
+      const row = this.st.oneSeries.get(id);
+      // (a series assembled in one batch may be gone by the next: its thread assembled again)
+      if (!row) continue;
+      was.set(id, row.chain);
+      sent.set(id, row.ds);
+      const s = chainInput(row);
+      for (const p of this.st.onePatches.all(id)) {
         s.mids.push(p.mid);
         if (p.patchId) s.patchIds.push(p.patchId);
       }
-      const chains = chainSeries([...inputs.values()], links);
-      for (const [id, chain] of chains) {
-        const before = was.get(id) ?? null;
-        if (before === chain) continue;
-        this.st.setChain.run(chain, id);
-        // both chains now read otherwise: the one it left and the one it joined
-        if (before !== null) this.changes.note(changeKey.chain(before));
-        this.changes.note(changeKey.chain(chain));
+      inputs.set(id, s);
+      for (const k of chainKeys(s)) reach(this.st.byKey.all(inboxId, keyHash(k)));
+      reach(this.st.byTid.all(s.tid, inboxId));
+      if (row.chain !== null) reach(this.st.byChain.all(row.chain, inboxId));
+      for (const mid of s.answers) reach(this.st.byMid.all(mid, inboxId));
+      const mids = new Set(s.mids);
+      for (const l of links) {
+        if (mids.has(l.aMid)) reach(this.st.byMid.all(l.bMid, inboxId));
+        if (mids.has(l.bMid)) reach(this.st.byMid.all(l.aMid, inboxId));
       }
     }
+    const list = [...inputs.values()].sort((a, b) => sent.get(a.id)! - sent.get(b.id)! || a.id - b.id);
+    this.setChains(chainSeries(list, links), was);
   }
+
+  private writeKeys(inboxId: number, id: number, s: KeyedSeries): void {
+    for (const k of chainKeys(s)) this.st.insKey.run(inboxId, keyHash(k), id);
+  }
+
+  /** Write the keys of every series again (a store whose series had none). */
+  rekeyAll(): void {
+    this.db.exec('DELETE FROM series_key');
+    for (const inboxId of this.st.inboxes.all()) {
+      const inputs = this.inputsOf(inboxId);
+      for (const s of inputs.values()) this.writeKeys(inboxId, s.id, s);
+    }
+  }
+
+  /** Store the chains that changed, and note both the chain each left and the one it joined. */
+  private setChains(chains: Map<number, number>, was: Map<number, number | null>): void {
+    for (const [id, chain] of chains) {
+      const before = was.get(id) ?? null;
+      if (before === chain) continue;
+      this.st.setChain.run(chain, id);
+      if (before !== null) this.changes.note(changeKey.chain(before));
+      this.changes.note(changeKey.chain(chain));
+    }
+  }
+}
+
+/** A series as chainSeries reads it, its patches and their Message-IDs still to add. */
+function chainInput(s: InboxSeriesRow): ChainInput {
+  const refs = s.refs ?? '';
+  return {
+    id: s.id,
+    tid: s.tid,
+    title: s.title,
+    authorAddr: s.authorAddr,
+    changeId: s.changeId,
+    patchIds: [],
+    mids: [],
+    answers: refs ? refs.split('\n') : [],
+    target: parsePatchSubject(s.subject).target,
+  };
+}
+
+/**
+ * A key as series_key holds it: the first 48 bits of its SHA-256 (a few bytes whatever the title's
+ * length; two keys sharing a hash only bring one more series into a relink, never a wrong chain).
+ */
+function keyHash(key: string): number {
+  return createHash('sha256').update(key).digest().readUIntBE(0, 6);
 }

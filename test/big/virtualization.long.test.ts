@@ -1,9 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { HeaderBlock, splitHeaderBody } from '../../src/mail/headers.js';
 import { messageIds } from '../../src/mail/message-id.js';
 import { analyzeMessage } from '../../src/mail/analyze.js';
 import type { StoreReader } from '../../src/store/reader.js';
-import type { Db } from '../../src/store/open-database.js';
+import { openDatabase, type Db } from '../../src/store/open-database.js';
+import { SeriesWriter } from '../../src/store/series-writer.js';
 import { corpus, haveCorpus, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCli } from '../helpers/cli.js';
@@ -13,6 +17,20 @@ import type { App } from '../../src/serve/app.js';
 
 /** Every 50th message of the archive is compared with what the store gives back. */
 const SAMPLE_EVERY = 50;
+
+/** The archive cut into mbox files of `per` messages each, in order, byte for byte. */
+function cutMbox(path: string, per: number, dir: string): string[] {
+  const all = gunzipSync(readFileSync(path));
+  const starts = [0];
+  const from = Buffer.from('\nFrom mboxrd@z ');
+  for (let i = all.indexOf(from); i >= 0; i = all.indexOf(from, i + 1)) starts.push(i + 1);
+  const parts: string[] = [];
+  for (let k = 0; k * per < starts.length; k++) {
+    parts.push(join(dir, `part-${k}.mbox`));
+    writeFileSync(parts[k], all.subarray(starts[k * per], starts[(k + 1) * per] ?? all.length));
+  }
+  return parts;
+}
 
 describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('the whole virtualization list (27,573 real messages)', () => {
   const dir = tempDir();
@@ -26,6 +44,23 @@ describe.skipIf(!haveCorpus('virtualization.mbox.gz'))('the whole virtualization
     ({ db, reader } = openReader(dir));
   });
   afterAll(() => db.close());
+
+  it('is the same store when ingested in runs of 2,000 messages, each chaining only the lineages of its new series', () => {
+    const runs = tempDir();
+    const parts = cutMbox(corpus('virtualization.mbox.gz'), 2000, tempDir());
+    expect(parts).toHaveLength(14);
+    for (const part of parts) runCli(['ingest', '--data', runs, '--inbox', 'virtualization', part]);
+    const digest = (data: string) => runCli(['digest', '--data', data]).stdout.trim();
+    expect(digest(runs)).toBe(digest(dir));
+    // and a relink of every series from scratch changes no chain
+    const store = openDatabase(runs);
+    const chains = () => store.prepare('SELECT id, chain FROM series ORDER BY id').all();
+    const found = chains();
+    store.prepare('INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT id FROM inbox').run();
+    new SeriesWriter(store).relinkDirty();
+    expect(chains()).toEqual(found);
+    store.close();
+  });
 
   it('accounts for every message in the summary', () => {
     expect(summary.read).toBe(27573);

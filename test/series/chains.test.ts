@@ -11,6 +11,9 @@ import { jsonSummary, runCliHere } from '../helpers/cli.js';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { openDatabase } from '../../src/store/open-database.js';
 import { SeriesWriter } from '../../src/store/series-writer.js';
+import { storeDigest } from '../../src/store/digest.js';
+import { ingest } from '../../src/ingest/ingest.js';
+import { readMbox } from '../helpers/mbox.js';
 
 function series(id: number, over: Partial<ChainInput> = {}): ChainInput {
   return {
@@ -112,6 +115,37 @@ describe('version chains', () => {
 });
 
 describe('series between a batch and the end of its ingest', () => {
+  it('are chained from the lineages of the new series alone, as a relink of every series chains them', async () => {
+    // every message its own ingest run, so that each relink reads only what its new series may be
+    // chained with: versions by title, change-id and patch-ids, aimed at different targets
+    const mbox = fixture('chain-targets.mbox');
+    const [whole, each] = [tempDir(), tempDir()];
+    const opts = { inbox: 'virtualization', jobs: 0, epochs: false } as const;
+    await ingest({ ...opts, dataDir: whole, sources: [mbox] });
+    for (const [i, raw] of readMbox(mbox).entries()) {
+      const file = join(each, `${i}.eml`);
+      writeFileSync(file, raw);
+      await ingest({ ...opts, dataDir: each, sources: [file] });
+    }
+    const db = openDatabase(each);
+    const fresh = openDatabase(whole, { readonly: true });
+    try {
+      const chains = () =>
+        db.prepare<[], { id: number; chain: number }>('SELECT id, chain FROM series ORDER BY id').all();
+      const found = chains();
+      expect(new Set(found.map((r) => r.chain)).size, 'versions chained').toBeLessThan(found.length - 3);
+      // the store made run by run is the store made in one
+      expect(storeDigest(db)).toBe(storeDigest(fresh));
+      // and a relink of every series from scratch changes no chain
+      db.prepare('INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT id FROM inbox').run();
+      new SeriesWriter(db).relinkDirty();
+      expect(chains()).toEqual(found);
+    } finally {
+      db.close();
+      fresh.close();
+    }
+  });
+
   it('keep their chain, so pages read meanwhile show them whole, and the relink invalidates cached pages', async () => {
     const dir = fixtureStore();
     const app = await appOver(dir);

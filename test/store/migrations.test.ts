@@ -110,6 +110,7 @@ describe('store migrations', () => {
     expect(steps).toEqual([
       expect.stringContaining('upgrading the store to schema 8'),
       expect.stringContaining('upgrading the store to schema 9'),
+      expect.stringContaining('upgrading the store to schema 10'),
     ]);
     expect(schemaOf(db)).toEqual(schema);
     expect(storeDigest(db)).toBe(digest);
