@@ -89,9 +89,10 @@ const patchKeys = (s: KeyedSeries) => [...new Set(s.patchIds)].map((p) => `${p}\
 
 /**
  * What a series shares with every series chainSeries groups it with by key: its change-id, its title
- * and author, each of its patches with its author. With its thread and the series its first message
- * answers, these are all the series one can be chained with, so the store finds a new series' possible
- * versions by them (store/series-writer.ts) instead of reading every series of its inbox.
+ * and author, each of its patches with its author. With its thread, the series its first message
+ * answers and an administrator's links, these join it to every series it can be chained with
+ * directly, so the store finds a new series' possible versions by them (store/series-writer.ts
+ * relinkAround) instead of reading every series of its inbox.
  */
 export function chainKeys(s: KeyedSeries): string[] {
   return [...(s.changeId ? [`c\0${s.changeId}`] : []), `t\0${titleKey(s)}`, ...patchKeys(s).map((k) => `p\0${k}`)];
