@@ -232,8 +232,7 @@ export function applySeriesLinks(db: Db, links: SeriesLinkRow[]): boolean {
     db.exec('DELETE FROM series_link');
     const insert = db.prepare('INSERT INTO series_link (a_mid, b_mid, linked) VALUES (?, ?, ?)');
     for (const l of links) insert.run(l.aMid, l.bMid, l.linked);
-    db.exec('INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT DISTINCT inbox_id FROM series');
-    series.relinkDirty();
+    series.relinkAll();
   })();
   return true;
 }

@@ -57,12 +57,11 @@ export const MIGRATIONS: Migration[] = [
                UPDATE series_patch SET series_id = -(SELECT new FROM renamed WHERE old = series_patch.series_id);
                UPDATE series_patch SET series_id = -series_id;
                UPDATE series_trailer SET series_id = (SELECT new FROM renamed WHERE old = series_trailer.series_id);
-               DROP TABLE renamed;
-               INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT DISTINCT inbox_id FROM series;`);
+               DROP TABLE renamed;`);
       // chains are named by their lowest id, so they are worked out again (by today's series writer,
       // which reads and keeps version 10's keys: their table is made here, filled there)
       db.exec(SERIES_KEY_DDL);
-      new SeriesWriter(db).relinkDirty();
+      new SeriesWriter(db).relinkAll();
     },
   },
   {

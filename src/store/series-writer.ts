@@ -219,11 +219,27 @@ export class SeriesWriter {
   relinkDirty(): void {
     const dirty = this.st.dirty.all();
     if (!dirty.length) return;
+    const links = this.links();
     for (const inboxId of dirty) {
       const touched = this.touched.get(inboxId);
-      if (touched && !this.whole.has(inboxId)) this.relinkAround(inboxId, touched.series, touched.chains);
-      else this.relinkWhole(inboxId);
+      if (touched && !this.whole.has(inboxId)) this.relinkAround(inboxId, touched.series, touched.chains, links);
+      else this.relinkWhole(inboxId, links);
     }
+    this.relinked();
+  }
+
+  /** Recompute the chains of every series of every inbox from scratch (links changed, a migration). */
+  relinkAll(): void {
+    const inboxes = this.st.inboxes.all();
+    // (as relinkDirty: a store with nothing to chain is left as it is)
+    if (!inboxes.length && !this.st.dirty.all().length) return;
+    const links = this.links();
+    for (const inboxId of inboxes) this.relinkWhole(inboxId, links);
+    this.relinked();
+  }
+
+  /** Nothing waits to be chained any more. */
+  private relinked(): void {
     this.touched.clear();
     this.whole.clear();
     this.st.clearDirty.run();
@@ -382,10 +398,10 @@ export class SeriesWriter {
   }
 
   /** Recompute the version chains of every series of an inbox. */
-  private relinkWhole(inboxId: number): void {
+  private relinkWhole(inboxId: number, links: ChainLink[]): void {
     const was = new Map<number, number | null>();
     const inputs = this.inputsOf(inboxId, was);
-    this.setChains(chainSeries([...inputs.values()], this.links()), was);
+    this.setChains(chainSeries([...inputs.values()], links), was);
   }
 
   /** Every series of an inbox as chainSeries reads it, by id; `was` hears the chain each has. */
@@ -412,11 +428,9 @@ export class SeriesWriter {
    * relinkWhole would; every series outside it keeps the chain it had. A new version costs the
    * series of its lineage, not the inbox's.
    */
-  private relinkAround(inboxId: number, series: Set<number>, chains: Set<number>): void {
-    const links = this.links();
+  private relinkAround(inboxId: number, series: Set<number>, chains: Set<number>, links: ChainLink[]): void {
+    const rows = new Map<number, InboxSeriesRow>();
     const inputs = new Map<number, ChainInput>();
-    const was = new Map<number, number | null>();
-    const sent = new Map<number, number>();
     const seen = new Set<number>();
     const queue: number[] = [];
     const reach = (ids: Iterable<number>) => {
@@ -433,8 +447,7 @@ export class SeriesWriter {
       const row = this.st.oneSeries.get(id);
       // (a series assembled in one batch may be gone by the next: its thread assembled again)
       if (!row) continue;
-      was.set(id, row.chain);
-      sent.set(id, row.ds);
+      rows.set(id, row);
       const s = chainInput(row);
       for (const p of this.st.onePatches.all(id)) {
         s.mids.push(p.mid);
@@ -451,8 +464,8 @@ export class SeriesWriter {
         if (mids.has(l.bMid)) reach(this.st.byMid.all(l.aMid, inboxId));
       }
     }
-    const list = [...inputs.values()].sort((a, b) => sent.get(a.id)! - sent.get(b.id)! || a.id - b.id);
-    this.setChains(chainSeries(list, links), was);
+    const list = [...inputs.values()].sort((a, b) => rows.get(a.id)!.ds - rows.get(b.id)!.ds || a.id - b.id);
+    this.setChains(chainSeries(list, links), new Map([...rows].map(([id, r]) => [id, r.chain])));
   }
 
   private writeKeys(inboxId: number, id: number, s: KeyedSeries): void {

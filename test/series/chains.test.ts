@@ -137,8 +137,7 @@ describe('series between a batch and the end of its ingest', () => {
       // the store made run by run is the store made in one
       expect(storeDigest(db)).toBe(storeDigest(fresh));
       // and a relink of every series from scratch changes no chain
-      db.prepare('INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT id FROM inbox').run();
-      new SeriesWriter(db).relinkDirty();
+      new SeriesWriter(db).relinkAll();
       expect(chains()).toEqual(found);
     } finally {
       db.close();
@@ -199,8 +198,7 @@ describe('series between a batch and the end of its ingest', () => {
       expect(chains(), 'every chain as it was').toEqual(c0);
       expect(edits(), 'no relink: no edit').toBe(e0);
       // what a relink from scratch finds is what the store holds
-      db.prepare('INSERT OR IGNORE INTO series_dirty (inbox_id) SELECT id FROM inbox').run();
-      new SeriesWriter(db).relinkDirty();
+      new SeriesWriter(db).relinkAll();
       expect(chains()).toEqual(c0);
       // a new series (another thread): its inbox's chains are worked out again
       const e1 = edits();
