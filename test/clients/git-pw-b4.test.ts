@@ -112,12 +112,11 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
   });
 
   it('git pw patch update --state takes a maintainer token of the inbox and refuses every other', async () => {
+    // a refusal of each kind (403, 401) as git-pw shows it; every refusal the API makes is in
+    // test/serve/patchwork-api.test.ts
     const refused: [string[], RegExp][] = [
-      [['--token', tokens.ci], /This is a ci token: changing a patch's state needs a maintainer token/],
       [['--token', tokens.iommu], /This token may not write to project "virtualization"/],
       [['--token', tokens.revoked], /This token was revoked/],
-      [['--token', 'f'.repeat(40)], /Invalid token/],
-      [['--username', 'maint', '--password', 'secret'], /Only token authentication is accepted/],
     ];
     for (const [auth, why] of refused) {
       const r = await pw(['patch', 'update', '--state', 'accepted', '101'], auth);
@@ -125,8 +124,6 @@ describe.skipIf(!have('git-pw') || !have('b4'))('git-pw and b4 against the Patch
       expect(r.stderr).toMatch(why);
       expect(await state(101)).toBe('under-review');
     }
-    // git-pw itself refuses to send a write without any credentials
-    expect((await pw(['patch', 'update', '--state', 'accepted', '101'], [])).code).toBe(1);
 
     const ok = await pw(['patch', 'update', '--state', 'accepted', '101', '-f', 'csv'], ['--token', tokens.maintainer]);
     expect(ok.code, ok.stderr).toBe(0);

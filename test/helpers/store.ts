@@ -1,9 +1,9 @@
 // Building real stores for tests: the real ingest on real mail, then the real reader.
-import { cpSync, readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { ingest, type IngestSummary } from '../../src/ingest/ingest.js';
-import { openDatabase, type Db } from '../../src/store/open-database.js';
+import { openDatabase, storePath, type Db } from '../../src/store/open-database.js';
 import { StoreReader } from '../../src/store/reader.js';
 import { storeDigest } from '../../src/store/digest.js';
 import { FIXTURES, fixture, tempDir } from './paths.js';
@@ -48,6 +48,19 @@ export function fixtureStore(): string {
 /** What `lorekeeper digest` prints for a store (without its newline): read here, not by another process. */
 export function digestOf(dataDir: string): string {
   const db = openDatabase(dataDir, { readonly: true });
+  try {
+    return storeDigest(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The digest of a store as if it held no record of git epochs and upstream: the mail alone. */
+export function mailDigestOf(dataDir: string): string {
+  const copy = tempDir();
+  copyFileSync(storePath(dataDir), storePath(copy));
+  const db = openDatabase(copy);
+  db.exec('DELETE FROM epoch; DELETE FROM upstream; DELETE FROM epoch_log');
   try {
     return storeDigest(db);
   } finally {

@@ -1,23 +1,20 @@
 // `lorekeeper mirror` against real public-inbox inboxes served by public-inbox-httpd: the mirror
 // answers as an mbox ingest of the same mail does, follows new mail, removals (learn rm), edits
-// and purges upstream, ends equal to a fresh mirror, and refuses what is not an inbox; servers
-// without a manifest. A v1 inbox and --epochs are in mirror.long.test.ts.
+// and purges upstream, ends equal to a fresh mirror, and refuses what is not an inbox. A v1 inbox,
+// --epochs and servers without a manifest are in mirror.long.test.ts.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { fixture, tempDir } from '../helpers/paths.js';
 import { readMbox } from '../helpers/mbox.js';
 import { jsonSummary, runCliBeside, runCliHere } from '../helpers/cli.js';
 import { serveFiles } from '../helpers/file-server.js';
-import { have } from '../helpers/programs.js';
 import { appOver, midUrl } from '../helpers/app.js';
-import { digestOf } from '../helpers/store.js';
-import { buildRepo, firstMid, havePublicInbox, PublicInboxHome, type Httpd } from '../helpers/public-inbox.js';
+import { digestOf, mailDigestOf } from '../helpers/store.js';
+import { firstMid, havePublicInbox, PublicInboxHome, type Httpd } from '../helpers/public-inbox.js';
 import { toMboxrd } from '../../src/mail/mboxrd.js';
 import { openDatabase, storePath } from '../../src/store/open-database.js';
-import { storeDigest } from '../../src/store/digest.js';
 import { StoreReader } from '../../src/store/reader.js';
 
 const vfio = readMbox(fixture('vfio-vsva-v7.thread.mbox'));
@@ -39,17 +36,7 @@ const mirror = (data: string, url: string, ...args: string[]) =>
 const mirrored = async (data: string, url: string, ...args: string[]) =>
   jsonSummary(await mirror(data, url, ...args)) as Summary;
 const digest = digestOf;
-
-/** The digest of a store as if it held no record of git epochs and upstream: the mail alone. */
-function mailDigest(data: string): string {
-  const copy = tempDir();
-  copyFileSync(storePath(data), storePath(copy));
-  const db = openDatabase(copy);
-  db.exec('DELETE FROM epoch; DELETE FROM upstream; DELETE FROM epoch_log');
-  const d = storeDigest(db);
-  db.close();
-  return d;
-}
+const mailDigest = mailDigestOf;
 
 describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes', () => {
   const pi = new PublicInboxHome();
@@ -225,73 +212,5 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     expect(r.stderr).toContain('is not a public-inbox archive: its newest commit holds README');
     expect(existsSync(join(data, 'inboxes', 'lists'))).toBe(false);
     expect(existsSync(storePath(data))).toBe(false);
-  });
-});
-
-describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js.gz', () => {
-  it('finds the epochs where public-inbox-clone probes for them, and mirrors them', async () => {
-    const site = tempDir();
-    buildRepo(
-      join(site, 'lists', 'git', '0.git'),
-      vfio.map((add) => ({ add })),
-      2,
-    );
-    buildRepo(
-      join(site, 'lists', 'git', '1.git'),
-      virtio.map((add) => ({ add })),
-      2,
-    );
-    const server = await serveFiles(site);
-    const data = tempDir();
-    const r = await runCliBeside(['mirror', ...mirrorArgs(data), `${server.url}/lists/`]);
-    const again = await runCliBeside(['mirror', ...mirrorArgs(data), `${server.url}/lists/`]);
-    await server.close();
-    expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toMatchObject({ read: 107, added: 107 });
-    expect(JSON.parse(again.stdout)).toMatchObject({ read: 0, fetchedBytes: 0 });
-    expect(readdirSync(join(data, 'inboxes', 'lists', 'git')).sort()).toEqual(['0.git', '1.git']);
-    // taken in order while epoch 1 was cloned beside epoch 0's ingest: the store of the same mail as an mbox
-    const mbox = join(tempDir(), 'lists.mbox');
-    writeFileSync(mbox, Buffer.concat(LISTS.map(toMboxrd)));
-    const byMbox = tempDir();
-    await runCliHere(['ingest', '--data', byMbox, '--inbox', 'lists', '--jobs', '0', mbox]);
-    expect(mailDigest(data)).toBe(mailDigest(byMbox));
-  });
-
-  it('takes each epoch while the next one clones: one that fails to clone leaves those before it taken', async () => {
-    const site = tempDir();
-    buildRepo(
-      join(site, 'lists', 'git', '0.git'),
-      vfio.map((add) => ({ add })),
-      2,
-    );
-    // the manifest lists epoch 1 before the server has it
-    const listed = { '/lists/git/0.git': {}, '/lists/git/1.git': {} };
-    writeFileSync(join(site, 'lists', 'manifest.js.gz'), gzipSync(JSON.stringify(listed)));
-    const server = await serveFiles(site);
-    const data = tempDir();
-    const url = `${server.url}/lists/`;
-    const failed = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', '--jobs', '0', url]);
-    expect(failed.status).toBe(1);
-    expect(failed.stderr).toContain(`git clone of ${server.url}/lists/git/1.git failed`);
-    // epoch 0 was taken meanwhile and stays, committed; no half clone of epoch 1 is left
-    expect(readdirSync(join(data, 'inboxes', 'lists', 'git'))).toEqual(['0.git']);
-    const db = openDatabase(data, { readonly: true });
-    const stored = db.prepare('SELECT count(*) FROM msg WHERE num > 0').pluck().get();
-    db.close();
-    expect(stored).toBe(vfio.length);
-
-    buildRepo(
-      join(site, 'lists', 'git', '1.git'),
-      virtio.map((add) => ({ add })),
-      2,
-    );
-    execFileSync('git', ['--git-dir', join(site, 'lists', 'git', '1.git'), 'update-server-info']);
-    const rest = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', '--jobs', '0', url]);
-    const fresh = tempDir();
-    await runCliBeside(['mirror', '--data', fresh, '--inbox', 'lists', '--json', '--jobs', '0', url]);
-    await server.close();
-    expect(JSON.parse(rest.stdout)).toMatchObject({ read: virtio.length, added: virtio.length });
-    expect(digest(data)).toBe(digest(fresh));
   });
 });
