@@ -23,7 +23,6 @@ const virtio = readMbox(fixture('virtio-ring-cleanup-v2.thread.mbox'));
 const vsock = readMbox(fixture('vsock-multicid.thread.mbox'));
 type Summary = ReturnType<typeof jsonSummary> & { removed: number };
 const digest = digestOf;
-const mailDigest = mailDigestOf;
 const LISTS = [...vfio, ...virtio];
 // (as in mirror.test.ts: the messages parsed in the command's own thread)
 const mirrorArgs = (data: string) => ['--data', data, '--inbox', 'lists', '--json', '--jobs', '0'];
@@ -109,7 +108,7 @@ describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js
     writeFileSync(mbox, Buffer.concat(LISTS.map(toMboxrd)));
     const byMbox = tempDir();
     await runCliHere(['ingest', '--data', byMbox, '--inbox', 'lists', '--jobs', '0', mbox]);
-    expect(mailDigest(data)).toBe(mailDigest(byMbox));
+    expect(mailDigestOf(data)).toBe(mailDigestOf(byMbox));
   });
 
   it('takes each epoch while the next one clones: one that fails to clone leaves those before it taken', async () => {
@@ -125,7 +124,7 @@ describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js
     const server = await serveFiles(site);
     const data = tempDir();
     const url = `${server.url}/lists/`;
-    const failed = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', '--jobs', '0', url]);
+    const failed = await runCliBeside(['mirror', ...mirrorArgs(data), url]);
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain(`git clone of ${server.url}/lists/git/1.git failed`);
     // epoch 0 was taken meanwhile and stays, committed; no half clone of epoch 1 is left
@@ -141,9 +140,9 @@ describe.skipIf(!have('git'))('lorekeeper mirror of a server without manifest.js
       2,
     );
     execFileSync('git', ['--git-dir', join(site, 'lists', 'git', '1.git'), 'update-server-info']);
-    const rest = await runCliBeside(['mirror', '--data', data, '--inbox', 'lists', '--json', '--jobs', '0', url]);
+    const rest = await runCliBeside(['mirror', ...mirrorArgs(data), url]);
     const fresh = tempDir();
-    await runCliBeside(['mirror', '--data', fresh, '--inbox', 'lists', '--json', '--jobs', '0', url]);
+    await runCliBeside(['mirror', ...mirrorArgs(fresh), url]);
     await server.close();
     expect(JSON.parse(rest.stdout)).toMatchObject({ read: virtio.length, added: virtio.length });
     expect(digest(data)).toBe(digest(fresh));

@@ -36,7 +36,6 @@ const mirror = (data: string, url: string, ...args: string[]) =>
 const mirrored = async (data: string, url: string, ...args: string[]) =>
   jsonSummary(await mirror(data, url, ...args)) as Summary;
 const digest = digestOf;
-const mailDigest = mailDigestOf;
 
 describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes', () => {
   const pi = new PublicInboxHome();
@@ -79,7 +78,7 @@ describe.skipIf(!havePublicInbox())('lorekeeper mirror of public-inbox inboxes',
     );
     // the same rows, threads, series and index: only the records of their epochs (upstream's, and
     // the ones the mbox ingest wrote) and the mirror's URL differ
-    expect(mailDigest(kept)).toBe(mailDigest(byMbox));
+    expect(mailDigestOf(kept)).toBe(mailDigestOf(byMbox));
     const [a, b] = await Promise.all([appOver(kept), appOver(byMbox)]);
     for (const [i, raw] of LISTS.entries()) {
       const mid = firstMid(raw);
