@@ -10,12 +10,14 @@ import {
   createReadStream,
   createWriteStream,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
   readSync,
   readdirSync,
   readlinkSync,
+  renameSync,
   rmSync,
   statSync,
   truncateSync,
@@ -874,6 +876,84 @@ export async function ingest(dataDir, inbox, sources, { args = [], input, nice }
 }
 
 /**
+ * The writer's ingest as deployed (deploy/systemd/lorekeeper-ingest@.service): one `lorekeeper ingest
+ * --spool SPOOL --watch 1` into `dataDir` left running (at niceness `nice`, when given), its mail
+ * delivered into the Maildir SPOOL as a mail server delivers it (written in tmp/, renamed into new/).
+ * `run(file)` delivers the messages of the mbox `file` and resolves once the watcher has stored them
+ * all: the summary of its takes that did, how many takes, and the watcher's CPU meanwhile (with the
+ * git it ran). `ticks()` is its CPU so far, in clock ticks; `stop()` ends it.
+ * @param {string} dataDir
+ * @param {string} inbox
+ * @param {string} spool
+ * @param {{ args?: string[], nice?: number }} [options]
+ */
+export function spoolIngest(dataDir, inbox, spool, { args = [], nice } = {}) {
+  for (const d of ['new', 'tmp']) mkdirSync(join(spool, d), { recursive: true });
+  const argv = [LOREKEEPER, 'ingest', '--data', dataDir, '--inbox', inbox, '--json', ...args];
+  argv.push('--spool', spool, '--watch', '1');
+  const child =
+    nice === undefined
+      ? spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('nice', ['-n', String(nice), process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** @type {IngestSummary[]} */
+  const takes = [];
+  let stderr = '';
+  let buffered = '';
+  /** @type {(() => void) | undefined} */
+  let heard;
+  child.stderr.on('data', (c) => (stderr += c));
+  child.stdout.on('data', (c) => {
+    const lines = (buffered + c).split('\n');
+    buffered = lines.pop() ?? '';
+    for (const l of lines) if (l.trim()) takes.push(JSON.parse(l));
+    heard?.();
+  });
+  child.on('exit', () => heard?.());
+  let delivered = 0;
+  let named = 0;
+  return {
+    /** @param {string} file */
+    async run(file) {
+      const splitter = new MboxSplitter();
+      const messages = [...splitter.push(readFileSync(file)), ...splitter.end()];
+      const ticks = statTicks(child.pid ?? 0, true) ?? 0;
+      const from = takes.length;
+      for (const m of messages) {
+        // names that sort in the order of delivery, as a mail server's begin with the time
+        const name = `${String(++named).padStart(9, '0')}.M${named}P${process.pid}.soak`;
+        writeFileSync(join(spool, 'tmp', name), m);
+        renameSync(join(spool, 'tmp', name), join(spool, 'new', name));
+      }
+      delivered += messages.length;
+      const read = () => takes.reduce((n, t) => n + t.read, 0);
+      while (read() < delivered) {
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`lorekeeper ingest --watch ended (${child.exitCode ?? child.signalCode}):\n${stderr}`);
+        await new Promise((resolve) => (heard = () => resolve(undefined)));
+      }
+      const mine = takes.slice(from);
+      /** @param {'read' | 'added' | 'duplicates' | 'quarantined' | 'seconds'} k */
+      const sum = (k) => mine.reduce((n, t) => n + t[k], 0);
+      return {
+        read: sum('read'),
+        added: sum('added'),
+        duplicates: sum('duplicates'),
+        quarantined: sum('quarantined'),
+        seconds: sum('seconds'),
+        takes: mine.length,
+        cpu: ((statTicks(child.pid ?? 0, true) ?? ticks) - ticks) / 100,
+      };
+    },
+    ticks: () => statTicks(child.pid ?? 0, true) ?? 0,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/**
  * `lorekeeper serve` of `dataDir` on 127.0.0.1:`port` (with `workers` worker processes when
  * given, at niceness `nice`, `env` added to its environment), its output appended to `logFile`.
  * `ready()` waits (up to 60 s) until `probeUrl` answers 2xx/3xx; `exited()` says how it ended,
@@ -924,6 +1004,7 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
     async ready() {
       await waitFor(probeUrl, { seconds: 60, exited: () => exit, logFile });
     },
+    ticks: () => statTicks(child.pid ?? 0, true) ?? 0,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

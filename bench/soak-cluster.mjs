@@ -9,9 +9,11 @@
 // (/usr/sbin/haproxy) in front, run with deploy/haproxy.cfg (its addresses and ports replaced, the
 // service settings of `global` and the logs left out). wrk at --connections (64) for --duration
 // (60) seconds through the balancer over the soak's mix of URLs (as bench/soak.mjs builds it),
-// while the last --new (2,000) messages of the archive arrive on the writer in ingests of --batch
-// (50) or more at an even pace; at --kill-at (20) s the second replica (its server and its
-// follower) is killed with SIGKILL, and started again at --restart-at (35) s. Each server runs
+// while the last --new (2,000) messages of the archive arrive on the writer at an even pace, --batch
+// (50) or more at a time delivered into its Maildir spool and taken by its `lorekeeper ingest
+// --spool --watch` (deploy/systemd/lorekeeper-ingest@.service); at --kill-at (20) s the second
+// replica (its server and its follower) is killed with SIGKILL, and started again at --restart-at
+// (35) s. Each server runs
 // --workers processes (lorekeeper's default, one per core, as the unit runs it). The servers, the
 // followers and the writer (its ingests too) run with the niceness and the environment the units
 // give them. They all share this machine's cores, where a cluster has a machine each.
@@ -56,6 +58,7 @@ import {
   machineTicks,
   hasStore,
   ingest,
+  spoolIngest,
   run,
   startServe,
   tail,
@@ -468,6 +471,12 @@ log(
     `${split.fresh.length} new messages on the writer in ingests of ${soak.batch} or more; ` +
     `${node[1].name} killed at ${KILL_AT} s, started again at ${RESTART_AT} s ...`,
 );
+// the writer's ingest as deployed: one spool watcher at the unit's niceness, its mail delivered as it is due
+const writerIngest = spoolIngest(writerDir, soak.inbox, join(work, 'spool'), {
+  args: ['--jobs', String(soak.jobs)],
+  nice: INGEST_NICE,
+});
+cleanups.push(() => writerIngest.stop());
 const load0 = loadavg()[0];
 const cpu0 = machineTicks();
 loadStart = Date.now();
@@ -478,8 +487,7 @@ const feeder = feedMail({
   durationMs: cli.duration * 1000,
   batch: soak.batch,
   stopped: () => loadOver,
-  ingestRun: (file) =>
-    ingest(writerDir, soak.inbox, [file], { args: ['--jobs', String(soak.jobs)], nice: INGEST_NICE }),
+  ingestRun: (file) => writerIngest.run(file),
   onRun: (entry) => {
     const last = probeMid.slice(entry.first, entry.first + entry.messages).findLast((m) => m !== undefined);
     if (!entry.error && last !== undefined)

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // npm run soak -- [--mbox MBOX[.gz]] [--data DIR] [--inbox NAME] [--new N] [--batch N] [--jobs N]
 //                 [--duration S] [--connections N] [--threads N] [--timeout S] [--rss-warmup S]
-//                 [--json FILE] [--keep] [--no-mail] [--batch-cost N]
+//                 [--json FILE] [--keep] [--no-mail] [--runs] [--batch-cost N]
 //
 // Load while mail arrives: wrk at --connections (64) for --duration (60) seconds over a mix of
 // URLs (message pages, raw, /T/, /t/, t.mbox.gz, new.atom, the index and ?t= pages, searches,
 // series pages and series.json) while the last --new (2,000) messages of the archive arrive as new
-// mail at an even pace over 90% of the run: a `lorekeeper ingest --jobs` (1) run whenever --batch
-// (50) messages are due, of all those due (more when ingest falls behind), back to back.
+// mail at an even pace over 90% of the run: whenever --batch (50) messages are due, all those due
+// (more when ingest falls behind) are delivered into a Maildir spool, one file each, as a mail
+// server delivers them, and taken by one `lorekeeper ingest --spool --watch --jobs` (1) left running,
+// as the writer of deploy/ runs it; the next batch is delivered once these are stored. --runs starts a
+// `lorekeeper ingest --jobs` process of each batch's mbox instead (a mail server running a command).
 // Targets: zero errors (no answer outside 2xx/3xx, no socket error, no timeout), no partial
 // thread ever visible, the server's resident memory (the primary and its workers, summed from
 // /proc) flat within 20% after --rss-warmup (10) seconds; the p99 latency is reported.
@@ -61,6 +64,7 @@ import {
   machineTicks,
   hasStore,
   ingest,
+  spoolIngest,
   startServe,
   writeWrkScript,
   benchOptions,
@@ -86,7 +90,7 @@ const PROG = 'soak';
 const cli = benchOptions(
   PROG,
   import.meta.url,
-  { strings: ['new', 'batch', 'jobs', 'rss-warmup', 'batch-cost'], flags: ['keep', 'no-mail'] },
+  { strings: ['new', 'batch', 'jobs', 'rss-warmup', 'batch-cost'], flags: ['keep', 'no-mail', 'runs'] },
   // two wrk threads: one cannot keep 64 connections busy while parsing every answer in Lua
   { duration: 60, connections: 64, threads: 2, timeout: 30 },
 );
@@ -289,6 +293,23 @@ if (bad.length)
     `${bad.length} URLs of the mix do not answer 2xx/3xx before the load, e.g.:\n  ${bad.slice(0, 10).join('\n  ')}`,
   );
 
+// the new mail's ingest: the spool watcher (left running until the end) or a process per batch
+const watcher =
+  opt.runs || opt['no-mail']
+    ? undefined
+    : spoolIngest(dataDir, INBOX, join(work, 'spool'), { args: ['--jobs', String(JOBS)] });
+if (watcher) cleanups.push(() => watcher.stop());
+/**
+ * One batch (an mbox) stored: its summary and the ingest's CPU meanwhile, with its git.
+ * @param {string} file
+ */
+async function ingestBatch(file) {
+  if (watcher) return watcher.run(file);
+  const before = reapedTicks();
+  const summary = await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] });
+  return { ...summary, takes: 1, cpu: (reapedTicks() - before) / 100 };
+}
+
 if (opt['batch-cost'] !== undefined) await batchCost(Math.round(num(opt['batch-cost'], '--batch-cost', 1)));
 
 /** The --batch-cost measurement; ends the script. */
@@ -313,9 +334,8 @@ async function batchCost(batches) {
   for (let i = 0; i < 3; i++) await pass();
   const rows = [];
   const ingestRun = async (file) => {
-    const before = reapedTicks();
-    const summary = await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] });
-    const ingestCpu = (reapedTicks() - before) / 100;
+    const summary = await ingestBatch(file);
+    const ingestCpu = summary.cpu;
     const t0 = ticks();
     const misses = [await pass(), await pass(), await pass()];
     const serverCpu = (ticks() - t0) / 100;
@@ -564,11 +584,11 @@ log(
 );
 /**
  * CPU ticks of the server's processes (with the children they reaped), this script (with wrk and the
- * ingests) and the machine.
+ * ingests: the runs it reaped, or the spool watcher) and the machine.
  */
 const cpuNow = () => ({
   server: new Map(processTree(server.child.pid).map((p) => [p, statTicks(p, true) ?? 0])),
-  self: selfTicks(),
+  self: selfTicks() + (watcher?.ticks() ?? 0),
   machine: machineTicks(),
 });
 const cpu0 = cpuNow();
@@ -584,12 +604,7 @@ const feeder = feedMail({
   durationMs: DURATION * 1000,
   batch: BATCH,
   stopped: () => loadOver || opt['no-mail'],
-  // each run's CPU (with its git): the ingests run one after the other, and wrk is waited for last
-  ingestRun: async (file) => {
-    const before = reapedTicks();
-    const summary = await ingest(dataDir, INBOX, [file], { args: ['--jobs', String(JOBS)] });
-    return { ...summary, cpu: (reapedTicks() - before) / 100 };
-  },
+  ingestRun: ingestBatch,
 });
 const checker = checked.length ? checkLoop() : Promise.resolve();
 const result = await runWrk(origin, script, cli);
@@ -730,9 +745,10 @@ console.log(
   opt['no-mail']
     ? 'new mail       none (--no-mail)'
     : `new mail       ${ingestedDuring} messages ingested during the load in ${duringLoad.length} of ` +
-        `${feed.length} ingest runs (${ingestedAll} in all, store ${baseMessages} -> ${messagesAfter}); runs of ${Math.min(...runSizes)} .. ` +
+        `${feed.length} batches (${ingestedAll} in all, store ${baseMessages} -> ${messagesAfter}; ` +
+        `${feed.reduce((a, f) => a + (f.takes ?? 0), 0)} ${watcher ? 'takes of the spool watcher' : 'ingest runs'}); batches of ${Math.min(...runSizes)} .. ` +
         `${Math.max(...runSizes)} messages taking ${fmtMs(Math.min(...runMs))} .. ${fmtMs(Math.max(...runMs))}; ` +
-        `the runs during the load took ${ingestCpu.toFixed(1)} s of CPU (${(ingestCpu / ((loadEnd - loadStart) / 1000)).toFixed(2)} cores)`,
+        `the ingests during the load took ${ingestCpu.toFixed(1)} s of CPU (${(ingestCpu / ((loadEnd - loadStart) / 1000)).toFixed(2)} cores)`,
 );
 if (rssSummary) {
   console.log(

@@ -1,6 +1,7 @@
 // `lorekeeper ingest`: wires arguments to the ingest pipeline and prints the summary.
 import { availableParallelism } from 'node:os';
-import { ingest, type IngestSummary } from '../ingest/ingest.js';
+import { ingest, type IngestOptions, type IngestSummary } from '../ingest/ingest.js';
+import { ParsePool } from '../ingest/parse-pool.js';
 import type { EpochFeed as GitFeed } from '../mirror/epoch-feed.js';
 import { isGitSource, openGitInbox } from '../mirror/layout.js';
 import { parse, required, integer, UsageError } from './args.js';
@@ -51,17 +52,36 @@ export async function ingestCommand(args: string[]): Promise<number> {
     resync: { type: 'boolean' },
     'no-epochs': { type: 'boolean' },
     'epoch-size': { type: 'string' },
+    spool: { type: 'string' },
+    watch: { type: 'string' },
   });
   const format = values.format ?? 'mboxrd';
   if (format !== 'mboxrd' && format !== 'mboxo')
     throw new UsageError(`--format must be mboxrd or mboxo, not ${JSON.stringify(format)}`);
-  if (!positionals.length) {
+  if (values.spool !== undefined && positionals.length)
+    throw new UsageError('--spool takes the mail of its Maildir alone: leave out SOURCE');
+  if (values.watch !== undefined && values.spool === undefined)
+    throw new UsageError('--watch takes a Maildir spool: give --spool DIR');
+  if (!positionals.length && values.spool === undefined) {
     throw new UsageError(
       'no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, public-inbox inbox or git epoch, or - for standard input',
     );
   }
-  const dataDir = required(values.data, '--data');
-  const inbox = required(values.inbox, '--inbox');
+  const options: IngestOptions = {
+    dataDir: required(values.data, '--data'),
+    inbox: required(values.inbox, '--inbox'),
+    address: values.address,
+    description: values.description,
+    sources: [],
+    format,
+    jobs: integer(values.jobs, '--jobs', defaultJobs(), 0, 64),
+    epochs: values['no-epochs'] ? false : { rollBytes: byteSize(values['epoch-size'], '--epoch-size') },
+  };
+  if (values.spool !== undefined) {
+    if (values.resync) throw new UsageError('--resync applies to git sources only');
+    const watch = values.watch === undefined ? undefined : integer(values.watch, '--watch', 0, 1, 3600);
+    return spoolCommand(options, values.spool, watch, !!values.json);
+  }
   // mail files and git histories are both checked before anything is written; an unreadable SOURCE
   // is a failure (exit 1), not a usage error
   // git histories' modules and the progress bar's (21 files) are loaded only by the runs that need them
@@ -73,19 +93,49 @@ export async function ingestCommand(args: string[]): Promise<number> {
   }
   if (values.resync && !feeds.length) throw new UsageError('--resync applies to git sources only');
   const summary: IngestSummary = await ingest({
-    dataDir,
-    inbox,
-    address: values.address,
-    description: values.description,
+    ...options,
     sources: positionals.filter((p) => p === '-' || !isGitSource(p)),
     feeds,
-    format,
-    jobs: integer(values.jobs, '--jobs', defaultJobs(), 0, 64),
-    epochs: values['no-epochs'] ? false : { rollBytes: byteSize(values['epoch-size'], '--epoch-size') },
     progress: values.json ? undefined : (await import('../ingest/progress.js')).progressBar,
   });
   for (const note of feeds.flatMap((f) => f.notes)) process.stderr.write(`lorekeeper: ${note}\n`);
   const git = feeds.length > 0;
   process.stdout.write(values.json ? jsonLine(summary, git) : human(summary, git));
+  return 0;
+}
+
+/**
+ * `ingest --spool DIR [--watch SECONDS]`: the mail a mail server delivered into the Maildir DIR, taken
+ * out of it once stored (src/ingest/spool.ts), once or whenever mail lands in it. A line per take
+ * that found mail, for the journal; nothing for an empty spool.
+ */
+async function spoolCommand(options: IngestOptions, spool: string, watch: number | undefined, json: boolean) {
+  const { takeSpool, watchSpool } = await import('../ingest/spool.js');
+  // one set of parse workers for every take when watching (an ingest starts them only past 4 MiB)
+  let pool: ParsePool | undefined;
+  const take = async () => {
+    if (watch !== undefined && (!pool || pool.broken)) {
+      await pool?.close();
+      pool = new ParsePool(options.jobs ?? defaultJobs());
+    }
+    const summary = await takeSpool(spool, (maildir) => ingest({ ...options, sources: [maildir], pool }));
+    if (summary) process.stdout.write(json ? jsonLine(summary, false) : human(summary, false));
+    return summary;
+  };
+  if (watch === undefined) {
+    await take();
+    return 0;
+  }
+  try {
+    await watchSpool({
+      spool,
+      every: watch,
+      take,
+      complain: (message) => process.stderr.write(`lorekeeper: ${message} (taking the spool again later)\n`),
+    });
+  } finally {
+    // (its threads would keep the process from ending)
+    await pool?.close();
+  }
   return 0;
 }

@@ -15,6 +15,12 @@ Usage:
       one begun past --epoch-size raw bytes (default 2560m, public-inbox's); --no-epochs writes
       none (the next ingest writes what is missing).
 
+  lorekeeper ingest --data DIR --inbox NAME [options as above] --spool MAILDIR [--watch SECONDS]
+      Take the mail a mail server delivered into MAILDIR/new instead of SOURCEs, in arrival
+      order, deleting it once stored (a take killed halfway is taken again first). --watch keeps
+      running, as public-inbox-watch: it takes the spool again whenever mail lands in it (and
+      every SECONDS), printing a line per take.
+
   lorekeeper mirror --data DIR --inbox NAME [--epochs RANGE] [--address ADDR]
                     [--description TEXT] [--jobs N] [--json] [--resync] URL
       Mirror a public-inbox inbox (e.g. https://lore.kernel.org/iommu/): clone its new git

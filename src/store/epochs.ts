@@ -43,6 +43,7 @@ function statements(db: Db) {
         'SELECT coalesce(sum(b.size), 0) FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.inbox_id = ? AND m.num > ?',
       )
       .pluck(),
+    lastNum: db.prepare<[number], number>('SELECT coalesce(max(num), 0) FROM msg WHERE inbox_id = ?').pluck(),
     messagesAfter: db.prepare<
       [number, number, number],
       Omit<StoredForCommit, 'raw'> & { data: Buffer; codec: number }
@@ -105,6 +106,11 @@ export class EpochTable {
 
   upstream(inboxId: number): string | null {
     return this.st.upstream.get(inboxId) ?? null;
+  }
+
+  /** The inbox's newest article number (0: none). */
+  lastNum(inboxId: number): number {
+    return this.st.lastNum.get(inboxId) ?? 0;
   }
 
   /** Bytes of the inbox's messages stored after article `num`. */
