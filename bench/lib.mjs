@@ -901,7 +901,10 @@ export function spoolIngest(dataDir, inbox, spool, { args = [], nice } = {}) {
   let buffered = '';
   /** @type {(() => void) | undefined} */
   let heard;
-  child.stderr.on('data', (c) => (stderr += c));
+  child.stderr.on('data', (c) => {
+    stderr += c;
+    heard?.();
+  });
   child.stdout.on('data', (c) => {
     const lines = (buffered + c).split('\n');
     buffered = lines.pop() ?? '';
@@ -927,8 +930,9 @@ export function spoolIngest(dataDir, inbox, spool, { args = [], nice } = {}) {
       delivered += messages.length;
       const read = () => takes.reduce((n, t) => n + t.read, 0);
       while (read() < delivered) {
-        if (child.exitCode !== null || child.signalCode !== null)
-          throw new Error(`lorekeeper ingest --watch ended (${child.exitCode ?? child.signalCode}):\n${stderr}`);
+        // (a take that fails is said on stderr and tried again later: the run failed)
+        if (child.exitCode !== null || child.signalCode !== null || stderr)
+          throw new Error(`lorekeeper ingest --watch: ${child.exitCode ?? child.signalCode ?? 'running'}:\n${stderr}`);
         await new Promise((resolve) => (heard = () => resolve(undefined)));
       }
       const mine = takes.slice(from);

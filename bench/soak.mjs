@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run soak -- [--mbox MBOX[.gz]] [--data DIR] [--inbox NAME] [--new N] [--batch N] [--jobs N]
 //                 [--duration S] [--connections N] [--threads N] [--timeout S] [--rss-warmup S]
-//                 [--json FILE] [--keep] [--no-mail] [--runs] [--batch-cost N]
+//                 [--json FILE] [--keep] [--no-mail] [--process-per-batch] [--batch-cost N]
 //
 // Load while mail arrives: wrk at --connections (64) for --duration (60) seconds over a mix of
 // URLs (message pages, raw, /T/, /t/, t.mbox.gz, new.atom, the index and ?t= pages, searches,
@@ -9,8 +9,9 @@
 // mail at an even pace over 90% of the run: whenever --batch (50) messages are due, all those due
 // (more when ingest falls behind) are delivered into a Maildir spool, one file each, as a mail
 // server delivers them, and taken by one `lorekeeper ingest --spool --watch --jobs` (1) left running,
-// as the writer of deploy/ runs it; the next batch is delivered once these are stored. --runs starts a
-// `lorekeeper ingest --jobs` process of each batch's mbox instead (a mail server running a command).
+// as the writer of deploy/ runs it; the next batch is delivered once these are stored.
+// --process-per-batch starts a `lorekeeper ingest --jobs` process of each batch's mbox instead (a
+// mail server running a command for each, as the writer of earlier releases did).
 // Targets: zero errors (no answer outside 2xx/3xx, no socket error, no timeout), no partial
 // thread ever visible, the server's resident memory (the primary and its workers, summed from
 // /proc) flat within 20% after --rss-warmup (10) seconds; the p99 latency is reported.
@@ -90,7 +91,7 @@ const PROG = 'soak';
 const cli = benchOptions(
   PROG,
   import.meta.url,
-  { strings: ['new', 'batch', 'jobs', 'rss-warmup', 'batch-cost'], flags: ['keep', 'no-mail', 'runs'] },
+  { strings: ['new', 'batch', 'jobs', 'rss-warmup', 'batch-cost'], flags: ['keep', 'no-mail', 'process-per-batch'] },
   // two wrk threads: one cannot keep 64 connections busy while parsing every answer in Lua
   { duration: 60, connections: 64, threads: 2, timeout: 30 },
 );
@@ -295,7 +296,7 @@ if (bad.length)
 
 // the new mail's ingest: the spool watcher (left running until the end) or a process per batch
 const watcher =
-  opt.runs || opt['no-mail']
+  opt['process-per-batch'] || opt['no-mail']
     ? undefined
     : spoolIngest(dataDir, INBOX, join(work, 'spool'), { args: ['--jobs', String(JOBS)] });
 if (watcher) cleanups.push(() => watcher.stop());

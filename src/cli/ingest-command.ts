@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { ingest, type IngestOptions, type IngestSummary } from '../ingest/ingest.js';
 import { ParsePool } from '../ingest/parse-pool.js';
+import { openDatabase } from '../store/open-database.js';
 import type { EpochFeed as GitFeed } from '../mirror/epoch-feed.js';
 import { isGitSource, openGitInbox } from '../mirror/layout.js';
 import { parse, required, integer, UsageError } from './args.js';
@@ -67,7 +68,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
       'no SOURCE given: name an mbox, mbox.gz, Maildir, .eml file, public-inbox inbox or git epoch, or - for standard input',
     );
   }
-  const options: IngestOptions = {
+  const options: IngestOptions & { jobs: number } = {
     dataDir: required(values.data, '--data'),
     inbox: required(values.inbox, '--inbox'),
     address: values.address,
@@ -80,7 +81,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
   if (values.spool !== undefined) {
     if (values.resync) throw new UsageError('--resync applies to git sources only');
     const watch = values.watch === undefined ? undefined : integer(values.watch, '--watch', 0, 1, 3600);
-    return spoolCommand(options, values.spool, watch, !!values.json);
+    return spoolCommand(options, required(values.spool, '--spool'), watch, !!values.json);
   }
   // mail files and git histories are both checked before anything is written; an unreadable SOURCE
   // is a failure (exit 1), not a usage error
@@ -109,14 +110,20 @@ export async function ingestCommand(args: string[]): Promise<number> {
  * out of it once stored (src/ingest/spool.ts), once or whenever mail lands in it. A line per take
  * that found mail, for the journal; nothing for an empty spool.
  */
-async function spoolCommand(options: IngestOptions, spool: string, watch: number | undefined, json: boolean) {
+async function spoolCommand(
+  options: IngestOptions & { jobs: number },
+  spool: string,
+  watch: number | undefined,
+  json: boolean,
+): Promise<number> {
   const { takeSpool, watchSpool } = await import('../ingest/spool.js');
-  // one set of parse workers for every take when watching (an ingest starts them only past 4 MiB)
   let pool: ParsePool | undefined;
   const take = async () => {
+    // watching, one set of parse workers serves every take; a take's mail is parsed in the process
+    // until 4 MiB of it have been, counted over the pool's life, then in the workers, which stay
     if (watch !== undefined && (!pool || pool.broken)) {
       await pool?.close();
-      pool = new ParsePool(options.jobs ?? defaultJobs());
+      pool = new ParsePool(options.jobs);
     }
     const summary = await takeSpool(spool, (maildir) => ingest({ ...options, sources: [maildir], pool }));
     if (summary) process.stdout.write(json ? jsonLine(summary, false) : human(summary, false));
@@ -126,8 +133,10 @@ async function spoolCommand(options: IngestOptions, spool: string, watch: number
     await take();
     return 0;
   }
+  // a store that cannot be written ends the watch at once, not when the first mail lands
+  openDatabase(options.dataDir).close();
   try {
-    await watchSpool({
+    return await watchSpool({
       spool,
       every: watch,
       take,
@@ -137,5 +146,4 @@ async function spoolCommand(options: IngestOptions, spool: string, watch: number
     // (its threads would keep the process from ending)
     await pool?.close();
   }
-  return 0;
 }

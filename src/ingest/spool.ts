@@ -8,9 +8,10 @@
 // with a poll every period besides): it keeps its modules, its compiled code and its parse workers
 // from one batch to the next, where a process per batch would load and warm them up every time.
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IngestSummary } from './ingest.js';
+import { keepWatching, reason } from './keep-watching.js';
 
 const TAKING = '.taking';
 
@@ -37,7 +38,9 @@ export async function takeSpool(
   }
   if (!files.length) return undefined;
   const summary = await ingest(taking);
-  for (const f of files) await unlink(join(taking, 'new', f));
+  // (force: another taker of the spool, started by hand beside the service, may have taken them too;
+  // what it stored again counted as duplicates)
+  for (const f of files) await rm(join(taking, 'new', f), { force: true });
   return summary;
 }
 
@@ -49,12 +52,8 @@ export interface SpoolWatch {
   take: () => Promise<IngestSummary | undefined>;
   /** What went wrong, for the journal; said once until it changes. */
   complain: (message: string) => void;
-  /** Stops the loop between takes (tests); the command runs until it is killed. */
-  signal?: AbortSignal;
 }
 
-/** Longest wait after failures, seconds. */
-const MAX_BACKOFF = 60;
 /**
  * How long mail that just began to land is left to finish landing, milliseconds: a mail server
  * delivering a burst (a series of 30 patches) gets one take for it rather than a take per message.
@@ -62,12 +61,10 @@ const MAX_BACKOFF = 60;
 const SETTLE_MS = 200;
 
 /**
- * Take the spool whenever mail lands in it, until the signal stops it (never, for the command). Until
- * a first take succeeds a failure ends the watch (a data directory that cannot be written: said at
- * once, and a service manager restarts it later); after that, failures are said and the spool is
- * taken again, less often.
+ * Take the spool whenever mail lands in it, until the process is stopped; a failure before the first
+ * take that stored mail ends it (keep-watching.ts).
  */
-export async function watchSpool(opts: SpoolWatch): Promise<void> {
+export async function watchSpool(opts: SpoolWatch): Promise<never> {
   const newDir = join(opts.spool, 'new');
   await mkdir(newDir, { recursive: true });
   let changes = 0;
@@ -78,51 +75,45 @@ export async function watchSpool(opts: SpoolWatch): Promise<void> {
       changes++;
       wake?.();
     });
-    // (a file system without change events: the poll alone)
-    watcher.on('error', () => watcher?.close());
-  } catch {
-    watcher = undefined;
+    watcher.on('error', (err) => {
+      opts.complain(`${newDir}: ${reason(err)}: looking every ${opts.every} s instead`);
+      watcher?.close();
+    });
+  } catch (err) {
+    // (a file system without change events: the period alone)
+    opts.complain(`${newDir}: ${reason(err)}: looking every ${opts.every} s instead`);
   }
-  /** Until mail lands in new/ (then a moment for the rest of it), the period is over, or the signal. */
+  /** Until the period is over or, `heed`ing new/, a moment after mail began to land in it. */
   const wait = (seconds: number, heed: boolean) =>
     new Promise<void>((resolve) => {
+      let settle: NodeJS.Timeout | undefined;
+      const landed = () => {
+        wake = undefined;
+        settle = setTimeout(done, SETTLE_MS);
+      };
       const done = () => {
         clearTimeout(timer);
-        wake = undefined;
-        opts.signal?.removeEventListener('abort', done);
+        clearTimeout(settle);
+        if (wake === landed) wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, seconds * 1000);
-      if (heed)
-        wake = () => {
-          wake = undefined;
-          setTimeout(done, SETTLE_MS);
-        };
-      opts.signal?.addEventListener('abort', done);
+      if (heed) wake = landed;
     });
-  let succeeded = false;
-  let failures = 0;
-  let said = '';
+  let seen = 0;
   try {
-    while (!opts.signal?.aborted) {
-      const seen = changes;
-      try {
-        const took = await opts.take();
-        succeeded = true;
-        failures = 0;
-        said = '';
-        // mail that arrived during a take is taken at once
-        if (took) continue;
-      } catch (err) {
-        if (!succeeded) throw err;
-        failures++;
-        const message = (err as Error).message ?? String(err);
-        if (message !== said) opts.complain(message);
-        said = message;
-      }
-      if (failures) await wait(Math.min(MAX_BACKOFF, opts.every * 2 ** Math.min(failures, 10)), false);
-      else if (changes === seen) await wait(opts.every, true);
-    }
+    return await keepWatching({
+      every: opts.every,
+      complain: opts.complain,
+      look: async () => {
+        seen = changes;
+        return (await opts.take()) !== undefined;
+      },
+      // mail that landed during an empty take is taken at once
+      pause: async (seconds, failing) => {
+        if (failing || changes === seen) await wait(seconds, !failing);
+      },
+    });
   } finally {
     watcher?.close();
   }

@@ -89,8 +89,7 @@ interface Current {
 /** Where a writer of this process left an inbox's newest epoch, with the tips the store then recorded. */
 interface LeftAt {
   tips: string;
-  n: number;
-  head: string;
+  /** Raw bytes the newest epoch holds. */
   bytes: number;
   /** Article number of the last message committed. */
   last: number;
@@ -109,6 +108,8 @@ export class EpochWriter {
   private current?: Current;
   /** The tips the store recorded as this writer last saw them: when they change, someone else wrote. */
   private known = '';
+  /** The inbox's newest article number then (all of it committed). */
+  private knownLast = 0;
   /** Epochs whose new commits wait for the batch's checkpoint. */
   private written = new Set<number>();
   private readonly touched = new Set<string>();
@@ -148,7 +149,7 @@ export class EpochWriter {
     const tip = tips.get(newest);
     const left = LEFT_AT.get(this.leftAtKey);
     let last: number;
-    if (left && left.tips === key && left.n === newest && left.head === tip) {
+    if (left?.tips === key) {
       last = left.last;
       this.current = { n: newest, gitDir: this.dirOf(newest), head: tip, bytes: left.bytes };
     } else {
@@ -215,6 +216,9 @@ export class EpochWriter {
   async checkpoint(): Promise<void> {
     if (this.current) await this.record(this.current);
     this.known = JSON.stringify([...this.table.tips(this.inboxId)]);
+    // read with the write lock held: another ingest may store mail without commits (--no-epochs)
+    // once it is released, and the next run must commit that mail
+    this.knownLast = this.table.lastNum(this.inboxId);
   }
 
   /** After the last batch: git ends, and packs what many small runs left when it is time to. */
@@ -224,8 +228,7 @@ export class EpochWriter {
     for (const dir of this.touched) await gcAuto(dir);
     const cur = this.current;
     if (cur && typeof cur.head === 'string' && this.known) {
-      const last = this.table.lastNum(this.inboxId);
-      LEFT_AT.set(this.leftAtKey, { tips: this.known, n: cur.n, head: cur.head, bytes: cur.bytes, last });
+      LEFT_AT.set(this.leftAtKey, { tips: this.known, bytes: cur.bytes, last: this.knownLast });
     }
   }
 

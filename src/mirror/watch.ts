@@ -6,9 +6,9 @@
 // costs a request per period (answered without git) instead of a whole mirror run (about 0.45 s of
 // CPU here), an ingest half done (its epochs moved, its order not yet published) costs nothing, and
 // new mail shows within a period plus the run that takes it.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_REPO } from './admin-repo.js';
 import { readManifest } from './manifest.js';
+import { keepWatching } from '../ingest/keep-watching.js';
 
 export interface WatchOptions {
   /** The writer's root URL, without a trailing slash. */
@@ -19,12 +19,8 @@ export interface WatchOptions {
   run: () => Promise<void>;
   /** What went wrong, for the person (or journal) watching; said once until it changes. */
   complain: (message: string) => void;
-  /** Stops the loop between polls (tests); the command runs until it is killed. */
-  signal?: AbortSignal;
 }
 
-/** Longest wait after failures, seconds: a writer that is down is asked again at least this often. */
-const MAX_BACKOFF = 60;
 /** Where the writer stands: its state repository's fingerprint (a writer of old: its whole manifest). */
 async function writerStamp(root: string): Promise<string> {
   const manifest = await readManifest(root);
@@ -32,42 +28,22 @@ async function writerStamp(root: string): Promise<string> {
   return typeof admin === 'string' ? admin : JSON.stringify(manifest ?? null);
 }
 
-const reason = (err: unknown) => {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
-};
-
 /**
- * Poll and follow until the signal stops it (never, for the command). Until a first run succeeds a
- * failure ends the watch (a wrong URL, a server that is no writer: said at once, and a service
- * manager restarts it later); after that, failures are said and the writer asked again, less often.
+ * Poll and follow until the process is stopped; a failure before the first run that succeeded ends
+ * it (keep-watching.ts).
  */
-export async function watchWriter(opts: WatchOptions): Promise<void> {
+export async function watchWriter(opts: WatchOptions): Promise<never> {
   let done = '';
-  let failures = 0;
-  let said = '';
-  while (!opts.signal?.aborted) {
-    let ran = false;
-    try {
+  return keepWatching({
+    every: opts.every,
+    complain: opts.complain,
+    look: async () => {
       const stamp = await writerStamp(opts.root);
+      if (stamp === done) return false;
       // the stamp is taken before the run: whatever changes during it makes the next poll run again
-      if (stamp !== done) {
-        await opts.run();
-        done = stamp;
-        ran = true;
-      }
-      failures = 0;
-      said = '';
-    } catch (err) {
-      if (!done) throw err;
-      failures++;
-      const message = reason(err);
-      if (message !== said) opts.complain(message);
-      said = message;
-    }
-    // mail that arrived during a run is asked for at once, not a period later
-    if (ran) continue;
-    const wait = Math.min(MAX_BACKOFF, opts.every * 2 ** Math.min(failures, 10));
-    await sleep(wait * 1000, undefined, { signal: opts.signal }).catch(() => undefined);
-  }
+      await opts.run();
+      done = stamp;
+      return true;
+    },
+  });
 }

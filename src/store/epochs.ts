@@ -43,7 +43,11 @@ function statements(db: Db) {
         'SELECT coalesce(sum(b.size), 0) FROM msg m JOIN blob b ON b.id = m.blob_id WHERE m.inbox_id = ? AND m.num > ?',
       )
       .pluck(),
-    lastNum: db.prepare<[number], number>('SELECT coalesce(max(num), 0) FROM msg WHERE inbox_id = ?').pluck(),
+    // newest first down the table itself (num is its rowid): the inbox's newest is near the end, where
+    // max(num) over msg_inbox_ts would read every entry of the inbox
+    lastNum: db
+      .prepare<[number], number>('SELECT num FROM msg NOT INDEXED WHERE inbox_id = ? ORDER BY num DESC LIMIT 1')
+      .pluck(),
     messagesAfter: db.prepare<
       [number, number, number],
       Omit<StoredForCommit, 'raw'> & { data: Buffer; codec: number }

@@ -6,7 +6,7 @@
 // epoch) equal one ingest of the same mail, also when another ingest wrote between two takes.
 import { describe, it, expect, afterEach } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fixture, tempDir } from '../helpers/paths.js';
@@ -89,41 +89,59 @@ describe.skipIf(!have('git'))('ingest --spool --watch', () => {
   let watcher: ChildProcess | undefined;
   afterEach(() => void watcher?.kill('SIGKILL'));
 
-  /** A watcher of `spool` into `data`, and the JSON lines it printed so far (one per take). */
-  function watch(data: string, spool: string) {
+  /**
+   * A watcher of `spool` into `data` looking every `every` seconds, and the JSON lines it printed so
+   * far (one per take).
+   */
+  function watch(data: string, spool: string, every = 3600) {
     const takes: { read: number; added: number }[] = [];
     let stderr = '';
     let buffered = '';
-    watcher = startCli([...ingestArgs(data), '--spool', spool, '--watch', '2']);
+    watcher = startCli([...ingestArgs(data), '--spool', spool, '--watch', String(every)]);
     watcher.stdout?.on('data', (c: Buffer) => {
       const lines = (buffered + c.toString()).split('\n');
       buffered = lines.pop() ?? '';
       for (const l of lines) takes.push(JSON.parse(l));
     });
     watcher.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    /** Until the takes have read `n` messages in all. */
-    const taken = async (n: number) => {
+    /** Until the takes have read `n` messages in all; the seconds it took. */
+    const taken = async (n: number, limitMs = 30_000) => {
       const t0 = Date.now();
       while (takes.reduce((a, t) => a + t.read, 0) < n) {
-        if (Date.now() - t0 > 30_000 || watcher?.exitCode !== null)
-          throw new Error(`the watcher took ${JSON.stringify(takes)} of ${n}: ${stderr}`);
+        if (Date.now() - t0 > limitMs || watcher?.exitCode !== null)
+          throw new Error(`the watcher took ${JSON.stringify(takes)} of ${n} in ${limitMs} ms: ${stderr}`);
         await sleep(50);
       }
+      return (Date.now() - t0) / 1000;
     };
-    return { takes, taken, stderr: () => stderr };
+    /** CPU time the watcher used so far, in clock ticks (user + system). */
+    const ticks = () => {
+      const stat = readFileSync(`/proc/${watcher?.pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(f[11]) + Number(f[12]);
+    };
+    return { takes, taken, ticks, stderr: () => stderr };
   }
 
   it('takes mail as it lands, a burst at a time, nothing while none does, as one ingest would', async () => {
     const [data, spool] = [tempDir(), join(tempDir(), 'virtualization')];
+    // an hour between looks: only the news that mail landed can wake it
     const w = watch(data, spool);
+    await sleep(1000);
     const first = THREAD.slice(0, 15);
-    for (const m of first) deliver(spool, m);
-    await w.taken(first.length);
-    // a burst is taken whole (or in a take and what landed during it)
+    // a burst, as a mail server delivers a series: a message every 10 ms
+    for (const m of first) {
+      deliver(spool, m);
+      await sleep(10);
+    }
+    expect(await w.taken(first.length)).toBeLessThan(10);
+    // given a moment to land, the burst is one take (or one and what landed during it)
     expect(w.takes.length).toBeLessThanOrEqual(2);
-    const takesThen = w.takes.length;
+    const [takesThen, ticksThen] = [w.takes.length, w.ticks()];
     await sleep(2500);
+    // idle: no take, and next to no CPU (a tick is 10 ms)
     expect(w.takes.length, w.stderr()).toBe(takesThen);
+    expect(w.ticks() - ticksThen).toBeLessThan(10);
     for (const m of THREAD.slice(15)) deliver(spool, m);
     await w.taken(THREAD.length);
     expect(readdirSync(join(spool, 'new'))).toEqual([]);
@@ -133,27 +151,33 @@ describe.skipIf(!have('git'))('ingest --spool --watch', () => {
     expect(readdirSync(join(data, 'inboxes', 'virtualization', 'git')).length).toBeGreaterThan(2);
   });
 
-  it('begins where the store stands when another ingest wrote between two takes', async () => {
+  it('begins where the store stands when another ingest wrote between two takes, with epochs or without', async () => {
     const [data, spool] = [tempDir(), join(tempDir(), 'virtualization')];
     const w = watch(data, spool);
-    const first = THREAD.slice(0, 12);
-    for (const m of first) deliver(spool, m);
-    await w.taken(first.length);
-    jsonSummary(runCli([...ingestArgs(data), tempMbox(OTHER)]));
-    for (const m of THREAD.slice(12)) deliver(spool, m);
+    const [a, b, c] = [THREAD.slice(0, 8), THREAD.slice(8, 16), THREAD.slice(16)];
+    for (const m of a) deliver(spool, m);
+    await w.taken(a.length);
+    // mail stored without commits: the next take commits it first, as any ingest does
+    jsonSummary(runCli([...ingestArgs(data), '--no-epochs', tempMbox(OTHER.slice(0, 3))]));
+    for (const m of b) deliver(spool, m);
+    await w.taken(a.length + b.length);
+    // mail stored with commits: the epochs' tips moved
+    jsonSummary(runCli([...ingestArgs(data), tempMbox(OTHER.slice(3))]));
+    for (const m of c) deliver(spool, m);
     await w.taken(THREAD.length);
-    expect(digestOf(data)).toBe(await ingestedAtOnce(first, OTHER, THREAD.slice(12)));
+    expect(digestOf(data)).toBe(await ingestedAtOnce(a, OTHER.slice(0, 3), b, OTHER.slice(3), c));
   });
 
-  it('ends at once with the reason when its store cannot be written', async () => {
+  it('ends at once with the reason when its store cannot be written, mail waiting or not', async () => {
     const file = join(tempDir(), 'not-a-directory');
     writeFileSync(file, '');
     const spool = join(tempDir(), 'virtualization');
+    const empty = await runCliBeside([...ingestArgs(file), '--spool', spool, '--watch', '1']);
+    expect([empty.status, empty.stderr]).toEqual([1, expect.stringContaining(file)]);
     deliver(spool, THREAD[0]);
     const r = await runCliBeside([...ingestArgs(file), '--spool', spool, '--watch', '1']);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain(file);
+    expect([r.status, r.stderr]).toEqual([1, expect.stringContaining(file)]);
     // the mail waits in the spool for the next start
-    expect(readdirSync(join(spool, '.taking', 'new'))).toHaveLength(1);
+    expect(readdirSync(join(spool, 'new'))).toHaveLength(1);
   });
 });
