@@ -34,12 +34,15 @@ export async function takeSpool(
   let files = await mailIn(join(taking, 'new'));
   if (!files.length) {
     files = await mailIn(join(spool, 'new'));
-    for (const f of files) await rename(join(spool, 'new', f), join(taking, 'new', f));
+    for (const f of files)
+      await rename(join(spool, 'new', f), join(taking, 'new', f)).catch((err: NodeJS.ErrnoException) => {
+        // another taker of the spool (started by hand beside the service) moved it first
+        if (err.code !== 'ENOENT') throw err;
+      });
   }
   if (!files.length) return undefined;
   const summary = await ingest(taking);
-  // (force: another taker of the spool, started by hand beside the service, may have taken them too;
-  // what it stored again counted as duplicates)
+  // (force: another taker may have taken them too; what it stored again counted as duplicates)
   for (const f of files) await rm(join(taking, 'new', f), { force: true });
   return summary;
 }
