@@ -914,12 +914,13 @@ export function spoolIngest(dataDir, inbox, spool, { args = [], nice } = {}) {
   child.on('exit', () => heard?.());
   let delivered = 0;
   let named = 0;
+  const ticks = () => statTicks(child.pid ?? 0, true) ?? 0;
   return {
     /** @param {string} file */
     async run(file) {
       const splitter = new MboxSplitter();
       const messages = [...splitter.push(readFileSync(file)), ...splitter.end()];
-      const ticks = statTicks(child.pid ?? 0, true) ?? 0;
+      const ticksBefore = ticks();
       const from = takes.length;
       for (const m of messages) {
         // names that sort in the order of delivery, as a mail server's begin with the time
@@ -945,10 +946,11 @@ export function spoolIngest(dataDir, inbox, spool, { args = [], nice } = {}) {
         quarantined: sum('quarantined'),
         seconds: sum('seconds'),
         takes: mine.length,
-        cpu: ((statTicks(child.pid ?? 0, true) ?? ticks) - ticks) / 100,
+        // (0: the watcher is gone, its CPU with it)
+        cpu: Math.max(0, ticks() - ticksBefore) / 100,
       };
     },
-    ticks: () => statTicks(child.pid ?? 0, true) ?? 0,
+    ticks,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -1008,7 +1010,6 @@ export function startServe(dataDir, port, { logFile, probeUrl, debugCache = fals
     async ready() {
       await waitFor(probeUrl, { seconds: 60, exited: () => exit, logFile });
     },
-    ticks: () => statTicks(child.pid ?? 0, true) ?? 0,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -2,6 +2,7 @@
 // replica following its writer) and `lorekeeper ingest --spool --watch` (a writer taking a mail
 // server's spool). Each look either finds work and does it (then the next look is at once: what
 // came meanwhile does not wait a period) or finds none (then it waits a period, or less when told).
+import { setTimeout as wait } from 'node:timers/promises';
 
 /** Longest wait after failures, seconds: a writer down or a store full is looked at again at least this often. */
 const MAX_BACKOFF = 60;
@@ -23,7 +24,7 @@ export function reason(err: unknown): string {
   return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }
 
-const sleep = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
+const sleep = (seconds: number) => wait(seconds * 1000);
 
 /**
  * Look, and work, until the process is stopped. Until a first look has found work and done it, a
