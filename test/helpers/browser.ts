@@ -3,11 +3,9 @@
 // left the server" about what a reader's browser would really do.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
-import { inject } from 'vitest';
 import {
   chromium,
   type Browser,
-  type BrowserServer,
   type BrowserContext,
   type BrowserContextOptions,
   type JSHandle,
@@ -78,26 +76,9 @@ export function haveChromium(): boolean {
   return false;
 }
 
-/** Chromium as a browser server: the one of a run, launched by test/helpers/global-setup.ts. */
-export async function launchBrowserServer(): Promise<BrowserServer> {
-  const server = await chromium.launchServer({
-    executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    timeout: 60_000,
-  });
-  try {
-    checkDisabledFeatures(server.process().pid!);
-  } catch (e) {
-    await server.close();
-    throw e;
-  }
-  return server;
-}
-
 /**
  * The CPU seconds a process and everything under it used (user and system, the children it reaped
- * included): what the run's chromium cost, which no test file's timing shows.
+ * included): what a test file's chromium cost, which its timing leaves out.
  */
 export function processTreeCpuSeconds(pid: number): number {
   const stat = (p: number) => {
@@ -119,19 +100,57 @@ export function processTreeCpuSeconds(pid: number): number {
   return ticks / 100;
 }
 
+/** The chromium processes this process started (their parent is this process). */
+function chromiumChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1]);
+        return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith(`${CHROMIUM}\0`);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+}
+
+/** The chromium process of each browser launchBrowser launched, for closeBrowser's report. */
+const processes = new WeakMap<Browser, number>();
+
 /**
- * The run's chromium (a connection of this test file's own to it), or, when the run started none, a
- * chromium of this file's own. closeBrowser ends either: the connection, or that chromium.
+ * A chromium of this test file's own. Each browser test file launches its own rather than connecting
+ * to one the run shares: playwright then drives it from this process, without relaying every call
+ * through a browser server's WebSocket (the three browser files: 55-58 s of CPU against 62-68 s with a
+ * shared server, chromium included).
  */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (${INSTALL})`);
-  const endpoint = inject('browserEndpoint');
-  if (endpoint) return chromium.connect(endpoint, { timeout: 60_000 });
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
+  const before = new Set(chromiumChildren());
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    timeout: 60_000,
+  });
+  const started = chromiumChildren().filter((pid) => !before.has(pid));
+  try {
+    if (started.length !== 1) throw new Error(`launched ${started.length} chromium processes, not one`);
+    checkDisabledFeatures(started[0]);
+  } catch (e) {
+    await browser.close();
+    throw e;
+  }
+  processes.set(browser, started[0]);
+  return browser;
 }
 
+/** Ends a chromium launchBrowser launched, saying what it cost (vitest's durations leave it out). */
 export async function closeBrowser(browser: Browser | undefined): Promise<void> {
-  if (browser) await browser.close();
+  if (!browser) return;
+  const pid = processes.get(browser);
+  if (pid !== undefined) console.log(`chromium used ${processTreeCpuSeconds(pid).toFixed(1)} s of CPU`);
+  await browser.close();
 }
 
 /** What the page did since the last navigation (or reset). */

@@ -1,23 +1,19 @@
 // Once per run, before any test file: a temporary root that becomes the TMPDIR of every test process
 // and of every program they start (stores, repositories, client homes, browser profiles all land
 // there) and is removed when the run ends, whatever the tests left; the fixtures ingested once into a
-// store that tests copy (test/helpers/store.ts fixtureStore) instead of each ingesting them; when
-// the run holds a browser test, the one chromium every browser test connects to (launchBrowser). (The
+// store that tests copy (test/helpers/store.ts fixtureStore) instead of each ingesting them. (The
 // tests' type-check is `npm run lint`'s: static checking, like eslint, not a test to wait for.)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ingestFixtures } from './store.js';
-import { CHROMIUM, launchBrowserServer, processTreeCpuSeconds } from './browser.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** A store holding the fixtures as test/helpers/store.ts ingestFixtures ingests them: copy it, never write it. */
     fixtureStore: string;
-    /** The run's chromium (a playwright browser server), or '' when the run has no browser test. */
-    browserEndpoint: string;
   }
 }
 
@@ -43,36 +39,16 @@ function processesOf(root: string): { pid: number; command: string }[] {
   return out;
 }
 
-/** The file filters of the command line (vitest keeps them on the run; none: every file). */
-const filtersOf = (project: TestProject) =>
-  (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? [];
-
-/** Whether the files this run holds include a browser test (test/browser/). */
-async function runsBrowserTests(project: TestProject): Promise<boolean> {
-  const { testFiles } = await project.globTestFiles(filtersOf(project));
-  return testFiles.some((f) => f.includes('/test/browser/'));
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const outer = tmpdir();
   const root = mkdtempSync(join(outer, 'lk-run-'));
   process.env.LK_OUTER_TMPDIR = outer;
   process.env.TMPDIR = root;
   const store = join(root, 'fixture-store');
-  // chromium starts while the fixtures are ingested (should this fail, playwright ends it as vitest exits)
-  const [summaries, chromium] = await Promise.all([
-    ingestFixtures(store),
-    existsSync(CHROMIUM) && (await runsBrowserTests(project)) ? launchBrowserServer() : undefined,
-  ]);
+  const summaries = await ingestFixtures(store);
   if (summaries.some((s) => s.quarantined)) throw new Error(`a fixture was quarantined: ${JSON.stringify(summaries)}`);
   project.provide('fixtureStore', store);
-  project.provide('browserEndpoint', chromium?.wsEndpoint() ?? '');
   return async () => {
-    if (chromium) {
-      // (vitest's durations leave it out: the browser's processes are not the test files')
-      console.log(`the run's chromium used ${processTreeCpuSeconds(chromium.process().pid!).toFixed(1)} s of CPU`);
-      await chromium.close();
-    }
     // a test that failed before its own cleanup may have left a server or client running: whatever
     // still has the run's root as its TMPDIR is ended, and named, so that the leak gets fixed
     for (const { pid, command } of processesOf(root)) {
