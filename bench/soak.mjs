@@ -712,7 +712,7 @@ const targets = [
   [
     'mail arrived during the load',
     (ingestedDuring > 0 || opt['no-mail']) && feedErrors.length === 0,
-    `${ingestedDuring} messages in ${duringLoad.length} batches during the load (${watcher ? "the spool watcher's takes" : 'an ingest run each'}), ${feedErrors.length} failed`,
+    `${ingestedDuring} messages in ${duringLoad.length} batches during the load (${watcher ? 'through the spool watcher' : 'an ingest run each'}), ${feedErrors.length} failed`,
   ],
   ['server stayed up', !serverDied && restarted === 0, serverDied ?? `${restarted} workers replaced`],
   [

@@ -105,6 +105,8 @@ describe.skipIf(!have('b4') || !have('lei'))('b4 and lei against lorekeeper', ()
     const out = tempDir('lk-b4-');
     await run('b4', ['mbox', '-o', out, COVER], { env });
     expect(readdirSync(out)).toEqual([`${COVER}.mbx`]);
+    // the 84 messages of the thread, each from its own "From " line
+    expect(messagesOf(readFileSync(join(out, `${COVER}.mbx`))).length).toBe(84);
     compareDir(out, [`${COVER}.mbx`], true);
   });
 

@@ -56,7 +56,7 @@ export const CHROMIUM_ARGS = [
  * Throws unless the last --disable-features on a chromium's command line (ours) holds every feature an
  * earlier one (playwright's) disables: otherwise ours would switch some of those back on.
  */
-export function checkDisabledFeatures(pid: number): void {
+function checkDisabledFeatures(pid: number): void {
   const lists = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     .split('\0')
     .filter((a) => a.startsWith('--disable-features='))
@@ -80,7 +80,7 @@ export function haveChromium(): boolean {
  * The CPU seconds a process and everything under it used (user and system, the children it reaped
  * included): what a test file's chromium cost, which its timing leaves out.
  */
-export function processTreeCpuSeconds(pid: number): number {
+function processTreeCpuSeconds(pid: number): number {
   const stat = (p: number) => {
     try {
       // the fields after the command name: ppid is the 2nd, utime/stime/cutime/cstime the 12th..15th
@@ -100,19 +100,37 @@ export function processTreeCpuSeconds(pid: number): number {
   return ticks / 100;
 }
 
-/** The chromium processes this process started (their parent is this process). */
-function chromiumChildren(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((pid) => {
-      try {
-        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1]);
-        return ppid === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith(`${CHROMIUM}\0`);
-      } catch {
-        return false; // gone meanwhile
-      }
-    });
+/**
+ * The browser processes under this one: those whose command line carries playwright's
+ * --remote-debugging-pipe and no --type= (chromium's renderers, zygotes and utilities have one). By
+ * the command line, not the program's path: /usr/bin/chromium is a shell script that execs the real
+ * program under the same pid, and a wrapper that does not exec leaves it a grandchild.
+ */
+function browserProcesses(): number[] {
+  const parents = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      parents.set(Number(d), Number(readFileSync(`/proc/${d}/stat`, 'latin1').split(') ')[1].split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const under = [process.pid];
+  for (let i = 0; i < under.length; i++) for (const [pid, ppid] of parents) if (ppid === under[i]) under.push(pid);
+  const found = under.slice(1).filter((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+      return args.includes('--remote-debugging-pipe') && !args.some((a) => a.startsWith('--type='));
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+  // a wrapper that starts chromium passes it the same arguments: the browser is the innermost
+  const innermost = new Set(found);
+  for (const pid of found)
+    for (let p = parents.get(pid); p && p !== process.pid; p = parents.get(p)) innermost.delete(p);
+  return [...innermost];
 }
 
 /** The chromium process of each browser launchBrowser launched, for closeBrowser's report. */
@@ -121,19 +139,19 @@ const processes = new WeakMap<Browser, number>();
 /**
  * A chromium of this test file's own. Each browser test file launches its own rather than connecting
  * to one the run shares: playwright then drives it from this process, without relaying every call
- * through a browser server's WebSocket (the three browser files: 55-58 s of CPU against 62-68 s with a
- * shared server, chromium included).
+ * through a browser server's WebSocket (the three browser files, four alternate pairs: 55-65 s of CPU
+ * against 62-72 s with a shared server, chromium included).
  */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`browser tests need Debian's chromium at ${CHROMIUM} (${INSTALL})`);
-  const before = new Set(chromiumChildren());
+  const before = new Set(browserProcesses());
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
     headless: true,
     timeout: 60_000,
   });
-  const started = chromiumChildren().filter((pid) => !before.has(pid));
+  const started = browserProcesses().filter((pid) => !before.has(pid));
   try {
     if (started.length !== 1) throw new Error(`launched ${started.length} chromium processes, not one`);
     checkDisabledFeatures(started[0]);

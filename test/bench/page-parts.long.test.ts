@@ -1,5 +1,5 @@
-// bench/page-parts.mjs on the fixtures: each kind of page answered, every part it times reported
-// with as many calls as the pages asked for make, and its usage errors.
+// bench/page-parts.mjs on the fixtures (with the long tests, as a benchmark's check): message pages
+// and thread downloads answered, the parts it times counted once per call, and its refusals.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { fixtureStore } from '../helpers/store.js';
 
 const SCRIPT = join(ROOT, 'bench/page-parts.mjs');
 const parts = (args: string[]) => {
-  const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [SCRIPT, ...args], { encoding: 'utf8', timeout: 120_000 });
   const calls = new Map(
     [...r.stdout.matchAll(/^\s+[\d.]+\s+(\d+)\s+(\S+)$/gm)].map((m) => [m[2], Number(m[1])] as [string, number]),
   );
