@@ -67,7 +67,8 @@ function timed(target, name, label) {
     }
   };
 }
-// zlib's one-shot calls, as the modules importing them by name see them (set before they load)
+// zlib's one-shot calls, as the modules importing them by name see them too (syncBuiltinESMExports
+// updates the bindings of `import { gzipSync } from 'node:zlib'`, whenever that module loaded)
 for (const name of ['gzipSync', 'inflateRawSync', 'deflateRawSync']) timed(zlib, name, `zlib.${name}`);
 syncBuiltinESMExports();
 

@@ -76,27 +76,36 @@ export function haveChromium(): boolean {
   return false;
 }
 
+/** The fields of a process's /proc stat after its command name (ppid is the 2nd), if it still runs. */
+function statOf(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+/** `pid` and every process under it, parents before their children. */
+function processTree(pid: number): { tree: number[]; parents: Map<number, number> } {
+  const parents = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    const ppid = /^\d+$/.test(d) ? statOf(Number(d))?.[1] : undefined;
+    if (ppid !== undefined) parents.set(Number(d), Number(ppid));
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) for (const [p, pp] of parents) if (pp === tree[i]) tree.push(p);
+  return { tree, parents };
+}
+
 /**
  * The CPU seconds a process and everything under it used (user and system, the children it reaped
  * included): what a test file's chromium cost, which its timing leaves out.
  */
 function processTreeCpuSeconds(pid: number): number {
-  const stat = (p: number) => {
-    try {
-      // the fields after the command name: ppid is the 2nd, utime/stime/cutime/cstime the 12th..15th
-      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-    } catch {
-      return undefined; // gone meanwhile
-    }
-  };
-  const all = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number);
-  const parent = new Map(all.map((p) => [p, Number(stat(p)?.[1])]));
-  const tree = [pid];
-  for (let i = 0; i < tree.length; i++) for (const [p, pp] of parent) if (pp === tree[i]) tree.push(p);
   let ticks = 0;
-  for (const f of tree.map(stat)) if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  // utime, stime, cutime, cstime: the 12th..15th fields after the command name
+  for (const f of processTree(pid).tree.map(statOf))
+    if (f) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
   return ticks / 100;
 }
 
@@ -107,18 +116,8 @@ function processTreeCpuSeconds(pid: number): number {
  * program under the same pid, and a wrapper that does not exec leaves it a grandchild.
  */
 function browserProcesses(): number[] {
-  const parents = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      parents.set(Number(d), Number(readFileSync(`/proc/${d}/stat`, 'latin1').split(') ')[1].split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const under = [process.pid];
-  for (let i = 0; i < under.length; i++) for (const [pid, ppid] of parents) if (ppid === under[i]) under.push(pid);
-  const found = under.slice(1).filter((pid) => {
+  const { tree, parents } = processTree(process.pid);
+  const found = tree.slice(1).filter((pid) => {
     try {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
       return args.includes('--remote-debugging-pipe') && !args.some((a) => a.startsWith('--type='));
