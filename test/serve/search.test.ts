@@ -61,6 +61,16 @@ describe('search', () => {
     );
   });
 
+  it('collapses threads with t=1, one result each, by date and by relevance', async () => {
+    for (const order of ['', '&r']) {
+      const r = await get(`/iommu/?q=pasid${order}&t=1`);
+      expect(r.statusCode, order).toBe(200);
+      expect(r.body).toContain('*** "t=1" collapses threads in summary');
+      // the fixture's vfio thread holds every match: one result
+      expect(r.body).toContain('Results 1-1 of 1');
+    }
+  });
+
   it('answers no results with 404 and a bad query with 400, both saying so', async () => {
     const none = await get('/iommu/?q=s:nosuchwordanywhere');
     expect(none.statusCode).toBe(404);
