@@ -17,6 +17,9 @@ export const ANY_CHANGE = '*';
 /** The tag of an answer about every inbox at once (the listing, /all/): any inbox's change. */
 export const ANY_INBOX = 'i*';
 
+/** Keys of answers new mail dropped that are remembered at most (about 100 bytes each). */
+const MAX_DROPPED = 10_000;
+
 export interface CacheStats {
   entries: number;
   bytes: number;
@@ -45,6 +48,8 @@ export class ResponseCache {
   private readonly byTag = new Map<string, Set<string>>();
   private bytes = 0;
   private readonly maxBytes: number;
+  /** Keys of the answers new mail dropped lately, oldest first, until they are kept again. */
+  private readonly dropped = new Set<string>();
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
@@ -58,6 +63,11 @@ export class ResponseCache {
     return e.value;
   }
 
+  /** Whether new mail dropped the answer kept under the key (lately), and none has been kept since. */
+  droppedByChange(key: string): boolean {
+    return this.dropped.has(key);
+  }
+
   /** Whether an answer is kept under the key (without making it the most recently used). */
   has(key: string): boolean {
     return this.entries.has(key);
@@ -67,6 +77,7 @@ export class ResponseCache {
     const cost = costOf(key, value, tags);
     // one entry may not take more than an eighth: a few huge pages must not flush everything else
     if (cost > this.maxBytes / 8) return;
+    this.dropped.delete(key);
     this.forget(key);
     this.entries.set(key, { value, cost, tags });
     for (const t of tags) {
@@ -93,13 +104,17 @@ export class ResponseCache {
   /** Drop the answers depending on any of these change-log keys ('everything': all of them). */
   invalidate(changed: ReadonlySet<string> | 'everything'): void {
     if (changed === 'everything') {
+      for (const key of this.entries.keys()) this.remember(key);
       this.entries.clear();
       this.byTag.clear();
       this.bytes = 0;
       return;
     }
     const drop = (tag: string) => {
-      for (const key of this.byTag.get(tag) ?? []) this.forget(key);
+      for (const key of this.byTag.get(tag) ?? []) {
+        this.forget(key);
+        this.remember(key);
+      }
     };
     drop(ANY_CHANGE);
     let inboxChanged = false;
@@ -112,6 +127,11 @@ export class ResponseCache {
 
   stats(): CacheStats {
     return { entries: this.entries.size, bytes: this.bytes, maxBytes: this.maxBytes };
+  }
+
+  private remember(key: string): void {
+    this.dropped.add(key);
+    if (this.dropped.size > MAX_DROPPED) this.dropped.delete(this.dropped.values().next().value!);
   }
 
   private forget(key: string): void {
