@@ -51,6 +51,15 @@ const KEEP_ALIVE_TIMEOUT = 5_000;
  */
 const MAX_LOAD_WAIT_MS = 1000;
 const MAX_WAITING = 64;
+/**
+ * A page asked for the first time that took this long to render goes to the other workers too:
+ * rendering it again would cost them five times what handing it on costs. A server starting cold
+ * under load renders its pages once per worker otherwise, and its slowest answers wait (the soak
+ * without mail, 64 connections over 1,029 URLs from a cold start: p99.9 25 ms handing on every
+ * page, 102 ms with this, 155-240 ms from 5 ms or handing on none; each-once message pages cost
+ * 2.08, 1.70, 1.65-1.72 ms of server CPU).
+ */
+const SHARE_RENDERS_FROM_MS = 2;
 
 /**
  * Requests Node refuses before any route sees them (headers too big, too slow, unparsable) are
@@ -96,8 +105,13 @@ export interface AppOptions {
   logger?: boolean;
   /** Milliseconds after an API write before the writer's state is published (tests shorten it). */
   publishDelayMs?: number;
-  /** Hands the server's other workers (takeShared) each page new mail dropped that this worker rendered again. */
+  /**
+   * Hands the server's other workers (takeShared) each page new mail dropped that this worker
+   * rendered again, and each that took `shareRendersFromMs` or more to render.
+   */
   share?: (answer: SharedAnswer) => void;
+  /** Default SHARE_RENDERS_FROM_MS (tests set it). */
+  shareRendersFromMs?: number;
 }
 
 export interface App {
@@ -120,6 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const api = new ApiReader(db);
   const cache = new ResponseCache(opts.cacheBytes ?? 128 * 1024 * 1024);
   const baseOrigin = opts.baseUrl === undefined ? undefined : canonicalOrigin(opts.baseUrl);
+  const shareRendersFromMs = opts.shareRendersFromMs ?? SHARE_RENDERS_FROM_MS;
 
   // new mail drops only the cached answers it touched (the change log says what it touched)
   reader.onChange((changes) => cache.invalidate(changes));
@@ -217,7 +232,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     req: FastifyRequest,
     reply: FastifyReply,
     page: Page,
-    at: { snapshot: number; key: string; seq?: number },
+    at: { snapshot: number; key: string; seq?: number; renderMs?: number },
   ) => {
     const method = req.method;
     const headers: Record<string, string> = { 'Content-Type': page.type, ...page.headers };
@@ -233,9 +248,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     if (cacheable) {
       const tags = page.tags ?? [ANY_CHANGE];
       // a page new mail dropped is asked for again in every worker: rendered once, it goes to the
-      // others. One asked for the first time does not (a crawler asks for each page once: handing
-      // each on cost the server 0.3-0.45 ms of CPU an answer, a fifth of an uncached message page)
-      const share = opts.share && at.seq !== undefined && cache.droppedByChange(at.key) ? opts.share : undefined;
+      // others, as does a page that took long to render. Other pages asked for the first time do not
+      // (a crawler asks for each once: handing one on costs the server 0.3-0.45 ms of CPU, a fifth
+      // of an uncached message page)
+      const worthSharing = cache.droppedByChange(at.key) || (at.renderMs ?? 0) >= shareRendersFromMs;
+      const share = opts.share && at.seq !== undefined && worthSharing ? opts.share : undefined;
       cache.set(at.key, answer, tags);
       send(req, reply, answer, at.key);
       // after sending, so that the gzipped body a client asked for travels too
@@ -272,6 +289,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       referer: String(req.headers.referer ?? ''),
     };
     // one snapshot per request: an ingest committing meanwhile never shows half a thread
+    let start = performance.now();
     let { d, snapshot, seq } = inSnapshot(ctx);
     // a search refused because searches took their share of this worker's time is run once they
     // have room again, if that is soon: a server carrying another's load too (or alone) answers it
@@ -282,6 +300,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await sleep(clearsIn);
       waiting--;
       syncStore(false);
+      start = performance.now();
       ({ d, snapshot, seq } = inSnapshot(ctx));
     }
     if (d.kind === 'method-not-allowed') {
@@ -291,6 +310,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       snapshot,
       key,
       seq,
+      renderMs: performance.now() - start,
     });
   };
 

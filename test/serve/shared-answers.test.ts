@@ -48,7 +48,8 @@ describe('answers shared between workers', () => {
     dir = tempDir();
     src = tempDir();
     await add('first.mbox', THREAD.slice(0, 6));
-    a = await buildApp({ dataDir: dir, debugCache: true, share: (s) => sent.push(s) });
+    // (however long a render takes on this machine: the test after these sets a time of its own)
+    a = await buildApp({ dataDir: dir, debugCache: true, share: (s) => sent.push(s), shareRendersFromMs: Infinity });
     b = await buildApp({ dataDir: dir, debugCache: true });
   });
   afterAll(async () => {
@@ -107,6 +108,17 @@ describe('answers shared between workers', () => {
       expect(hit.body).toBe(await cold(url));
     } finally {
       await c.fastify.close();
+    }
+  });
+
+  it('hands on a page asked for the first time that took long to render', async () => {
+    const shared: SharedAnswer[] = [];
+    const slow = await buildApp({ dataDir: dir, share: (s) => shared.push(s), shareRendersFromMs: 0 });
+    try {
+      expect((await get(slow, PAGES[0])).statusCode).toBe(200);
+      expect(shared.map((s) => s.key)).toEqual([keyOf(PAGES[0])]);
+    } finally {
+      await slow.fastify.close();
     }
   });
 });
