@@ -96,6 +96,11 @@ function statements(db: Db) {
     ),
     epochs: db.prepare<[number], number>('SELECT epoch FROM epoch WHERE inbox_id = ? ORDER BY epoch').pluck(),
     blobBytes: db.prepare<[], number | null>("SELECT sum(pgsize) FROM dbstat WHERE name = 'blob'").pluck(),
+    renderedBodies: db
+      .prepare<[number], Buffer>(
+        'SELECT b.html FROM body_html b JOIN msg m ON m.num = b.num WHERE m.inbox_id = ? AND m.num > 0',
+      )
+      .pluck(),
     patchid: db.prepare<[], string>('SELECT patchid FROM patchid ORDER BY num LIMIT 1 OFFSET 500').pluck(),
     oid: db
       .prepare<[number, number], string>(
@@ -228,6 +233,11 @@ export class StoreSamples {
   /** Bytes of the pages of the table of messages' bytes (the blob table). */
   blobTableBytes(): number {
     return this.st.blobBytes.get() ?? 0;
+  }
+
+  /** The rendered bodies of an inbox's messages, as stored (html-codec.ts). */
+  renderedBodies(inboxId: number): IterableIterator<Buffer> {
+    return this.st.renderedBodies.iterate(inboxId);
   }
 
   /** Values from the middle of the archive for the searches of exact prefixes. */
