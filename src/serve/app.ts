@@ -54,10 +54,11 @@ const MAX_WAITING = 64;
 /**
  * A page asked for the first time that took this long to render goes to the other workers too:
  * rendering it again would cost them five times what handing it on costs. A server starting cold
- * under load renders its pages once per worker otherwise, and its slowest answers wait (the soak
- * without mail, 64 connections over 1,029 URLs from a cold start: p99.9 25 ms handing on every
- * page, 102 ms with this, 155-240 ms from 5 ms or handing on none; each-once message pages cost
- * 2.08, 1.70, 1.65-1.72 ms of server CPU).
+ * under load renders its pages once per worker otherwise, and its slowest answers wait. The soak
+ * without mail (64 connections over 1,029 URLs from a cold start), p99.9: 20-25 ms handing on every
+ * page, 102 ms with this rule, 155-240 ms handing on none or from 5 ms; each-once message pages:
+ * 2.08, 1.70 and 1.61-1.74 ms of server CPU an answer. The slower start is the price of the cheaper
+ * crawl.
  */
 const SHARE_RENDERS_FROM_MS = 2;
 
@@ -249,7 +250,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       const tags = page.tags ?? [ANY_CHANGE];
       // a page new mail dropped is asked for again in every worker: rendered once, it goes to the
       // others, as does a page that took long to render. Other pages asked for the first time do not
-      // (a crawler asks for each once: handing one on costs the server 0.3-0.45 ms of CPU, a fifth
+      // (a crawler asks for each once: handing one on costs the server 0.35-0.45 ms of CPU, a fifth
       // of an uncached message page)
       const worthSharing = cache.droppedByChange(at.key) || (at.renderMs ?? 0) >= shareRendersFromMs;
       const share = opts.share && at.seq !== undefined && worthSharing ? opts.share : undefined;

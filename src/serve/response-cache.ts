@@ -17,8 +17,8 @@ export const ANY_CHANGE = '*';
 /** The tag of an answer about every inbox at once (the listing, /all/): any inbox's change. */
 export const ANY_INBOX = 'i*';
 
-/** Keys of answers new mail dropped that are remembered at most (about 100 bytes each). */
-const MAX_DROPPED = 10_000;
+/** Characters of the keys of answers new mail dropped that are remembered at most (the newest kept). */
+export const MAX_DROPPED_CHARS = 1 << 20;
 
 export interface CacheStats {
   entries: number;
@@ -50,6 +50,7 @@ export class ResponseCache {
   private readonly maxBytes: number;
   /** Keys of the answers new mail dropped lately, oldest first, until they are kept again. */
   private readonly dropped = new Set<string>();
+  private droppedChars = 0;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
@@ -77,7 +78,7 @@ export class ResponseCache {
     const cost = costOf(key, value, tags);
     // one entry may not take more than an eighth: a few huge pages must not flush everything else
     if (cost > this.maxBytes / 8) return;
-    this.dropped.delete(key);
+    this.unremember(key);
     this.forget(key);
     this.entries.set(key, { value, cost, tags });
     for (const t of tags) {
@@ -130,8 +131,17 @@ export class ResponseCache {
   }
 
   private remember(key: string): void {
+    this.unremember(key);
     this.dropped.add(key);
-    if (this.dropped.size > MAX_DROPPED) this.dropped.delete(this.dropped.values().next().value!);
+    this.droppedChars += key.length;
+    for (const oldest of this.dropped) {
+      if (this.droppedChars <= MAX_DROPPED_CHARS) break;
+      this.unremember(oldest);
+    }
+  }
+
+  private unremember(key: string): void {
+    if (this.dropped.delete(key)) this.droppedChars -= key.length;
   }
 
   private forget(key: string): void {

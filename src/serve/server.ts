@@ -8,7 +8,7 @@ export interface ServerOptions extends AppOptions {
   port: number;
   /** Log the process's memory and its caches' sizes every so many seconds (LOREKEEPER_DEBUG_MEMORY). */
   memoryLogSeconds?: number;
-  /** A worker of several: pages it renders again after new mail go to the others through the primary, theirs to it. */
+  /** A worker of several: pages it renders again after new mail, or slowly, go to the others (through the primary). */
   shareWithWorkers?: boolean;
 }
 

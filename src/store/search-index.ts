@@ -1,7 +1,7 @@
 // Runs parsed queries (search/query.ts) against the store: full-text terms become one FTS5 MATCH
 // where they can, exact ids and date ranges become SQL on the side tables; results come in
 // public-inbox's orders (arrival time, relevance, or newest article first for downloads). Every
-// statement checks the search's deadline once per row (search-budget.ts).
+// statement calls the search's deadline check for every row it looks at (search-budget.ts).
 import { mustHave, type Db } from './open-database.js';
 import { QueryError, type QueryNode, type TextColumn } from '../search/query.js';
 import { stemColumn } from '../mail/analyze.js';
@@ -186,7 +186,7 @@ interface Plan {
 function plan(wildcards: WildcardExpander, tree: QueryNode, scope: Scope, tid?: number): Plan {
   const c = new Compiler(wildcards);
   const compiled = c.compile(tree);
-  // the deadline first: checked for every row looked at, whatever the other conditions say of it
+  // the deadline first: called for every row looked at, whatever the other conditions say of it
   const conds = [IN_TIME, 'msg.num > 0', 'msg.quarantine IS NULL'];
   if (scope !== 'all') conds.push(`msg.inbox_id = ${c.param(scope.inboxId)}`);
   if (tid !== undefined) conds.push(`msg.tid = ${c.param(tid)}`);
@@ -215,6 +215,8 @@ const JOINED = 'fts CROSS JOIN msg ON msg.num = fts.rowid';
  * a match (0.08 ms for under 20, 0.9 ms for 100-300, even with the walk at 300-1,000, 3.3 ms
  * against 1.3 at 1,000-3,000: `s:WORD` searches of 317 of the list's subject words, 2026-12-02).
  */
+// (The matches are counted in every inbox, before the query's other conditions: a word with many
+// matches elsewhere and few in the inbox asked for still walks it.)
 const FEW_MATCHES = 500;
 
 export class SearchIndex {
@@ -244,15 +246,11 @@ export class SearchIndex {
 
   private page(tree: QueryNode, o: SearchOptions): { hits: SearchHit[]; total: number } {
     const p = plan(this.wildcards, tree, o.scope, o.tid);
-    // FTS5 counts its matches without reading a message: every answer has at most that many
-    const matched =
-      p.match === undefined
-        ? undefined
-        : (this.db
-            .prepare<{ match: string }, number>(`SELECT count(*) FROM fts WHERE fts MATCH @match AND ${IN_TIME}`)
-            .pluck()
-            .get({ match: p.match }) ?? 0);
-    const relevance = !!o.relevance && matched !== undefined;
+    const relevance = !!o.relevance && p.match !== undefined;
+    // a bare full-text query over every inbox there is: FTS5's count of its matches is the total
+    const ftsTotal = p.matchOnly && !o.collapse && (o.scope === 'all' || this.inboxCount() === 1);
+    const matched = p.match === undefined || (relevance && !ftsTotal) ? undefined : this.ftsCount(p.match, ftsTotal);
+    if (matched === 0) return { hits: [], total: 0 };
     const ftsDrives = relevance || (matched !== undefined && matched <= this.fewMatches);
     // with full text driving, FTS5's own relevance comes with every row (bm25 needs the MATCH's table)
     const score = ftsDrives ? `, ${BM25} AS score` : '';
@@ -263,15 +261,14 @@ export class SearchIndex {
     let countSql: string | undefined;
     if (o.collapse) {
       // bm25 is known only while FTS5 is on the row, not in a window: the matches are read first
-      const order = relevance ? `${ranked}, ts ${dir}` : `ts ${dir}, num ${dir}`;
+      const order = relevance ? `${ranked}, ts ${dir}, num ${dir}` : `ts ${dir}, num ${dir}`;
       const perThread = `SELECT *, row_number() OVER (PARTITION BY tid ORDER BY ${order}) AS rn FROM hit`;
       sql = `WITH hit AS MATERIALIZED (SELECT ${ROW_COLUMNS}${score} FROM ${from}) SELECT * FROM (${perThread}) WHERE rn = 1 ORDER BY ${order} LIMIT @limit OFFSET @offset`;
       countSql = `SELECT count(DISTINCT msg.tid) FROM ${from}`;
     } else {
-      const order = relevance ? `${ranked}, msg.ts ${dir}` : `msg.ts ${dir}, msg.num ${dir}`;
+      const order = relevance ? `${ranked}, msg.ts ${dir}, msg.num ${dir}` : `msg.ts ${dir}, msg.num ${dir}`;
       sql = `SELECT ${ROW_COLUMNS}${score} FROM ${from} ORDER BY ${order} LIMIT @limit OFFSET @offset`;
-      // a bare full-text query over every inbox there is: FTS5's count is the answer's
-      if (!(p.matchOnly && (o.scope === 'all' || this.inboxCount() === 1))) countSql = `SELECT count(*) FROM ${from}`;
+      if (!ftsTotal) countSql = `SELECT count(*) FROM ${from}`;
     }
     const rows = this.db.prepare<Params, RawRow>(sql).all({ ...p.params, limit: o.limit, offset: o.offset });
     const total =
@@ -291,6 +288,22 @@ export class SearchIndex {
       return { row: { ...rest, refs: closestRefs(rest.refs) }, percent };
     });
     return { hits, total };
+  }
+
+  /**
+   * How many messages FTS5 matches in every inbox, before the scope and the query's other conditions:
+   * all of them when that is the answer's total, else only up to one past FEW_MATCHES (enough to
+   * choose how to read the page; a broad query's own count follows).
+   */
+  private ftsCount(match: string, all: boolean): number {
+    // (at least one: none at all is an answer of its own)
+    const cap = all || !Number.isFinite(this.fewMatches) ? undefined : Math.max(1, this.fewMatches + 1);
+    const sql =
+      cap === undefined
+        ? `SELECT count(*) FROM fts WHERE fts MATCH @match AND ${IN_TIME}`
+        : `SELECT count(*) FROM (SELECT 1 FROM fts WHERE fts MATCH @match AND ${IN_TIME} LIMIT @cap)`;
+    const st = this.db.prepare<{ match: string; cap?: number }, number>(sql).pluck();
+    return (cap === undefined ? st.get({ match }) : st.get({ match, cap })) ?? 0;
   }
 
   /**

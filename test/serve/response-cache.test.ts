@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { ResponseCache } from '../../src/serve/response-cache.js';
+import { MAX_DROPPED_CHARS, ResponseCache } from '../../src/serve/response-cache.js';
 import { answerOf } from '../../src/serve/answer.js';
 
 const page = (text: string) => answerOf(200, { 'Content-Type': 'text/html; charset=UTF-8' }, Buffer.from(text), '"e"');
@@ -30,12 +30,19 @@ describe('ResponseCache', () => {
     expect(cache.droppedByChange('/0')).toBe(false);
   });
 
-  it('remembers the 10,000 keys dropped last', () => {
+  it('remembers the keys dropped last, up to MAX_DROPPED_CHARS of them', () => {
     const cache = new ResponseCache(1 << 30);
-    for (let i = 0; i <= 10_000; i++) cache.set(`/${i}`, page(String(i)), ['t']);
+    // keys of 1 KiB: 1,024 fit, the first of 1,025 is forgotten
+    const key = (i: number) => `/${i}/`.padEnd(1024, 'x');
+    const fit = MAX_DROPPED_CHARS / 1024;
+    for (let i = 0; i <= fit; i++) cache.set(key(i), page(String(i)), ['t']);
     cache.invalidate(new Set(['t']));
-    expect(cache.droppedByChange('/0')).toBe(false);
-    expect(cache.droppedByChange('/1')).toBe(true);
-    expect(cache.droppedByChange('/10000')).toBe(true);
+    expect(cache.droppedByChange(key(0))).toBe(false);
+    expect(cache.droppedByChange(key(1))).toBe(true);
+    expect(cache.droppedByChange(key(fit))).toBe(true);
+    // a key dropped again counts once
+    cache.set(key(fit), page('again'), ['t']);
+    cache.invalidate(new Set(['t']));
+    expect(cache.droppedByChange(key(1))).toBe(true);
   });
 });
