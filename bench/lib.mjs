@@ -84,33 +84,19 @@ export function positiveOption(prog) {
 }
 
 /**
- * The command line of a web benchmark: --mbox, --data, --inbox, --duration, --connections,
- * --threads, --timeout, --json and --help (the script's top comment), plus the script's own
- * options (`extra.strings` and `extra.flags`, by name). Numbers are checked; `defaults` gives
- * duration, connections, threads and timeout. Returns the parsed values (`opt`), the checked
- * numbers, the mbox path and `num`, which checks more.
+ * A script's command line: the string options named and the flags named (by name), and --help
+ * (the script's top comment, exit 0); anything else exits 2 saying why.
  * @param {string} prog
  * @param {string} scriptUrl
- * @param {{ strings?: string[], flags?: string[] }} extra
- * @param {{ duration: number, connections: number, threads: number, timeout: number }} defaults
+ * @param {{ strings?: string[], flags?: string[] }} names
+ * @returns {Record<string, any>} parseArgs' values: a string for each option given, true for each flag
  */
-export function benchOptions(prog, scriptUrl, extra, defaults) {
-  const strings = [
-    'mbox',
-    'data',
-    'inbox',
-    'duration',
-    'connections',
-    'threads',
-    'timeout',
-    'json',
-    ...(extra.strings ?? []),
-  ];
+export function scriptOptions(prog, scriptUrl, names) {
   /** @type {import('node:util').ParseArgsConfig['options'] & {}} */
   const options = { help: { type: 'boolean', short: 'h' } };
-  for (const name of strings) options[name] = { type: 'string' };
-  for (const name of extra.flags ?? []) options[name] = { type: 'boolean' };
-  /** @type {Record<string, any>} parseArgs' values: a string for each option given, true for each flag */
+  for (const name of names.strings ?? []) options[name] = { type: 'string' };
+  for (const name of names.flags ?? []) options[name] = { type: 'boolean' };
+  /** @type {Record<string, any>} */
   let opt = {};
   try {
     opt = parseArgs({ args: process.argv.slice(2), allowPositionals: false, options }).values;
@@ -122,6 +108,41 @@ export function benchOptions(prog, scriptUrl, extra, defaults) {
     console.log(usage(scriptUrl));
     process.exit(0);
   }
+  return opt;
+}
+
+/**
+ * The inbox of a store a script was asked for (`name`), or its first one; exits 2 when there is no
+ * such inbox.
+ * @param {string} prog
+ * @param {{ inboxes(): { name: string }[], inboxId(name: string): number | undefined }} samples a StoreSamples
+ * @param {string} dataDir
+ * @param {string | undefined} name
+ */
+export function storeInbox(prog, samples, dataDir, name) {
+  const inbox = name ?? samples.inboxes()[0]?.name;
+  const id = inbox === undefined ? undefined : samples.inboxId(inbox);
+  if (inbox === undefined || id === undefined) {
+    console.error(`${prog}: no inbox ${JSON.stringify(inbox)} in ${dataDir}`);
+    process.exit(2);
+  }
+  return { inbox, id };
+}
+
+/**
+ * The command line of a web benchmark: --mbox, --data, --inbox, --duration, --connections,
+ * --threads, --timeout, --json and --help (the script's top comment), plus the script's own
+ * options (`extra.strings` and `extra.flags`, by name). Numbers are checked; `defaults` gives
+ * duration, connections, threads and timeout. Returns the parsed values (`opt`), the checked
+ * numbers, the mbox path and `num`, which checks more.
+ * @param {string} prog
+ * @param {string} scriptUrl
+ * @param {{ strings?: string[], flags?: string[] }} extra
+ * @param {{ duration: number, connections: number, threads: number, timeout: number }} defaults
+ */
+export function benchOptions(prog, scriptUrl, extra, defaults) {
+  const strings = ['mbox', 'data', 'inbox', 'duration', 'connections', 'threads', 'timeout', 'json'];
+  const opt = scriptOptions(prog, scriptUrl, { strings: [...strings, ...(extra.strings ?? [])], flags: extra.flags });
   const num = positiveOption(prog);
   const duration = num(opt.duration, '--duration', defaults.duration);
   const connections = Math.round(num(opt.connections, '--connections', defaults.connections));

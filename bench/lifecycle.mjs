@@ -13,7 +13,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOREKEEPER, log, printTable, run } from './lib.mjs';
+import { LOREKEEPER, log, printTable, run, storeInbox } from './lib.mjs';
 import { StoreSamples } from '../dist/store/samples.js';
 import { SeriesReader } from '../dist/store/series-reader.js';
 
@@ -27,12 +27,7 @@ if (!opt.data) {
 const dataDir = opt.data;
 
 const db = new StoreSamples(dataDir);
-const inbox = opt.inbox ?? db.inboxes()[0]?.name;
-const inboxId = inbox === undefined ? undefined : db.inboxId(inbox);
-if (inboxId === undefined) {
-  console.error(`bench:lifecycle: no inbox ${JSON.stringify(inbox)} in ${opt.data}`);
-  process.exit(2);
-}
+const { inbox, id: inboxId } = storeInbox('bench:lifecycle', db, dataDir, opt.inbox);
 const series = new SeriesReader(db.db);
 const ids = db.seriesIds(inboxId);
 const nums = db.patchNums(inboxId);

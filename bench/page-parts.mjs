@@ -13,30 +13,10 @@
 // @ts-check
 import zlib from 'node:zlib';
 import { syncBuiltinESMExports } from 'node:module';
-import { parseArgs } from 'node:util';
-import { usage, positiveOption, midEscape, log } from './lib.mjs';
+import { positiveOption, midEscape, log, scriptOptions, storeInbox } from './lib.mjs';
 
 const prog = 'bench:page-parts';
-/** @type {Record<string, any>} */
-let opt = {};
-try {
-  opt = parseArgs({
-    options: {
-      data: { type: 'string' },
-      inbox: { type: 'string' },
-      kind: { type: 'string' },
-      pages: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (err) {
-  log(`${prog}: ${/** @type {Error} */ (err).message} (--help says how)`);
-  process.exit(2);
-}
-if (opt.help) {
-  console.log(usage(import.meta.url));
-  process.exit(0);
-}
+const opt = scriptOptions(prog, import.meta.url, { strings: ['data', 'inbox', 'kind', 'pages'] });
 const KINDS = ['message', 'T', 't', 't.atom', 't.mbox.gz'];
 const kind = opt.kind ?? 'message';
 if (!opt.data || !KINDS.includes(kind)) {
@@ -87,12 +67,7 @@ for (const [cls, prefix] of /** @type {[any, string][]} */ ([
 }
 
 const samples = new StoreSamples(opt.data);
-const inbox = opt.inbox ?? samples.inboxes()[0]?.name;
-const inboxId = inbox === undefined ? undefined : samples.inboxId(inbox);
-if (inboxId === undefined) {
-  log(`${prog}: no inbox ${JSON.stringify(inbox)} in ${opt.data}`);
-  process.exit(2);
-}
+const { inbox, id: inboxId } = storeInbox(prog, samples, opt.data, opt.inbox);
 const mids = kind === 'message' ? [...new Set(samples.messageMids(inboxId))] : samples.threadFirsts(inboxId, 2, 1000);
 samples.close();
 // every step-th, the warm-up set and the measured one taking turns: both spread over the whole archive

@@ -13,30 +13,10 @@
 
 // @ts-check
 import { constants, deflateRawSync } from 'node:zlib';
-import { parseArgs } from 'node:util';
-import { usage, positiveOption, midEscape, log, duBytes } from './lib.mjs';
+import { positiveOption, midEscape, log, duBytes, scriptOptions, storeInbox } from './lib.mjs';
 
 const prog = 'bench:precompute-cost';
-/** @type {Record<string, any>} */
-let opt = {};
-try {
-  opt = parseArgs({
-    options: {
-      data: { type: 'string' },
-      inbox: { type: 'string' },
-      'pi-dir': { type: 'string' },
-      every: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }).values;
-} catch (err) {
-  log(`${prog}: ${/** @type {Error} */ (err).message} (--help says how)`);
-  process.exit(2);
-}
-if (opt.help) {
-  console.log(usage(import.meta.url));
-  process.exit(0);
-}
+const opt = scriptOptions(prog, import.meta.url, { strings: ['data', 'inbox', 'pi-dir', 'every'] });
 if (!opt.data) {
   log(`${prog}: --data DIR is needed (--help says how)`);
   process.exit(2);
@@ -48,12 +28,7 @@ const { decompressHtml } = await import('../dist/store/html-codec.js');
 const { buildApp } = await import('../dist/serve/app.js');
 
 const samples = new StoreSamples(opt.data);
-const inbox = opt.inbox ?? samples.inboxes()[0]?.name;
-const inboxId = inbox === undefined ? undefined : samples.inboxId(inbox);
-if (inboxId === undefined) {
-  log(`${prog}: no inbox ${JSON.stringify(inbox)} in ${opt.data}`);
-  process.exit(2);
-}
+const { inbox, id: inboxId } = storeInbox(prog, samples, opt.data, opt.inbox);
 
 let bodies = 0;
 let stored = 0;
