@@ -252,12 +252,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       // others, as does a page that took long to render. Other pages asked for the first time do not
       // (a crawler asks for each once: handing one on costs the server 0.35-0.45 ms of CPU, a fifth
       // of an uncached message page)
+      // (asked before the answer is kept: keeping it forgets that new mail had dropped it)
       const worthSharing = cache.droppedByChange(at.key) || (at.renderMs ?? 0) >= shareRendersFromMs;
-      const share = opts.share && at.seq !== undefined && worthSharing ? opts.share : undefined;
       cache.set(at.key, answer, tags);
       send(req, reply, answer, at.key);
       // after sending, so that the gzipped body a client asked for travels too
-      if (share && cache.has(at.key)) share(sharedAnswer(at.key, answer, tags, at.seq!));
+      if (opts.share && worthSharing && at.seq !== undefined && cache.has(at.key))
+        opts.share(sharedAnswer(at.key, answer, tags, at.seq));
       return;
     }
     return send(req, reply, answer);

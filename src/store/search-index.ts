@@ -214,9 +214,9 @@ const JOINED = 'fts CROSS JOIN msg ON msg.num = fts.rowid';
  * messages of the virtualization list for up to 100 matches); reading and sorting costs about 3 us
  * a match (0.08 ms for under 20, 0.9 ms for 100-300, even with the walk at 300-1,000, 3.3 ms
  * against 1.3 at 1,000-3,000: `s:WORD` searches of 317 of the list's subject words, 2026-12-02).
+ * The matches are counted in every inbox, before the query's other conditions: a word with many
+ * matches elsewhere and few in the inbox asked for still walks it.
  */
-// (The matches are counted in every inbox, before the query's other conditions: a word with many
-// matches elsewhere and few in the inbox asked for still walks it.)
 const FEW_MATCHES = 500;
 
 export class SearchIndex {
